@@ -43,3 +43,33 @@ func UserFromContext(ctx context.Context) *User {
 	u, _ := ctx.Value(userKey{}).(*User)
 	return u
 }
+
+// Account is a user as the store keeps it. PasswordHash is a bcrypt hash;
+// the store never sees a password.
+type Account struct {
+	Name         string
+	PasswordHash string
+	Groups       []string
+}
+
+// Group is a named set of users.
+type Group struct {
+	Name    string
+	Members []string
+}
+
+// UserStore keeps users and groups. Missing names give objectNotFound
+// errors; duplicates give nameConstraintViolation errors.
+type UserStore interface {
+	Account(ctx context.Context, name string) (*Account, error)
+	Accounts(ctx context.Context) ([]Account, error)
+	CreateAccount(ctx context.Context, name, passwordHash string) error
+	SetPasswordHash(ctx context.Context, name, passwordHash string) error
+	DeleteAccount(ctx context.Context, name string) error
+
+	Groups(ctx context.Context) ([]Group, error)
+	CreateGroup(ctx context.Context, name string) error
+	DeleteGroup(ctx context.Context, name string) error
+	AddGroupMember(ctx context.Context, group, user string) error
+	RemoveGroupMember(ctx context.Context, group, user string) error
+}

@@ -1,0 +1,175 @@
+// Package storage implements cmisd's store on SQL through sqlx: the
+// repository's metadata (types, objects, properties, containment,
+// principals) in one database, each operation in one transaction.
+// Everything specific to SQLite lives in sqlite.go so that a PostgreSQL
+// dialect can sit beside it.
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	db      *sqlx.DB // reads
+	wdb     *sqlx.DB // writes: one transaction at a time
+	dialect dialect
+	now     func() time.Time
+}
+
+// dialect is what differs between SQL databases.
+type dialect interface {
+	// isUniqueViolation reports whether err is a unique-constraint failure.
+	isUniqueViolation(err error) bool
+}
+
+// Close closes the database.
+func (s *DB) Close() error { return errors.Join(s.db.Close(), s.wdb.Close()) }
+
+// SetNow replaces the clock (tests).
+func (s *DB) SetNow(now func() time.Time) { s.now = now }
+
+// inTx runs fn in one write transaction, committed if fn returns nil.
+func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return runTx(ctx, s.wdb, nil, fn)
+}
+
+// inReadTx runs fn in a read-only transaction: one consistent snapshot.
+func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return runTx(ctx, s.db, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := db.BeginTxx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+			return
+		}
+		if cerr := tx.Commit(); cerr != nil {
+			err = fmt.Errorf("commit: %w", cerr)
+		}
+	}()
+	return fn(tx)
+}
+
+// migrate applies the embedded migrations not yet recorded in
+// schema_migrations, each in its own transaction, in version order.
+func (s *DB) migrate(ctx context.Context) error {
+	if _, err := s.wdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	type mig struct {
+		version int
+		name    string
+	}
+	var all []mig
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", n)
+		}
+		all = append(all, mig{v, n})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
+	for _, m := range all {
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			body, err := migrations.ReadFile(m.name)
+			if err != nil {
+				return err
+			}
+			for _, stmt := range splitSQL(string(body)) {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("%s: %w", m.name, err)
+				}
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, s.now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+// splitSQL splits a migration into statements at semicolons that end a
+// line; the migrations keep to that form. Comment lines are dropped.
+func splitSQL(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// newID returns a random object id: 128 bits, hex.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// notFound maps sql.ErrNoRows to nil so callers can test for absence.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// msTime converts stored milliseconds to a UTC time.
+func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

@@ -1,0 +1,58 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
+)
+
+// OpenSQLite opens (creating if needed) the SQLite database at path and
+// brings its schema up to date.
+//
+// WAL lets readers run beside the single writer; busy_timeout makes a
+// second writer wait instead of failing; foreign keys are off by default
+// in SQLite and must be asked for on every connection, hence the DSN.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=FULL", url.PathEscape(path))
+	// SQLite has one writer. Writes go through a pool of one connection
+	// whose transactions take the write lock at BEGIN (no deadlocking
+	// upgrade from a read lock); reads use their own pool and run beside it.
+	wdb, err := sqlx.Open("sqlite3", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	rdb, err := sqlx.Open("sqlite3", dsn)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(8)
+	rdb.SetConnMaxIdleTime(5 * time.Minute)
+	s := &DB{db: rdb, wdb: wdb, dialect: sqliteDialect{}, now: time.Now}
+	if err := wdb.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) isUniqueViolation(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	return false
+}
