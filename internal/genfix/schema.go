@@ -1,0 +1,705 @@
+package main
+
+// Reading the WSDL and the XSDs it imports into a small model: complex types
+// with their content flattened into element particles (with effective
+// minOccurs/maxOccurs and namespace), global elements, and the WSDL services
+// with their operations. The fix-up decides pointers, slices, omitempty and
+// namespaces from this model instead of from per-field lists.
+
+import (
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+const (
+	xsNS   = "http://www.w3.org/2001/XMLSchema"
+	wsdlNS = "http://schemas.xmlsoap.org/wsdl/"
+)
+
+// unbounded is the max of a particle with maxOccurs="unbounded".
+const unbounded = -1
+
+// qname is a namespace-qualified XML name.
+type qname struct{ ns, local string }
+
+func (q qname) String() string { return "{" + q.ns + "}" + q.local }
+
+// node is a generic XML element tree. Reading the schema through it keeps
+// the document order of mixed children (element, choice, any in a sequence),
+// which struct-per-kind decoding would lose.
+type node struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr `xml:",any,attr"`
+	Children []*node    `xml:",any"`
+	Text     string     `xml:",chardata"`
+
+	scope map[string]string // prefix -> namespace in scope ("" = default)
+	file  string
+}
+
+func readTree(path string) (*node, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	root := new(node)
+	if err := xml.Unmarshal(data, root); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	root.setScope(map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}, path)
+	return root, nil
+}
+
+// setScope records the namespace declarations in scope at every node, for
+// resolving QName-valued attributes such as type="cmis:cmisPropertiesType".
+func (n *node) setScope(parent map[string]string, file string) {
+	n.file = file
+	n.scope = parent
+	copied := false
+	for _, a := range n.Attrs {
+		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+			if !copied {
+				n.scope = make(map[string]string, len(parent)+1)
+				for k, v := range parent {
+					n.scope[k] = v
+				}
+				copied = true
+			}
+			prefix := a.Name.Local
+			if a.Name.Space == "" {
+				prefix = "" // xmlns="…": the default namespace
+			}
+			n.scope[prefix] = a.Value
+		}
+	}
+	for _, c := range n.Children {
+		c.setScope(n.scope, file)
+	}
+}
+
+func (n *node) is(ns, local string) bool {
+	return n.XMLName.Space == ns && n.XMLName.Local == local
+}
+
+func (n *node) attr(local string) (string, bool) {
+	for _, a := range n.Attrs {
+		if a.Name.Space == "" && a.Name.Local == local {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+func (n *node) attrOr(local, def string) string {
+	if v, ok := n.attr(local); ok {
+		return v
+	}
+	return def
+}
+
+// qattr resolves a QName-valued attribute against the namespaces in scope.
+func (n *node) qattr(local string) (qname, bool, error) {
+	v, ok := n.attr(local)
+	if !ok {
+		return qname{}, false, nil
+	}
+	prefix, name := "", v
+	if i := strings.IndexByte(v, ':'); i >= 0 {
+		prefix, name = v[:i], v[i+1:]
+	}
+	ns, ok := n.scope[prefix]
+	if !ok && prefix != "" {
+		return qname{}, true, fmt.Errorf("%s: <%s %s=%q>: prefix %q not declared", n.file, n.XMLName.Local, local, v, prefix)
+	}
+	return qname{ns, name}, true, nil
+}
+
+// doc returns the text of xs:annotation/xs:documentation, one trimmed line
+// per source line, without leading and trailing empty lines.
+func (n *node) doc() string {
+	var lines []string
+	for _, a := range n.Children {
+		if !a.is(xsNS, "annotation") {
+			continue
+		}
+		for _, d := range a.Children {
+			if !d.is(xsNS, "documentation") {
+				continue
+			}
+			for _, l := range strings.Split(d.Text, "\n") {
+				lines = append(lines, strings.TrimSpace(l))
+			}
+		}
+	}
+	for len(lines) > 0 && lines[0] == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ---------------------------------------------------------------------------
+// Schema model
+
+type complexType struct {
+	name      qname // zero for an anonymous type
+	doc       string
+	base      qname       // complexContent/extension base, zero if none
+	particles []*particle // own content in document order (for an extension: the added part)
+	attrs     []*attribute
+	anyAttr   bool // xs:anyAttribute, directly or through an attribute group
+}
+
+type particle struct {
+	any    bool  // xs:any wildcard
+	name   qname // element name with the namespace of its declaration
+	typ    qname // element type (zero when inline is set)
+	inline *complexType
+	min    int // effective minOccurs
+	max    int // effective maxOccurs, unbounded for "unbounded"
+	choice *choiceGroup
+	doc    string
+}
+
+// choiceGroup is an xs:choice with more than one alternative.
+type choiceGroup struct {
+	max   int      // effective maxOccurs of the choice
+	names []string // local names of the alternatives
+}
+
+type attribute struct {
+	name     string
+	typ      qname
+	required bool
+	doc      string
+}
+
+type element struct {
+	name   qname
+	typ    qname // zero when inline is set
+	inline *complexType
+	doc    string
+}
+
+type schemaModel struct {
+	types      map[qname]*complexType
+	typeOrder  []*complexType // named complex types in document order
+	simple     map[qname]bool // named simple types
+	elements   map[qname]*element
+	attrGroups map[qname]*node
+	namespaces []string // target namespaces in load order
+}
+
+// loadSchemas reads the XSDs the WSDL imports (and what they import).
+func loadSchemas(wsdlRoot *node, wsdlPath string) (*schemaModel, error) {
+	m := &schemaModel{
+		types:      map[qname]*complexType{},
+		simple:     map[qname]bool{},
+		elements:   map[qname]*element{},
+		attrGroups: map[qname]*node{},
+	}
+	var roots []*node
+	seen := map[string]bool{}
+	var load func(path string) error
+	load = func(path string) error {
+		path = filepath.Clean(path)
+		if seen[path] {
+			return nil
+		}
+		seen[path] = true
+		root, err := readTree(path)
+		if err != nil {
+			return err
+		}
+		if !root.is(xsNS, "schema") {
+			return fmt.Errorf("%s: root is not xs:schema", path)
+		}
+		// Imports first, so that referenced types are loaded before use.
+		for _, c := range root.Children {
+			if c.is(xsNS, "import") || c.is(xsNS, "include") {
+				if loc, ok := c.attr("schemaLocation"); ok {
+					if err := load(filepath.Join(filepath.Dir(path), loc)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		roots = append(roots, root)
+		return nil
+	}
+	for _, t := range wsdlRoot.Children {
+		if !t.is(wsdlNS, "types") {
+			continue
+		}
+		for _, s := range t.Children {
+			for _, imp := range s.Children {
+				if loc, ok := imp.attr("schemaLocation"); ok && imp.is(xsNS, "import") {
+					if err := load(filepath.Join(filepath.Dir(wsdlPath), loc)); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	if len(roots) == 0 {
+		return nil, fmt.Errorf("%s: imports no schema", wsdlPath)
+	}
+	// Attribute groups and simple types first: complex types refer to them.
+	for _, root := range roots {
+		tns := root.attrOr("targetNamespace", "")
+		m.namespaces = append(m.namespaces, tns)
+		for _, c := range root.Children {
+			name, _ := c.attr("name")
+			switch {
+			case c.is(xsNS, "attributeGroup"):
+				m.attrGroups[qname{tns, name}] = c
+			case c.is(xsNS, "simpleType"):
+				m.simple[qname{tns, name}] = true
+			}
+		}
+	}
+	for _, root := range roots {
+		tns := root.attrOr("targetNamespace", "")
+		qualified := root.attrOr("elementFormDefault", "unqualified") == "qualified"
+		if !qualified {
+			// Every element field gets its declaration's namespace; an
+			// unqualified schema would need empty namespaces instead.
+			return nil, fmt.Errorf("%s: elementFormDefault is not qualified; genfix assumes it is", root.file)
+		}
+		for _, c := range root.Children {
+			name, _ := c.attr("name")
+			switch {
+			case c.is(xsNS, "complexType"):
+				ct, err := m.complexType(c, tns)
+				if err != nil {
+					return nil, err
+				}
+				ct.name = qname{tns, name}
+				m.types[ct.name] = ct
+				m.typeOrder = append(m.typeOrder, ct)
+			case c.is(xsNS, "element"):
+				el := &element{name: qname{tns, name}, doc: c.doc()}
+				typ, ok, err := c.qattr("type")
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					el.typ = typ
+				} else if ct := c.child(xsNS, "complexType"); ct != nil {
+					if el.inline, err = m.complexType(ct, tns); err != nil {
+						return nil, err
+					}
+				} else {
+					return nil, fmt.Errorf("%s: element %s has neither type nor complexType", c.file, name)
+				}
+				m.elements[el.name] = el
+			}
+		}
+	}
+	// Element refs can only be resolved once all global elements are known.
+	var resolve func(ct *complexType) error
+	resolve = func(ct *complexType) error {
+		for _, p := range ct.particles {
+			if p.any {
+				continue
+			}
+			if p.typ == (qname{}) && p.inline == nil {
+				ref, ok := m.elements[p.name]
+				if !ok {
+					return fmt.Errorf("element ref %s not found", p.name)
+				}
+				p.typ, p.inline = ref.typ, ref.inline
+				if p.doc == "" {
+					p.doc = ref.doc
+				}
+			}
+			if p.inline != nil {
+				if err := resolve(p.inline); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, ct := range m.typeOrder {
+		if err := resolve(ct); err != nil {
+			return nil, err
+		}
+	}
+	for _, el := range m.elements {
+		if el.inline != nil {
+			if err := resolve(el.inline); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+func (n *node) child(ns, local string) *node {
+	for _, c := range n.Children {
+		if c.is(ns, local) {
+			return c
+		}
+	}
+	return nil
+}
+
+// complexType reads an xs:complexType (named or anonymous) of the schema
+// with target namespace tns.
+func (m *schemaModel) complexType(n *node, tns string) (*complexType, error) {
+	ct := &complexType{doc: n.doc()}
+	body := n
+	if cc := n.child(xsNS, "complexContent"); cc != nil {
+		ext := cc.child(xsNS, "extension")
+		if ext == nil {
+			return nil, fmt.Errorf("%s: complexContent without extension (restriction is not supported)", n.file)
+		}
+		base, _, err := ext.qattr("base")
+		if err != nil {
+			return nil, err
+		}
+		ct.base = base
+		body = ext
+	}
+	if n.child(xsNS, "simpleContent") != nil {
+		return nil, fmt.Errorf("%s: simpleContent is not supported", n.file)
+	}
+	for _, c := range body.Children {
+		switch {
+		case c.is(xsNS, "sequence"), c.is(xsNS, "choice"), c.is(xsNS, "all"):
+			if err := m.flatten(c, tns, 1, 1, nil, &ct.particles); err != nil {
+				return nil, err
+			}
+		case c.is(xsNS, "attribute"):
+			a, err := readAttribute(c)
+			if err != nil {
+				return nil, err
+			}
+			ct.attrs = append(ct.attrs, a)
+		case c.is(xsNS, "attributeGroup"):
+			if err := m.attributeGroup(c, ct); err != nil {
+				return nil, err
+			}
+		case c.is(xsNS, "anyAttribute"):
+			ct.anyAttr = true
+		}
+	}
+	return ct, nil
+}
+
+func readAttribute(c *node) (*attribute, error) {
+	name, ok := c.attr("name")
+	if !ok {
+		return nil, fmt.Errorf("%s: attribute refs are not supported", c.file)
+	}
+	typ, _, err := c.qattr("type")
+	if err != nil {
+		return nil, err
+	}
+	return &attribute{name: name, typ: typ, required: c.attrOr("use", "optional") == "required", doc: c.doc()}, nil
+}
+
+func (m *schemaModel) attributeGroup(ref *node, ct *complexType) error {
+	q, ok, err := ref.qattr("ref")
+	if err != nil || !ok {
+		return fmt.Errorf("%s: attributeGroup without ref: %v", ref.file, err)
+	}
+	g, ok := m.attrGroups[q]
+	if !ok {
+		return fmt.Errorf("attribute group %s not found", q)
+	}
+	for _, c := range g.Children {
+		switch {
+		case c.is(xsNS, "attribute"):
+			a, err := readAttribute(c)
+			if err != nil {
+				return err
+			}
+			ct.attrs = append(ct.attrs, a)
+		case c.is(xsNS, "anyAttribute"):
+			ct.anyAttr = true
+		case c.is(xsNS, "attributeGroup"):
+			if err := m.attributeGroup(c, ct); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func occurs(n *node) (min, max int, err error) {
+	min, max = 1, 1
+	if v, ok := n.attr("minOccurs"); ok {
+		if min, err = strconv.Atoi(v); err != nil {
+			return 0, 0, fmt.Errorf("%s: minOccurs %q", n.file, v)
+		}
+	}
+	if v, ok := n.attr("maxOccurs"); ok {
+		if v == "unbounded" {
+			max = unbounded
+		} else if max, err = strconv.Atoi(v); err != nil {
+			return 0, 0, fmt.Errorf("%s: maxOccurs %q", n.file, v)
+		}
+	}
+	return min, max, nil
+}
+
+// mulMax multiplies maxOccurs values, unbounded absorbing all but zero.
+func mulMax(a, b int) int {
+	switch {
+	case a == 0 || b == 0:
+		return 0
+	case a == unbounded || b == unbounded:
+		return unbounded
+	}
+	return a * b
+}
+
+// flatten appends the particles of a model group. The effective occurrence
+// of an element is its own times that of every enclosing group; inside a
+// choice of several alternatives each alternative may be absent (min 0), and
+// a repeated choice makes every alternative repeatable.
+func (m *schemaModel) flatten(g *node, tns string, minMul, maxMul int, choice *choiceGroup, out *[]*particle) error {
+	gmin, gmax, err := occurs(g)
+	if err != nil {
+		return err
+	}
+	minMul, maxMul = minMul*gmin, mulMax(maxMul, gmax)
+	if g.is(xsNS, "choice") {
+		var names []string
+		alternatives := 0
+		for _, c := range g.Children {
+			if c.is(xsNS, "element") || c.is(xsNS, "any") || c.is(xsNS, "sequence") || c.is(xsNS, "choice") {
+				alternatives++
+				if name, ok := c.attr("name"); ok {
+					names = append(names, name)
+				}
+			}
+		}
+		if alternatives > 1 {
+			minMul = 0
+			choice = &choiceGroup{max: maxMul, names: names}
+		}
+	}
+	for _, c := range g.Children {
+		switch {
+		case c.is(xsNS, "sequence"), c.is(xsNS, "choice"), c.is(xsNS, "all"):
+			if err := m.flatten(c, tns, minMul, maxMul, choice, out); err != nil {
+				return err
+			}
+		case c.is(xsNS, "any"):
+			min, max, err := occurs(c)
+			if err != nil {
+				return err
+			}
+			*out = append(*out, &particle{any: true, min: minMul * min, max: mulMax(maxMul, max), choice: choice})
+		case c.is(xsNS, "element"):
+			min, max, err := occurs(c)
+			if err != nil {
+				return err
+			}
+			p := &particle{min: minMul * min, max: mulMax(maxMul, max), choice: choice, doc: c.doc()}
+			if ref, ok, err := c.qattr("ref"); err != nil {
+				return err
+			} else if ok {
+				p.name = ref // type resolved once all global elements are read
+			} else {
+				name, _ := c.attr("name")
+				// elementFormDefault="qualified": local elements are in the
+				// target namespace of the schema that declares them.
+				p.name = qname{tns, name}
+				typ, ok, err := c.qattr("type")
+				if err != nil {
+					return err
+				}
+				if ok {
+					p.typ = typ
+				} else if ct := c.child(xsNS, "complexType"); ct != nil {
+					if p.inline, err = m.complexType(ct, tns); err != nil {
+						return err
+					}
+				} else {
+					return fmt.Errorf("%s: element %s has neither type nor complexType", c.file, name)
+				}
+			}
+			*out = append(*out, p)
+		}
+	}
+	return nil
+}
+
+// subtypes returns the named complex types that extend base, in document
+// order.
+func (m *schemaModel) subtypes(base qname) []*complexType {
+	var subs []*complexType
+	if base == (qname{}) {
+		return nil
+	}
+	for _, ct := range m.typeOrder {
+		if ct.base == base {
+			subs = append(subs, ct)
+		}
+	}
+	return subs
+}
+
+// polymorphic reports whether elements are declared with type t while other
+// types extend t: then the concrete type travels in xsi:type and a decoder
+// must accept the subtypes' content in an element declared as t.
+func (m *schemaModel) polymorphic(t qname) bool {
+	if t == (qname{}) || len(m.subtypes(t)) == 0 {
+		return false
+	}
+	used := false
+	var visit func(ct *complexType)
+	visit = func(ct *complexType) {
+		for _, p := range ct.particles {
+			if p.typ == t {
+				used = true
+			}
+			if p.inline != nil {
+				visit(p.inline)
+			}
+		}
+	}
+	for _, ct := range m.typeOrder {
+		visit(ct)
+	}
+	for _, el := range m.elements {
+		if el.typ == t {
+			used = true
+		}
+		if el.inline != nil {
+			visit(el.inline)
+		}
+	}
+	return used
+}
+
+// ---------------------------------------------------------------------------
+// WSDL model
+
+type service struct {
+	name     string // e.g. "ObjectService"
+	portType string // e.g. "ObjectServicePort"
+	ops      []*operation
+}
+
+type operation struct {
+	name   string // e.g. "createDocument"
+	input  qname  // request body element
+	output qname  // response body element
+	faults []qname
+}
+
+// readWSDL returns the services in document order, each with the operations
+// of its port's portType.
+func readWSDL(root *node) ([]*service, error) {
+	if !root.is(wsdlNS, "definitions") {
+		return nil, fmt.Errorf("%s: root is not wsdl:definitions", root.file)
+	}
+	tns := root.attrOr("targetNamespace", "")
+	messages := map[qname]qname{} // message -> element of its single part
+	portTypes := map[qname]*node{}
+	bindings := map[qname]qname{} // binding -> portType
+	for _, c := range root.Children {
+		name, _ := c.attr("name")
+		switch {
+		case c.is(wsdlNS, "message"):
+			parts := 0
+			for _, p := range c.Children {
+				if p.is(wsdlNS, "part") {
+					parts++
+					el, ok, err := p.qattr("element")
+					if err != nil || !ok {
+						return nil, fmt.Errorf("message %s: part without element (%v)", name, err)
+					}
+					messages[qname{tns, name}] = el
+				}
+			}
+			if parts != 1 {
+				return nil, fmt.Errorf("message %s has %d parts, want 1 (document/literal wrapped)", name, parts)
+			}
+		case c.is(wsdlNS, "portType"):
+			portTypes[qname{tns, name}] = c
+		case c.is(wsdlNS, "binding"):
+			typ, _, err := c.qattr("type")
+			if err != nil {
+				return nil, err
+			}
+			bindings[qname{tns, name}] = typ
+		}
+	}
+	msgElement := func(n *node) (qname, error) {
+		msg, ok, err := n.qattr("message")
+		if err != nil || !ok {
+			return qname{}, fmt.Errorf("operation without message (%v)", err)
+		}
+		el, ok := messages[msg]
+		if !ok {
+			return qname{}, fmt.Errorf("message %s not found", msg)
+		}
+		return el, nil
+	}
+	var services []*service
+	for _, c := range root.Children {
+		if !c.is(wsdlNS, "service") {
+			continue
+		}
+		name, _ := c.attr("name")
+		port := c.child(wsdlNS, "port")
+		if port == nil {
+			return nil, fmt.Errorf("service %s has no port", name)
+		}
+		b, _, err := port.qattr("binding")
+		if err != nil {
+			return nil, err
+		}
+		ptName, ok := bindings[b]
+		if !ok {
+			return nil, fmt.Errorf("service %s: binding %s not found", name, b)
+		}
+		pt, ok := portTypes[ptName]
+		if !ok {
+			return nil, fmt.Errorf("service %s: portType %s not found", name, ptName)
+		}
+		s := &service{name: name, portType: ptName.local}
+		for _, o := range pt.Children {
+			if !o.is(wsdlNS, "operation") {
+				continue
+			}
+			op := &operation{}
+			op.name, _ = o.attr("name")
+			for _, io := range o.Children {
+				el, err := msgElement(io)
+				if err != nil {
+					return nil, fmt.Errorf("operation %s: %w", op.name, err)
+				}
+				switch {
+				case io.is(wsdlNS, "input"):
+					op.input = el
+				case io.is(wsdlNS, "output"):
+					op.output = el
+				case io.is(wsdlNS, "fault"):
+					op.faults = append(op.faults, el)
+				}
+			}
+			if op.input == (qname{}) || op.output == (qname{}) {
+				return nil, fmt.Errorf("operation %s: missing input or output", op.name)
+			}
+			s.ops = append(s.ops, op)
+		}
+		services = append(services, s)
+	}
+	if len(services) == 0 {
+		return nil, fmt.Errorf("%s: no services", root.file)
+	}
+	return services, nil
+}
