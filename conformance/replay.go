@@ -1,0 +1,339 @@
+// Package conformance replays recorded SOAP exchanges against a server
+// and compares the answers with the recorded ones as normalised XML.
+//
+// A case directory holds files NNNN-<operation>.request.http (the raw
+// HTTP request as a client sent it) and, once recorded against cmisd,
+// NNNN-<operation>.response.http (status line, headers, body), the
+// format `cmisd serve --record DIR` writes. Values that differ between
+// runs (object ids, dates, change tokens) are bound as they appear: the
+// first time a recorded value meets the live one, the pair is remembered;
+// later the live value must be the same, and later requests have the
+// recorded value replaced by the live one.
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Exchange is one recorded request with its expected response.
+type Exchange struct {
+	Name     string // e.g. 0003-getTypeChildren
+	Request  []byte // raw HTTP request
+	Response []byte // raw HTTP response; nil until recorded
+}
+
+// LoadCase reads a case directory in file-name order.
+func LoadCase(dir string) ([]Exchange, error) {
+	reqs, err := filepath.Glob(filepath.Join(dir, "*.request.http"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(reqs)
+	var out []Exchange
+	for _, r := range reqs {
+		name := strings.TrimSuffix(filepath.Base(r), ".request.http")
+		req, err := os.ReadFile(r)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := os.ReadFile(filepath.Join(dir, name+".response.http"))
+		if err != nil && !os.IsNotExist(err) {
+			return nil, err
+		}
+		out = append(out, Exchange{Name: name, Request: req, Response: resp})
+	}
+	return out, nil
+}
+
+// ParseRequest turns raw recorded bytes into a request for base (e.g.
+// http://127.0.0.1:1234). The body is sent as recorded.
+func ParseRequest(raw []byte, base string) (*http.Request, error) {
+	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	out, err := http.NewRequest(req.Method, base+req.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range req.Header {
+		switch k {
+		case "Content-Length", "Host", "Connection", "Expect", "Accept-Encoding":
+			continue
+		}
+		out.Header[k] = v
+	}
+	return out, nil
+}
+
+// ParseResponse reads a recorded raw response.
+func ParseResponse(raw []byte) (status int, header http.Header, body []byte, err error) {
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body, err
+}
+
+// Envelope returns the SOAP envelope of a message body: the body itself
+// for text/xml, the root part of a multipart/related package.
+func Envelope(contentType string, body []byte) ([]byte, error) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, fmt.Errorf("content type %q: %w", contentType, err)
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		return body, nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	start := strings.Trim(params["start"], "<>")
+	for {
+		p, err := mr.NextRawPart()
+		if err != nil {
+			return nil, fmt.Errorf("no root part: %w", err)
+		}
+		if start == "" || strings.Trim(p.Header.Get("Content-Id"), "<>") == start {
+			return io.ReadAll(p)
+		}
+	}
+}
+
+// Node is an element of a normalised document.
+type Node struct {
+	Name     string // {namespace}local
+	Attrs    []xml.Attr
+	Text     string
+	Children []*Node
+}
+
+// Parse reads XML into a tree, dropping namespace declarations and
+// whitespace-only text, so that prefixes do not matter.
+func Parse(doc []byte) (*Node, error) {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	root := &Node{}
+	stack := []*Node{root}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		top := stack[len(stack)-1]
+		switch t := tok.(type) {
+		case xml.StartElement:
+			n := &Node{Name: "{" + t.Name.Space + "}" + t.Name.Local}
+			for _, a := range t.Attr {
+				if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+					continue
+				}
+				n.Attrs = append(n.Attrs, a)
+			}
+			sort.Slice(n.Attrs, func(i, j int) bool {
+				return n.Attrs[i].Name.Space+n.Attrs[i].Name.Local < n.Attrs[j].Name.Space+n.Attrs[j].Name.Local
+			})
+			top.Children = append(top.Children, n)
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			top.Text += string(t)
+		}
+	}
+	var trim func(n *Node)
+	trim = func(n *Node) {
+		n.Text = strings.TrimSpace(n.Text)
+		for _, c := range n.Children {
+			trim(c)
+		}
+	}
+	trim(root)
+	return root, nil
+}
+
+const coreNS = "{http://docs.oasis-open.org/ns/cmis/core/200908/}"
+
+// unordered are elements whose children's order carries no meaning: the
+// properties of an object and the property definitions of a type.
+func unordered(n *Node) bool {
+	return n.Name == coreNS+"properties" || n.Name == "{http://docs.oasis-open.org/ns/cmis/messaging/200908/}type" ||
+		n.Name == "{http://docs.oasis-open.org/ns/cmis/messaging/200908/}types" || n.Name == coreNS+"type"
+}
+
+func (n *Node) key() string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == "propertyDefinitionId" {
+			return n.Name + "|" + a.Value
+		}
+	}
+	for _, c := range n.Children {
+		if strings.HasSuffix(c.Name, "}id") {
+			return n.Name + "|" + c.Text
+		}
+	}
+	return n.Name
+}
+
+// Volatile values: element names (any namespace) and property ids whose
+// values change from run to run.
+var (
+	volatileElements = map[string]bool{
+		"objectId": true, "rootFolderId": true, "latestChangeLogToken": true, "changeLogToken": true,
+		"changeToken": true, "productVersion": true, "newId": true,
+	}
+	volatileProperties = map[string]bool{
+		"cmis:objectId": true, "cmis:creationDate": true, "cmis:lastModificationDate": true,
+		"cmis:changeToken": true, "cmis:versionSeriesId": true, "cmis:parentId": true,
+		"cmis:versionSeriesCheckedOutId": true, "cmis:contentStreamId": true, "cmis:sourceId": true,
+		"cmis:targetId": true,
+	}
+)
+
+// Bindings map recorded volatile values to live ones.
+type Bindings map[string]string
+
+// Compare checks that got matches want, binding volatile values; it
+// returns the differences found, each with its path.
+func Compare(want, got *Node, b Bindings) []string {
+	var diffs []string
+	var walk func(path string, w, g *Node, volatile bool)
+	walk = func(path string, w, g *Node, volatile bool) {
+		path += "/" + localName(w.Name)
+		if w.Name != g.Name {
+			diffs = append(diffs, fmt.Sprintf("%s: element %s, got %s", path, w.Name, g.Name))
+			return
+		}
+		if !sameAttrs(w.Attrs, g.Attrs) {
+			diffs = append(diffs, fmt.Sprintf("%s: attributes %v, got %v", path, w.Attrs, g.Attrs))
+		}
+		childVolatile := volatileElements[localName(w.Name)]
+		for _, a := range w.Attrs {
+			if a.Name.Local == "propertyDefinitionId" && volatileProperties[a.Value] {
+				childVolatile = true
+			}
+		}
+		if volatile || childVolatile {
+			if w.Text != "" || g.Text != "" {
+				if live, ok := b[w.Text]; ok && live != g.Text {
+					diffs = append(diffs, fmt.Sprintf("%s: %q was bound to %q, got %q", path, w.Text, live, g.Text))
+				} else if !ok && w.Text != "" {
+					b[w.Text] = g.Text
+				}
+			}
+		} else if w.Text != g.Text {
+			diffs = append(diffs, fmt.Sprintf("%s: text %q, got %q", path, w.Text, g.Text))
+		}
+		wc, gc := w.Children, g.Children
+		if unordered(w) {
+			wc, gc = sortedByKey(wc), sortedByKey(gc)
+		}
+		if len(wc) != len(gc) {
+			diffs = append(diffs, fmt.Sprintf("%s: %d children, got %d (%s vs %s)", path, len(wc), len(gc), names(wc), names(gc)))
+			return
+		}
+		for i := range wc {
+			walk(path, wc[i], gc[i], childVolatile && localName(wc[i].Name) == "value")
+		}
+	}
+	walk("", want, got, false)
+	return diffs
+}
+
+func localName(n string) string {
+	if i := strings.LastIndexByte(n, '}'); i >= 0 {
+		return n[i+1:]
+	}
+	return n
+}
+
+func sameAttrs(a, b []xml.Attr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Value != b[i].Value {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedByKey(ns []*Node) []*Node {
+	out := append([]*Node(nil), ns...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	return out
+}
+
+func names(ns []*Node) string {
+	var s []string
+	for _, n := range ns {
+		s = append(s, localName(n.Name))
+	}
+	return strings.Join(s, ",")
+}
+
+var wsuTime = regexp.MustCompile(`(<(?:[A-Za-z0-9_-]+:)?(?:Created|Expires)>)[^<]*(</)`)
+
+// Substitute prepares a recorded request for replay: recorded volatile
+// values become their live bindings, and WS-Security timestamps are
+// moved to now so that the server's expiry check passes.
+func Substitute(raw []byte, b Bindings, now string, later string) []byte {
+	// Longest first, so that no binding replaces part of another.
+	keys := make([]string, 0, len(b))
+	for k := range b {
+		if len(k) >= 2 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
+	head, body := splitHead(raw)
+	for _, k := range keys {
+		body = bytes.ReplaceAll(body, []byte(">"+k+"<"), []byte(">"+b[k]+"<"))
+	}
+	body = wsuTime.ReplaceAllFunc(body, func(m []byte) []byte {
+		sub := wsuTime.FindSubmatch(m)
+		v := now
+		if bytes.Contains(sub[1], []byte("Expires")) {
+			v = later
+		}
+		return append(append(append([]byte{}, sub[1]...), v...), sub[2]...)
+	})
+	return append(fixLength(head, len(body)), body...)
+}
+
+func splitHead(raw []byte) (head, body []byte) {
+	i := bytes.Index(raw, []byte("\r\n\r\n"))
+	sep := 4
+	if j := bytes.Index(raw, []byte("\n\n")); i < 0 || (j >= 0 && j < i) {
+		i, sep = j, 2
+	}
+	if i < 0 {
+		return raw, nil
+	}
+	return append([]byte{}, raw[:i+sep]...), append([]byte{}, raw[i+sep:]...)
+}
+
+func fixLength(head []byte, n int) []byte {
+	re := regexp.MustCompile(`(?im)^content-length:[^\r\n]*`)
+	return re.ReplaceAll(head, []byte("Content-Length: "+strconv.Itoa(n)))
+}

@@ -1,0 +1,96 @@
+// Package services implements the nine CMIS services, one file each, on
+// the generated port interfaces: it turns the wire types into the domain
+// model of package cmis, applies the CMIS rules, and calls the store. It
+// knows nothing of HTTP or SOAP framing.
+package services
+
+import (
+	"context"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/generated"
+)
+
+// Config is what the services need.
+type Config struct {
+	Types          cmis.TypeStore
+	ProductVersion string
+}
+
+// core is shared by the service implementations.
+type core struct {
+	types          cmis.TypeStore
+	productVersion string
+}
+
+// New returns the implementations of all nine service ports.
+func New(cfg Config) *generated.Ports {
+	c := &core{types: cfg.Types, productVersion: cfg.ProductVersion}
+	return &generated.Ports{
+		Repository:   RepositoryService{c},
+		Navigation:   NavigationService{c},
+		Object:       ObjectService{c},
+		MultiFiling:  MultiFilingService{c},
+		Discovery:    DiscoveryService{c},
+		Versioning:   VersioningService{c},
+		Relationship: RelationshipService{c},
+		Policy:       PolicyService{c},
+		ACL:          ACLService{c},
+	}
+}
+
+// repository checks that a repository exists: every operation but
+// getRepositories names one, and an unknown one is objectNotFound.
+func (c *core) repository(ctx context.Context, id string) (*cmis.RepositoryInfo, error) {
+	if id == "" {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "repositoryId is required")
+	}
+	return c.types.Repository(ctx, id)
+}
+
+// notSupported answers an operation this server does not implement; the
+// repository's capabilities say so too.
+func (c *core) notSupported(ctx context.Context, repositoryID, operation string) error {
+	if _, err := c.repository(ctx, repositoryID); err != nil {
+		return err
+	}
+	return cmis.Errorf(cmis.ErrNotSupported, "%s is not supported by this repository", operation)
+}
+
+// page turns the optional maxItems and skipCount of a request into a
+// Page; absent maxItems means the repository default.
+func page(maxItems, skipCount *int64, def int64) (cmis.Page, error) {
+	p := cmis.Page{MaxItems: def}
+	if maxItems != nil {
+		if *maxItems < 0 {
+			return p, cmis.Errorf(cmis.ErrInvalidArgument, "maxItems must not be negative")
+		}
+		p.MaxItems = *maxItems
+	}
+	if skipCount != nil {
+		if *skipCount < 0 {
+			return p, cmis.Errorf(cmis.ErrInvalidArgument, "skipCount must not be negative")
+		}
+		p.SkipCount = *skipCount
+	}
+	return p, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// optString is nil for the empty string: optional elements are omitted
+// rather than sent empty.
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
