@@ -1,0 +1,190 @@
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cmisd/cmisd/server"
+	"github.com/cmisd/cmisd/services"
+	"github.com/cmisd/cmisd/storage"
+)
+
+var update = flag.Bool("update", false, "record missing and changed responses as the new expected ones")
+
+// newServer starts a fresh in-process cmisd with the users the recordings
+// use: test/test (and admin).
+func newServer(t *testing.T) (base string, repositoryID, rootID string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := storage.OpenSQLite(ctx, filepath.Join(dir, "cmisd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for _, u := range []string{"admin", "test"} {
+		h, err := services.HashPassword("test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateAccount(ctx, u, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo, err := db.EnsureRepository(ctx, "default", "cmisd", "conformance", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{
+		Ports:          services.New(services.Config{Types: db, ProductVersion: "conformance"}),
+		Auth:           services.NewAuthenticator(db),
+		SpoolDir:       dir,
+		RepositoryName: "cmisd",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts.URL, repo.ID, repo.RootFolderID
+}
+
+// TestReplay replays every case directory in cases/ against a fresh
+// server, in order, comparing each answer with the recorded one.
+func TestReplay(t *testing.T) {
+	dirs, err := filepath.Glob("cases/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no conformance cases")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) { replayCase(t, dir) })
+	}
+}
+
+func replayCase(t *testing.T, dir string) {
+	exchanges, err := LoadCase(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, repoID, rootID := newServer(t)
+	b := Bindings{}
+	if err := readBindings(filepath.Join(dir, "bindings.txt"), b, map[string]string{
+		"repositoryId": repoID, "rootFolderId": rootID}); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	for _, x := range exchanges {
+		now := time.Now().UTC()
+		raw := Substitute(x.Request, b, now.Format("2006-01-02T15:04:05Z"), now.Add(5*time.Minute).Format("2006-01-02T15:04:05Z"))
+		req, err := ParseRequest(raw, base)
+		if err != nil {
+			t.Fatalf("%s: %v", x.Name, err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", x.Name, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", x.Name, err)
+		}
+		ct := resp.Header.Get("Content-Type")
+		got, err := Envelope(ct, body)
+		if err != nil {
+			t.Fatalf("%s: response: %v\n%s", x.Name, err, body)
+		}
+		if x.Response == nil {
+			if !*update {
+				t.Fatalf("%s: no recorded response; run go test ./conformance -update and review it", x.Name)
+			}
+			writeResponse(t, dir, x.Name, resp.StatusCode, ct, body)
+			continue
+		}
+		wantStatus, wantHeader, wantBody, err := ParseResponse(x.Response)
+		if err != nil {
+			t.Fatalf("%s: recorded response: %v", x.Name, err)
+		}
+		diffs := []string{}
+		if wantStatus != resp.StatusCode {
+			diffs = append(diffs, fmt.Sprintf("status %d, got %d", wantStatus, resp.StatusCode))
+		}
+		wantMultipart := strings.HasPrefix(wantHeader.Get("Content-Type"), "multipart/")
+		if wantMultipart != strings.HasPrefix(ct, "multipart/") {
+			diffs = append(diffs, fmt.Sprintf("content type %q, got %q", wantHeader.Get("Content-Type"), ct))
+		}
+		want, err := Envelope(wantHeader.Get("Content-Type"), wantBody)
+		if err != nil {
+			t.Fatalf("%s: recorded response: %v", x.Name, err)
+		}
+		wn, err := Parse(want)
+		if err != nil {
+			t.Fatalf("%s: recorded response: %v", x.Name, err)
+		}
+		gn, err := Parse(got)
+		if err != nil {
+			t.Fatalf("%s: response is not XML: %v\n%s", x.Name, err, got)
+		}
+		diffs = append(diffs, Compare(wn, gn, b)...)
+		if len(diffs) > 0 {
+			if *update {
+				writeResponse(t, dir, x.Name, resp.StatusCode, ct, body)
+				continue
+			}
+			t.Errorf("%s differs from the recorded exchange:\n  %s\ngot:\n%s", x.Name, strings.Join(diffs, "\n  "), got)
+		}
+	}
+}
+
+// readBindings reads "recorded-value name" lines: the recorded value is
+// bound to the live value of the named server fact.
+func readBindings(path string, b Bindings, facts map[string]string) error {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 2 {
+			continue
+		}
+		v, ok := facts[fields[1]]
+		if !ok {
+			return fmt.Errorf("%s: unknown fact %q", path, fields[1])
+		}
+		b[fields[0]] = v
+	}
+	return sc.Err()
+}
+
+// writeResponse stores a response with only the headers that matter for
+// comparison; Date and Content-Length change every run.
+func writeResponse(t *testing.T, dir, name string, status int, ct string, body []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", status, http.StatusText(status), ct, len(body))
+	buf.Write(body)
+	if err := os.WriteFile(filepath.Join(dir, name+".response.http"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s/%s", dir, name)
+}
