@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -17,7 +16,7 @@ const repo = "default"
 func newRepositoryService(t *testing.T) (RepositoryService, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "db"))
+	db, err := storage.OpenSQLite(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +277,15 @@ func TestCreateTypeRules(t *testing.T) {
 			ParentId: ptr("cmis:relationship"), Fileable: true}, cmis.ErrConstraint},
 		{"valid", ctx, everyKind("t:x"), ""},
 		{"duplicate", ctx, everyKind("t:x"), cmis.ErrNameConstraintViolation},
-		{"property id taken by another type", ctx, everyKind("t:y"), cmis.ErrNameConstraintViolation},
+		{"same property ids, same definitions", ctx, everyKind("t:y"), ""},
+		{"property id redefined differently", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			t.Id, t.QueryName = "t:z", ptr("t:z")
+			t.PropertyIdDefinition[0].Cardinality = "multi"
+		}), cmis.ErrNameConstraintViolation},
+		{"query name standing for another id", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			t.Id, t.QueryName = "t:w", ptr("t:w")
+			t.PropertyIdDefinition[0].Id = "t:other"
+		}), cmis.ErrNameConstraintViolation},
 	}
 	for _, c := range cases {
 		_, err := s.CreateTypeContext(c.ctx, &generated.CreateType{RepositoryId: repo, Type_: c.ty})

@@ -504,6 +504,9 @@ func (s *DB) CreateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 			}
 			return err
 		}
+		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
+			return err
+		}
 		var err error
 		out, err = loadType(ctx, tx, repo, t.ID)
 		return err
@@ -514,10 +517,11 @@ func (s *DB) CreateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 	return out, nil
 }
 
-// checkTypeNames refuses a type id or query name, or a new property id or
-// query name, that is taken elsewhere in the repository: property ids are
-// global in CMIS queries and filters, so two types may share one only by
-// inheritance.
+// checkTypeNames refuses a type id or query name that is taken, and a
+// new property definition that clashes with one of another type. CMIS
+// lets two types define the same property id only if the definitions
+// agree on type, cardinality and query name (they are then the same
+// property); a query name may not stand for two different ids.
 func checkTypeNames(ctx context.Context, tx *sqlx.Tx, repo string, t *cmis.TypeDefinition) error {
 	var n int
 	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM types WHERE repository_id = ? AND (id = ? OR query_name = ?) AND id <> ?`,
@@ -531,12 +535,22 @@ func checkTypeNames(ctx context.Context, tx *sqlx.Tx, repo string, t *cmis.TypeD
 		if p.Inherited {
 			continue
 		}
-		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM property_definitions
+		var others []struct {
+			ID           string `db:"id"`
+			QueryName    string `db:"query_name"`
+			PropertyType string `db:"property_type"`
+			Cardinality  string `db:"cardinality"`
+		}
+		if err := tx.SelectContext(ctx, &others, `SELECT id, query_name, property_type, cardinality FROM property_definitions
 			WHERE repository_id = ? AND (id = ? OR query_name = ?) AND type_id <> ?`, repo, p.ID, p.QueryName, t.ID); err != nil {
 			return err
 		}
-		if n > 0 {
-			return cmis.Errorf(cmis.ErrNameConstraintViolation, "a property with id or query name %q exists", p.ID)
+		for _, o := range others {
+			if o.ID != p.ID || o.QueryName != p.QueryName || o.PropertyType != string(p.PropertyType) || o.Cardinality != string(p.Cardinality) {
+				return cmis.Errorf(cmis.ErrNameConstraintViolation,
+					"property %s (query name %s) clashes with %s (query name %s, %s, %s) of another type",
+					p.ID, p.QueryName, o.ID, o.QueryName, o.PropertyType, o.Cardinality)
+			}
 		}
 	}
 	return nil
@@ -567,6 +581,9 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 			b2i(t.Fileable), b2i(t.Queryable), b2i(t.FulltextIndexed), b2i(t.IncludedInSupertypeQuery),
 			b2i(t.ControllablePolicy), b2i(t.ControllableACL), src, tgt, repo, t.ID)
 		if err != nil {
+			return err
+		}
+		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
@@ -622,8 +639,10 @@ func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 		if n > 0 {
 			return cmis.Errorf(cmis.ErrConstraint, "type %s is used by %d objects", typeID, n)
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM types WHERE repository_id = ? AND id = ?`, repo, typeID)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM types WHERE repository_id = ? AND id = ?`, repo, typeID); err != nil {
+			return err
+		}
+		return bumpTypeVersion(ctx, tx, repo)
 	})
 	if err != nil {
 		return fmt.Errorf("delete type %q: %w", typeID, err)
@@ -640,4 +659,11 @@ func (s *DB) TypeHasObjects(ctx context.Context, repo, typeID string) (bool, err
 		return false, fmt.Errorf("objects of type %q: %w", typeID, err)
 	}
 	return n > 0, nil
+}
+
+// bumpTypeVersion records a type change, so that caches of type
+// definitions (in this or another process) can tell they are stale.
+func bumpTypeVersion(ctx context.Context, tx *sqlx.Tx, repo string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE repositories SET type_version = type_version + 1 WHERE id = ?`, repo)
+	return err
 }
