@@ -1,0 +1,33 @@
+#!/bin/sh
+# Runs every scenario client against one server and summarises.
+#
+#   conformance/clients/run-all.sh http://127.0.0.1:18080 admin PASSWORD
+#
+# Clients: zeep (text/xml), jaxws (MTOM), wcf mtom, wcf text (wsse UsernameToken), and
+# wcf mtom with HTTP Basic after a 401 challenge. Each client's full output is kept in
+# conformance/clients/build/<name>.log (gitignored). Exit status: 0 when every client passed.
+set -u
+if [ $# -ne 3 ]; then
+    echo "usage: $0 BASE_URL USER PASSWORD" >&2
+    exit 2
+fi
+HERE=$(cd "$(dirname "$0")" && pwd)
+LOGS=$HERE/build
+mkdir -p "$LOGS"
+status=0
+run() {
+    name=$1
+    shift
+    "$@" > "$LOGS/$name.log" 2>&1
+    rc=$?
+    grep -E '^(PASS|FAIL) ' "$LOGS/$name.log"
+    tail_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/$name.log" | tail -1)
+    echo "== $name: ${tail_line:-no summary line (see $LOGS/$name.log)} (exit $rc)"
+    [ "$rc" -eq 0 ] || status=1
+}
+run zeep /usr/bin/python3 "$HERE/zeep/scenario.py" "$1" "$2" "$3"
+run jaxws "$HERE/jaxws/run.sh" "$1" "$2" "$3"
+run wcf-mtom "$HERE/wcf/run.sh" "$1" "$2" "$3" mtom
+run wcf-text "$HERE/wcf/run.sh" "$1" "$2" "$3" text
+run wcf-mtom-basic "$HERE/wcf/run.sh" "$1" "$2" "$3" mtom basic
+exit $status
