@@ -28,7 +28,7 @@ func newServer(t *testing.T) (base string, repositoryID, rootID string) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := storage.OpenSQLite(ctx, filepath.Join(dir, "cmisd.db"))
+	db, err := storage.OpenSQLite(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

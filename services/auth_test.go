@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -11,7 +10,7 @@ import (
 
 func TestAuthenticatorCachesVerifiedCredentials(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, filepath.Join(t.TempDir(), "db"))
+	db, err := storage.OpenSQLite(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

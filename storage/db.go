@@ -31,6 +31,27 @@ type DB struct {
 	wdb     *sqlx.DB // writes: one transaction at a time
 	dialect dialect
 	now     func() time.Time
+	content *contentStore
+}
+
+// sweepGrace is how old an unreferenced content file must be before a
+// sweep removes it: younger ones may belong to a transaction still in
+// flight in another process sharing the store.
+const sweepGrace = 2 * time.Minute
+
+// SweepContent removes content files that no row references (left by a
+// crash between writing content and committing, or between committing a
+// replacement and removing the old file) and are older than grace.
+func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (int, error) {
+	n, err := s.content.sweep(func(id string) (bool, error) {
+		var c int
+		err := s.db.GetContext(ctx, &c, `SELECT COUNT(*) FROM contents WHERE id = ?`, id)
+		return c > 0, err
+	}, grace, s.now())
+	if err != nil {
+		return n, fmt.Errorf("sweep content: %w", err)
+	}
+	return n, nil
 }
 
 // dialect is what differs between SQL databases.

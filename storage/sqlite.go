@@ -5,19 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 )
 
-// OpenSQLite opens (creating if needed) the SQLite database at path and
-// brings its schema up to date.
+// OpenSQLite opens (creating if needed) the store in the data directory
+// dir: the SQLite database cmisd.db and the content files under content/.
+// It brings the schema up to date and sweeps content left behind by a
+// crash.
 //
 // WAL lets readers run beside the single writer; busy_timeout makes a
 // second writer wait instead of failing; foreign keys are off by default
 // in SQLite and must be asked for on every connection, hence the DSN.
-func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+func OpenSQLite(ctx context.Context, dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "cmisd.db")
+	content, err := openContentStore(filepath.Join(dir, "content"))
+	if err != nil {
+		return nil, err
+	}
 	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
 	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=FULL", url.PathEscape(path))
 	// SQLite has one writer. Writes go through a pool of one connection
@@ -35,12 +47,16 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	rdb.SetMaxOpenConns(8)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &DB{db: rdb, wdb: wdb, dialect: sqliteDialect{}, now: time.Now}
+	s := &DB{db: rdb, wdb: wdb, dialect: sqliteDialect{}, now: time.Now, content: content}
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if _, err := s.SweepContent(ctx, sweepGrace); err != nil {
 		s.Close()
 		return nil, err
 	}

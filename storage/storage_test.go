@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,7 +11,7 @@ import (
 func openTest(t *testing.T) (*DB, *cmis.RepositoryInfo) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "cmisd.db"))
+	db, err := OpenSQLite(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +46,7 @@ func TestEnsureRepositoryIsIdempotent(t *testing.T) {
 
 func TestMigrationsRunOnce(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cmisd.db")
+	path := t.TempDir()
 	for i := 0; i < 2; i++ {
 		db, err := OpenSQLite(ctx, path)
 		if err != nil {

@@ -197,7 +197,7 @@ func openStore(ctx context.Context, data string) (*storage.DB, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
-	return storage.OpenSQLite(ctx, filepath.Join(data, "cmisd.db"))
+	return storage.OpenSQLite(ctx, data)
 }
 
 // ensureAdmin creates the admin user on a fresh store, with the given

@@ -7,7 +7,10 @@ CREATE TABLE repositories (
     name           TEXT NOT NULL,
     description    TEXT NOT NULL DEFAULT '',
     root_folder_id TEXT NOT NULL,
-    created_at     INTEGER NOT NULL
+    created_at     INTEGER NOT NULL,
+    -- bumped by every type change, so that cached type definitions can be
+    -- checked with one cheap read
+    type_version   INTEGER NOT NULL DEFAULT 0
 );
 
 -- Object-types. Base types have parent_id NULL. Attributes of one base kind
@@ -148,6 +151,9 @@ CREATE TABLE object_properties (
     object_id   TEXT NOT NULL REFERENCES objects (id) ON DELETE CASCADE,
     property_id TEXT NOT NULL,
     position    INTEGER NOT NULL DEFAULT 0,
+    -- the property type the value was written as, so rows decode without
+    -- the type definition at hand
+    property_type TEXT NOT NULL,
     value_text  TEXT,
     value_int   INTEGER,
     value_real  REAL,

@@ -1,0 +1,478 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
+)
+
+var _ cmis.ObjectStore = (*DB)(nil)
+
+// objectColumns are read by scanObjects. A folder's single parent comes
+// from containment; documents may have several and get none here.
+const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name, o.description, o.created_by,
+	o.creation_date, o.last_modified_by, o.last_modification_date, o.change_token, o.path,
+	o.version_series_id, o.version_label, o.is_major_version, o.is_latest_version, o.is_latest_major,
+	o.is_pwc, o.checkin_comment, o.source_id, o.target_id, o.policy_text,
+	ct.id, ct.length, ct.mime_type, ct.file_name, ct.sha256,
+	CASE WHEN o.base_type_id = 'cmis:folder' THEN (SELECT c.parent_id FROM containment c WHERE c.child_id = o.id) END`
+
+const objectFrom = ` FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanObject(row scanner, extra ...any) (*cmis.Object, error) {
+	var o cmis.Object
+	var desc, path, vsID, vLabel, comment, src, tgt, ptext, parent sql.NullString
+	var major, latest, latestMajor, pwc sql.NullBool
+	var ctID, ctMime, ctName, ctSHA sql.NullString
+	var ctLen sql.NullInt64
+	var created, modified int64
+	dest := []any{&o.ID, &o.RepositoryID, &o.TypeID, &o.BaseTypeID, &o.Name, &desc, &o.CreatedBy,
+		&created, &o.LastModifiedBy, &modified, &o.ChangeToken, &path,
+		&vsID, &vLabel, &major, &latest, &latestMajor, &pwc, &comment, &src, &tgt, &ptext,
+		&ctID, &ctLen, &ctMime, &ctName, &ctSHA, &parent}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	o.CreationDate, o.LastModificationDate = msTime(created), msTime(modified)
+	if desc.Valid {
+		o.Description = &desc.String
+	}
+	if comment.Valid {
+		o.CheckinComment = &comment.String
+	}
+	if ptext.Valid {
+		o.PolicyText = &ptext.String
+	}
+	o.Path, o.ParentID = path.String, parent.String
+	o.VersionSeriesID, o.VersionLabel = vsID.String, vLabel.String
+	o.IsMajorVersion, o.IsLatestVersion, o.IsLatestMajorVersion, o.IsPrivateWorkingCopy = major.Bool, latest.Bool, latestMajor.Bool, pwc.Bool
+	o.SourceID, o.TargetID = src.String, tgt.String
+	if ctID.Valid {
+		o.Content = &cmis.ContentInfo{ID: ctID.String, Length: ctLen.Int64, MimeType: ctMime.String, FileName: ctName.String, SHA256: ctSHA.String}
+	}
+	return &o, nil
+}
+
+// fillObjects loads the custom properties and secondary types of a set of
+// objects: two statements, whatever the number of objects.
+func fillObjects(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*cmis.Object, len(objs))
+	ids := make([]string, 0, len(objs))
+	for _, o := range objs {
+		if _, dup := byID[o.ID]; !dup {
+			ids = append(ids, o.ID)
+		}
+		byID[o.ID] = o
+		o.Properties = map[string][]cmis.Value{}
+	}
+	query, args, err := sqlx.In(`SELECT object_id, property_id, property_type, value_text, value_int, value_real
+		FROM object_properties WHERE object_id IN (?) ORDER BY object_id, property_id, position`, ids)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryxContext(ctx, sqlx.Rebind(sqlx.QUESTION, query), args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var oid, pid, ptype string
+		var text sql.NullString
+		var n sql.NullInt64
+		var f sql.NullFloat64
+		if err := rows.Scan(&oid, &pid, &ptype, &text, &n, &f); err != nil {
+			rows.Close()
+			return err
+		}
+		v, err := decodeValue(cmis.PropertyType(ptype), text, n)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("object %s property %s: %w", oid, pid, err)
+		}
+		o := byID[oid]
+		o.Properties[pid] = append(o.Properties[pid], v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	query, args, err = sqlx.In(`SELECT object_id, type_id FROM object_secondary_types WHERE object_id IN (?) ORDER BY object_id, type_id`, ids)
+	if err != nil {
+		return err
+	}
+	rows, err = q.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oid, tid string
+		if err := rows.Scan(&oid, &tid); err != nil {
+			return err
+		}
+		byID[oid].SecondaryTypeIDs = append(byID[oid].SecondaryTypeIDs, tid)
+	}
+	return rows.Err()
+}
+
+// The column a value is kept in follows its type; see object_properties.
+func encodeValue(t cmis.PropertyType, v cmis.Value) (text, n, f any) {
+	switch x := v.(type) {
+	case bool:
+		return nil, b2i(x), nil
+	case int64:
+		return nil, x, nil
+	case time.Time:
+		return nil, x.UnixMilli(), nil
+	case cmis.Decimal:
+		return string(x), nil, x.Float()
+	case string:
+		return x, nil, nil
+	}
+	return cmis.FormatValue(t, v), nil, nil
+}
+
+func decodeValue(t cmis.PropertyType, text sql.NullString, n sql.NullInt64) (cmis.Value, error) {
+	switch t {
+	case cmis.PropertyBoolean:
+		return n.Int64 != 0, nil
+	case cmis.PropertyInteger:
+		return n.Int64, nil
+	case cmis.PropertyDateTime:
+		return msTime(n.Int64), nil
+	case cmis.PropertyDecimal:
+		return cmis.Decimal(text.String), nil
+	case cmis.PropertyID, cmis.PropertyString, cmis.PropertyHTML, cmis.PropertyURI:
+		return text.String, nil
+	}
+	return nil, fmt.Errorf("unknown property type %q", t)
+}
+
+// propertyTypes maps property ids to their types for the values being
+// written; the caller (services) has validated values against definitions.
+func insertProperties(ctx context.Context, tx *sqlx.Tx, objectID string, props map[string][]cmis.Value) error {
+	ids := make([]string, 0, len(props))
+	for id := range props {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		for pos, v := range props[id] {
+			t := valueType(v)
+			text, n, f := encodeValue(t, v)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO object_properties (object_id, property_id, position, property_type,
+				value_text, value_int, value_real) VALUES (?, ?, ?, ?, ?, ?, ?)`, objectID, id, pos, t, text, n, f); err != nil {
+				return fmt.Errorf("property %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// valueType is the property type of a Go value; strings are kept as
+// "string" since id, html and uri values decode the same way.
+func valueType(v cmis.Value) cmis.PropertyType {
+	switch v.(type) {
+	case bool:
+		return cmis.PropertyBoolean
+	case int64:
+		return cmis.PropertyInteger
+	case time.Time:
+		return cmis.PropertyDateTime
+	case cmis.Decimal:
+		return cmis.PropertyDecimal
+	}
+	return cmis.PropertyString
+}
+
+// queryObjects runs a query selecting objectColumns and fills the results.
+func queryObjects(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]*cmis.Object, error) {
+	rows, err := q.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*cmis.Object
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, fillObjects(ctx, q, out)
+}
+
+func getObject(ctx context.Context, q sqlx.QueryerContext, repo, id string) (*cmis.Object, error) {
+	objs, err := queryObjects(ctx, q, `SELECT `+objectColumns+objectFrom+` WHERE o.id = ? AND o.repository_id = ?`, id, repo)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, cmis.Errorf(cmis.ErrObjectNotFound, "object %s not found", id)
+	}
+	return objs[0], nil
+}
+
+// Object returns one object.
+func (s *DB) Object(ctx context.Context, repo, id string) (*cmis.Object, error) {
+	var o *cmis.Object
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
+		o, err = getObject(ctx, tx, repo, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("object %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// ObjectByPath resolves "/a/b/c": a folder by its materialised path, any
+// other object by its parent folder's path and its name there.
+func (s *DB) ObjectByPath(ctx context.Context, repo, path string) (*cmis.Object, error) {
+	if !strings.HasPrefix(path, "/") {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "path %q does not start with /", path)
+	}
+	if len(path) > 1 {
+		path = strings.TrimSuffix(path, "/")
+	}
+	var o *cmis.Object
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.path = ?`, repo, path)
+		if err != nil {
+			return err
+		}
+		if len(objs) == 1 {
+			o = objs[0]
+			return nil
+		}
+		i := strings.LastIndexByte(path, '/')
+		parent, name := path[:i], path[i+1:]
+		if parent == "" {
+			parent = "/"
+		}
+		objs, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
+			JOIN containment c ON c.child_id = o.id JOIN objects p ON p.id = c.parent_id
+			WHERE p.repository_id = ? AND p.path = ? AND c.name = ?`, repo, parent, name)
+		if err != nil {
+			return err
+		}
+		if len(objs) == 0 {
+			return cmis.Errorf(cmis.ErrObjectNotFound, "no object at path %s", path)
+		}
+		o = objs[0]
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("path %s: %w", path, err)
+	}
+	return o, nil
+}
+
+// orderColumns are the system properties listings can be ordered by
+// without a join; custom properties order through a correlated lookup.
+var orderColumns = map[string]string{
+	cmis.PropName: "o.name", cmis.PropObjectID: "o.id", cmis.PropObjectTypeID: "o.type_id",
+	cmis.PropBaseTypeID: "o.base_type_id", cmis.PropCreatedBy: "o.created_by",
+	cmis.PropCreationDate: "o.creation_date", cmis.PropLastModifiedBy: "o.last_modified_by",
+	cmis.PropLastModificationDate: "o.last_modification_date", cmis.PropDescription: "o.description",
+	cmis.PropVersionLabel: "o.version_label", cmis.PropVersionSeriesID: "o.version_series_id",
+	cmis.PropCheckinComment: "o.checkin_comment", cmis.PropContentStreamLength: "ct.length",
+	cmis.PropContentStreamMimeType: "ct.mime_type", cmis.PropContentStreamFileName: "ct.file_name",
+	cmis.PropPath: "o.path", cmis.PropSourceID: "o.source_id", cmis.PropTargetID: "o.target_id",
+	cmis.PropPolicyText: "o.policy_text",
+}
+
+// orderBy renders ORDER BY keys with a unique tie-breaker (the id) so that
+// pages never overlap or skip.
+func orderBy(keys []cmis.Order) (string, []any) {
+	var parts []string
+	var args []any
+	for _, k := range keys {
+		col, ok := orderColumns[k.PropertyID]
+		if !ok {
+			col = `(SELECT COALESCE(p.value_text, p.value_int, p.value_real) FROM object_properties p
+				WHERE p.object_id = o.id AND p.property_id = ? AND p.position = 0)`
+			args = append(args, k.PropertyID)
+		}
+		dir := " ASC"
+		if k.Descending {
+			dir = " DESC"
+		}
+		parts = append(parts, col+dir)
+	}
+	if len(keys) == 0 {
+		parts = append(parts, "o.name ASC")
+	}
+	parts = append(parts, "o.id ASC")
+	return " ORDER BY " + strings.Join(parts, ", "), args
+}
+
+func limitClause(p cmis.Page) string {
+	max := p.MaxItems
+	if max < 0 {
+		max = -1 // SQLite and PostgreSQL (as LIMIT ALL via -1 → handled by dialect later)
+	}
+	return " LIMIT " + strconv.FormatInt(max, 10) + " OFFSET " + strconv.FormatInt(p.SkipCount, 10)
+}
+
+func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path string, err error) {
+	var base string
+	var p sql.NullString
+	err = tx.QueryRowxContext(ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, id, repo).Scan(&base, &p)
+	if isNoRows(err) {
+		return "", cmis.Errorf(cmis.ErrObjectNotFound, "folder %s not found", id)
+	}
+	if err != nil {
+		return "", err
+	}
+	if base != string(cmis.BaseFolder) {
+		return "", cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a folder", id)
+	}
+	return p.String, nil
+}
+
+// Children returns a page of a folder's children in four statements: the
+// folder, the count, the page, and the page's properties and secondary
+// types.
+func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([]*cmis.Object, int64, error) {
+	var out []*cmis.Object
+	var total int64
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := requireFolder(ctx, tx, repo, q.FolderID); err != nil {
+			return err
+		}
+		where := ` JOIN containment cc ON cc.child_id = o.id WHERE cc.parent_id = ?`
+		args := []any{q.FolderID}
+		if q.FoldersOnly {
+			where += ` AND o.base_type_id = 'cmis:folder'`
+		}
+		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
+			return err
+		}
+		order, oargs := orderBy(q.OrderBy)
+		var err error
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+limitClause(q.Page), append(args, oargs...)...)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("children of %s: %w", q.FolderID, err)
+	}
+	return out, total, nil
+}
+
+// subtreeRange is the range of materialised paths strictly below a
+// folder's: every path starting with "path/". '0' follows '/' in byte
+// order, so the range is [path/, path0) and runs on the path index.
+func subtreeRange(path string) (lo, hi string) {
+	if path == "/" {
+		return "/", "0"
+	}
+	return path + "/", path + "0"
+}
+
+func pathDepth(path string) int {
+	if path == "/" {
+		return 0
+	}
+	return strings.Count(path, "/")
+}
+
+// Descendants lists what is below a folder in a constant number of
+// statements: folders by path range, then every object filed in them.
+func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, foldersOnly bool) ([]cmis.TreeEntry, error) {
+	var out []cmis.TreeEntry
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		root, err := requireFolder(ctx, tx, repo, folderID)
+		if err != nil {
+			return err
+		}
+		lo, hi := subtreeRange(root)
+		kind := ""
+		if foldersOnly {
+			kind = ` AND o.base_type_id = 'cmis:folder'`
+		}
+		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.parent_id, p.path`+objectFrom+`
+			JOIN containment cc ON cc.child_id = o.id JOIN objects p ON p.id = cc.parent_id
+			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`+kind+`
+			ORDER BY p.path, o.name, o.id`, repo, folderID, lo, hi)
+		if err != nil {
+			return err
+		}
+		base := pathDepth(root)
+		var objs []*cmis.Object
+		for rows.Next() {
+			var parentID, parentPath string
+			o, err := scanObject(rows, &parentID, &parentPath)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			d := pathDepth(parentPath) - base + 1
+			if depth >= 0 && d > depth {
+				continue
+			}
+			objs = append(objs, o)
+			out = append(out, cmis.TreeEntry{Object: o, ParentID: parentID, Depth: d})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return fillObjects(ctx, tx, objs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("descendants of %s: %w", folderID, err)
+	}
+	return out, nil
+}
+
+// Parents lists the folders an object is filed in.
+func (s *DB) Parents(ctx context.Context, repo, id string) ([]cmis.Parent, error) {
+	var out []cmis.Parent
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := getObject(ctx, tx, repo, id); err != nil {
+			return err
+		}
+		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
+			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id = ? ORDER BY o.path, o.id`, id)
+		if err != nil {
+			return err
+		}
+		var objs []*cmis.Object
+		for rows.Next() {
+			var seg string
+			o, err := scanObject(rows, &seg)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			objs = append(objs, o)
+			out = append(out, cmis.Parent{Folder: o, PathSegment: seg})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return fillObjects(ctx, tx, objs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("parents of %s: %w", id, err)
+	}
+	return out, nil
+}
