@@ -1,0 +1,330 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/xsd"
+)
+
+const msgNS = `xmlns:m="` + cmis.MessagingNS + `"`
+
+// divertString runs the diverter and returns the XML and the content of
+// each placeholder, in order.
+func divertString(t *testing.T, in string, max int64) (string, [][]byte, error) {
+	t.Helper()
+	sp := newSpooler(t.TempDir())
+	t.Cleanup(sp.cleanup)
+	out, err := divertStreams(strings.NewReader(in), max, 64, sp)
+	if err != nil {
+		return "", nil, err
+	}
+	var contents [][]byte
+	for _, m := range regexp.MustCompile(`href="cid:([^"]+)"`).FindAllStringSubmatch(string(out), -1) {
+		path, ok := sp.lookup(m[1])
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contents = append(contents, data)
+	}
+	return string(out), contents, nil
+}
+
+func TestDivert(t *testing.T) {
+	hello := base64.StdEncoding.EncodeToString([]byte("hello, world"))
+	ph := func(n int) string {
+		return `<xop:Include xmlns:xop="` + xopNS + `" href="cid:` + placeholderID(n) + `"/>`
+	}
+	tests := []struct {
+		name     string
+		in       string
+		wantXML  string   // "" = input unchanged
+		contents []string // content of each diverted stream
+	}{
+		{
+			name:     "plain base64",
+			in:       `<m:x ` + msgNS + `><m:stream>` + hello + `</m:stream></m:x>`,
+			wantXML:  `<m:x ` + msgNS + `><m:stream>` + ph(1) + `</m:stream></m:x>`,
+			contents: []string{"hello, world"},
+		},
+		{
+			name:     "default namespace, line breaks and blanks",
+			in:       `<x xmlns="` + cmis.MessagingNS + `"><stream>` + "\r\n  aGVs\nbG8s\r\n IHdv cmxk\n" + `</stream></x>`,
+			wantXML:  `<x xmlns="` + cmis.MessagingNS + `"><stream>` + ph(1) + `</stream></x>`,
+			contents: []string{"hello, world"},
+		},
+		{
+			name:     "character references and comment inside",
+			in:       `<m:x ` + msgNS + `><m:stream>aGVs&#13;&#xA;bG8s<!-- c -->IHdvcmxk</m:stream></m:x>`,
+			wantXML:  `<m:x ` + msgNS + `><m:stream>` + ph(1) + `</m:stream></m:x>`,
+			contents: []string{"hello, world"},
+		},
+		{
+			name:     "CDATA",
+			in:       `<m:x ` + msgNS + `><m:stream><![CDATA[aGVsbG8s]]>IHdvcmxk</m:stream></m:x>`,
+			wantXML:  `<m:x ` + msgNS + `><m:stream>` + ph(1) + `</m:stream></m:x>`,
+			contents: []string{"hello, world"},
+		},
+		{
+			name:     "missing padding tolerated",
+			in:       `<m:x ` + msgNS + `><m:stream>aGk</m:stream></m:x>`,
+			wantXML:  `<m:x ` + msgNS + `><m:stream>` + ph(1) + `</m:stream></m:x>`,
+			contents: []string{"hi"},
+		},
+		{
+			name: "xop:Include left alone",
+			in: `<m:x ` + msgNS + `><m:stream>
+  <xop:Include xmlns:xop="` + xopNS + `" href="cid:a@b"/>
+</m:stream></m:x>`,
+		},
+		{
+			name: "stream in another namespace untouched",
+			in:   `<x xmlns="urn:other"><stream>` + hello + `</stream></x>`,
+		},
+		{
+			name: "prefix rebound to another namespace",
+			in:   `<m:x ` + msgNS + `><m:y xmlns:m="urn:other"><m:stream>` + hello + `</m:stream></m:y></m:x>`,
+		},
+		{
+			name: "stream text inside comment, CDATA, PI and attribute untouched",
+			in: `<m:x ` + msgNS + ` a="<m:stream>` + hello + `</m:stream>" b='>'><!-- <m:stream>` + hello + `</m:stream> -->` +
+				`<![CDATA[<m:stream>` + hello + `</m:stream>]]><?pi <m:stream>?></m:x>`,
+		},
+		{
+			name: "empty and self-closing streams untouched",
+			in:   `<m:x ` + msgNS + `><m:stream></m:stream><m:stream/><m:stream>  </m:stream></m:x>`,
+		},
+		{
+			name:    "BOM dropped",
+			in:      "\uFEFF<?xml version=\"1.0\"?><a/>",
+			wantXML: `<?xml version="1.0"?><a/>`,
+		},
+		{
+			name:     "padding split by white space",
+			in:       `<m:x ` + msgNS + `><m:stream>aA=` + "\n" + `=</m:stream></m:x>`,
+			wantXML:  `<m:x ` + msgNS + `><m:stream>` + ph(1) + `</m:stream></m:x>`,
+			contents: []string{"h"},
+		},
+		{
+			name:     "two streams",
+			in:       `<m:x ` + msgNS + `><m:stream>aGk=</m:stream><m:stream>aG8=</m:stream></m:x>`,
+			wantXML:  `<m:x ` + msgNS + `><m:stream>` + ph(1) + `</m:stream><m:stream>` + ph(2) + `</m:stream></m:x>`,
+			contents: []string{"hi", "ho"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, contents, err := divertString(t, tt.in, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.wantXML
+			if want == "" {
+				want = tt.in
+			}
+			if out != want {
+				t.Errorf("XML:\n got %s\nwant %s", out, want)
+			}
+			if len(contents) != len(tt.contents) {
+				t.Fatalf("got %d diverted streams, want %d", len(contents), len(tt.contents))
+			}
+			for i := range contents {
+				if string(contents[i]) != tt.contents[i] {
+					t.Errorf("stream %d = %q, want %q", i, contents[i], tt.contents[i])
+				}
+			}
+		})
+	}
+}
+
+func TestDivertRejects(t *testing.T) {
+	big := strings.Repeat("A", 4000)
+	tests := []struct {
+		name string
+		in   string
+		max  int64
+		want string // substring of the fault message
+	}{
+		{"doctype", `<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>`, 1 << 20, "DOCTYPE"},
+		{"entity inside", `<x><!ENTITY e "x"></x>`, 1 << 20, "DOCTYPE"},
+		{"too deep", strings.Repeat("<a>", 65) + strings.Repeat("</a>", 65), 1 << 20, "deeper"},
+		{"too large", `<x>` + big + `</x>`, 1000, "larger than the limit"},
+		{"too large tag", `<x a="` + big + `"/>`, 1000, "larger than the limit"},
+		{"invalid base64", `<m:x ` + msgNS + `><m:stream>aGk*aGk=</m:stream></m:x>`, 1 << 20, "not valid base64"},
+		{"data after padding", `<m:x ` + msgNS + `><m:stream>aGk=aGk=</m:stream></m:x>`, 1 << 20, "not valid base64"},
+		{"bad length", `<m:x ` + msgNS + `><m:stream>a</m:stream></m:x>`, 1 << 20, "not valid base64"},
+		{"named entity", `<m:x ` + msgNS + `><m:stream>aGk&amp;</m:stream></m:x>`, 1 << 20, "invalid reference"},
+		{"text and element", `<m:x ` + msgNS + `><m:stream>aGk=<b/></m:stream></m:x>`, 1 << 20, "both base64 text and an element"},
+		{"truncated in stream", `<m:x ` + msgNS + `><m:stream>aGk=`, 1 << 20, "ended in the middle"},
+		{"truncated after '<' in stream", `<m:x ` + msgNS + `><m:stream>aGk=<`, 1 << 20, "ended in the middle"},
+		{"truncated in tag", `<m:x ` + msgNS + ` a="`, 1 << 20, "ended in the middle"},
+		{"truncated comment", `<x><!-- `, 1 << 20, "ended in the middle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := divertString(t, tt.in, tt.max)
+			var re *requestError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a request error", err)
+			}
+			if re.typ != cmis.ErrInvalidArgument || !strings.Contains(re.msg, tt.want) {
+				t.Errorf("err = %s %q, want invalidArgument containing %q", re.typ, re.msg, tt.want)
+			}
+		})
+	}
+}
+
+// The stream text does not count against the XML limit.
+func TestDivertLimitExcludesStream(t *testing.T) {
+	payload := bytes.Repeat([]byte{0xAB}, 100_000)
+	in := `<m:x ` + msgNS + `><m:stream>` + base64.StdEncoding.EncodeToString(payload) + `</m:stream></m:x>`
+	_, contents, err := divertString(t, in, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(contents) != 1 || !bytes.Equal(contents[0], payload) {
+		t.Fatal("content not diverted intact")
+	}
+}
+
+// pseudoRandom is a deterministic stream of n bytes.
+type pseudoRandom struct {
+	r *rand.ChaCha8
+	n int64
+}
+
+func (p *pseudoRandom) Read(b []byte) (int, error) {
+	if p.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(b)) > p.n {
+		b = b[:p.n]
+	}
+	p.r.Read(b)
+	p.n -= int64(len(b))
+	return len(b), nil
+}
+
+// base64Body is an envelope with n bytes of content inline as base64 with
+// line breaks, produced as a stream.
+func base64Body(n int64, seed byte) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="` + soap11NS + `"><soap:Body>` +
+			`<createDocument xmlns="` + cmis.MessagingNS + `"><repositoryId>A1</repositoryId><contentStream><stream>`))
+		enc := base64.NewEncoder(base64.StdEncoding, &lineBreaker{w: pw})
+		io.Copy(enc, &pseudoRandom{r: rand.NewChaCha8([32]byte{seed}), n: n})
+		enc.Close()
+		pw.Write([]byte(`</stream></contentStream></createDocument></soap:Body></soap:Envelope>`))
+		pw.Close()
+	}()
+	return pr
+}
+
+type lineBreaker struct {
+	w   io.Writer
+	col int
+}
+
+func (l *lineBreaker) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(76-l.col, len(p))
+		if _, err := l.w.Write(p[:k]); err != nil {
+			return n, err
+		}
+		n += k
+		l.col += k
+		p = p[k:]
+		if l.col == 76 {
+			l.w.Write([]byte("\r\n"))
+			l.col = 0
+		}
+	}
+	return n, nil
+}
+
+// A 64 MiB inline base64 body is diverted with bounded memory, and the
+// stream handed to the handler returns the bytes exactly.
+func TestDivertLargeBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large")
+	}
+	const size = 64 << 20
+	sp := newSpooler(t.TempDir())
+	defer sp.cleanup()
+
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out, err := divertStreams(base64Body(size, 7), 1<<20, 64, sp)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("diverting %d MiB of base64 allocated %d KiB; heap in use %d KiB", size>>20, alloc>>10, after.HeapInuse>>10)
+	if raceEnabled {
+		t.Log("race detector on: allocation bounds not checked")
+	} else if alloc > 8<<20 {
+		t.Errorf("diverting allocated %d bytes, want < 8 MiB (content must not be held in memory)", alloc)
+	}
+	if after.HeapInuse > before.HeapInuse+16<<20 {
+		t.Errorf("heap in use grew from %d to %d", before.HeapInuse, after.HeapInuse)
+	}
+	if len(out) > 1024 {
+		t.Errorf("XML after diverting is %d bytes", len(out))
+	}
+
+	// Decode the envelope and read the stream as a handler would.
+	env, err := parseEnvelope(out, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		RepositoryId  string `xml:"repositoryId"`
+		ContentStream struct {
+			Stream xsd.Stream `xml:"stream"`
+		} `xml:"contentStream"`
+	}
+	if err := decodeRequest(env, &req); err != nil {
+		t.Fatal(err)
+	}
+	path, ok := sp.lookup(req.ContentStream.Stream.Href)
+	if !ok {
+		t.Fatalf("no spool file for %q", req.ContentStream.Stream.Href)
+	}
+	rd, err := sp.openRead(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sha256.New()
+	n, err := io.Copy(got, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.New()
+	io.Copy(want, &pseudoRandom{r: rand.NewChaCha8([32]byte{7}), n: size})
+	if n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
+		t.Fatalf("stream returned %d bytes, digest mismatch=%v", n, !bytes.Equal(got.Sum(nil), want.Sum(nil)))
+	}
+	// Spool files go away with the request.
+	sp.cleanup()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("spool file still there after cleanup: %v", err)
+	}
+}

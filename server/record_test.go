@@ -1,0 +1,243 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+)
+
+func TestRecording(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "0007-getObject.request.http"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := newTestServer(t, func(c *Config) { c.RecordDir = dir })
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+
+	rec := loadRecorded(t, "testdata/recorded/mono/mono-006-createDocument.http")
+	// 1: a recorded MTOM request; 2: chunked (unknown length); 3: a WSDL GET;
+	// 4: a fault whose body the server never reads to the end.
+	req1, _ := http.NewRequest("POST", ts.URL+rec.uri, bytes.NewReader(rec.body))
+	req1.Header = rec.header.Clone()
+	req1.Header.Del("Content-Length")
+	chunked := []byte(soapWrap(`<m:getRepositories/>`))
+	req2, _ := http.NewRequest("POST", ts.URL+"/services/RepositoryService", io.MultiReader(bytes.NewReader(chunked)))
+	req2.Header.Set("Content-Type", "text/xml")
+	req2.SetBasicAuth("test", "test")
+	req3, _ := http.NewRequest("GET", ts.URL+"/services/RepositoryService?wsdl", nil)
+	unread := append([]byte(soapWrap(`<m:getRepositories/>`)), bytes.Repeat([]byte(" "), 100_000)...)
+	req4, _ := http.NewRequest("POST", ts.URL+"/services/RepositoryService", bytes.NewReader(unread))
+	req4.Header.Set("Content-Type", "application/json")
+
+	var responses [][]byte
+	for _, req := range []*http.Request{req1, req2, req3, req4} {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		responses = append(responses, b)
+	}
+
+	var names []string
+	eventually(func() bool {
+		entries, _ := os.ReadDir(dir)
+		names = names[:0]
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return len(names) >= 9
+	})
+	sort.Strings(names)
+	want := []string{
+		"0007-getObject.request.http",
+		"0008-createDocument.request.http", "0008-createDocument.response.http",
+		"0009-getRepositories.request.http", "0009-getRepositories.response.http",
+		"0010-wsdl.request.http", "0010-wsdl.response.http",
+		"0011-unknown.request.http", "0011-unknown.response.http",
+	}
+	if strings.Join(names, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("files:\n%s\nwant:\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
+	}
+	wantBodies := [][]byte{rec.body, chunked, nil, unread}
+	for i, base := range []string{"0008-createDocument", "0009-getRepositories", "0010-wsdl", "0011-unknown"} {
+		raw, err := os.ReadFile(filepath.Join(dir, base+".request.http"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+		if err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Fatalf("%s: body: %v", base, err)
+		}
+		if !bytes.Equal(body, wantBodies[i]) {
+			t.Errorf("%s: recorded body %d bytes, sent %d", base, len(body), len(wantBodies[i]))
+		}
+		raw, err = os.ReadFile(filepath.Join(dir, base+".response.http"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), r)
+		if err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		rbody, _ := io.ReadAll(resp.Body)
+		if !bytes.Equal(rbody, responses[i]) {
+			t.Errorf("%s: recorded response differs from the one sent (%d vs %d bytes)", base, len(rbody), len(responses[i]))
+		}
+	}
+	// The MTOM request keeps its headers.
+	raw, _ := os.ReadFile(filepath.Join(dir, "0008-createDocument.request.http"))
+	if !bytes.HasPrefix(raw, []byte("POST /services/ObjectService HTTP/1.1\r\nHost: ")) || !bytes.Contains(raw, []byte("Soapaction: \"createDocument\"\r\n")) {
+		t.Errorf("request head:\n%s", raw[:300])
+	}
+}
+
+// Exactly one structured log line per request.
+func TestOneLogLinePerRequest(t *testing.T) {
+	env := newTestServer(t, nil)
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	send(t, ts.URL, "POST", "/services/RepositoryService", "text/xml",
+		[]byte(soapWrap(`<m:getRepositoryInfo><m:repositoryId>A1</m:repositoryId></m:getRepositoryInfo>`)), basic("test", "test"))
+	send(t, ts.URL, "POST", "/services/RepositoryService", "text/xml",
+		[]byte(soapWrap(`<m:getRepositoryInfo><m:repositoryId>B2</m:repositoryId></m:getRepositoryInfo>`)), basic("test", "test"))
+	send(t, ts.URL, "POST", "/services/ObjectService", "text/xml", []byte(soapWrap(`<m:getRepositories/>`)), nil)
+	get(t, http.DefaultClient, ts.URL+"/services/ObjectService?wsdl", nil)
+
+	eventually(func() bool { return env.logs.FilterMessage("request").Len() >= 4 })
+	lines := env.logs.FilterMessage("request").All()
+	if len(lines) != 4 {
+		t.Fatalf("%d request log lines, want 4", len(lines))
+	}
+	want := []map[string]any{
+		{"service": "RepositoryService", "operation": "getRepositoryInfo", "user": "test", "repository": "A1", "status": int64(200), "outcome": "ok"},
+		{"service": "RepositoryService", "operation": "getRepositoryInfo", "user": "test", "repository": "B2", "status": int64(500), "outcome": "objectNotFound"},
+		{"service": "ObjectService", "operation": "getRepositories", "user": "", "status": int64(401), "outcome": "permissionDenied"},
+		{"service": "ObjectService", "operation": "wsdl", "status": int64(200), "outcome": "ok"},
+	}
+	for i, l := range lines {
+		if l.Level != zapcore.InfoLevel {
+			t.Errorf("line %d level %v", i, l.Level)
+		}
+		m := l.ContextMap()
+		for k, v := range want[i] {
+			if m[k] != v {
+				t.Errorf("line %d: %s = %v, want %v", i, k, m[k], v)
+			}
+		}
+		for _, k := range []string{"duration", "bytes_in", "bytes_out"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("line %d: no %s", i, k)
+			}
+		}
+		if i < 3 && (m["bytes_in"].(int64) == 0 || m["bytes_out"].(int64) == 0) {
+			t.Errorf("line %d: bytes %v/%v", i, m["bytes_in"], m["bytes_out"])
+		}
+	}
+}
+
+func TestHTTPServerTimeouts(t *testing.T) {
+	env := newTestServer(t, func(c *Config) { c.StallTimeout = 400 * time.Millisecond })
+	hs := env.srv.HTTPServer("127.0.0.1:0")
+	if hs.ReadHeaderTimeout <= 0 || hs.IdleTimeout <= 0 {
+		t.Errorf("ReadHeaderTimeout %v IdleTimeout %v", hs.ReadHeaderTimeout, hs.IdleTimeout)
+	}
+	if hs.ReadTimeout != 0 || hs.WriteTimeout != 0 {
+		t.Errorf("a whole-request ReadTimeout/WriteTimeout (%v/%v) would cut large uploads", hs.ReadTimeout, hs.WriteTimeout)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	defer hs.Close()
+	addr := ln.Addr().String()
+
+	body := []byte(withHeader(`<wsse:Security xmlns:wsse="` + wsseNS + `">` + token("test", "test", "") + `</wsse:Security>` +
+		`<x:pad xmlns:x="urn:x">` + strings.Repeat("p", 2000) + `</x:pad>`))
+	head := "POST /services/RepositoryService HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: text/xml\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n"
+
+	// A slow upload that keeps moving takes longer than the stall timeout
+	// in total, and succeeds.
+	t.Run("slow but moving", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.Write([]byte(head))
+		chunk := len(body) / 10
+		for i := 0; i < 10; i++ {
+			end := (i + 1) * chunk
+			if i == 9 {
+				end = len(body)
+			}
+			if _, err := conn.Write(body[i*chunk : end]); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(150 * time.Millisecond) // 1.5 s in all
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	})
+
+	// An operation that runs longer than the stall timeout after the body
+	// is in keeps its context.
+	t.Run("slow operation", func(t *testing.T) {
+		body := soapWrap(`<m:getTypeDefinition><m:repositoryId>A1</m:repositoryId><m:typeId>slow</m:typeId></m:getTypeDefinition>`)
+		sr := send(t, "http://"+addr, "POST", "/services/RepositoryService", "text/xml", []byte(body), basic("test", "test"))
+		if sr.status != 200 {
+			t.Fatalf("status %d\n%s", sr.status, sr.root)
+		}
+	})
+
+	// A stalled upload is cut off after the stall timeout.
+	t.Run("stalled", func(t *testing.T) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.Write([]byte(head))
+		conn.Write(body[:100])
+		start := time.Now()
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		elapsed := time.Since(start)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				t.Fatal("a stalled request succeeded")
+			}
+		}
+		if elapsed > 3*time.Second {
+			t.Errorf("stalled connection held for %v", elapsed)
+		}
+	})
+}

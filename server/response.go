@@ -1,0 +1,198 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/cmisd/cmisd/cmis"
+)
+
+// Response writing. A response is answered in the encoding of the request:
+// MTOM in, MTOM out (root part first, one attachment per content stream);
+// text in, text out (content inline as base64, streamed).
+
+const (
+	envelopeOpen = `<?xml version="1.0" encoding="UTF-8"?>` +
+		`<soap:Envelope xmlns:soap="` + soap11NS + `" xmlns:xsi="` + xsiNS +
+		`" xmlns:cmis="` + cmis.CoreNS + `" xmlns:cmism="` + cmis.MessagingNS + `"><soap:Body>`
+	envelopeClose = `</soap:Body></soap:Envelope>`
+	rootCID       = "root.message@cmisd"
+	textXMLType   = "text/xml; charset=utf-8"
+)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// outStream is a content stream of a response.
+type outStream struct {
+	id string // Content-ID (and href) of the attachment
+	r  io.Reader
+}
+
+// prepareStreams gives every stream of the response that has content a
+// fresh, unique Content-ID; the text encoding finds its xop:Include by it.
+func prepareStreams(resp any) []outStream {
+	var out []outStream
+	tag := randomHex(8)
+	for i, s := range findStreams(resp) {
+		if s.Reader == nil {
+			continue
+		}
+		s.Href = fmt.Sprintf("content-%d-%s@cmisd", i+1, tag)
+		out = append(out, outStream{id: s.Href, r: s.Reader})
+	}
+	return out
+}
+
+func closeStreams(streams []outStream) {
+	for _, s := range streams {
+		if c, ok := s.r.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// marshalEnvelope encodes resp (a generated response element, or nil for
+// an empty response named by emptyName) into a SOAP envelope.
+func marshalEnvelope(resp any, emptyName string) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(envelopeOpen)
+	if resp == nil {
+		b.WriteString(`<cmism:` + emptyName + `/>`)
+	} else if err := xml.NewEncoder(&b).Encode(resp); err != nil {
+		return nil, err
+	}
+	b.WriteString(envelopeClose)
+	return b.Bytes(), nil
+}
+
+// faultEnvelope is the envelope of a fault.
+func faultEnvelope(f fault) []byte {
+	var b bytes.Buffer
+	b.WriteString(envelopeOpen)
+	appendFaultBody(&b, f)
+	b.WriteString(envelopeClose)
+	return b.Bytes()
+}
+
+// writeText writes a text/xml answer; streams replace their xop:Include
+// placeholders by base64 text, encoded while it is copied.
+func writeText(w http.ResponseWriter, status int, env []byte, streams []outStream) error {
+	h := w.Header()
+	h.Set("Content-Type", textXMLType)
+	if len(streams) == 0 {
+		h.Set("Content-Length", strconv.Itoa(len(env)))
+		w.WriteHeader(status)
+		_, err := w.Write(env)
+		return err
+	}
+	type cut struct{ start, end int }
+	cuts := make([]cut, len(streams))
+	for i, s := range streams {
+		st, end, ok := findInclude(env, s.id)
+		if !ok || (i > 0 && st < cuts[i-1].end) {
+			return fmt.Errorf("server: no xop:Include placeholder for %s in the response", s.id)
+		}
+		cuts[i] = cut{st, end}
+	}
+	w.WriteHeader(status)
+	pos := 0
+	for i, s := range streams {
+		if _, err := w.Write(env[pos:cuts[i].start]); err != nil {
+			return err
+		}
+		enc := base64.NewEncoder(base64.StdEncoding, w)
+		if _, err := io.Copy(enc, s.r); err != nil {
+			return err
+		}
+		if err := enc.Close(); err != nil {
+			return err
+		}
+		pos = cuts[i].end
+	}
+	_, err := w.Write(env[pos:])
+	return err
+}
+
+// findInclude locates the xop:Include element whose href is cid:id: from
+// its '<' to the end of its end tag (or of the empty-element tag).
+func findInclude(env []byte, id string) (start, end int, ok bool) {
+	i := bytes.Index(env, []byte(`"cid:`+id+`"`))
+	if i < 0 {
+		return 0, 0, false
+	}
+	start = bytes.LastIndexByte(env[:i], '<')
+	gt := bytes.IndexByte(env[i:], '>')
+	if start < 0 || gt < 0 {
+		return 0, 0, false
+	}
+	gt += i
+	if env[gt-1] == '/' {
+		return start, gt + 1, true
+	}
+	rest := env[gt+1:]
+	if !bytes.HasPrefix(rest, []byte("</")) {
+		return 0, 0, false
+	}
+	e := bytes.IndexByte(rest, '>')
+	if e < 0 {
+		return 0, 0, false
+	}
+	return start, gt + 1 + e + 1, true
+}
+
+// writeMTOM writes a multipart/related (XOP) answer: the envelope as root
+// part, then one binary part per stream, copied from its reader.
+func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream) error {
+	boundary := "uuid:" + randomHex(16)
+	h := w.Header()
+	h.Set("Content-Type", `multipart/related; type="application/xop+xml"; boundary="`+boundary+
+		`"; start="<`+rootCID+`>"; start-info="text/xml"`)
+	h.Set("MIME-Version", "1.0")
+	var head bytes.Buffer
+	head.WriteString("--" + boundary + "\r\n" +
+		"Content-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\n" +
+		"Content-Transfer-Encoding: binary\r\n" +
+		"Content-ID: <" + rootCID + ">\r\n\r\n")
+	head.Write(env)
+	head.WriteString("\r\n")
+	closing := "--" + boundary + "--\r\n"
+	if len(streams) == 0 {
+		head.WriteString(closing)
+		h.Set("Content-Length", strconv.Itoa(head.Len()))
+		w.WriteHeader(status)
+		_, err := w.Write(head.Bytes())
+		return err
+	}
+	w.WriteHeader(status)
+	if _, err := w.Write(head.Bytes()); err != nil {
+		return err
+	}
+	for _, s := range streams {
+		part := "--" + boundary + "\r\n" +
+			"Content-Type: application/octet-stream\r\n" +
+			"Content-Transfer-Encoding: binary\r\n" +
+			"Content-ID: <" + s.id + ">\r\n\r\n"
+		if _, err := io.WriteString(w, part); err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, s.r); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, "\r\n"); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, closing)
+	return err
+}

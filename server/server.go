@@ -1,0 +1,451 @@
+// Package server is the HTTP side of cmisd: the CMIS 1.1 Web Services
+// binding (SOAP 1.1, text/xml and MTOM/XOP) over the generated service
+// ports.
+//
+// One request takes one straight path: route (gorilla/mux), read the body
+// (text, or the MTOM root part) through the diverter, which moves inline
+// base64 content to spool files, parse the envelope (WS-Security header,
+// mustUnderstand), authenticate, decode the Body's first element into the
+// generated request type, attach the content streams, call the port, and
+// encode the response in the encoding of the request. Every error becomes a
+// SOAP 1.1 fault in exactly one place (fault.go).
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"go.uber.org/zap"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/generated"
+)
+
+// Config configures a Server.
+type Config struct {
+	Ports  *generated.Ports   // the service implementations (required)
+	Auth   cmis.Authenticator // verifies user name and password (required)
+	Logger *zap.Logger        // nil: no logging
+
+	// ExternalURL is the base URL clients reach the server at (scheme,
+	// host, optional path prefix; no trailing slash needed). Empty: taken
+	// from each request, honouring X-Forwarded-Proto and X-Forwarded-Host.
+	ExternalURL string
+
+	// MaxXMLBytes bounds the SOAP XML of a request (the text/xml body or
+	// the MTOM root part), content streams excluded. Default 10 MiB.
+	MaxXMLBytes int64
+
+	// MaxDepth bounds the element nesting of a request. Default 64.
+	MaxDepth int
+
+	// SpoolDir holds inline base64 content and early MIME parts while a
+	// request is decoded. Default os.TempDir().
+	SpoolDir string
+
+	// RecordDir, if set, receives every exchange as
+	// NNNN-<operation>.request.http and NNNN-<operation>.response.http.
+	RecordDir string
+
+	// RepositoryName is shown on the HTML page at /.
+	RepositoryName string
+
+	// Now is the clock for WS-Security timestamps. Default time.Now.
+	Now func() time.Time
+
+	// StallTimeout is how long a read or write of the connection may make
+	// no progress before the connection is dropped (HTTPServer and the
+	// per-request deadlines). Default 2 minutes.
+	StallTimeout time.Duration
+}
+
+// Defaults.
+const (
+	DefaultMaxXMLBytes  = defaultMaxXMLSize
+	DefaultMaxDepth     = defaultMaxDepth
+	DefaultStallTimeout = 2 * time.Minute
+)
+
+// ServiceNames are the nine CMIS services, each published at
+// /services/<name>.
+var ServiceNames = []string{
+	"RepositoryService", "NavigationService", "ObjectService",
+	"MultiFilingService", "DiscoveryService", "VersioningService",
+	"RelationshipService", "PolicyService", "ACLService",
+}
+
+// Server is the CMIS Web Services endpoint; it is an http.Handler.
+type Server struct {
+	cfg    Config
+	log    *zap.Logger
+	router *mux.Router
+	ops    map[string]*generated.Operation
+	rec    *recorder
+}
+
+// New checks cfg, fills in defaults and builds the server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Ports == nil {
+		return nil, errors.New("server: Config.Ports is required")
+	}
+	if cfg.Auth == nil {
+		return nil, errors.New("server: Config.Auth is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.MaxXMLBytes <= 0 {
+		cfg.MaxXMLBytes = DefaultMaxXMLBytes
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = DefaultMaxDepth
+	}
+	if cfg.SpoolDir == "" {
+		cfg.SpoolDir = os.TempDir()
+	}
+	if err := os.MkdirAll(cfg.SpoolDir, 0o700); err != nil {
+		return nil, fmt.Errorf("server: spool directory: %w", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = DefaultStallTimeout
+	}
+	if cfg.RepositoryName == "" {
+		cfg.RepositoryName = "cmisd"
+	}
+	cfg.ExternalURL = strings.TrimRight(cfg.ExternalURL, "/")
+	s := &Server{cfg: cfg, log: cfg.Logger, ops: generated.Operations}
+	if cfg.RecordDir != "" {
+		rec, err := newRecorder(cfg.RecordDir)
+		if err != nil {
+			return nil, err
+		}
+		s.rec = rec
+	}
+	s.router = s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+	services := "{service:" + strings.Join(ServiceNames, "|") + "}"
+	r.HandleFunc("/services/"+services, s.handleService)
+	r.HandleFunc("/wsdl/{file}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
+	for _, p := range []string{"/", "/services", "/services/"} {
+		r.HandleFunc(p, s.handleIndex).Methods(http.MethodGet, http.MethodHead)
+	}
+	return r
+}
+
+// HTTPServer returns an http.Server for the handler. Headers must arrive
+// within 30 seconds; after that there is no overall limit on a request
+// (a 1 GiB upload is fine), but every read and write of the body must make
+// progress within StallTimeout: the handler extends the connection's
+// deadlines as data moves (http.ResponseController).
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+	}
+}
+
+// exchange is what the server knows of one request, for the log line and
+// the recording.
+type exchange struct {
+	start      time.Time
+	service    string
+	operation  string
+	user       string
+	repository string
+	outcome    string
+	mtom       bool // answer in MTOM
+	rec        *recording
+}
+
+type exchangeKey struct{}
+
+func exchangeFrom(r *http.Request) *exchange {
+	if x, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		return x
+	}
+	return &exchange{}
+}
+
+// ServeHTTP wraps every request: deadlines, byte counting, recording,
+// panic recovery and the one log line.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := &exchange{start: time.Now()}
+	rc := http.NewResponseController(w)
+	// Deadlines left by an earlier request on this connection.
+	_ = rc.SetWriteDeadline(time.Time{})
+	rw := &respWriter{w: w, rc: rc, stall: s.cfg.StallTimeout}
+	body := &bodyReader{r: r.Body, rc: rc, stall: s.cfg.StallTimeout}
+	if r.ContentLength != 0 {
+		body.extend(true)
+	}
+	if s.rec != nil {
+		x.rec = s.rec.start(r)
+		body.tee = x.rec.requestBody()
+		rw.rec = x.rec
+	}
+	r.Body = body
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+
+	defer func() {
+		p := recover()
+		abort := p == http.ErrAbortHandler
+		if p != nil && !abort {
+			s.log.Error("panic serving request", zap.Any("panic", p),
+				zap.String("method", r.Method), zap.String("path", r.URL.Path),
+				zap.ByteString("stack", debug.Stack()))
+			if rw.wroteHeader {
+				// Part of the answer is out: break the connection rather
+				// than let it look complete.
+				abort = true
+				x.outcome = "aborted"
+			} else {
+				s.writeFault(rw, x, panicError{p})
+			}
+		}
+		if x.rec != nil {
+			if !rw.wroteHeader {
+				x.rec.responseHead(http.StatusOK, rw.Header())
+			}
+			io.Copy(io.Discard, body) // complete the recorded request
+			x.rec.finish(x.recordName(r), s.log)
+		}
+		s.logExchange(r, x, rw, body)
+		if abort {
+			panic(http.ErrAbortHandler)
+		}
+	}()
+	s.router.ServeHTTP(rw, r)
+}
+
+func (x *exchange) recordName(r *http.Request) string {
+	if x.operation != "" {
+		return x.operation
+	}
+	if r.Method == http.MethodGet && hasQuery(r, "wsdl") {
+		return "wsdl"
+	}
+	if r.Method == http.MethodPost {
+		return "unknown"
+	}
+	return strings.ToLower(r.Method)
+}
+
+func (s *Server) logExchange(r *http.Request, x *exchange, rw *respWriter, body *bodyReader) {
+	status := rw.status
+	if !rw.wroteHeader {
+		status = http.StatusOK
+	}
+	outcome := x.outcome
+	if outcome == "" {
+		if status < 400 {
+			outcome = "ok"
+		} else {
+			outcome = "http" + strconv.Itoa(status)
+		}
+	}
+	s.log.Info("request",
+		zap.String("method", r.Method),
+		zap.String("path", r.URL.Path),
+		zap.String("service", x.service),
+		zap.String("operation", x.operation),
+		zap.String("user", x.user),
+		zap.String("repository", x.repository),
+		zap.Duration("duration", time.Since(x.start)),
+		zap.Int64("bytes_in", body.n),
+		zap.Int64("bytes_out", rw.n),
+		zap.Int("status", status),
+		zap.String("outcome", outcome),
+	)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "404 page not found: the CMIS services are at /services/<ServiceName>", http.StatusNotFound)
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+}
+
+// handleService serves /services/<Service>: POST is SOAP, GET ?wsdl the
+// WSDL; anything else is a fault.
+func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
+	x := exchangeFrom(r)
+	x.service = mux.Vars(r)["service"]
+	switch {
+	case r.Method == http.MethodPost:
+		s.handleSOAP(w, r, x)
+		return
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && hasQuery(r, "wsdl"):
+		s.serveWSDL(w, r)
+		return
+	}
+	w.Header().Set("Allow", "POST, GET")
+	msg := "method " + r.Method + " is not allowed: POST a SOAP request, or GET ?wsdl"
+	if r.Method == http.MethodGet {
+		msg = "GET is only served with ?wsdl: POST a SOAP request"
+	}
+	s.writeFault(w, x, &requestError{typ: cmis.ErrNotSupported, msg: msg})
+}
+
+// writeFault answers err as a SOAP fault in the encoding of the request.
+func (s *Server) writeFault(w http.ResponseWriter, x *exchange, err error) {
+	f := faultFor(err)
+	if f.internal {
+		var pe panicError
+		if !errors.As(err, &pe) {
+			s.log.Error("internal error", zap.String("service", x.service),
+				zap.String("operation", x.operation), zap.String("user", x.user), zap.Error(err))
+		}
+	}
+	x.outcome = f.outcome()
+	if f.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+	}
+	env := faultEnvelope(f)
+	var werr error
+	if x.mtom {
+		werr = writeMTOM(w, f.status, env, nil)
+	} else {
+		werr = writeText(w, f.status, env, nil)
+	}
+	if werr != nil {
+		s.log.Debug("writing fault", zap.Error(werr))
+	}
+}
+
+// panicError is a recovered panic; it is sent as runtime "internal error"
+// and was logged with its stack where it was recovered.
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprintf("panic: %v", p.v) }
+
+// ---------------------------------------------------------------------------
+// Connection wrappers
+
+// bodyReader counts and (when recording) copies the request body, and
+// keeps the read deadline ahead of a body that is still moving.
+type bodyReader struct {
+	r      io.ReadCloser
+	n      int64
+	tee    io.Writer
+	rc     *http.ResponseController
+	stall  time.Duration
+	last   time.Time
+	teeErr bool
+	done   bool
+}
+
+func (b *bodyReader) extend(force bool) {
+	now := time.Now()
+	if force || now.Sub(b.last) > b.stall/4 {
+		b.last = now
+		_ = b.rc.SetReadDeadline(now.Add(b.stall))
+	}
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	b.extend(false)
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err == io.EOF {
+		// The whole body is in. net/http now watches the connection for
+		// the client going away (and cleared the deadline for that): a
+		// deadline set from here on would cancel the request's context
+		// while a slow operation is still running.
+		b.done = true
+	}
+	if n > 0 && b.tee != nil && !b.teeErr {
+		if _, werr := b.tee.Write(p[:n]); werr != nil {
+			b.teeErr = true
+		}
+	}
+	return n, err
+}
+
+func (b *bodyReader) Close() error { return b.r.Close() }
+
+// respWriter counts and (when recording) copies the response, and keeps
+// the write deadline ahead of a response that is still moving.
+type respWriter struct {
+	w           http.ResponseWriter
+	rc          *http.ResponseController
+	stall       time.Duration
+	last        time.Time
+	status      int
+	n           int64
+	wroteHeader bool
+	rec         *recording
+}
+
+func (w *respWriter) Header() http.Header { return w.w.Header() }
+
+func (w *respWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	if w.rec != nil {
+		w.rec.responseHead(code, w.w.Header())
+	}
+	w.extend()
+	w.w.WriteHeader(code)
+}
+
+func (w *respWriter) extend() {
+	now := time.Now()
+	if now.Sub(w.last) > w.stall/4 {
+		w.last = now
+		_ = w.rc.SetWriteDeadline(now.Add(w.stall))
+	}
+}
+
+func (w *respWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.extend()
+	n, err := w.w.Write(p)
+	w.n += int64(n)
+	if n > 0 && w.rec != nil {
+		w.rec.responseBody(p[:n])
+	}
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *respWriter) Unwrap() http.ResponseWriter { return w.w }
+
+// Flush sends buffered data.
+func (w *respWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	_ = w.rc.Flush()
+}

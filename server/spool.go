@@ -1,0 +1,99 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// spooler owns the temporary files of one request: inline base64 content
+// diverted out of the XML, and MIME parts that arrived before they were
+// needed. Everything is removed by cleanup when the request ends.
+type spooler struct {
+	dir string
+
+	mu    sync.Mutex
+	seq   int
+	paths []string
+	open  []*os.File
+	byID  map[string]string // placeholder id -> path
+}
+
+func newSpooler(dir string) *spooler {
+	return &spooler{dir: dir, byID: map[string]string{}}
+}
+
+// placeholderID is the Content-ID of the n-th diverted inline stream. The
+// ".invalid" domain cannot be a real client's Content-ID by accident.
+func placeholderID(n int) string { return fmt.Sprintf("spool-%d@cmisd.invalid", n) }
+
+// create makes a new spool file for writing. The caller closes it.
+func (s *spooler) create() (*os.File, error) {
+	f, err := os.CreateTemp(s.dir, "cmisd-spool-*")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.paths = append(s.paths, f.Name())
+	s.mu.Unlock()
+	return f, nil
+}
+
+// register names a finished spool file for later lookup by id, returning
+// a new placeholder id.
+func (s *spooler) register(path string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	id := placeholderID(s.seq)
+	s.byID[id] = path
+	return id
+}
+
+// lookup is the path of a placeholder id.
+func (s *spooler) lookup(id string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.byID[id]
+	return p, ok
+}
+
+// openRead opens a spool file for reading; it is closed by cleanup.
+func (s *spooler) openRead(path string) (io.Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.open = append(s.open, f)
+	s.mu.Unlock()
+	return f, nil
+}
+
+// spoolFrom copies r into a new spool file and returns its path.
+func (s *spooler) spoolFrom(r io.Reader) (string, int64, error) {
+	f, err := s.create()
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), n, err
+}
+
+// cleanup closes and removes every file of the request.
+func (s *spooler) cleanup() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.open {
+		f.Close()
+	}
+	for _, p := range s.paths {
+		os.Remove(p)
+	}
+	s.open, s.paths = nil, nil
+	s.byID = map[string]string{}
+}

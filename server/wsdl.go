@@ -1,0 +1,187 @@
+package server
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/cmisd/cmisd/wsdl"
+)
+
+// WSDL and schema serving, and the HTML page.
+//
+// The shipped WSDL has placeholder addresses
+// (http://cmis/services/ObjectService.ObjectServicePort) and relative
+// schema locations. Clients (OpenCMIS, libcmis) read the soap:address of
+// every service from the WSDL and send all calls there, so every served
+// copy names this server as the client reaches it.
+
+var (
+	addressRE        = regexp.MustCompile(`location="http://cmis/services/([A-Za-z]+)\.[A-Za-z]+"`)
+	schemaLocationRE = regexp.MustCompile(`schemaLocation="([^"/]+\.xsd)"`)
+)
+
+// hasQuery reports whether the query string has key (case-insensitive),
+// with or without a value: ?wsdl, ?WSDL, ?wsdl=.
+func hasQuery(r *http.Request, key string) bool {
+	for _, kv := range strings.Split(r.URL.RawQuery, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.EqualFold(k, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// baseURL is where clients reach the server: ExternalURL, else the
+// request's scheme and host, as a proxy forwarded them.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.ExternalURL != "" {
+		return s.cfg.ExternalURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := strings.ToLower(firstValue(r.Header.Get("X-Forwarded-Proto"))); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if h := firstValue(r.Header.Get("X-Forwarded-Host")); validHost(h) {
+		host = h
+	}
+	if !validHost(host) {
+		host = "localhost"
+	}
+	return scheme + "://" + host
+}
+
+func firstValue(v string) string {
+	v, _, _ = strings.Cut(v, ",")
+	return strings.TrimSpace(v)
+}
+
+// validHost accepts host[:port] (names, IPv4, bracketed IPv6).
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for _, c := range h {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.ContainsRune(".-_:[]", c):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// attrEscape escapes s for a double-quoted XML attribute.
+func attrEscape(s string) string {
+	var b bytes.Buffer
+	xmlEscape(&b, s)
+	return b.String()
+}
+
+// rewriteWSDL returns a WSDL or XSD file with service addresses and schema
+// locations pointing at base.
+func rewriteWSDL(data []byte, base string) []byte {
+	b := attrEscape(base)
+	out := addressRE.ReplaceAllFunc(data, func(m []byte) []byte {
+		svc := addressRE.FindSubmatch(m)[1]
+		return []byte(`location="` + b + `/services/` + string(svc) + `"`)
+	})
+	return schemaLocationRE.ReplaceAllFunc(out, func(m []byte) []byte {
+		file := schemaLocationRE.FindSubmatch(m)[1]
+		return []byte(`schemaLocation="` + b + `/wsdl/` + string(file) + `"`)
+	})
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name string) {
+	data, err := wsdl.FS.ReadFile(name)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	out := rewriteWSDL(data, s.baseURL(r))
+	w.Header().Set("Content-Type", textXMLType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(out)
+	}
+}
+
+func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request) {
+	exchangeFrom(r).operation = "wsdl"
+	s.serveFile(w, r, wsdl.ServiceWSDL)
+}
+
+// handleSchemaFile serves /wsdl/<file>.
+func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request) {
+	switch f := mux.Vars(r)["file"]; f {
+	case wsdl.ServiceWSDL, wsdl.CoreXSD, wsdl.MessagingXSD:
+		exchangeFrom(r).operation = "wsdl"
+		s.serveFile(w, r, f)
+	default:
+		s.notFound(w, r)
+	}
+}
+
+// handleIndex serves / (and /services): the WSDL with ?wsdl (libcmis adds
+// ?wsdl to whatever URL it was given), OpenCMIS' ?core and ?msg, else the
+// HTML page.
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case hasQuery(r, "wsdl"):
+		s.serveWSDL(w, r)
+		return
+	case hasQuery(r, "core"):
+		s.serveFile(w, r, wsdl.CoreXSD)
+		return
+	case hasQuery(r, "msg"):
+		s.serveFile(w, r, wsdl.MessagingXSD)
+		return
+	}
+	base := s.baseURL(r)
+	type endpoint struct{ Name, URL string }
+	data := struct {
+		Repository string
+		WSDL       string
+		Endpoints  []endpoint
+	}{Repository: s.cfg.RepositoryName, WSDL: base + "/wsdl/" + wsdl.ServiceWSDL}
+	for _, n := range ServiceNames {
+		data.Endpoints = append(data.Endpoints, endpoint{n, base + "/services/" + n})
+	}
+	var b bytes.Buffer
+	if err := indexPage.Execute(&b, data); err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(b.Bytes())
+	}
+}
+
+var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{{.Repository}} — CMIS 1.1 Web Services</title></head>
+<body>
+<h1>{{.Repository}}</h1>
+<p>CMIS 1.1 Web Services binding (SOAP 1.1, text/xml or MTOM). WSDL: <a href="{{.WSDL}}">{{.WSDL}}</a></p>
+<table>
+<tr><th>Service</th><th>Endpoint</th><th>WSDL</th></tr>
+{{range .Endpoints}}<tr><td>{{.Name}}</td><td><code>{{.URL}}</code></td><td><a href="{{.URL}}?wsdl">{{.URL}}?wsdl</a></td></tr>
+{{end}}</table>
+</body>
+</html>
+`))

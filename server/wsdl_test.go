@@ -1,0 +1,196 @@
+package server
+
+import (
+	"crypto/tls"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+type wsdlDoc struct {
+	Services []struct {
+		Name string `xml:"name,attr"`
+		Port struct {
+			Address struct {
+				Location string `xml:"location,attr"`
+			} `xml:"http://schemas.xmlsoap.org/wsdl/soap/ address"`
+		} `xml:"port"`
+	} `xml:"service"`
+	Imports []struct {
+		SchemaLocation string `xml:"schemaLocation,attr"`
+	} `xml:"types>schema>import"`
+}
+
+func get(t *testing.T, client *http.Client, u string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func TestWSDL(t *testing.T) {
+	plain := newTestServer(t, nil)
+	ts := httptest.NewServer(plain.srv)
+	defer ts.Close()
+	tlsSrv := httptest.NewTLSServer(plain.srv)
+	defer tlsSrv.Close()
+	ext := newTestServer(t, func(c *Config) { c.ExternalURL = "https://cmis.example.org/base/" })
+	tsExt := httptest.NewServer(ext.srv)
+	defer tsExt.Close()
+	tlsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+
+	tests := []struct {
+		name     string
+		client   *http.Client
+		url      string
+		hdr      map[string]string
+		wantBase string
+		fetch    bool // the schema URLs are served by ts
+	}{
+		{name: "service ?wsdl", url: ts.URL + "/services/ObjectService?wsdl", wantBase: ts.URL, fetch: true},
+		{name: "?WSDL upper case", url: ts.URL + "/services/ACLService?WSDL", wantBase: ts.URL, fetch: true},
+		{name: "?Wsdl= with value", url: ts.URL + "/services/RepositoryService?Wsdl=", wantBase: ts.URL},
+		{name: "root ?wsdl (libcmis adds ?wsdl to the URL it was given)", url: ts.URL + "/?wsdl", wantBase: ts.URL},
+		{name: "/wsdl/ file", url: ts.URL + "/wsdl/CMISWS-Service.wsdl", wantBase: ts.URL},
+		{
+			name: "X-Forwarded-Proto and -Host", url: ts.URL + "/services/ObjectService?wsdl",
+			hdr:      map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "proxy.example.com:8443, inner:1"},
+			wantBase: "https://proxy.example.com:8443",
+		},
+		{
+			name: "bad forwarded values ignored", url: ts.URL + "/services/ObjectService?wsdl",
+			hdr:      map[string]string{"X-Forwarded-Proto": "gopher", "X-Forwarded-Host": `evil"><x`},
+			wantBase: ts.URL,
+		},
+		{name: "TLS", client: tlsClient, url: tlsSrv.URL + "/services/ObjectService?wsdl", wantBase: tlsSrv.URL},
+		{name: "ExternalURL", url: tsExt.URL + "/services/ObjectService?wsdl", hdr: map[string]string{"X-Forwarded-Host": "ignored"}, wantBase: "https://cmis.example.org/base"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := tt.client
+			if client == nil {
+				client = http.DefaultClient
+			}
+			resp, body := get(t, client, tt.url, tt.hdr)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "text/xml; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if strings.Contains(string(body), "http://cmis/") {
+				t.Error("placeholder address http://cmis/ left in the WSDL")
+			}
+			var doc wsdlDoc
+			if err := xml.Unmarshal(body, &doc); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, s := range doc.Services {
+				names = append(names, s.Name)
+				if want := tt.wantBase + "/services/" + s.Name; s.Port.Address.Location != want {
+					t.Errorf("%s at %q, want %q", s.Name, s.Port.Address.Location, want)
+				}
+			}
+			sort.Strings(names)
+			want := append([]string(nil), ServiceNames...)
+			sort.Strings(want)
+			if strings.Join(names, ",") != strings.Join(want, ",") {
+				t.Errorf("services %v", names)
+			}
+			if len(doc.Imports) != 2 {
+				t.Fatalf("imports %+v", doc.Imports)
+			}
+			for _, imp := range doc.Imports {
+				if !strings.HasPrefix(imp.SchemaLocation, tt.wantBase+"/wsdl/") {
+					t.Errorf("schemaLocation %q", imp.SchemaLocation)
+				}
+				if tt.fetch {
+					checkSchema(t, imp.SchemaLocation, tt.wantBase)
+				}
+			}
+		})
+	}
+}
+
+// checkSchema fetches a schema URL and checks that its own imports point
+// at URLs that are served too.
+func checkSchema(t *testing.T, u, base string) {
+	t.Helper()
+	resp, body := get(t, http.DefaultClient, u, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: status %d", u, resp.StatusCode)
+	}
+	var schema struct {
+		XMLName xml.Name
+		Imports []struct {
+			SchemaLocation string `xml:"schemaLocation,attr"`
+		} `xml:"import"`
+	}
+	if err := xml.Unmarshal(body, &schema); err != nil {
+		t.Fatalf("%s: %v", u, err)
+	}
+	if schema.XMLName.Local != "schema" {
+		t.Fatalf("%s: root %v", u, schema.XMLName)
+	}
+	for _, imp := range schema.Imports {
+		if _, err := url.Parse(imp.SchemaLocation); err != nil || !strings.HasPrefix(imp.SchemaLocation, base+"/wsdl/") {
+			t.Errorf("%s imports %q", u, imp.SchemaLocation)
+			continue
+		}
+		if r, _ := get(t, http.DefaultClient, imp.SchemaLocation, nil); r.StatusCode != 200 {
+			t.Errorf("%s: status %d", imp.SchemaLocation, r.StatusCode)
+		}
+	}
+}
+
+func TestIndexPage(t *testing.T) {
+	env := newTestServer(t, nil)
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	resp, body := get(t, http.DefaultClient, ts.URL+"/", nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("status %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	page := string(body)
+	if !strings.Contains(page, "Test Repository") {
+		t.Error("repository name missing")
+	}
+	for _, n := range ServiceNames {
+		if !strings.Contains(page, ts.URL+"/services/"+n+"?wsdl") {
+			t.Errorf("no WSDL link for %s", n)
+		}
+	}
+	if n := len(regexp.MustCompile(`\?wsdl"`).FindAllString(page, -1)); n != len(ServiceNames) {
+		t.Errorf("%d WSDL links", n)
+	}
+	// No credentials needed for any of this.
+	for _, p := range []string{"/services", "/wsdl/CMIS-Core.xsd", "/?core", "/?msg"} {
+		if r, _ := get(t, http.DefaultClient, ts.URL+p, nil); r.StatusCode != 200 {
+			t.Errorf("%s: status %d", p, r.StatusCode)
+		}
+	}
+	if r, _ := get(t, http.DefaultClient, ts.URL+"/wsdl/nope.xsd", nil); r.StatusCode != 404 {
+		t.Errorf("unknown schema: status %d", r.StatusCode)
+	}
+}
