@@ -69,11 +69,34 @@ func marshalEnvelope(resp any, emptyName string) ([]byte, error) {
 	b.WriteString(envelopeOpen)
 	if resp == nil {
 		b.WriteString(`<cmism:` + emptyName + `/>`)
-	} else if err := xml.NewEncoder(&b).Encode(resp); err != nil {
-		return nil, err
+	} else {
+		start := b.Len()
+		if err := xml.NewEncoder(&b).Encode(resp); err != nil {
+			return nil, err
+		}
+		declarePrefixes(&b, start)
 	}
 	b.WriteString(envelopeClose)
 	return b.Bytes(), nil
+}
+
+// bodyPrefixes are declared again on the response element: xsi:type
+// values ("cmis:cmisTypeDocumentDefinitionType") name the cmis prefix, and
+// stacks that copy the Body out of its Envelope (WCF message inspectors
+// buffering a reply) lose declarations made on the Envelope.
+const bodyPrefixes = ` xmlns:xsi="` + xsiNS + `" xmlns:cmis="` + cmis.CoreNS + `"`
+
+// declarePrefixes inserts bodyPrefixes into the start tag encoding/xml
+// wrote at b[start:], right after the element name.
+func declarePrefixes(b *bytes.Buffer, start int) {
+	out := b.Bytes()
+	i := start + 1
+	for i < len(out) && out[i] != ' ' && out[i] != '>' && out[i] != '/' {
+		i++
+	}
+	tail := append([]byte(bodyPrefixes), out[i:]...)
+	b.Truncate(i)
+	b.Write(tail)
 }
 
 // faultEnvelope is the envelope of a fault.

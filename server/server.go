@@ -144,6 +144,10 @@ func (s *Server) routes() *mux.Router {
 	services := "{service:" + strings.Join(ServiceNames, "|") + "}"
 	r.HandleFunc("/services/"+services, s.handleService)
 	r.HandleFunc("/wsdl/{file}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
+	// Where relative schema locations lead from a WSDL served at
+	// /services/<Service>?wsdl or /?wsdl.
+	r.HandleFunc("/services/{file:CMIS-[A-Za-z]+\\.xsd}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/{file:CMIS-[A-Za-z]+\\.xsd}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
 	for _, p := range []string{"/", "/services", "/services/"} {
 		r.HandleFunc(p, s.handleIndex).Methods(http.MethodGet, http.MethodHead)
 	}

@@ -23,7 +23,6 @@ import (
 
 var (
 	addressRE        = regexp.MustCompile(`location="http://cmis/services/([A-Za-z]+)\.[A-Za-z]+"`)
-	schemaLocationRE = regexp.MustCompile(`schemaLocation="([^"/]+\.xsd)"`)
 )
 
 // hasQuery reports whether the query string has key (case-insensitive),
@@ -89,17 +88,16 @@ func attrEscape(s string) string {
 	return b.String()
 }
 
-// rewriteWSDL returns a WSDL or XSD file with service addresses and schema
-// locations pointing at base.
+// rewriteWSDL returns a WSDL or XSD file with service addresses pointing
+// at base. Schema locations stay relative file names ("CMIS-Core.xsd"),
+// which every place the WSDL is served from resolves to a served XSD: a
+// relative location survives proxies, and Mono's svcutil loads a schema
+// twice when an absolute and a relative location name it.
 func rewriteWSDL(data []byte, base string) []byte {
 	b := attrEscape(base)
-	out := addressRE.ReplaceAllFunc(data, func(m []byte) []byte {
+	return addressRE.ReplaceAllFunc(data, func(m []byte) []byte {
 		svc := addressRE.FindSubmatch(m)[1]
 		return []byte(`location="` + b + `/services/` + string(svc) + `"`)
-	})
-	return schemaLocationRE.ReplaceAllFunc(out, func(m []byte) []byte {
-		file := schemaLocationRE.FindSubmatch(m)[1]
-		return []byte(`schemaLocation="` + b + `/wsdl/` + string(file) + `"`)
 	})
 }
 
