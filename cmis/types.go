@@ -217,4 +217,8 @@ type TypeStore interface {
 	// DeleteType removes a type that has no subtypes and no objects,
 	// else fails with a constraint error.
 	DeleteType(ctx context.Context, repositoryID, typeID string) error
+	// PropertyByQueryName finds a property definition by query name in
+	// any type (a query name stands for one property in a repository),
+	// or fails with invalidArgument.
+	PropertyByQueryName(ctx context.Context, repositoryID, queryName string) (*PropertyDefinition, error)
 }

@@ -2,35 +2,245 @@ package services
 
 import (
 	"context"
+	"strings"
 
+	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
 )
 
-// NavigationService walks the folder hierarchy. Not implemented yet: every operation answers notSupported, and capabilityGetDescendants and capabilityGetFolderTree say false.
+// NavigationService walks the folder hierarchy. getCheckedOutDocs waits
+// for versioning and answers notSupported until then.
 type NavigationService struct{ *core }
 
 var _ generated.NavigationServicePort = NavigationService{}
 
-func (s NavigationService) GetDescendantsContext(ctx context.Context, req *generated.GetDescendants) (*generated.GetDescendantsResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getDescendants")
+// defaultChildrenPage is the page size when a client sends no maxItems.
+const defaultChildrenPage = 100
+
+// folder loads a folder after checking the repository.
+func (s NavigationService) folder(ctx context.Context, repo, id string) (*cmis.Object, error) {
+	if _, err := s.repository(ctx, repo); err != nil {
+		return nil, err
+	}
+	if id == "" {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "folderId is required")
+	}
+	f, err := s.objects.Object(ctx, repo, id)
+	if err != nil {
+		return nil, err
+	}
+	if f.BaseTypeID != cmis.BaseFolder {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a folder", id)
+	}
+	return f, nil
 }
 
+// parseOrderBy reads "queryName [ASC|DESC], ..." into property ids; a
+// property that is not orderable is invalidArgument.
+func (c *core) parseOrderBy(ctx context.Context, repo string, orderBy *string) ([]cmis.Order, error) {
+	if orderBy == nil || strings.TrimSpace(*orderBy) == "" {
+		return nil, nil
+	}
+	base := map[string]*cmis.PropertyDefinition{}
+	for _, t := range cmis.BaseTypes() {
+		for i := range t.PropertyDefinitions {
+			p := &t.PropertyDefinitions[i]
+			base[p.QueryName] = p
+		}
+	}
+	var out []cmis.Order
+	for _, part := range strings.Split(*orderBy, ",") {
+		fields := strings.Fields(part)
+		if len(fields) == 0 || len(fields) > 2 {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "orderBy: %q is not 'queryName [ASC|DESC]'", strings.TrimSpace(part))
+		}
+		desc := false
+		if len(fields) == 2 {
+			switch strings.ToUpper(fields[1]) {
+			case "ASC":
+			case "DESC":
+				desc = true
+			default:
+				return nil, cmis.Errorf(cmis.ErrInvalidArgument, "orderBy: %q is not ASC or DESC", fields[1])
+			}
+		}
+		p, ok := base[fields[0]]
+		if !ok {
+			var err error
+			if p, err = c.types.PropertyByQueryName(ctx, repo, fields[0]); err != nil {
+				return nil, err
+			}
+		}
+		if !p.Orderable {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "orderBy: %s is not orderable", fields[0])
+		}
+		out = append(out, cmis.Order{PropertyID: p.ID, Descending: desc})
+	}
+	return out, nil
+}
+
+// GetChildrenContext lists one page of a folder's children.
 func (s NavigationService) GetChildrenContext(ctx context.Context, req *generated.GetChildren) (*generated.GetChildrenResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getChildren")
+	opt, err := readOptions(req.Filter, req.IncludeAllowableActions, req.IncludeRelationships, req.RenditionFilter)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.folder(ctx, req.RepositoryId, req.FolderId); err != nil {
+		return nil, err
+	}
+	p, err := page(req.MaxItems, req.SkipCount, defaultChildrenPage)
+	if err != nil {
+		return nil, err
+	}
+	order, err := s.parseOrderBy(ctx, req.RepositoryId, req.OrderBy)
+	if err != nil {
+		return nil, err
+	}
+	kids, total, err := s.objects.Children(ctx, req.RepositoryId, cmis.ChildrenQuery{FolderID: req.FolderId, OrderBy: order, Page: p})
+	if err != nil {
+		return nil, err
+	}
+	tc := s.typeCache(req.RepositoryId)
+	list := &generated.CmisObjectInFolderListType{HasMoreItems: p.SkipCount+int64(len(kids)) < total, NumItems: ptr(total)}
+	for _, k := range kids {
+		w, err := s.render(ctx, tc, k, opt)
+		if err != nil {
+			return nil, err
+		}
+		in := &generated.CmisObjectInFolderType{Object: w}
+		if deref(req.IncludePathSegment) {
+			in.PathSegment = ptr(k.Name)
+		}
+		list.Objects = append(list.Objects, in)
+	}
+	return &generated.GetChildrenResponse{Objects: list}, nil
 }
 
-func (s NavigationService) GetFolderParentContext(ctx context.Context, req *generated.GetFolderParent) (*generated.GetFolderParentResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getFolderParent")
+// tree lists what is below a folder as nested containers.
+func (s NavigationService) tree(ctx context.Context, repo, folderID string, depth *int64, foldersOnly bool,
+	opt renderOptions, pathSegment bool) ([]*generated.CmisObjectInFolderContainerType, error) {
+	if _, err := s.folder(ctx, repo, folderID); err != nil {
+		return nil, err
+	}
+	d := int64(-1)
+	if depth != nil {
+		d = *depth
+	}
+	if d == 0 || d < -1 {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "depth must be -1 or at least 1, not %d", d)
+	}
+	entries, err := s.objects.Descendants(ctx, repo, folderID, int(d), foldersOnly)
+	if err != nil {
+		return nil, err
+	}
+	tc := s.typeCache(repo)
+	// Entries come ordered by their parent's path, so every folder is
+	// listed before its children.
+	nodes := map[string]*generated.CmisObjectInFolderContainerType{}
+	var top []*generated.CmisObjectInFolderContainerType
+	for _, e := range entries {
+		w, err := s.render(ctx, tc, e.Object, opt)
+		if err != nil {
+			return nil, err
+		}
+		in := &generated.CmisObjectInFolderType{Object: w}
+		if pathSegment {
+			in.PathSegment = ptr(e.Object.Name)
+		}
+		n := &generated.CmisObjectInFolderContainerType{ObjectInFolder: in}
+		if e.Object.BaseTypeID == cmis.BaseFolder {
+			nodes[e.Object.ID] = n
+		}
+		if e.ParentID == folderID {
+			top = append(top, n)
+		} else if p, ok := nodes[e.ParentID]; ok {
+			p.Children = append(p.Children, n)
+		}
+	}
+	return top, nil
 }
 
+// GetDescendantsContext lists folders and other objects below a folder.
+func (s NavigationService) GetDescendantsContext(ctx context.Context, req *generated.GetDescendants) (*generated.GetDescendantsResponse, error) {
+	opt, err := readOptions(req.Filter, req.IncludeAllowableActions, req.IncludeRelationships, req.RenditionFilter)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := s.tree(ctx, req.RepositoryId, req.FolderId, req.Depth, false, opt, deref(req.IncludePathSegment))
+	if err != nil {
+		return nil, err
+	}
+	return &generated.GetDescendantsResponse{Objects: objs}, nil
+}
+
+// GetFolderTreeContext lists the folders below a folder.
 func (s NavigationService) GetFolderTreeContext(ctx context.Context, req *generated.GetFolderTree) (*generated.GetFolderTreeResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getFolderTree")
+	opt, err := readOptions(req.Filter, req.IncludeAllowableActions, req.IncludeRelationships, req.RenditionFilter)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := s.tree(ctx, req.RepositoryId, req.FolderId, req.Depth, true, opt, deref(req.IncludePathSegment))
+	if err != nil {
+		return nil, err
+	}
+	return &generated.GetFolderTreeResponse{Objects: objs}, nil
 }
 
+// GetFolderParentContext returns a folder's parent; the root has none.
+func (s NavigationService) GetFolderParentContext(ctx context.Context, req *generated.GetFolderParent) (*generated.GetFolderParentResponse, error) {
+	opt, err := readOptions(req.Filter, nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.folder(ctx, req.RepositoryId, req.FolderId)
+	if err != nil {
+		return nil, err
+	}
+	if f.ParentID == "" {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "the root folder has no parent")
+	}
+	p, err := s.objects.Object(ctx, req.RepositoryId, f.ParentID)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.render(ctx, s.typeCache(req.RepositoryId), p, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &generated.GetFolderParentResponse{Object: w}, nil
+}
+
+// GetObjectParentsContext lists the folders an object is filed in, with
+// its name in each; the root folder has none.
 func (s NavigationService) GetObjectParentsContext(ctx context.Context, req *generated.GetObjectParents) (*generated.GetObjectParentsResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getObjectParents")
+	opt, err := readOptions(req.Filter, req.IncludeAllowableActions, req.IncludeRelationships, req.RenditionFilter)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.repository(ctx, req.RepositoryId); err != nil {
+		return nil, err
+	}
+	parents, err := s.objects.Parents(ctx, req.RepositoryId, req.ObjectId)
+	if err != nil {
+		return nil, err
+	}
+	tc := s.typeCache(req.RepositoryId)
+	resp := &generated.GetObjectParentsResponse{}
+	for _, p := range parents {
+		w, err := s.render(ctx, tc, p.Folder, opt)
+		if err != nil {
+			return nil, err
+		}
+		entry := &generated.CmisObjectParentsType{Object: w}
+		if deref(req.IncludeRelativePathSegment) {
+			entry.RelativePathSegment = ptr(p.PathSegment)
+		}
+		resp.Parents = append(resp.Parents, entry)
+	}
+	return resp, nil
 }
 
+// GetCheckedOutDocsContext waits for versioning.
 func (s NavigationService) GetCheckedOutDocsContext(ctx context.Context, req *generated.GetCheckedOutDocs) (*generated.GetCheckedOutDocsResponse, error) {
 	return nil, s.notSupported(ctx, req.RepositoryId, "getCheckedOutDocs")
 }

@@ -14,18 +14,20 @@ import (
 // Config is what the services need.
 type Config struct {
 	Types          cmis.TypeStore
+	Objects        cmis.ObjectStore
 	ProductVersion string
 }
 
 // core is shared by the service implementations.
 type core struct {
 	types          cmis.TypeStore
+	objects        cmis.ObjectStore
 	productVersion string
 }
 
 // New returns the implementations of all nine service ports.
 func New(cfg Config) *generated.Ports {
-	c := &core{types: cfg.Types, productVersion: cfg.ProductVersion}
+	c := &core{types: cfg.Types, objects: cfg.Objects, productVersion: cfg.ProductVersion}
 	return &generated.Ports{
 		Repository:   RepositoryService{c},
 		Navigation:   NavigationService{c},

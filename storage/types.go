@@ -667,3 +667,23 @@ func bumpTypeVersion(ctx context.Context, tx *sqlx.Tx, repo string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE repositories SET type_version = type_version + 1 WHERE id = ?`, repo)
 	return err
 }
+
+// PropertyByQueryName finds the property a query name stands for.
+func (s *DB) PropertyByQueryName(ctx context.Context, repo, queryName string) (*cmis.PropertyDefinition, error) {
+	var r propRow
+	err := s.db.GetContext(ctx, &r, `SELECT type_id, id, local_name, local_namespace, display_name, query_name, description,
+		property_type, cardinality, updatability, required, queryable, orderable, open_choice, default_value,
+		choices, max_length, min_value, max_value, precision_bits, resolution
+		FROM property_definitions WHERE repository_id = ? AND query_name = ? ORDER BY type_id LIMIT 1`, repo, queryName)
+	if isNoRows(err) {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "no property has the query name %q", queryName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("property %q: %w", queryName, err)
+	}
+	p, err := r.definition()
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

@@ -1,0 +1,481 @@
+package services
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/generated"
+)
+
+// objectType is an object's type together with the secondary types
+// attached to it: everything that defines its properties.
+type objectType struct {
+	primary     *cmis.TypeDefinition
+	secondaries []*cmis.TypeDefinition
+}
+
+// property returns the definition of a property id across the primary
+// and secondary types.
+func (ot objectType) property(id string) *cmis.PropertyDefinition {
+	if p := ot.primary.Property(id); p != nil {
+		return p
+	}
+	for _, s := range ot.secondaries {
+		if p := s.Property(id); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+func (ot objectType) definitions() []*cmis.PropertyDefinition {
+	var out []*cmis.PropertyDefinition
+	for i := range ot.primary.PropertyDefinitions {
+		out = append(out, &ot.primary.PropertyDefinitions[i])
+	}
+	seen := map[string]bool{}
+	for _, p := range out {
+		seen[p.ID] = true
+	}
+	for _, s := range ot.secondaries {
+		for i := range s.PropertyDefinitions {
+			if p := &s.PropertyDefinitions[i]; !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// typeCache memoises type lookups for one request: a page of objects has a
+// handful of distinct types, so rendering it costs a few lookups, not one
+// per object.
+type typeCache struct {
+	store cmis.TypeStore
+	repo  string
+	types map[string]*cmis.TypeDefinition
+}
+
+func (c *core) typeCache(repo string) *typeCache {
+	return &typeCache{store: c.types, repo: repo, types: map[string]*cmis.TypeDefinition{}}
+}
+
+func (tc *typeCache) get(ctx context.Context, id string) (*cmis.TypeDefinition, error) {
+	if t, ok := tc.types[id]; ok {
+		return t, nil
+	}
+	t, err := tc.store.Type(ctx, tc.repo, id)
+	if err != nil {
+		return nil, err
+	}
+	tc.types[id] = t
+	return t, nil
+}
+
+func (tc *typeCache) of(ctx context.Context, o *cmis.Object) (objectType, error) {
+	t, err := tc.get(ctx, o.TypeID)
+	if err != nil {
+		return objectType{}, err
+	}
+	ot := objectType{primary: t}
+	for _, id := range o.SecondaryTypeIDs {
+		s, err := tc.get(ctx, id)
+		if err != nil {
+			return objectType{}, err
+		}
+		ot.secondaries = append(ot.secondaries, s)
+	}
+	return ot, nil
+}
+
+// filter is a parsed property filter: nil means all properties.
+type filter map[string]bool
+
+// parseFilter reads a filter: "*", empty or absent selects all; else a
+// comma-separated list of query names. Unknown names are ignored (as the
+// TCK requires); names that cannot be query names are filterNotValid.
+func parseFilter(f *string) (filter, error) {
+	if f == nil {
+		return nil, nil
+	}
+	s := strings.TrimSpace(*f)
+	if s == "" || s == "*" {
+		return nil, nil
+	}
+	out := filter{}
+	for _, part := range strings.Split(s, ",") {
+		name := strings.TrimSpace(part)
+		if name == "*" {
+			return nil, nil
+		}
+		if !validQueryName(name) {
+			return nil, cmis.Errorf(cmis.ErrFilterNotValid, "filter: %q is not a property query name", name)
+		}
+		out[name] = true
+	}
+	return out, nil
+}
+
+func (f filter) allows(p *cmis.PropertyDefinition) bool {
+	return f == nil || f[p.QueryName]
+}
+
+// systemValues are the values of an object's system properties; custom
+// ones come from Object.Properties. An absent key is "not set".
+func systemValues(o *cmis.Object) map[string][]cmis.Value {
+	v := map[string][]cmis.Value{
+		cmis.PropName:                 {o.Name},
+		cmis.PropObjectID:             {o.ID},
+		cmis.PropBaseTypeID:           {string(o.BaseTypeID)},
+		cmis.PropObjectTypeID:         {o.TypeID},
+		cmis.PropCreatedBy:            {o.CreatedBy},
+		cmis.PropCreationDate:         {o.CreationDate},
+		cmis.PropLastModifiedBy:       {o.LastModifiedBy},
+		cmis.PropLastModificationDate: {o.LastModificationDate},
+		cmis.PropChangeToken:          {strconv.FormatInt(o.ChangeToken, 10)},
+	}
+	if o.Description != nil {
+		v[cmis.PropDescription] = []cmis.Value{*o.Description}
+	}
+	if len(o.SecondaryTypeIDs) > 0 {
+		ids := make([]cmis.Value, len(o.SecondaryTypeIDs))
+		for i, id := range o.SecondaryTypeIDs {
+			ids[i] = id
+		}
+		v[cmis.PropSecondaryObjectTypeIDs] = ids
+	}
+	switch o.BaseTypeID {
+	case cmis.BaseDocument:
+		v[cmis.PropIsImmutable] = []cmis.Value{false}
+		v[cmis.PropIsLatestVersion] = []cmis.Value{o.IsLatestVersion}
+		v[cmis.PropIsMajorVersion] = []cmis.Value{o.IsMajorVersion}
+		v[cmis.PropIsLatestMajorVersion] = []cmis.Value{o.IsLatestMajorVersion}
+		v[cmis.PropIsPrivateWorkingCopy] = []cmis.Value{o.IsPrivateWorkingCopy}
+		v[cmis.PropVersionLabel] = []cmis.Value{o.VersionLabel}
+		v[cmis.PropVersionSeriesID] = []cmis.Value{o.VersionSeriesID}
+		v[cmis.PropIsVersionSeriesCheckedOut] = []cmis.Value{false}
+		if o.CheckinComment != nil {
+			v[cmis.PropCheckinComment] = []cmis.Value{*o.CheckinComment}
+		}
+		if c := o.Content; c != nil {
+			v[cmis.PropContentStreamLength] = []cmis.Value{c.Length}
+			v[cmis.PropContentStreamMimeType] = []cmis.Value{c.MimeType}
+			if c.FileName != "" {
+				v[cmis.PropContentStreamFileName] = []cmis.Value{c.FileName}
+			}
+			v[cmis.PropContentStreamID] = []cmis.Value{c.ID}
+		}
+	case cmis.BaseFolder:
+		v[cmis.PropPath] = []cmis.Value{o.Path}
+		if o.ParentID != "" {
+			v[cmis.PropParentID] = []cmis.Value{o.ParentID}
+		}
+	case cmis.BaseRelationship:
+		v[cmis.PropSourceID] = []cmis.Value{o.SourceID}
+		v[cmis.PropTargetID] = []cmis.Value{o.TargetID}
+	case cmis.BasePolicy:
+		if o.PolicyText != nil {
+			v[cmis.PropPolicyText] = []cmis.Value{*o.PolicyText}
+		}
+	}
+	return v
+}
+
+// wireProperties renders the properties of an object that the filter
+// selects, each with its id, local name, display name and query name.
+func wireProperties(o *cmis.Object, ot objectType, f filter) *generated.CmisPropertiesType {
+	sys := systemValues(o)
+	out := &generated.CmisPropertiesType{}
+	for _, p := range ot.definitions() {
+		if !f.allows(p) {
+			continue
+		}
+		values, ok := sys[p.ID]
+		if !ok {
+			values = o.Properties[p.ID]
+		}
+		addWireValue(out, p, values)
+	}
+	return out
+}
+
+// addWireValue appends one property; no values is "not set".
+func addWireValue(out *generated.CmisPropertiesType, p *cmis.PropertyDefinition, values []cmis.Value) {
+	head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
+	switch p.PropertyType {
+	case cmis.PropertyBoolean:
+		out.PropertyBoolean = append(out.PropertyBoolean, &generated.CmisPropertyBoolean{CmisProperty: head, Value: wireValues(values, asBool)})
+	case cmis.PropertyID:
+		out.PropertyId = append(out.PropertyId, &generated.CmisPropertyId{CmisProperty: head, Value: wireValues(values, asString)})
+	case cmis.PropertyInteger:
+		out.PropertyInteger = append(out.PropertyInteger, &generated.CmisPropertyInteger{CmisProperty: head, Value: wireValues(values, asInt)})
+	case cmis.PropertyDateTime:
+		out.PropertyDateTime = append(out.PropertyDateTime, &generated.CmisPropertyDateTime{CmisProperty: head, Value: wireValues(values, asDateTime)})
+	case cmis.PropertyDecimal:
+		out.PropertyDecimal = append(out.PropertyDecimal, &generated.CmisPropertyDecimal{CmisProperty: head, Value: wireValues(values, asDecimal)})
+	case cmis.PropertyHTML:
+		out.PropertyHtml = append(out.PropertyHtml, &generated.CmisPropertyHtml{CmisProperty: head, Value: wireValues(values, asString)})
+	case cmis.PropertyString:
+		out.PropertyString = append(out.PropertyString, &generated.CmisPropertyString{CmisProperty: head, Value: wireValues(values, asString)})
+	case cmis.PropertyURI:
+		out.PropertyUri = append(out.PropertyUri, &generated.CmisPropertyUri{CmisProperty: head, Value: wireValues(values, asURI)})
+	}
+}
+
+// inputProperty is one property as a client sent it.
+type inputProperty struct {
+	id     string
+	kind   cmis.PropertyType
+	values []cmis.Value
+}
+
+// readProperties flattens the eight typed lists of a cmisPropertiesType.
+func readProperties(p *generated.CmisPropertiesType) []inputProperty {
+	if p == nil {
+		return nil
+	}
+	var out []inputProperty
+	add := func(id string, kind cmis.PropertyType, vs []cmis.Value) {
+		out = append(out, inputProperty{id: id, kind: kind, values: vs})
+	}
+	for _, x := range p.PropertyBoolean {
+		add(x.PropertyDefinitionId, cmis.PropertyBoolean, domainValues(x.Value, func(v bool) cmis.Value { return v }))
+	}
+	for _, x := range p.PropertyId {
+		add(x.PropertyDefinitionId, cmis.PropertyID, domainValues(x.Value, fromString))
+	}
+	for _, x := range p.PropertyInteger {
+		add(x.PropertyDefinitionId, cmis.PropertyInteger, domainValues(x.Value, fromInt))
+	}
+	for _, x := range p.PropertyDateTime {
+		add(x.PropertyDefinitionId, cmis.PropertyDateTime, domainValues(x.Value, fromDateTime))
+	}
+	for _, x := range p.PropertyDecimal {
+		add(x.PropertyDefinitionId, cmis.PropertyDecimal, domainValues(x.Value, fromDecimal))
+	}
+	for _, x := range p.PropertyHtml {
+		add(x.PropertyDefinitionId, cmis.PropertyHTML, domainValues(x.Value, fromString))
+	}
+	for _, x := range p.PropertyString {
+		add(x.PropertyDefinitionId, cmis.PropertyString, domainValues(x.Value, fromString))
+	}
+	for _, x := range p.PropertyUri {
+		add(x.PropertyDefinitionId, cmis.PropertyURI, domainValues(x.Value, fromURI))
+	}
+	return out
+}
+
+// lookup returns the first value a client sent for a property id.
+func lookup(in []inputProperty, id string) (string, bool) {
+	for _, p := range in {
+		if p.id == id && len(p.values) > 0 {
+			s, ok := p.values[0].(string)
+			return s, ok
+		}
+	}
+	return "", false
+}
+
+// secondaryIDs returns the cmis:secondaryObjectTypeIds a client sent.
+func secondaryIDs(in []inputProperty) ([]string, bool) {
+	for _, p := range in {
+		if p.id == cmis.PropSecondaryObjectTypeIDs {
+			ids := []string{}
+			for _, v := range p.values {
+				if s, _ := v.(string); s != "" {
+					ids = append(ids, s)
+				}
+			}
+			return ids, true
+		}
+	}
+	return nil, false
+}
+
+// checkName enforces the name rules: not empty, no '/', which would make
+// the name unusable as a path segment, valid UTF-8.
+func checkName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return cmis.Errorf(cmis.ErrInvalidArgument, "cmis:name must not be empty")
+	case strings.Contains(name, "/"):
+		return cmis.Errorf(cmis.ErrNameConstraintViolation, "cmis:name %q contains '/'", name)
+	case !utf8.ValidString(name) || len(name) > 1024:
+		return cmis.Errorf(cmis.ErrNameConstraintViolation, "cmis:name is not valid UTF-8 or longer than 1024 bytes")
+	}
+	return nil
+}
+
+// applyProperties validates client properties against an object's types
+// and writes them into o (on create) or into a Change (on update).
+//
+// create: required properties must end up set (defaults fill in), and
+// oncreate properties may be set. update: only readwrite properties (and
+// whencheckedout ones on a private working copy) may change.
+func applyProperties(in []inputProperty, ot objectType, o *cmis.Object, create bool) (*cmis.Change, error) {
+	ch := &cmis.Change{Properties: map[string][]cmis.Value{}}
+	seen := map[string]bool{}
+	for _, p := range in {
+		def := ot.property(p.id)
+		if def == nil {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is not defined for type %s or its secondary types", p.id, ot.primary.ID)
+		}
+		if seen[p.id] {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is given twice", p.id)
+		}
+		seen[p.id] = true
+		if p.kind != def.PropertyType {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is of type %s, not %s", p.id, def.PropertyType, p.kind)
+		}
+		switch p.id {
+		case cmis.PropObjectTypeID, cmis.PropSecondaryObjectTypeIDs:
+			continue // read by the caller: they decide the types themselves
+		}
+		writable := def.Updatability == cmis.ReadWrite ||
+			(create && def.Updatability == cmis.OnCreate) ||
+			(def.Updatability == cmis.WhenCheckedOut && o.IsPrivateWorkingCopy)
+		if !writable {
+			return nil, cmis.Errorf(cmis.ErrConstraint, "property %s is %s", p.id, def.Updatability)
+		}
+		if def.Cardinality == cmis.Single && len(p.values) > 1 {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is single-valued but has %d values", p.id, len(p.values))
+		}
+		for _, v := range p.values {
+			if s, ok := v.(string); ok && s == "" && def.Cardinality == cmis.Multi {
+				return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s has an empty value", p.id)
+			}
+			if err := checkValue(def, v); err != nil {
+				return nil, cmis.Errorf(cmis.ErrConstraint, "property %s: %v", p.id, err)
+			}
+			if err := checkChoice(def, v); err != nil {
+				return nil, err
+			}
+		}
+		switch p.id {
+		case cmis.PropName:
+			if len(p.values) == 0 {
+				return nil, cmis.Errorf(cmis.ErrConstraint, "cmis:name cannot be unset")
+			}
+			name := p.values[0].(string)
+			if err := checkName(name); err != nil {
+				return nil, err
+			}
+			ch.Name = &name
+		case cmis.PropDescription:
+			var d *string
+			if len(p.values) > 0 {
+				s := p.values[0].(string)
+				d = &s
+			}
+			ch.Description = &d
+		case cmis.PropPolicyText, cmis.PropSourceID, cmis.PropTargetID:
+			// Columns, set by the create operation of their kind.
+			ch.Properties[p.id] = p.values
+		default:
+			if len(p.values) == 0 {
+				ch.Properties[p.id] = nil
+			} else {
+				ch.Properties[p.id] = p.values
+			}
+		}
+	}
+	if create {
+		for _, def := range ot.definitions() {
+			if seen[def.ID] || isSystemProperty(def.ID) {
+				continue
+			}
+			if len(def.DefaultValue) > 0 {
+				ch.Properties[def.ID] = def.DefaultValue
+			} else if def.Required {
+				return nil, cmis.Errorf(cmis.ErrConstraint, "required property %s is not set", def.ID)
+			}
+		}
+		if ch.Name == nil {
+			return nil, cmis.Errorf(cmis.ErrConstraint, "cmis:name is required")
+		}
+		o.Name = *ch.Name
+		if ch.Description != nil {
+			o.Description = *ch.Description
+		}
+		o.Properties = map[string][]cmis.Value{}
+		for id, vs := range ch.Properties {
+			switch id {
+			case cmis.PropPolicyText:
+				if len(vs) > 0 {
+					s := vs[0].(string)
+					o.PolicyText = &s
+				}
+			case cmis.PropSourceID:
+				o.SourceID, _ = firstString(vs)
+			case cmis.PropTargetID:
+				o.TargetID, _ = firstString(vs)
+			default:
+				if len(vs) > 0 {
+					o.Properties[id] = vs
+				}
+			}
+		}
+	} else {
+		for _, def := range ot.definitions() {
+			if vs, ok := ch.Properties[def.ID]; ok && len(vs) == 0 && def.Required {
+				return nil, cmis.Errorf(cmis.ErrConstraint, "required property %s cannot be unset", def.ID)
+			}
+		}
+	}
+	return ch, nil
+}
+
+func firstString(vs []cmis.Value) (string, bool) {
+	if len(vs) == 0 {
+		return "", false
+	}
+	s, ok := vs[0].(string)
+	return s, ok
+}
+
+// isSystemProperty reports whether the repository maintains a property.
+func isSystemProperty(id string) bool { return strings.HasPrefix(id, "cmis:") }
+
+// checkChoice refuses a value outside a closed choice list.
+func checkChoice(def *cmis.PropertyDefinition, v cmis.Value) error {
+	if len(def.Choices) == 0 || (def.OpenChoice != nil && *def.OpenChoice) {
+		return nil
+	}
+	var walk func([]cmis.Choice) bool
+	walk = func(cs []cmis.Choice) bool {
+		for _, c := range cs {
+			for _, cv := range c.Values {
+				if cmis.FormatValue(def.PropertyType, cv) == cmis.FormatValue(def.PropertyType, v) {
+					return true
+				}
+			}
+			if walk(c.Choices) {
+				return true
+			}
+		}
+		return false
+	}
+	if !walk(def.Choices) {
+		return cmis.Errorf(cmis.ErrConstraint, "property %s: %v is not one of its choices", def.ID, v)
+	}
+	return nil
+}
+
+// changeToken parses a client's change token; absent means no check.
+func changeToken(s *string) (*int64, error) {
+	if s == nil || *s == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(*s, 10, 64)
+	if err != nil {
+		// A token this server never issued cannot be current.
+		return nil, cmis.Errorf(cmis.ErrUpdateConflict, "change token %q is not current", *s)
+	}
+	return &n, nil
+}
+
+func tokenString(o *cmis.Object) *string { return ptr(strconv.FormatInt(o.ChangeToken, 10)) }
