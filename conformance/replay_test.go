@@ -47,7 +47,7 @@ func newServer(t *testing.T) (base string, repositoryID, rootID string) {
 		t.Fatal(err)
 	}
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, ProductVersion: "conformance"}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ProductVersion: "conformance"}),
 		Auth:           services.NewAuthenticator(db),
 		SpoolDir:       dir,
 		RepositoryName: "cmisd",
@@ -82,8 +82,9 @@ func replayCase(t *testing.T, dir string) {
 	}
 	base, repoID, rootID := newServer(t)
 	b := Bindings{}
-	if err := readBindings(filepath.Join(dir, "bindings.txt"), b, map[string]string{
-		"repositoryId": repoID, "rootFolderId": rootID}); err != nil {
+	pending, err := readBindings(filepath.Join(dir, "bindings.txt"), b, map[string]string{
+		"repositoryId": repoID, "rootFolderId": rootID})
+	if err != nil {
 		t.Fatal(err)
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -107,6 +108,13 @@ func replayCase(t *testing.T, dir string) {
 		got, err := Envelope(ct, body)
 		if err != nil {
 			t.Fatalf("%s: response: %v\n%s", x.Name, err, body)
+		}
+		// Ids the recording's stand-in endpoint handed out are bound to
+		// those this server answers with.
+		if recorded, ok := pending[x.Name]; ok {
+			if id := firstObjectID(got); id != "" {
+				b[recorded] = id
+			}
 		}
 		if x.Response == nil {
 			if !*update {
@@ -140,6 +148,17 @@ func replayCase(t *testing.T, dir string) {
 			t.Fatalf("%s: response is not XML: %v\n%s", x.Name, err, got)
 		}
 		diffs = append(diffs, Compare(wn, gn, b)...)
+		wantParts, err := Attachments(wantHeader.Get("Content-Type"), wantBody)
+		if err != nil {
+			t.Fatalf("%s: recorded attachments: %v", x.Name, err)
+		}
+		gotParts, err := Attachments(ct, body)
+		if err != nil {
+			t.Fatalf("%s: attachments: %v", x.Name, err)
+		}
+		if strings.Join(wantParts, ",") != strings.Join(gotParts, ",") {
+			diffs = append(diffs, fmt.Sprintf("attachments (SHA-256) %v, got %v", wantParts, gotParts))
+		}
 		if len(diffs) > 0 {
 			if *update {
 				writeResponse(t, dir, x.Name, resp.StatusCode, ct, body)
@@ -150,15 +169,18 @@ func replayCase(t *testing.T, dir string) {
 	}
 }
 
-// readBindings reads "recorded-value name" lines: the recorded value is
-// bound to the live value of the named server fact.
-func readBindings(path string, b Bindings, facts map[string]string) error {
+// readBindings reads "recorded-value fact" lines. A fact names a value of
+// the live server (repositoryId, rootFolderId), bound at once, or
+// "response:<exchange>": the objectId that exchange answers with, bound
+// when it arrives (returned as pending, keyed by exchange name).
+func readBindings(path string, b Bindings, facts map[string]string) (map[string]string, error) {
+	pending := map[string]string{}
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return nil
+		return pending, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -167,13 +189,38 @@ func readBindings(path string, b Bindings, facts map[string]string) error {
 		if len(fields) != 2 {
 			continue
 		}
+		if ex, ok := strings.CutPrefix(fields[1], "response:"); ok {
+			pending[ex] = fields[0]
+			continue
+		}
 		v, ok := facts[fields[1]]
 		if !ok {
-			return fmt.Errorf("%s: unknown fact %q", path, fields[1])
+			return nil, fmt.Errorf("%s: unknown fact %q", path, fields[1])
 		}
 		b[fields[0]] = v
 	}
-	return sc.Err()
+	return pending, sc.Err()
+}
+
+// firstObjectID is the text of the first objectId element of a response.
+func firstObjectID(env []byte) string {
+	n, err := Parse(env)
+	if err != nil {
+		return ""
+	}
+	var find func(*Node) string
+	find = func(n *Node) string {
+		if localName(n.Name) == "objectId" && n.Text != "" {
+			return n.Text
+		}
+		for _, c := range n.Children {
+			if id := find(c); id != "" {
+				return id
+			}
+		}
+		return ""
+	}
+	return find(n)
 }
 
 // writeResponse stores a response with only the headers that matter for
