@@ -34,10 +34,10 @@ type DB struct {
 	content *contentStore
 }
 
-// sweepGrace is how old an unreferenced content file must be before a
-// sweep removes it: younger ones may belong to a transaction still in
-// flight in another process sharing the store.
-const sweepGrace = 2 * time.Minute
+// DefaultSweepGrace is how old an unreferenced content file must be
+// before a sweep removes it: younger ones may belong to a transaction
+// still in flight in another process sharing the store.
+const DefaultSweepGrace = 2 * time.Minute
 
 // SweepContent removes content files that no row references (left by a
 // crash between writing content and committing, or between committing a

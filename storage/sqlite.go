@@ -22,6 +22,18 @@ import (
 // second writer wait instead of failing; foreign keys are off by default
 // in SQLite and must be asked for on every connection, hence the DSN.
 func OpenSQLite(ctx context.Context, dir string) (*DB, error) {
+	return OpenSQLiteWith(ctx, dir, Options{SweepGrace: DefaultSweepGrace})
+}
+
+// Options tune a store.
+type Options struct {
+	// SweepGrace is how old an unreferenced content file must be before
+	// the start-up sweep removes it.
+	SweepGrace time.Duration
+}
+
+// OpenSQLiteWith is OpenSQLite with options.
+func OpenSQLiteWith(ctx context.Context, dir string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -56,7 +68,7 @@ func OpenSQLite(ctx context.Context, dir string) (*DB, error) {
 		s.Close()
 		return nil, err
 	}
-	if _, err := s.SweepContent(ctx, sweepGrace); err != nil {
+	if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -92,6 +92,7 @@ type serveConfig struct {
 	listen, data, adminPassword, externalURL string
 	tlsCert, tlsKey, logLevel, record        string
 	maxXMLBytes                              int64
+	sweepGrace                               time.Duration
 }
 
 func serve(args []string) error {
@@ -106,6 +107,8 @@ func serve(args []string) error {
 	fs.StringVar(&c.logLevel, "log-level", env("CMISD_LOG_LEVEL", "info"), "debug, info, warn or error (env CMISD_LOG_LEVEL)")
 	fs.StringVar(&c.record, "record", env("CMISD_RECORD", ""), "directory to record every request/response pair into, as conformance cases")
 	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", 10<<20, "size limit of a request's XML, content streams excluded")
+	fs.DurationVar(&c.sweepGrace, "content-sweep-grace", storage.DefaultSweepGrace,
+		"at start-up, remove content files no object references once they are this old (younger ones may be another process's upload in flight)")
 	fs.Parse(args)
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -120,7 +123,7 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	db, err := openStore(ctx, c.data)
+	db, err := storage.OpenSQLiteWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
 		return err
 	}
