@@ -81,6 +81,7 @@ type ChildrenQuery struct {
 	OrderBy     []Order // empty: by name, then id
 	Page        Page
 	FoldersOnly bool
+	Reader      *Access // only what this reader may see; nil: everything
 }
 
 // Parent is one folder an object is filed in, with the object's name
@@ -119,12 +120,15 @@ type ObjectStore interface {
 	Children(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, int64, error)
 	// Descendants returns the objects below a folder, depth levels deep
 	// (-1: all), each with the id of the folder it was listed under.
-	Descendants(ctx context.Context, repositoryID, folderID string, depth int, foldersOnly bool) ([]TreeEntry, error)
-	Parents(ctx context.Context, repositoryID, objectID string) ([]Parent, error)
+	Descendants(ctx context.Context, repositoryID, folderID string, depth int, foldersOnly bool, reader *Access) ([]TreeEntry, error)
+	// Parents lists the folders an object is filed in that reader may see.
+	Parents(ctx context.Context, repositoryID, objectID string, reader *Access) ([]Parent, error)
 
 	// CreateObject stores a new object, filed in parentID ("" = unfiled),
 	// with content if given. o.ID, dates and change token are set here.
-	CreateObject(ctx context.Context, o *Object, parentID string, content *ContentStream) (*Object, error)
+	// The object takes its parent's ACEs as inherited ones; then remove
+	// and add (direct ACEs) apply.
+	CreateObject(ctx context.Context, o *Object, parentID string, content *ContentStream, add, remove []ACE) (*Object, error)
 	// OpenContent opens a document's content stream for reading.
 	OpenContent(ctx context.Context, repositoryID, objectID string) (*Content, error)
 	// UpdateObject applies a change if changeToken (when given) is the

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
 	"github.com/cmisd/cmisd/storage"
@@ -46,8 +47,13 @@ func newServer(t *testing.T) (base string, repositoryID, rootID string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The recordings run as the non-administrator "test", who may work
+	// in the root folder as an administrator would let a user.
+	if _, err := db.ApplyACL(ctx, repo.ID, repo.RootFolderID, []cmis.ACE{{Principal: "test", Permission: cmis.PermWrite}}, nil, false, "admin"); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ProductVersion: "conformance"}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, ProductVersion: "conformance"}),
 		Auth:           services.NewAuthenticator(db),
 		SpoolDir:       dir,
 		RepositoryName: "cmisd",

@@ -3,18 +3,227 @@ package services
 import (
 	"context"
 
+	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
 )
 
-// ACLService reads and changes access control lists. Not implemented yet: capabilityACL says none and both operations answer notSupported.
+// ACLService reads and changes access control lists. Only the three basic
+// permissions exist, so getACL answers the same with or without
+// onlyBasicPermissions.
 type ACLService struct{ *core }
 
 var _ generated.ACLServicePort = ACLService{}
 
-func (s ACLService) GetACLContext(ctx context.Context, req *generated.GetACL) (*generated.GetACLResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getACL")
+// permissionMapping says which basic permission each allowable-actions key
+// needs. The operations check exactly these levels (through require), and
+// repository info publishes this table, so what a client reads is what the
+// server enforces.
+var permissionMapping = []struct {
+	Key   string
+	Level cmis.Level
+}{
+	{"canGetDescendents.Folder", cmis.CanRead},
+	{"canGetChildren.Folder", cmis.CanRead},
+	{"canGetParents.Folder", cmis.CanRead},
+	{"canGetFolderParent.Object", cmis.CanRead},
+	{"canCreateDocument.Folder", cmis.CanWrite},
+	{"canCreateFolder.Folder", cmis.CanWrite},
+	{"canCreateRelationship.Source", cmis.CanRead},
+	{"canCreateRelationship.Target", cmis.CanRead},
+	{"canGetProperties.Object", cmis.CanRead},
+	{"canViewContent.Object", cmis.CanRead},
+	{"canUpdateProperties.Object", cmis.CanWrite},
+	{"canMove.Object", cmis.CanWrite},
+	{"canMove.Target", cmis.CanWrite},
+	{"canMove.Source", cmis.CanWrite},
+	{"canDelete.Object", cmis.CanWrite},
+	{"canDeleteTree.Folder", cmis.CanWrite},
+	{"canSetContent.Document", cmis.CanWrite},
+	{"canDeleteContent.Document", cmis.CanWrite},
+	{"canAddToFolder.Object", cmis.CanRead},
+	{"canAddToFolder.Folder", cmis.CanWrite},
+	{"canRemoveFromFolder.Object", cmis.CanRead},
+	{"canRemoveFromFolder.Folder", cmis.CanWrite},
+	{"canCheckout.Document", cmis.CanWrite},
+	{"canCancelCheckout.Document", cmis.CanWrite},
+	{"canCheckin.Document", cmis.CanWrite},
+	{"canGetAllVersions.VersionSeries", cmis.CanRead},
+	{"canGetObjectRelationships.Object", cmis.CanRead},
+	{"canAddPolicy.Object", cmis.CanWrite},
+	{"canAddPolicy.Policy", cmis.CanRead},
+	{"canRemovePolicy.Object", cmis.CanWrite},
+	{"canRemovePolicy.Policy", cmis.CanRead},
+	{"canGetAppliedPolicies.Object", cmis.CanRead},
+	{"canGetACL.Object", cmis.CanRead},
+	{"canApplyACL.Object", cmis.CanAll},
 }
 
+// levelFor is the level a mapping key needs.
+func levelFor(key string) cmis.Level {
+	for _, m := range permissionMapping {
+		if m.Key == key {
+			return m.Level
+		}
+	}
+	panic("services: unknown permission mapping key " + key)
+}
+
+var levelPermission = map[cmis.Level]string{cmis.CanRead: cmis.PermRead, cmis.CanWrite: cmis.PermWrite, cmis.CanAll: cmis.PermAll}
+
+// aclCapability is repository info's description of the ACL model.
+func aclCapability() *generated.CmisACLCapabilityType {
+	c := &generated.CmisACLCapabilityType{
+		SupportedPermissions: generated.EnumSupportedPermissionsBasic,
+		Propagation:          generated.EnumACLPropagationPropagate,
+		Permissions: []*generated.CmisPermissionDefinition{
+			{Permission: cmis.PermRead, Description: ptr("Read properties, content and listings")},
+			{Permission: cmis.PermWrite, Description: ptr("Read, and change properties, content and filing; includes cmis:read")},
+			{Permission: cmis.PermAll, Description: ptr("Everything, including changing the ACL; includes cmis:write")},
+		},
+	}
+	for _, m := range permissionMapping {
+		c.Mapping = append(c.Mapping, &generated.CmisPermissionMapping{
+			Key: generated.EnumAllowableActionsKey(m.Key), Permission: []string{levelPermission[m.Level]}})
+	}
+	return c
+}
+
+// access is the caller's access, for the store's filters.
+func access(ctx context.Context) *cmis.Access { return cmis.AccessOf(cmis.UserFromContext(ctx)) }
+
+// require checks that the caller has the access a mapping key names on
+// every object given, in one store round trip.
+func (c *core) require(ctx context.Context, key string, objs ...*cmis.Object) error {
+	a := access(ctx)
+	if a.Admin || len(objs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		ids[i] = o.ID
+	}
+	levels, err := c.acls.Levels(ctx, ids, a)
+	if err != nil {
+		return err
+	}
+	need := levelFor(key)
+	for _, o := range objs {
+		if levels[o.ID] < need {
+			return cmis.Errorf(cmis.ErrPermissionDenied, "%s: %s needs %s on %s", key, userName(ctx), levelPermission[need], o.ID)
+		}
+	}
+	return nil
+}
+
+func userName(ctx context.Context) string {
+	if u := cmis.UserFromContext(ctx); u != nil {
+		return u.Name
+	}
+	return cmis.PrincipalAnonymous
+}
+
+// wireACL renders ACEs, one entry per principal and permission.
+func wireACL(aces []cmis.ACE) *generated.CmisAccessControlListType {
+	out := &generated.CmisAccessControlListType{}
+	for _, a := range aces {
+		out.Permission = append(out.Permission, &generated.CmisAccessControlEntryType{
+			Principal:  &generated.CmisAccessControlPrincipalType{PrincipalId: a.Principal},
+			Permission: []string{a.Permission},
+			Direct:     a.Direct,
+		})
+	}
+	return out
+}
+
+// readACEs reads ACEs from a request; only the basic permissions exist.
+func readACEs(l *generated.CmisAccessControlListType) ([]cmis.ACE, error) {
+	if l == nil {
+		return nil, nil
+	}
+	var out []cmis.ACE
+	for _, e := range l.Permission {
+		if e == nil || e.Principal == nil || e.Principal.PrincipalId == "" {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "an ACE has no principal")
+		}
+		if len(e.Permission) == 0 {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "the ACE of %s has no permission", e.Principal.PrincipalId)
+		}
+		for _, p := range e.Permission {
+			if cmis.PermissionLevel(p) == cmis.NoAccess {
+				return nil, cmis.Errorf(cmis.ErrConstraint, "permission %q is not supported: only cmis:read, cmis:write and cmis:all", p)
+			}
+			out = append(out, cmis.ACE{Principal: e.Principal.PrincipalId, Permission: p, Direct: true})
+		}
+	}
+	return out, nil
+}
+
+// GetACLContext returns an object's ACL.
+func (s ACLService) GetACLContext(ctx context.Context, req *generated.GetACL) (*generated.GetACLResponse, error) {
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetACL.Object")
+	if err != nil {
+		return nil, err
+	}
+	aces, err := s.acls.ACL(ctx, req.RepositoryId, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &generated.GetACLResponse{ACL: &generated.CmisACLType{ACL: wireACL(aces), Exact: ptr(true)}}, nil
+}
+
+// ApplyACLContext removes then adds ACEs; with propagation "propagate"
+// the change also reaches everything below a folder.
 func (s ACLService) ApplyACLContext(ctx context.Context, req *generated.ApplyACL) (*generated.ApplyACLResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "applyACL")
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canApplyACL.Object")
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.types.Type(ctx, req.RepositoryId, o.TypeID)
+	if err != nil {
+		return nil, err
+	}
+	if !t.ControllableACL {
+		return nil, cmis.Errorf(cmis.ErrConstraint, "type %s is not ACL-controllable", t.ID)
+	}
+	add, err := readACEs(req.AddACEs)
+	if err != nil {
+		return nil, err
+	}
+	remove, err := readACEs(req.RemoveACEs)
+	if err != nil {
+		return nil, err
+	}
+	propagate := false
+	if req.ACLPropagation != nil {
+		switch *req.ACLPropagation {
+		case generated.EnumACLPropagationPropagate:
+			propagate = true
+		case generated.EnumACLPropagationObjectonly, generated.EnumACLPropagationRepositorydetermined:
+		default:
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "ACLPropagation %q", *req.ACLPropagation)
+		}
+	}
+	aces, err := s.acls.ApplyACL(ctx, req.RepositoryId, o.ID, add, remove, propagate, userName(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &generated.ApplyACLResponse{ACL: &generated.CmisACLType{ACL: wireACL(aces), Exact: ptr(true)}}, nil
+}
+
+// readable loads an object and checks the caller's access for key.
+func (c *core) readable(ctx context.Context, repo, id, key string) (*cmis.Object, error) {
+	if _, err := c.repository(ctx, repo); err != nil {
+		return nil, err
+	}
+	if id == "" {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "objectId is required")
+	}
+	o, err := c.objects.Object(ctx, repo, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.require(ctx, key, o); err != nil {
+		return nil, err
+	}
+	return o, nil
 }

@@ -17,15 +17,13 @@ var _ generated.NavigationServicePort = NavigationService{}
 // defaultChildrenPage is the page size when a client sends no maxItems.
 const defaultChildrenPage = 100
 
-// folder loads a folder after checking the repository.
-func (s NavigationService) folder(ctx context.Context, repo, id string) (*cmis.Object, error) {
-	if _, err := s.repository(ctx, repo); err != nil {
-		return nil, err
-	}
+// folder loads a folder after checking the repository and the caller's
+// access for key.
+func (s NavigationService) folder(ctx context.Context, repo, id, key string) (*cmis.Object, error) {
 	if id == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "folderId is required")
 	}
-	f, err := s.objects.Object(ctx, repo, id)
+	f, err := s.readable(ctx, repo, id, key)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +83,7 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.folder(ctx, req.RepositoryId, req.FolderId); err != nil {
+	if _, err := s.folder(ctx, req.RepositoryId, req.FolderId, "canGetChildren.Folder"); err != nil {
 		return nil, err
 	}
 	p, err := page(req.MaxItems, req.SkipCount, defaultChildrenPage)
@@ -96,18 +94,19 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 	if err != nil {
 		return nil, err
 	}
-	kids, total, err := s.objects.Children(ctx, req.RepositoryId, cmis.ChildrenQuery{FolderID: req.FolderId, OrderBy: order, Page: p})
+	// Only what the caller may read is listed, and counted.
+	kids, total, err := s.objects.Children(ctx, req.RepositoryId, cmis.ChildrenQuery{FolderID: req.FolderId, OrderBy: order, Page: p,
+		Reader: access(ctx)})
 	if err != nil {
 		return nil, err
 	}
-	tc := s.typeCache(req.RepositoryId)
+	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), kids, opt)
+	if err != nil {
+		return nil, err
+	}
 	list := &generated.CmisObjectInFolderListType{HasMoreItems: p.SkipCount+int64(len(kids)) < total, NumItems: ptr(total)}
-	for _, k := range kids {
-		w, err := s.render(ctx, tc, k, opt)
-		if err != nil {
-			return nil, err
-		}
-		in := &generated.CmisObjectInFolderType{Object: w}
+	for i, k := range kids {
+		in := &generated.CmisObjectInFolderType{Object: ws[i]}
 		if deref(req.IncludePathSegment) {
 			in.PathSegment = ptr(k.Name)
 		}
@@ -119,7 +118,7 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 // tree lists what is below a folder as nested containers.
 func (s NavigationService) tree(ctx context.Context, repo, folderID string, depth *int64, foldersOnly bool,
 	opt renderOptions, pathSegment bool) ([]*generated.CmisObjectInFolderContainerType, error) {
-	if _, err := s.folder(ctx, repo, folderID); err != nil {
+	if _, err := s.folder(ctx, repo, folderID, "canGetDescendents.Folder"); err != nil {
 		return nil, err
 	}
 	d := int64(-1)
@@ -129,21 +128,25 @@ func (s NavigationService) tree(ctx context.Context, repo, folderID string, dept
 	if d == 0 || d < -1 {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "depth must be -1 or at least 1, not %d", d)
 	}
-	entries, err := s.objects.Descendants(ctx, repo, folderID, int(d), foldersOnly)
+	entries, err := s.objects.Descendants(ctx, repo, folderID, int(d), foldersOnly, access(ctx))
 	if err != nil {
 		return nil, err
 	}
-	tc := s.typeCache(repo)
+	objs := make([]*cmis.Object, len(entries))
+	for i, e := range entries {
+		objs[i] = e.Object
+	}
+	ws, err := s.renderAll(ctx, s.typeCache(repo), objs, opt)
+	if err != nil {
+		return nil, err
+	}
 	// Entries come ordered by their parent's path, so every folder is
-	// listed before its children.
+	// listed before its children. A folder the caller may not read hides
+	// its subtree.
 	nodes := map[string]*generated.CmisObjectInFolderContainerType{}
 	var top []*generated.CmisObjectInFolderContainerType
-	for _, e := range entries {
-		w, err := s.render(ctx, tc, e.Object, opt)
-		if err != nil {
-			return nil, err
-		}
-		in := &generated.CmisObjectInFolderType{Object: w}
+	for i, e := range entries {
+		in := &generated.CmisObjectInFolderType{Object: ws[i]}
 		if pathSegment {
 			in.PathSegment = ptr(e.Object.Name)
 		}
@@ -192,14 +195,14 @@ func (s NavigationService) GetFolderParentContext(ctx context.Context, req *gene
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.folder(ctx, req.RepositoryId, req.FolderId)
+	f, err := s.folder(ctx, req.RepositoryId, req.FolderId, "canGetFolderParent.Object")
 	if err != nil {
 		return nil, err
 	}
 	if f.ParentID == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "the root folder has no parent")
 	}
-	p, err := s.objects.Object(ctx, req.RepositoryId, f.ParentID)
+	p, err := s.readable(ctx, req.RepositoryId, f.ParentID, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
 	}
@@ -217,21 +220,24 @@ func (s NavigationService) GetObjectParentsContext(ctx context.Context, req *gen
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.repository(ctx, req.RepositoryId); err != nil {
+	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object"); err != nil {
 		return nil, err
 	}
-	parents, err := s.objects.Parents(ctx, req.RepositoryId, req.ObjectId)
+	parents, err := s.objects.Parents(ctx, req.RepositoryId, req.ObjectId, access(ctx))
 	if err != nil {
 		return nil, err
 	}
-	tc := s.typeCache(req.RepositoryId)
+	folders := make([]*cmis.Object, len(parents))
+	for i, p := range parents {
+		folders[i] = p.Folder
+	}
+	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), folders, opt)
+	if err != nil {
+		return nil, err
+	}
 	resp := &generated.GetObjectParentsResponse{}
-	for _, p := range parents {
-		w, err := s.render(ctx, tc, p.Folder, opt)
-		if err != nil {
-			return nil, err
-		}
-		entry := &generated.CmisObjectParentsType{Object: w}
+	for i, p := range parents {
+		entry := &generated.CmisObjectParentsType{Object: ws[i]}
 		if deref(req.IncludeRelativePathSegment) {
 			entry.RelativePathSegment = ptr(p.PathSegment)
 		}

@@ -86,25 +86,38 @@ func secondaryIDList(ts []*cmis.TypeDefinition) []string {
 	return ids
 }
 
-// notYet refuses ACEs and policies on create until ACLs and policies are
-// implemented, rather than silently dropping them.
-func notYet(policies []string, add, remove *generated.CmisAccessControlListType) error {
+// notYet refuses policies on create until policies are implemented,
+// rather than silently dropping them.
+func notYet(policies []string) error {
 	if len(policies) > 0 {
 		return cmis.Errorf(cmis.ErrNotSupported, "policies are not supported by this repository")
-	}
-	if (add != nil && len(add.Permission) > 0) || (remove != nil && len(remove.Permission) > 0) {
-		return cmis.Errorf(cmis.ErrNotSupported, "ACLs are not supported by this repository (capabilityACL none)")
 	}
 	return nil
 }
 
-// parentFolder checks the folder an object is created in. Unfiling is not
-// supported, so fileable objects need one.
-func (s ObjectService) parentFolder(ctx context.Context, repo string, folderID *string) (*cmis.Object, error) {
+// initialACL is the ACL change a new object starts with: its creator gets
+// cmis:all on it, then the request's removeACEs and addACEs apply to what
+// it inherited from its folder.
+func initialACL(ctx context.Context, add, remove *generated.CmisAccessControlListType) ([]cmis.ACE, []cmis.ACE, error) {
+	a, err := readACEs(add)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := readACEs(remove)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append([]cmis.ACE{{Principal: userName(ctx), Permission: cmis.PermAll, Direct: true}}, a...), r, nil
+}
+
+// parentFolder checks the folder an object is created in, and the
+// caller's right to create there (key). Unfiling is not supported, so
+// fileable objects need one.
+func (s ObjectService) parentFolder(ctx context.Context, repo string, folderID *string, key string) (*cmis.Object, error) {
 	if folderID == nil || *folderID == "" {
 		return nil, cmis.Errorf(cmis.ErrConstraint, "folderId is required: this repository does not support unfiled objects")
 	}
-	f, err := s.objects.Object(ctx, repo, *folderID)
+	f, err := s.readable(ctx, repo, *folderID, key)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +187,8 @@ func checkContentAllowed(t *cmis.TypeDefinition, hasContent bool) error {
 
 // create builds and stores a new object of a base kind.
 func (s ObjectService) create(ctx context.Context, repo string, props *generated.CmisPropertiesType, base cmis.BaseTypeID,
-	folderID *string, prepare func(o *cmis.Object, ot objectType) error, content *generated.CmisContentStreamType) (*cmis.Object, error) {
+	folderID *string, prepare func(o *cmis.Object, ot objectType) error, content *generated.CmisContentStreamType,
+	addACEs, removeACEs *generated.CmisAccessControlListType) (*cmis.Object, error) {
 	if _, err := s.repository(ctx, repo); err != nil {
 		return nil, err
 	}
@@ -187,7 +201,15 @@ func (s ObjectService) create(ctx context.Context, repo string, props *generated
 	if err != nil {
 		return nil, err
 	}
-	parent, err := s.parentFolder(ctx, repo, folderID)
+	key := "canCreateDocument.Folder"
+	if base == cmis.BaseFolder {
+		key = "canCreateFolder.Folder"
+	}
+	parent, err := s.parentFolder(ctx, repo, folderID, key)
+	if err != nil {
+		return nil, err
+	}
+	add, remove, err := initialACL(ctx, addACEs, removeACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -205,12 +227,12 @@ func (s ObjectService) create(ctx context.Context, repo string, props *generated
 	if err != nil {
 		return nil, err
 	}
-	return s.objects.CreateObject(ctx, o, parent.ID, cs)
+	return s.objects.CreateObject(ctx, o, parent.ID, cs, add, remove)
 }
 
 // CreateDocumentContext creates a document, with content if given.
 func (s ObjectService) CreateDocumentContext(ctx context.Context, req *generated.CreateDocument) (*generated.CreateDocumentResponse, error) {
-	if err := notYet(req.Policies, req.AddACEs, req.RemoveACEs); err != nil {
+	if err := notYet(req.Policies); err != nil {
 		return nil, err
 	}
 	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseDocument, req.FolderId, func(o *cmis.Object, ot objectType) error {
@@ -218,7 +240,7 @@ func (s ObjectService) CreateDocumentContext(ctx context.Context, req *generated
 			return err
 		}
 		return versioning(o, ot.primary, req.VersioningState)
-	}, req.ContentStream)
+	}, req.ContentStream, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -228,13 +250,10 @@ func (s ObjectService) CreateDocumentContext(ctx context.Context, req *generated
 // CreateDocumentFromSourceContext copies a document: its properties
 // (overridden by those given) and its content, streamed store to store.
 func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req *generated.CreateDocumentFromSource) (*generated.CreateDocumentFromSourceResponse, error) {
-	if err := notYet(req.Policies, req.AddACEs, req.RemoveACEs); err != nil {
+	if err := notYet(req.Policies); err != nil {
 		return nil, err
 	}
-	if _, err := s.repository(ctx, req.RepositoryId); err != nil {
-		return nil, err
-	}
-	src, err := s.objects.Object(ctx, req.RepositoryId, req.SourceId)
+	src, err := s.readable(ctx, req.RepositoryId, req.SourceId, "canViewContent.Object")
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +305,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 			return err
 		}
 		return versioning(o, ot.primary, req.VersioningState)
-	}, content)
+	}, content, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -306,11 +325,11 @@ func mergeWire(dst, src *generated.CmisPropertiesType) {
 
 // CreateFolderContext creates a folder in a folder.
 func (s ObjectService) CreateFolderContext(ctx context.Context, req *generated.CreateFolder) (*generated.CreateFolderResponse, error) {
-	if err := notYet(req.Policies, req.AddACEs, req.RemoveACEs); err != nil {
+	if err := notYet(req.Policies); err != nil {
 		return nil, err
 	}
 	folderID := &req.FolderId
-	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseFolder, folderID, nil, nil)
+	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseFolder, folderID, nil, nil, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -320,10 +339,7 @@ func (s ObjectService) CreateFolderContext(ctx context.Context, req *generated.C
 // CreateItemContext creates an item (CMIS 1.1): a fileable object without
 // content.
 func (s ObjectService) CreateItemContext(ctx context.Context, req *generated.CreateItem) (*generated.CreateItemResponse, error) {
-	if err := notYet(nil, req.AddACEs, req.RemoveACEs); err != nil {
-		return nil, err
-	}
-	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseItem, req.FolderId, nil, nil)
+	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseItem, req.FolderId, nil, nil, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -340,28 +356,17 @@ func (s ObjectService) CreatePolicyContext(ctx context.Context, req *generated.C
 	return nil, s.notSupported(ctx, req.RepositoryId, "createPolicy")
 }
 
-// object loads an object after checking the repository.
-func (s ObjectService) object(ctx context.Context, repo, id string) (*cmis.Object, error) {
-	if _, err := s.repository(ctx, repo); err != nil {
-		return nil, err
-	}
-	if id == "" {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "objectId is required")
-	}
-	return s.objects.Object(ctx, repo, id)
-}
-
 // GetAllowableActionsContext returns what the caller may do with an object.
 func (s ObjectService) GetAllowableActionsContext(ctx context.Context, req *generated.GetAllowableActions) (*generated.GetAllowableActionsResponse, error) {
-	o, err := s.object(ctx, req.RepositoryId, req.ObjectId)
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
 	}
-	ot, err := s.typeCache(req.RepositoryId).of(ctx, o)
+	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, renderOptions{filter: filter{}, allowableActions: true})
 	if err != nil {
 		return nil, err
 	}
-	return &generated.GetAllowableActionsResponse{AllowableActions: allowableActions(o, ot)}, nil
+	return &generated.GetAllowableActionsResponse{AllowableActions: w.AllowableActions}, nil
 }
 
 // GetObjectContext returns an object.
@@ -370,7 +375,8 @@ func (s ObjectService) GetObjectContext(ctx context.Context, req *generated.GetO
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.object(ctx, req.RepositoryId, req.ObjectId)
+	opt.acl = deref(req.IncludeACL)
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
 	}
@@ -387,7 +393,7 @@ func (s ObjectService) GetPropertiesContext(ctx context.Context, req *generated.
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.object(ctx, req.RepositoryId, req.ObjectId)
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
 	}
@@ -410,8 +416,12 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 	if req.Path == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "path is required")
 	}
+	opt.acl = deref(req.IncludeACL)
 	o, err := s.objects.ObjectByPath(ctx, req.RepositoryId, req.Path)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.require(ctx, "canGetProperties.Object", o); err != nil {
 		return nil, err
 	}
 	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
@@ -430,7 +440,7 @@ type rangeReader struct {
 // GetContentStreamContext streams a document's content, or a byte range
 // of it, straight from the store into the response.
 func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generated.GetContentStream) (*generated.GetContentStreamResponse, error) {
-	if _, err := s.object(ctx, req.RepositoryId, req.ObjectId); err != nil {
+	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canViewContent.Object"); err != nil {
 		return nil, err
 	}
 	if req.StreamId != nil && *req.StreamId != "" {
@@ -477,7 +487,7 @@ func (r readerAt) ReadAt(p []byte, off int64) (int, error) {
 // GetRenditionsContext lists renditions: this repository has none
 // (capabilityRenditions none).
 func (s ObjectService) GetRenditionsContext(ctx context.Context, req *generated.GetRenditions) (*generated.GetRenditionsResponse, error) {
-	if _, err := s.object(ctx, req.RepositoryId, req.ObjectId); err != nil {
+	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object"); err != nil {
 		return nil, err
 	}
 	return &generated.GetRenditionsResponse{}, nil
@@ -485,7 +495,7 @@ func (s ObjectService) GetRenditionsContext(ctx context.Context, req *generated.
 
 // update validates and applies property changes to one object.
 func (s ObjectService) update(ctx context.Context, repo, id string, token *int64, props *generated.CmisPropertiesType, addSec, removeSec []string) (*cmis.Object, error) {
-	o, err := s.object(ctx, repo, id)
+	o, err := s.readable(ctx, repo, id, "canUpdateProperties.Object")
 	if err != nil {
 		return nil, err
 	}
@@ -607,11 +617,16 @@ func (s ObjectService) BulkUpdatePropertiesContext(ctx context.Context, req *gen
 
 // MoveObjectContext moves an object from one folder to another.
 func (s ObjectService) MoveObjectContext(ctx context.Context, req *generated.MoveObject) (*generated.MoveObjectResponse, error) {
-	if _, err := s.object(ctx, req.RepositoryId, req.ObjectId); err != nil {
-		return nil, err
-	}
 	if req.SourceFolderId == "" || req.TargetFolderId == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "sourceFolderId and targetFolderId are required")
+	}
+	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canMove.Object"); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ id, key string }{{req.SourceFolderId, "canMove.Source"}, {req.TargetFolderId, "canMove.Target"}} {
+		if _, err := s.readable(ctx, req.RepositoryId, f.id, f.key); err != nil {
+			return nil, err
+		}
 	}
 	o, err := s.objects.MoveObject(ctx, req.RepositoryId, req.ObjectId, req.SourceFolderId, req.TargetFolderId, user(ctx))
 	if err != nil {
@@ -624,7 +639,7 @@ func (s ObjectService) MoveObjectContext(ctx context.Context, req *generated.Mov
 // document is its own version series until versioning exists, so
 // allVersions makes no difference yet.
 func (s ObjectService) DeleteObjectContext(ctx context.Context, req *generated.DeleteObject) (*generated.DeleteObjectResponse, error) {
-	if _, err := s.object(ctx, req.RepositoryId, req.ObjectId); err != nil {
+	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canDelete.Object"); err != nil {
 		return nil, err
 	}
 	if err := s.objects.DeleteObject(ctx, req.RepositoryId, req.ObjectId); err != nil {
@@ -636,7 +651,12 @@ func (s ObjectService) DeleteObjectContext(ctx context.Context, req *generated.D
 // DeleteTreeContext deletes a folder and everything below it, in one
 // transaction: it succeeds whole or changes nothing.
 func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.DeleteTree) (*generated.DeleteTreeResponse, error) {
-	if _, err := s.object(ctx, req.RepositoryId, req.FolderId); err != nil {
+	if _, err := s.readable(ctx, req.RepositoryId, req.FolderId, "canDeleteTree.Folder"); err != nil {
+		return nil, err
+	}
+	// Everything in the tree goes, so the caller must be allowed to delete
+	// each object; the check is one statement for the whole tree.
+	if err := s.requireTree(ctx, req.RepositoryId, req.FolderId, "canDelete.Object"); err != nil {
 		return nil, err
 	}
 	mode := cmis.UnfileDelete
@@ -662,7 +682,11 @@ func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.Del
 // content checks a content update against the document's type.
 func (s ObjectService) contentUpdate(ctx context.Context, repo, id string, token *string, cs *generated.CmisContentStreamType,
 	apply func(t *int64, c *cmis.ContentStream) (*cmis.Object, error)) (string, *string, error) {
-	o, err := s.object(ctx, repo, id)
+	key := "canSetContent.Document"
+	if cs == nil {
+		key = "canDeleteContent.Document"
+	}
+	o, err := s.readable(ctx, repo, id, key)
 	if err != nil {
 		return "", nil, err
 	}
@@ -739,4 +763,20 @@ func (s ObjectService) DeleteContentStreamContext(ctx context.Context, req *gene
 		return nil, err
 	}
 	return &generated.DeleteContentStreamResponse{ObjectId: id, ChangeToken: tok}, nil
+}
+
+// requireTree checks key on every object below a folder.
+func (c *core) requireTree(ctx context.Context, repo, folderID, key string) error {
+	if access(ctx).Admin {
+		return nil
+	}
+	entries, err := c.objects.Descendants(ctx, repo, folderID, -1, false, nil)
+	if err != nil {
+		return err
+	}
+	objs := make([]*cmis.Object, len(entries))
+	for i, e := range entries {
+		objs[i] = e.Object
+	}
+	return c.require(ctx, key, objs...)
 }

@@ -35,7 +35,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	return &fixture{
 		ctx:   cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
-		ports: New(Config{Types: db, Objects: db, ProductVersion: "test"}),
+		ports: New(Config{Types: db, Objects: db, ACLs: db, ProductVersion: "test"}),
 		root:  r.RootFolderID,
 	}
 }

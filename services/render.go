@@ -11,6 +11,7 @@ import (
 type renderOptions struct {
 	filter           filter
 	allowableActions bool
+	acl              bool
 }
 
 func readOptions(f *string, allowable *bool, rels *generated.EnumIncludeRelationships, renditions *string) (renderOptions, error) {
@@ -33,48 +34,93 @@ func readOptions(f *string, allowable *bool, rels *generated.EnumIncludeRelation
 	return renderOptions{filter: flt, allowableActions: deref(allowable)}, nil
 }
 
-// render turns an object into its wire form.
+// render turns one object into its wire form.
 func (c *core) render(ctx context.Context, tc *typeCache, o *cmis.Object, opt renderOptions) (*generated.CmisObjectType, error) {
-	ot, err := tc.of(ctx, o)
+	out, err := c.renderAll(ctx, tc, []*cmis.Object{o}, opt)
 	if err != nil {
 		return nil, err
 	}
-	w := &generated.CmisObjectType{Properties: wireProperties(o, ot, opt.filter)}
-	if opt.allowableActions {
-		w.AllowableActions = allowableActions(o, ot)
-	}
-	return w, nil
+	return out[0], nil
 }
 
-// allowableActions says what may be done with an object, from its kind and
-// state; they promise exactly what the operations allow.
-func allowableActions(o *cmis.Object, ot objectType) *generated.CmisAllowableActionsType {
-	t := true
-	a := &generated.CmisAllowableActionsType{CanGetProperties: &t, CanUpdateProperties: &t}
-	isRoot := o.BaseTypeID == cmis.BaseFolder && o.ParentID == ""
-	if !isRoot {
-		a.CanDeleteObject = &t
+// renderAll renders a page of objects; the caller's access to all of them
+// is read in one statement, not one per object.
+func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object, opt renderOptions) ([]*generated.CmisObjectType, error) {
+	var levels map[string]cmis.Level
+	if opt.allowableActions && len(objs) > 0 {
+		ids := make([]string, len(objs))
+		for i, o := range objs {
+			ids[i] = o.ID
+		}
+		var err error
+		if levels, err = c.acls.Levels(ctx, ids, access(ctx)); err != nil {
+			return nil, err
+		}
 	}
+	out := make([]*generated.CmisObjectType, len(objs))
+	for i, o := range objs {
+		ot, err := tc.of(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		w := &generated.CmisObjectType{Properties: wireProperties(o, ot, opt.filter)}
+		if opt.allowableActions {
+			w.AllowableActions = allowableActions(o, ot, levels[o.ID])
+		}
+		if opt.acl {
+			aces, err := c.acls.ACL(ctx, o.RepositoryID, o.ID)
+			if err != nil {
+				return nil, err
+			}
+			w.Acl, w.ExactACL = wireACL(aces), ptr(true)
+		}
+		out[i] = w
+	}
+	return out, nil
+}
+
+// allowableActions says what the caller may do with an object, from its
+// kind, its state and the caller's access level (per permissionMapping):
+// they promise exactly what the operations allow.
+func allowableActions(o *cmis.Object, ot objectType, level cmis.Level) *generated.CmisAllowableActionsType {
+	t := true
+	a := &generated.CmisAllowableActionsType{}
+	if level < cmis.CanRead {
+		return a
+	}
+	read, write := true, level >= cmis.CanWrite
+	on := func(cond bool) *bool {
+		if cond {
+			return &t
+		}
+		return nil
+	}
+	isRoot := o.BaseTypeID == cmis.BaseFolder && o.ParentID == ""
+	a.CanGetProperties, a.CanUpdateProperties = &t, on(write)
+	a.CanDeleteObject = on(write && !isRoot)
+	a.CanGetACL = &t
+	a.CanApplyACL = on(level >= cmis.CanAll && ot.primary.ControllableACL)
 	switch o.BaseTypeID {
 	case cmis.BaseFolder:
 		a.CanGetChildren, a.CanGetDescendants, a.CanGetFolderTree = &t, &t, &t
-		a.CanCreateDocument, a.CanCreateFolder, a.CanCreateItem = &t, &t, &t
+		a.CanCreateDocument, a.CanCreateFolder, a.CanCreateItem = on(write), on(write), on(write)
 		if !isRoot {
-			a.CanGetFolderParent, a.CanGetObjectParents, a.CanMoveObject, a.CanDeleteTree = &t, &t, &t, &t
+			a.CanGetFolderParent, a.CanGetObjectParents = &t, &t
+			a.CanMoveObject, a.CanDeleteTree = on(write), on(write)
 		}
 	case cmis.BaseDocument:
-		a.CanGetObjectParents, a.CanMoveObject = &t, &t
+		a.CanGetObjectParents, a.CanMoveObject = &t, on(write)
 		if ot.primary.ContentStreamAllowed != cmis.ContentNotAllowed {
-			a.CanSetContentStream = &t
+			a.CanSetContentStream = on(write)
 		}
 		if o.Content != nil {
-			a.CanGetContentStream = &t
+			a.CanGetContentStream = on(read)
 			if ot.primary.ContentStreamAllowed != cmis.ContentRequired {
-				a.CanDeleteContentStream = &t
+				a.CanDeleteContentStream = on(write)
 			}
 		}
 	case cmis.BaseItem, cmis.BasePolicy:
-		a.CanGetObjectParents, a.CanMoveObject = &t, &t
+		a.CanGetObjectParents, a.CanMoveObject = &t, on(write)
 	}
 	return a
 }

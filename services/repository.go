@@ -59,7 +59,7 @@ func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo) *generated.Cmi
 		// Each capability states what is implemented now; they grow as
 		// the services do.
 		Capabilities: &generated.CmisRepositoryCapabilitiesType{
-			CapabilityACL:                       generated.EnumCapabilityACLNone,
+			CapabilityACL:                       generated.EnumCapabilityACLManage,
 			CapabilityAllVersionsSearchable:     false,
 			CapabilityChanges:                   generated.EnumCapabilityChangesNone,
 			CapabilityContentStreamUpdatability: generated.EnumCapabilityContentStreamUpdatesAnytime,
@@ -81,6 +81,7 @@ func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo) *generated.Cmi
 				IncludedInSupertypeQuery: true, ControllablePolicy: true, ControllableACL: true,
 			},
 		},
+		AclCapability:        aclCapability(),
 		CmisVersionSupported: "1.1",
 		PrincipalAnonymous:   ptr(cmis.PrincipalAnonymous),
 		PrincipalAnyone:      ptr(cmis.PrincipalAnyone),

@@ -15,6 +15,7 @@ import (
 type Config struct {
 	Types          cmis.TypeStore
 	Objects        cmis.ObjectStore
+	ACLs           cmis.ACLStore
 	ProductVersion string
 }
 
@@ -22,12 +23,13 @@ type Config struct {
 type core struct {
 	types          cmis.TypeStore
 	objects        cmis.ObjectStore
+	acls           cmis.ACLStore
 	productVersion string
 }
 
 // New returns the implementations of all nine service ports.
 func New(cfg Config) *generated.Ports {
-	c := &core{types: cfg.Types, objects: cfg.Objects, productVersion: cfg.ProductVersion}
+	c := &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, productVersion: cfg.ProductVersion}
 	return &generated.Ports{
 		Repository:   RepositoryService{c},
 		Navigation:   NavigationService{c},

@@ -362,6 +362,9 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 		if q.FoldersOnly {
 			where += ` AND o.base_type_id = 'cmis:folder'`
 		}
+		acl, aclArgs := readFilter(q.Reader)
+		where += acl
+		args = append(args, aclArgs...)
 		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
 			return err
 		}
@@ -395,7 +398,7 @@ func pathDepth(path string) int {
 
 // Descendants lists what is below a folder in a constant number of
 // statements: folders by path range, then every object filed in them.
-func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, foldersOnly bool) ([]cmis.TreeEntry, error) {
+func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, foldersOnly bool, reader *cmis.Access) ([]cmis.TreeEntry, error) {
 	var out []cmis.TreeEntry
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
 		root, err := requireFolder(ctx, tx, repo, folderID)
@@ -407,10 +410,11 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		if foldersOnly {
 			kind = ` AND o.base_type_id = 'cmis:folder'`
 		}
+		acl, aclArgs := readFilter(reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.parent_id, p.path`+objectFrom+`
 			JOIN containment cc ON cc.child_id = o.id JOIN objects p ON p.id = cc.parent_id
-			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`+kind+`
-			ORDER BY p.path, o.name, o.id`, repo, folderID, lo, hi)
+			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`+kind+acl+`
+			ORDER BY p.path, o.name, o.id`, append([]any{repo, folderID, lo, hi}, aclArgs...)...)
 		if err != nil {
 			return err
 		}
@@ -443,14 +447,16 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 }
 
 // Parents lists the folders an object is filed in.
-func (s *DB) Parents(ctx context.Context, repo, id string) ([]cmis.Parent, error) {
+func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) ([]cmis.Parent, error) {
 	var out []cmis.Parent
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := getObject(ctx, tx, repo, id); err != nil {
 			return err
 		}
+		acl, aclArgs := readFilter(reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
-			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id = ? ORDER BY o.path, o.id`, id)
+			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id = ?`+acl+` ORDER BY o.path, o.id`,
+			append([]any{id}, aclArgs...)...)
 		if err != nil {
 			return err
 		}

@@ -41,7 +41,7 @@ func contentFiles(t *testing.T, db *DB) int {
 
 func mustCreate(t *testing.T, db *DB, o *cmis.Object, parent string, c *cmis.ContentStream) *cmis.Object {
 	t.Helper()
-	got, err := db.CreateObject(context.Background(), o, parent, c)
+	got, err := db.CreateObject(context.Background(), o, parent, c, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestCreateAndReadObjects(t *testing.T) {
 	if string(body) != "hello" {
 		t.Fatalf("content bytes %q", body)
 	}
-	parents, err := db.Parents(ctx, repo.ID, d.ID)
+	parents, err := db.Parents(ctx, repo.ID, d.ID, nil)
 	if err != nil || len(parents) != 1 || parents[0].Folder.ID != b.ID || parents[0].PathSegment != "note.txt" {
 		t.Fatalf("parents: %+v %v", parents, err)
 	}
@@ -113,12 +113,12 @@ func TestNameRules(t *testing.T) {
 		{"document named like a folder", document(repo, "a"), stream("x")},
 	}
 	for _, c := range cases {
-		_, err := db.CreateObject(context.Background(), c.o, repo.RootFolderID, c.c)
+		_, err := db.CreateObject(context.Background(), c.o, repo.RootFolderID, c.c, nil, nil)
 		if cmis.ErrorTypeOf(err) != cmis.ErrNameConstraintViolation {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 	}
-	if _, err := db.CreateObject(context.Background(), document(repo, "d"), a.ID, stream("2")); cmis.ErrorTypeOf(err) != cmis.ErrNameConstraintViolation {
+	if _, err := db.CreateObject(context.Background(), document(repo, "d"), a.ID, stream("2"), nil, nil); cmis.ErrorTypeOf(err) != cmis.ErrNameConstraintViolation {
 		t.Fatalf("duplicate document: %v", err)
 	}
 	if n := contentFiles(t, db); n != files {

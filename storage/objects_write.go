@@ -35,7 +35,7 @@ func insertContent(ctx context.Context, tx *sqlx.Tx, st *staged, c *cmis.Content
 
 // CreateObject stores a new object with its properties, filing and content
 // in one transaction.
-func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, content *cmis.ContentStream) (*cmis.Object, error) {
+func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, content *cmis.ContentStream, add, remove []cmis.ACE) (*cmis.Object, error) {
 	st, err := s.stage(content, "")
 	if err != nil {
 		return nil, err
@@ -83,6 +83,12 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			if err := s.file(ctx, tx, parentID, o.ID, o.Name); err != nil {
 				return err
 			}
+			if err := inheritACL(ctx, tx, o.ID, parentID); err != nil {
+				return err
+			}
+		}
+		if err := changeACL(ctx, tx, []string{o.ID}, o.ID, add, remove); err != nil {
+			return err
 		}
 		if err := insertProperties(ctx, tx, o.ID, o.Properties); err != nil {
 			return err

@@ -38,7 +38,11 @@ func (s *DB) EnsureRepository(ctx context.Context, id, name, description, rootOw
 			created_by, creation_date, last_modified_by, last_modification_date, path)
 			VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, '/')`,
 			rootID, id, cmis.BaseFolder, cmis.BaseFolder, rootOwner, now, rootOwner, now)
-		return err
+		if err != nil {
+			return err
+		}
+		// Everyone may read the root; the administrator grants more.
+		return changeACL(ctx, tx, []string{rootID}, rootID, []cmis.ACE{{Principal: cmis.PrincipalAnyone, Permission: cmis.PermRead}}, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create repository %q: %w", id, err)

@@ -140,7 +140,7 @@ func serve(args []string) error {
 		return err
 	}
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ProductVersion: version}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, ProductVersion: version}),
 		Auth:           services.NewAuthenticator(db),
 		Logger:         logger,
 		ExternalURL:    c.externalURL,

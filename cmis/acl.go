@@ -1,0 +1,68 @@
+package cmis
+
+import "context"
+
+// The basic permissions. They nest: cmis:all includes cmis:write, which
+// includes cmis:read.
+const (
+	PermRead  = "cmis:read"
+	PermWrite = "cmis:write"
+	PermAll   = "cmis:all"
+)
+
+// Level of access: what a principal may do with an object.
+type Level int
+
+const (
+	NoAccess Level = iota
+	CanRead
+	CanWrite
+	CanAll
+)
+
+// PermissionLevel is the level a basic permission grants; 0 for others.
+func PermissionLevel(p string) Level {
+	switch p {
+	case PermRead:
+		return CanRead
+	case PermWrite:
+		return CanWrite
+	case PermAll:
+		return CanAll
+	}
+	return NoAccess
+}
+
+// ACE is an access control entry: a principal's permission on an object.
+type ACE struct {
+	Principal  string
+	Permission string
+	Direct     bool // set on the object itself, not taken from a folder
+}
+
+// Access is who is asking, for the store's filters: the principal ids
+// whose ACEs apply. Admin sees and may do everything.
+type Access struct {
+	Principals []string
+	Admin      bool
+}
+
+// AccessOf is the Access of a user; nil (no user) gives no principal but
+// anyone.
+func AccessOf(u *User) *Access {
+	if u == nil {
+		return &Access{Principals: []string{PrincipalAnyone}}
+	}
+	return &Access{Principals: u.Principals(), Admin: u.Admin}
+}
+
+// ACLStore keeps ACLs.
+type ACLStore interface {
+	// ACL returns an object's ACEs, direct ones first.
+	ACL(ctx context.Context, repositoryID, objectID string) ([]ACE, error)
+	// ApplyACL removes then adds ACEs on an object (and, with propagate,
+	// on every object below a folder) and returns the new ACL.
+	ApplyACL(ctx context.Context, repositoryID, objectID string, add, remove []ACE, propagate bool, user string) ([]ACE, error)
+	// Levels returns the access a set of principals has to each object.
+	Levels(ctx context.Context, objectIDs []string, a *Access) (map[string]Level, error)
+}

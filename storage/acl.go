@@ -1,0 +1,183 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
+)
+
+var _ cmis.ACLStore = (*DB)(nil)
+
+// readFilter is the SQL condition under which the object aliased o is
+// visible to a; nil access or an admin sees everything. It is part of the
+// listing statement itself, so paging and counts are right for each user
+// and no object costs a query of its own.
+func readFilter(a *cmis.Access) (string, []any) {
+	if a == nil || a.Admin {
+		return "", nil
+	}
+	if len(a.Principals) == 0 {
+		return " AND 1 = 0", nil
+	}
+	q := " AND EXISTS (SELECT 1 FROM acl_entries ace WHERE ace.object_id = o.id AND ace.principal_id IN (?" +
+		strings.Repeat(", ?", len(a.Principals)-1) + "))"
+	args := make([]any, len(a.Principals))
+	for i, p := range a.Principals {
+		args[i] = p
+	}
+	return q, args
+}
+
+// ACL returns an object's ACEs.
+func (s *DB) ACL(ctx context.Context, repo, id string) ([]cmis.ACE, error) {
+	var out []cmis.ACE
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := getObject(ctx, tx, repo, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = loadACL(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("acl of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func loadACL(ctx context.Context, tx *sqlx.Tx, id string) ([]cmis.ACE, error) {
+	rows, err := tx.QueryxContext(ctx, `SELECT principal_id, permission, direct FROM acl_entries
+		WHERE object_id = ? ORDER BY direct DESC, principal_id, level`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cmis.ACE
+	for rows.Next() {
+		var a cmis.ACE
+		if err := rows.Scan(&a.Principal, &a.Permission, &a.Direct); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// inheritACL gives a new object the ACEs of the folder it is created in,
+// as inherited (not direct) entries.
+func inheritACL(ctx context.Context, tx *sqlx.Tx, objectID, parentID string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+		SELECT ?, principal_id, permission, level, 0 FROM acl_entries WHERE object_id = ?`, objectID, parentID)
+	return err
+}
+
+// changeACL removes then adds ACEs on the given objects. Added ACEs are
+// direct on target and inherited on the others (propagation).
+func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, add, remove []cmis.ACE) error {
+	for _, id := range ids {
+		for _, a := range remove {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM acl_entries WHERE object_id = ? AND principal_id = ? AND permission = ?`,
+				id, a.Principal, a.Permission); err != nil {
+				return err
+			}
+		}
+		for _, a := range add {
+			// An ACE already there stays; set on the target it becomes direct.
+			_, err := tx.ExecContext(ctx, `UPDATE acl_entries SET direct = 1
+				WHERE object_id = ? AND principal_id = ? AND permission = ? AND ? = 1`,
+				id, a.Principal, a.Permission, b2i(id == target))
+			if err != nil {
+				return err
+			}
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM acl_entries WHERE object_id = ? AND principal_id = ? AND permission = ?`,
+				id, a.Principal, a.Permission); err != nil {
+				return err
+			}
+
+			if n > 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+				VALUES (?, ?, ?, ?, ?)`, id, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(id == target)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ApplyACL changes an object's ACL, and with propagate that of everything
+// below it (a folder's subtree by path, and the objects filed there).
+// The object's change token moves, as for any change.
+func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.ACE, propagate bool, user string) ([]cmis.ACE, error) {
+	var out []cmis.ACE
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		o, err := getObject(ctx, tx, repo, id)
+		if err != nil {
+			return err
+		}
+		ids := []string{id}
+		if propagate && o.BaseTypeID == cmis.BaseFolder {
+			lo, hi := subtreeRange(o.Path)
+			var below []string
+			if err := tx.SelectContext(ctx, &below, `SELECT DISTINCT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id
+				WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`, repo, id, lo, hi); err != nil {
+				return err
+			}
+			ids = append(ids, below...)
+		}
+		if err := changeACL(ctx, tx, ids, id, add, remove); err != nil {
+			return err
+		}
+		if err := touch(ctx, tx, repo, id, nil, user, s.now().UnixMilli()); err != nil {
+			return err
+		}
+		out, err = loadACL(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply acl to %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// Levels returns the highest access a's principals have to each object,
+// in one statement for the whole set.
+func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[string]cmis.Level, error) {
+	out := make(map[string]cmis.Level, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if a != nil && a.Admin {
+		for _, id := range ids {
+			out[id] = cmis.CanAll
+		}
+		return out, nil
+	}
+	if a == nil || len(a.Principals) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT object_id, MAX(level) FROM acl_entries
+		WHERE object_id IN (?) AND principal_id IN (?) GROUP BY object_id`, ids, a.Principals)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryxContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("access levels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var l int
+		if err := rows.Scan(&id, &l); err != nil {
+			return nil, err
+		}
+		out[id] = cmis.Level(l)
+	}
+	return out, rows.Err()
+}
