@@ -9,7 +9,7 @@ BUILD_TAGS := netgo osusergo sqlite_omit_load_extension
 LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VERSION)
 
 # Debian packages the tests need: the real SOAP clients that drive the server.
-TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl
+TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ nodejs npm
 
 .PHONY: build run test generate deps clean
 

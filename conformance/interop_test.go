@@ -141,3 +141,22 @@ func TestInteropWCF(t *testing.T) {
 		})
 	}
 }
+
+func TestInteropNodeSoap(t *testing.T) {
+	requireTool(t, "node", "npm")
+	base, pw := liveServer(t)
+	for _, mode := range []string{"mtom", "inline"} {
+		t.Run(mode, func(t *testing.T) {
+			runClient(t, 10*time.Minute, filepath.Join(clientDir("node"), "run.sh"), base, "admin", pw, mode)
+		})
+	}
+}
+
+func TestInteropLibcmis(t *testing.T) {
+	requireTool(t, "g++", "pkg-config")
+	if err := exec.Command("pkg-config", "--exists", "libcmis-0.5").Run(); err != nil {
+		requireTool(t, "libcmis-0.5-pkg-config-missing")
+	}
+	base, pw := liveServer(t)
+	runClient(t, 10*time.Minute, filepath.Join(clientDir("libcmis"), "run.sh"), base, "admin", pw)
+}

@@ -102,7 +102,6 @@ func TestFaultsOverHTTP(t *testing.T) {
 		{"SOAP 1.2 envelope", "POST", "/services/RepositoryService", "", `<e:Envelope xmlns:e="` + soap12NS + `"><e:Body/></e:Envelope>`, 500, codeVersionMismatch, "", "SOAP 1.1"},
 		{"unsupported content type", "POST", "/services/RepositoryService", "application/json", `{}`, 500, codeClient, cmis.ErrInvalidArgument, "Content-Type"},
 		{"unsupported charset", "POST", "/services/RepositoryService", "text/xml; charset=iso-8859-1", envOf(`<m:getRepositories/>`), 500, codeClient, cmis.ErrInvalidArgument, "charset"},
-		{"GET without ?wsdl", "GET", "/services/RepositoryService", "", "", 500, codeClient, cmis.ErrNotSupported, "wsdl"},
 		{"PUT", "PUT", "/services/ObjectService", "", envOf(`<m:getRepositories/>`), 500, codeClient, cmis.ErrNotSupported, "not allowed"},
 		{"DELETE", "DELETE", "/services/ACLService", "", "", 500, codeClient, cmis.ErrNotSupported, "not allowed"},
 	}

@@ -302,15 +302,16 @@ func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost:
 		s.handleSOAP(w, r, x)
 		return
-	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && hasQuery(r, "wsdl"):
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		// A GET of the endpoint address itself answers with the WSDL too:
+		// libcmis (LibreOffice) fetches the URL a user typed, takes it as
+		// the WSDL if it is one, and otherwise gives up on the Web
+		// Services binding when the answer is an error.
 		s.serveWSDL(w, r)
 		return
 	}
 	w.Header().Set("Allow", "POST, GET")
 	msg := "method " + r.Method + " is not allowed: POST a SOAP request, or GET ?wsdl"
-	if r.Method == http.MethodGet {
-		msg = "GET is only served with ?wsdl: POST a SOAP request"
-	}
 	s.writeFault(w, x, &requestError{typ: cmis.ErrNotSupported, msg: msg})
 }
 

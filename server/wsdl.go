@@ -22,7 +22,7 @@ import (
 // copy names this server as the client reaches it.
 
 var (
-	addressRE        = regexp.MustCompile(`location="http://cmis/services/([A-Za-z]+)\.[A-Za-z]+"`)
+	addressRE = regexp.MustCompile(`location="http://cmis/services/([A-Za-z]+)\.[A-Za-z]+"`)
 )
 
 // hasQuery reports whether the query string has key (case-insensitive),

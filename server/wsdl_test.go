@@ -69,6 +69,7 @@ func TestWSDL(t *testing.T) {
 		{name: "service ?wsdl", url: ts.URL + "/services/ObjectService?wsdl", wantBase: ts.URL},
 		{name: "?WSDL upper case", url: ts.URL + "/services/ACLService?WSDL", wantBase: ts.URL},
 		{name: "?Wsdl= with value", url: ts.URL + "/services/RepositoryService?Wsdl=", wantBase: ts.URL},
+		{name: "the endpoint address itself (libcmis)", url: ts.URL + "/services/RepositoryService", wantBase: ts.URL},
 		{name: "root ?wsdl (libcmis adds ?wsdl to the URL it was given)", url: ts.URL + "/?wsdl", wantBase: ts.URL},
 		{name: "/wsdl/ file", url: ts.URL + "/wsdl/CMISWS-Service.wsdl", wantBase: ts.URL},
 		{
