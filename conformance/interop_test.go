@@ -106,7 +106,7 @@ func runClient(t *testing.T, timeout time.Duration, name string, args ...string)
 			summary = l
 		}
 	}
-	t.Logf("%s: %s", filepath.Base(filepath.Dir(name)), summary)
+	t.Logf("%s: %s", t.Name(), summary)
 	if err != nil || summary == "" {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}

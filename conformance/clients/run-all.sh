@@ -30,4 +30,7 @@ run jaxws "$HERE/jaxws/run.sh" "$1" "$2" "$3"
 run wcf-mtom "$HERE/wcf/run.sh" "$1" "$2" "$3" mtom
 run wcf-text "$HERE/wcf/run.sh" "$1" "$2" "$3" text
 run wcf-mtom-basic "$HERE/wcf/run.sh" "$1" "$2" "$3" mtom basic
+run node-mtom "$HERE/node/run.sh" "$1" "$2" "$3" mtom
+run node-inline "$HERE/node/run.sh" "$1" "$2" "$3" inline
+run libcmis "$HERE/libcmis/run.sh" "$1" "$2" "$3"
 exit $status

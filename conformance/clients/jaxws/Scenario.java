@@ -1,4 +1,5 @@
-// CMIS 1.1 Repository-service scenario on JAX-WS RI 2.3 (Debian jaxws / libjaxws-java), OpenJDK 17.
+// CMIS 1.1 scenario on JAX-WS RI 2.3 (Debian jaxws / libjaxws-java), OpenJDK 17: the Repository
+// steps 1-10 here, the Object + Navigation steps 11-21 in ObjectNavigation.java.
 //
 //   conformance/clients/jaxws/run.sh http://127.0.0.1:18080 admin PASSWORD
 //
@@ -433,6 +434,9 @@ public class Scenario {
             }
             throw new Check("no fault with a wrong password; got " + (r == null ? null : r.size()) + " repositories");
         });
+
+        // 11-21: Object + Navigation services (ObjectNavigation.java)
+        new ObjectNavigation().run(base, user, password, repo, port);
 
         System.out.println(passed + " passed, " + failed + " failed");
         System.exit(failed > 0 ? 1 : 0);

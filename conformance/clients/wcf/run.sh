@@ -1,5 +1,6 @@
 #!/bin/sh
-# CMIS 1.1 Repository-service scenario on WCF (System.ServiceModel) on Mono 6.8
+# CMIS 1.1 scenario (Repository steps 1-10 in Scenario.cs, Object + Navigation steps 11-21 in
+# ObjectNavigation.cs) on WCF (System.ServiceModel) on Mono 6.8
 # (Debian package mono-complete, which brings svcutil, disco, xsd, mcs and mono; /usr/bin/python3
 # for fixup.py).
 #
@@ -86,7 +87,7 @@ fi
 mcs -nologo -nowarn:0108,0114,0162,0168,0169,0219,0414,0649 -debug -out:"$BUILD/Scenario.exe" \
     -r:System.ServiceModel -r:System.Runtime.Serialization -r:System.Xml -r:System.Web.Services \
     -r:System.Configuration \
-    "$HERE/Scenario.cs" "$BUILD"/gen/*.cs > "$BUILD/mcs.log" 2>&1 \
+    "$HERE/Scenario.cs" "$HERE/ObjectNavigation.cs" "$BUILD"/gen/*.cs > "$BUILD/mcs.log" 2>&1 \
     || { cat "$BUILD/mcs.log" >&2; fail0 mcs "compilation failed"; }
 
 exec mono --debug "$BUILD/Scenario.exe" "$BASE" "$USER_NAME" "$PASSWORD" "$ENCODING" "$AUTH"

@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""CMIS 1.1 Repository-service scenario, driven by zeep (Debian python3-zeep 4.2.1).
+"""CMIS 1.1 scenario, driven by zeep (Debian python3-zeep 4.2.1): Repository service (steps 1-10),
+then Object + Navigation services with 5 MiB of content sent inline as base64 (steps 11-21,
+object_navigation(); the ports come from <base>/services/ObjectService?wsdl and
+.../NavigationService?wsdl).
 
     /usr/bin/python3 conformance/clients/zeep/scenario.py http://127.0.0.1:18080 admin PASSWORD
 
@@ -19,8 +22,11 @@ cmisPropertyStringDefinitionType): zeep leaves those attributes None and puts th
 the _value_N wildcard lists.  field() below reads them from there, and says so on stderr.
 """
 import copy
+import hashlib
+import os
 import random
 import sys
+import time
 import traceback
 
 import requests
@@ -100,8 +106,20 @@ def skip(step, op, why):
     fail(step, op, f'not run: {why}')
 
 
-def make_client(wsdl, user, password, history=None):
+# The last HTTP exchange of any client (request Content-Type and size, response Content-Type and
+# size), for the content steps' notes: they show that zeep really sent and got inline base64.
+last_http = {}
+
+
+def remember_http(resp, *args, **kwargs):
+    body = resp.request.body
+    last_http.update(req_type=resp.request.headers.get('Content-Type'), req_bytes=len(body) if body else 0,
+                     resp_type=resp.headers.get('Content-Type'), resp_bytes=len(resp.content))
+
+
+def make_client(wsdl, user, password, history=None, service='RepositoryService'):
     session = requests.Session()
+    session.hooks['response'].append(remember_http)
     transport = Transport(session=session, timeout=30, operation_timeout=60)
     try:
         client = zeep.Client(wsdl, wsse=UsernameToken(user, password), transport=transport,
@@ -117,8 +135,8 @@ def make_client(wsdl, user, password, history=None):
         client = zeep.Client(wsdl, wsse=UsernameToken(user, password), transport=transport,
                              plugins=[history] if history else [])
         session.auth = None
-    # The first service in the WSDL is DiscoveryService: bind the Repository port explicitly.
-    return client, client.bind('RepositoryService', 'RepositoryServicePort')
+    # The first service in the WSDL is DiscoveryService: bind the wanted port explicitly.
+    return client, client.bind(service, service + 'Port')
 
 
 def main():
@@ -307,8 +325,301 @@ def main():
         raise Check(f'no fault with a wrong password; got {r!r}')
     run('10.wrongPassword', 'getRepositories', s10)
 
+    object_navigation(base, user, password, repo)
+
     print(f'{passed} passed, {failed} failed')
     sys.exit(1 if failed else 0)
+
+
+# -------------------------------------------------------------------------------------------------
+# Steps 11-21: Object + Navigation services. The ports come from their own live WSDL URLs
+# (<base>/services/ObjectService?wsdl, .../NavigationService?wsdl; the same WSDL). Content goes
+# inline as base64 (zeep sends text/xml only) and comes back inline too (the server answers
+# text with text).
+
+CONTENT_SIZE = 5 * 1024 * 1024
+RANGE_OFFSET, RANGE_LENGTH = 1000, 5000
+
+ON_STEPS = [
+    ('11.getRepositoryInfo(rootFolderId)', 'getRepositoryInfo'),
+    ('12.createFolder', 'createFolder'),
+    ('13.createDocument(5MiB,base64)', 'createDocument'),
+    ('14a.getContentStream(sha256)', 'getContentStream'),
+    ('14b.getContentStream(range)', 'getContentStream'),
+    ('15.getProperties', 'getProperties'),
+    ('16a.updateProperties(rename)', 'updateProperties'),
+    ('16b.updateProperties(oldToken)', 'updateProperties'),
+    ('17a.getChildren', 'getChildren'),
+    ('17b.getObjectByPath', 'getObjectByPath'),
+    ('18a.createFolder(sub)', 'createFolder'),
+    ('18b.moveObject', 'moveObject'),
+    ('18c.getObjectParents', 'getObjectParents'),
+    ('18d.getObjectByPath(moved)', 'getObjectByPath'),
+    ('19.createDocument(duplicateName)', 'createDocument'),
+    ('20.deleteObject(nonEmptyFolder)', 'deleteObject'),
+    ('21a.deleteTree', 'deleteTree'),
+    ('21b.getObject(deleted)', 'getObject'),
+]
+
+
+def prop_values(props):
+    """{propertyDefinitionId: [values]} of a zeep cmisPropertiesType value."""
+    out = {}
+    for item in (getattr(props, '_value_1', None) or []):
+        for _kind, p in item.items():
+            if p is not None:
+                out[p.propertyDefinitionId] = list(p.value or [])
+    return out
+
+
+def one(props, pid):
+    vs = prop_values(props).get(pid)
+    return vs[0] if vs else None
+
+
+def expect_fault(fn, want):
+    """Runs fn, which must fail with a cmisFault of type want."""
+    try:
+        r = fn()
+    except Fault as f:
+        ft = cmis_fault_type(f)
+        expect(ft == want, f'{describe(f)}, wanted cmisFault type {want}')
+        return
+    raise Check(f'no fault (wanted {want}); got {r!r}'[:300])
+
+
+def object_navigation(base, user, password, repo):
+    steps = dict(ON_STEPS)
+    st = {}
+
+    def step(name, fn, needs=()):
+        """Runs a step, or reports it not run when an earlier step did not give what it needs."""
+        missing = [k for k in needs if st.get(k) is None]
+        if missing:
+            skip(name, steps[name], f'no {", ".join(missing)} (an earlier step failed)')
+            return None
+        return run(name, steps[name], fn)
+
+    if not repo:
+        for name, op in ON_STEPS:
+            skip(name, op, 'no repositoryId')
+        return
+    try:
+        ohist = HistoryPlugin()
+        oc, obj = make_client(f'{base}/services/ObjectService?wsdl', user, password, ohist, service='ObjectService')
+        _, nav = make_client(f'{base}/services/NavigationService?wsdl', user, password, service='NavigationService')
+        _, rsvc = make_client(f'{base}/services/RepositoryService?wsdl', user, password)
+    except Exception as e:  # noqa: BLE001
+        fail('11.loadWSDL(Object,Navigation)', 'GET ?wsdl', describe(e))
+        traceback.print_exc(file=sys.stderr)
+        for name, op in ON_STEPS:
+            skip(name, op, 'WSDL not loaded')
+        return
+    print(f'note: ObjectService endpoint from WSDL: {obj._binding_options["address"]}; '
+          f'NavigationService: {nav._binding_options["address"]}', file=sys.stderr)
+
+    Props = oc.get_type(f'{{{CMIS}}}cmisPropertiesType')
+
+    def props(*triples):
+        return Props(_value_1=[{kind: {'propertyDefinitionId': pid, 'value': [v]}} for kind, pid, v in triples])
+
+    suffix = f'{random.randrange(16**8):08x}'
+    folder_name = f'scen-{suffix}'
+    data = os.urandom(CONTENT_SIZE)
+    sha = hashlib.sha256(data).hexdigest()
+
+    # 11
+    def s11():
+        info = rsvc.getRepositoryInfo(repositoryId=repo)
+        expect(info is not None and info.rootFolderId, f'rootFolderId={getattr(info, "rootFolderId", None)!r}')
+        st['root'] = info.rootFolderId
+        return True
+    step('11.getRepositoryInfo(rootFolderId)', s11)
+
+    # 12
+    def s12():
+        # createFolderResponse has objectId and extension: zeep returns the wrapper.
+        fid = obj.createFolder(repositoryId=repo, folderId=st['root'],
+                               properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:folder'),
+                                                ('propertyString', 'cmis:name', folder_name))).objectId
+        expect(fid, f'objectId={fid!r}')
+        st['folder'] = fid
+        return True
+    step('12.createFolder', s12, ['root'])
+
+    # 13
+    def s13():
+        t0 = time.time()
+        did = obj.createDocument(
+            repositoryId=repo, folderId=st['folder'],
+            properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:document'),
+                             ('propertyString', 'cmis:name', 'doc.bin')),
+            contentStream={'length': len(data), 'mimeType': 'application/octet-stream',
+                           'filename': 'doc.bin', 'stream': data}).objectId
+        expect(did, f'objectId={did!r}')
+        st['doc'] = did
+        print(f'note: createDocument sent {len(data)} content bytes inline as base64: request '
+              f'Content-Type {last_http.get("req_type")!r}, {last_http.get("req_bytes")} bytes, '
+              f'{time.time() - t0:.2f}s', file=sys.stderr)
+        expect((last_http.get('req_type') or '').startswith('text/xml'),
+               f'request Content-Type {last_http.get("req_type")!r}')
+        return True
+    step('13.createDocument(5MiB,base64)', s13, ['folder'])
+
+    # 14
+    def s14a():
+        t0 = time.time()
+        cs = obj.getContentStream(repositoryId=repo, objectId=st['doc'])
+        expect(cs is not None and cs.stream is not None, 'no contentStream/stream')
+        got = hashlib.sha256(cs.stream).hexdigest()
+        expect(got == sha, f'sha256 {got} (len {len(cs.stream)}) != uploaded {sha} (len {len(data)})')
+        expect(cs.mimeType == 'application/octet-stream', f'mimeType={cs.mimeType!r}')
+        expect(cs.length is None or int(cs.length) == CONTENT_SIZE, f'length={cs.length!r}')
+        expect(cs.filename == 'doc.bin', f'filename={cs.filename!r}')
+        print(f'note: getContentStream returned {len(cs.stream)} bytes, sha256 matches; response '
+              f'Content-Type {last_http.get("resp_type")!r}, {last_http.get("resp_bytes")} bytes, '
+              f'{time.time() - t0:.2f}s', file=sys.stderr)
+        return True
+
+    def s14b():
+        cs = obj.getContentStream(repositoryId=repo, objectId=st['doc'], offset=RANGE_OFFSET, length=RANGE_LENGTH)
+        want = data[RANGE_OFFSET:RANGE_OFFSET + RANGE_LENGTH]
+        expect(cs is not None and cs.stream is not None, 'no contentStream/stream')
+        expect(cs.stream == want, f'{len(cs.stream)} bytes, sha256 {hashlib.sha256(cs.stream).hexdigest()}; '
+                                  f'wanted bytes {RANGE_OFFSET}..{RANGE_OFFSET + RANGE_LENGTH - 1}')
+        expect(cs.length is None or int(cs.length) == RANGE_LENGTH, f'length={cs.length!r}, wanted {RANGE_LENGTH}')
+        return True
+    step('14a.getContentStream(sha256)', s14a, ['doc'])
+    step('14b.getContentStream(range)', s14b, ['doc'])
+
+    # 15
+    def s15():
+        p = obj.getProperties(repositoryId=repo, objectId=st['doc'])
+        expect(p is not None, 'no properties')
+        v = prop_values(p)
+        length = one(p, 'cmis:contentStreamLength')
+        expect(length is not None and int(length) == CONTENT_SIZE, f'cmis:contentStreamLength={length!r}')
+        expect(one(p, 'cmis:name') == 'doc.bin', f'cmis:name={one(p, "cmis:name")!r}')
+        expect(one(p, 'cmis:createdBy') == user, f'cmis:createdBy={one(p, "cmis:createdBy")!r}')
+        expect(one(p, 'cmis:changeToken'), f'cmis:changeToken={v.get("cmis:changeToken")!r}')
+        st['token'] = one(p, 'cmis:changeToken')
+        return True
+    step('15.getProperties', s15, ['doc'])
+
+    # 16
+    def rename(token):
+        return obj.updateProperties(repositoryId=repo, objectId=st['doc'], changeToken=token,
+                                    properties=props(('propertyString', 'cmis:name', 'renamed.bin')))
+
+    def s16a():
+        r = rename(st['token'])
+        expect(r is not None and r.changeToken, f'no new changeToken: {r!r}')
+        expect(r.changeToken != st['token'], f'changeToken unchanged: {r.changeToken!r}')
+        expect(r.objectId == st['doc'], f'objectId {r.objectId!r} != {st["doc"]!r}')
+        st['renamed'] = True
+        return True
+
+    def s16b():
+        expect_fault(lambda: rename(st['token']), 'updateConflict')
+        return True
+    step('16a.updateProperties(rename)', s16a, ['token'])
+    step('16b.updateProperties(oldToken)', s16b, ['renamed'])
+
+    # 17
+    def s17a():
+        l = nav.getChildren(repositoryId=repo, folderId=st['folder'], includePathSegment=True)
+        objs = l.objects or []
+        names = [(one(o.object.properties, 'cmis:objectId'), o.pathSegment) for o in objs]
+        expect(len(objs) == 1 and names[0][0] == st['doc'], f'children {names}, wanted only {st["doc"]}')
+        expect(names[0][1] == 'renamed.bin', f'pathSegment={names[0][1]!r}')
+        expect(l.numItems is not None and int(l.numItems) == 1, f'numItems={l.numItems!r}')
+        expect(l.hasMoreItems is False, f'hasMoreItems={l.hasMoreItems!r}')
+        return True
+
+    def s17b():
+        o = obj.getObjectByPath(repositoryId=repo, path=f'/{folder_name}/renamed.bin')
+        oid = one(o.properties, 'cmis:objectId')
+        expect(oid == st['doc'], f'objectId {oid!r} != {st["doc"]!r}')
+        return True
+    step('17a.getChildren', s17a, ['renamed'])
+    step('17b.getObjectByPath', s17b, ['renamed'])
+
+    # 18
+    def s18a():
+        sid = obj.createFolder(repositoryId=repo, folderId=st['folder'],
+                               properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:folder'),
+                                                ('propertyString', 'cmis:name', 'sub'))).objectId
+        expect(sid, f'objectId={sid!r}')
+        st['sub'] = sid
+        return True
+
+    def s18b():
+        r = obj.moveObject(repositoryId=repo, objectId=st['doc'], targetFolderId=st['sub'],
+                           sourceFolderId=st['folder']).objectId
+        expect(r == st['doc'], f'objectId {r!r} != {st["doc"]!r}')
+        st['moved'] = True
+        return True
+
+    def s18c():
+        ps = nav.getObjectParents(repositoryId=repo, objectId=st['doc'], includeRelativePathSegment=True)
+        got = [(one(p.object.properties, 'cmis:objectId'), one(p.object.properties, 'cmis:name'), p.relativePathSegment)
+               for p in (ps or [])]
+        expect(len(got) == 1 and got[0][0] == st['sub'] and got[0][1] == 'sub', f'parents {got}, wanted only sub {st["sub"]}')
+        expect(got[0][2] == 'renamed.bin', f'relativePathSegment={got[0][2]!r}')
+        return True
+
+    def s18d():
+        o = obj.getObjectByPath(repositoryId=repo, path=f'/{folder_name}/sub/renamed.bin')
+        oid = one(o.properties, 'cmis:objectId')
+        expect(oid == st['doc'], f'objectId {oid!r} != {st["doc"]!r}')
+        return True
+    step('18a.createFolder(sub)', s18a, ['folder'])
+    step('18b.moveObject', s18b, ['sub', 'renamed'])
+    step('18c.getObjectParents', s18c, ['moved'])
+    step('18d.getObjectByPath(moved)', s18d, ['moved'])
+
+    # 19: renamed.bin already exists in sub (st['moved']) - or in the folder itself if the move failed
+    def s19():
+        target = st['sub'] if st.get('moved') else st['folder']
+        expect_fault(lambda: obj.createDocument(
+            repositoryId=repo, folderId=target,
+            properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:document'),
+                             ('propertyString', 'cmis:name', 'renamed.bin')),
+            contentStream={'length': 3, 'mimeType': 'text/plain', 'filename': 'renamed.bin', 'stream': b'dup'}),
+            'nameConstraintViolation')
+        return True
+    step('19.createDocument(duplicateName)', s19, ['renamed'])
+
+    # 20
+    def s20():
+        expect_fault(lambda: obj.deleteObject(repositoryId=repo, objectId=st['folder']), 'constraint')
+        return True
+    step('20.deleteObject(nonEmptyFolder)', s20, ['doc'])
+
+    # 21
+    def s21a():
+        r = obj.deleteTree(repositoryId=repo, folderId=st['folder'])
+        # zeep gives None for an empty <failedToDelete/>: look for the (required) element itself.
+        expect(ohist.last_received['envelope'].find(f'.//{{{CMISM}}}deleteTreeResponse/{{{CMISM}}}failedToDelete')
+               is not None, 'failedToDelete missing from the answer')
+        ids = list(getattr(r, 'objectIds', None) or []) if r is not None else []
+        expect(not ids, f'failedToDelete objectIds {ids}')
+        st['treeDeleted'] = True
+        return True
+
+    def s21b():
+        expect_fault(lambda: obj.getObject(repositoryId=repo, objectId=st['doc']), 'objectNotFound')
+        return True
+    step('21a.deleteTree', s21a, ['folder'])
+    step('21b.getObject(deleted)', s21b, ['treeDeleted', 'doc'])
+
+    # Not a step: leave no folder behind when deleteTree did not run or failed.
+    if st.get('folder') and not st.get('treeDeleted'):
+        try:
+            obj.deleteTree(repositoryId=repo, folderId=st['folder'], continueOnFailure=True)
+            print(f'note: cleanup: deleteTree({folder_name})', file=sys.stderr)
+        except Exception as e:  # noqa: BLE001
+            print(f'note: cleanup deleteTree({folder_name}): {describe(e)}', file=sys.stderr)
 
 
 def field(obj, name):
