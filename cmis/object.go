@@ -35,6 +35,11 @@ type Object struct {
 	IsPrivateWorkingCopy bool
 	CheckinComment       *string
 	Content              *ContentInfo // nil: no content stream
+	// The series' check-out, read with every document (see
+	// VersionStore): the PWC's id and who checked it out; "" when the
+	// series is not checked out.
+	VersionSeriesCheckedOutID string
+	VersionSeriesCheckedOutBy string
 
 	// Relationships and policies.
 	SourceID   string
@@ -42,6 +47,9 @@ type Object struct {
 	PolicyText *string
 
 	SecondaryTypeIDs []string
+	// Policies are applied to a new object by CreateObject, in its
+	// transaction; reads leave it empty (see PolicyStore.PolicyIDs).
+	Policies []string
 	// Properties are the values of the object's own custom properties
 	// and those of its secondary types; an absent id is "not set".
 	Properties map[string][]Value
@@ -138,11 +146,18 @@ type ObjectStore interface {
 	SetContent(ctx context.Context, repositoryID, objectID string, changeToken *int64, content *ContentStream, overwrite, appendTo bool, user string) (*Object, error)
 	DeleteContent(ctx context.Context, repositoryID, objectID string, changeToken *int64, user string) (*Object, error)
 	MoveObject(ctx context.Context, repositoryID, objectID, sourceFolderID, targetFolderID, user string) (*Object, error)
-	// DeleteObject removes an object; a folder must be empty.
+	// DeleteObject removes an object; a folder must be empty. A
+	// document goes with its whole version series (allVersions), a PWC
+	// alone (cancelCheckOut).
 	DeleteObject(ctx context.Context, repositoryID, objectID string) error
 	// DeleteTree removes a folder and what is below it; it returns the
 	// ids it could not delete.
 	DeleteTree(ctx context.Context, repositoryID, folderID string, mode UnfileMode, continueOnFailure bool) ([]string, error)
+
+	FilingStore
+	RelationshipStore
+	PolicyStore
+	VersionStore
 }
 
 // TreeEntry is one object of a descendants listing.
@@ -150,4 +165,106 @@ type TreeEntry struct {
 	Object   *Object
 	ParentID string // the folder it is listed under
 	Depth    int    // 1 for the folder's children
+}
+
+// FilingStore files objects in more than one folder, or in none.
+type FilingStore interface {
+	// AddToFolder files a non-folder object in one more folder; filing it
+	// where it already is changes nothing. A name taken in the folder is
+	// nameConstraintViolation.
+	AddToFolder(ctx context.Context, repositoryID, objectID, folderID string) error
+	// RemoveFromFolders unfiles an object from the given folders, each of
+	// which must be one of its parents (else invalidArgument).
+	RemoveFromFolders(ctx context.Context, repositoryID, objectID string, folderIDs []string) error
+	// Filed reports which of the objects are filed in at least one folder.
+	Filed(ctx context.Context, objectIDs []string) (map[string]bool, error)
+}
+
+// Relationship directions (enumRelationshipDirection).
+type Direction string
+
+const (
+	DirectionSource Direction = "source" // the object is the source
+	DirectionTarget Direction = "target" // the object is the target
+	DirectionEither Direction = "either"
+)
+
+// RelationshipQuery selects a page of an object's relationships.
+type RelationshipQuery struct {
+	ObjectID  string
+	Direction Direction
+	TypeIDs   []string // empty: any relationship type
+	Page      Page
+	Reader    *Access // only relationships this reader may see; nil: all
+}
+
+// RelationshipStore finds relationships. They are created by
+// CreateObject (which checks that both ends exist in the same
+// transaction) and deleted with either end.
+type RelationshipStore interface {
+	// Relationships returns one page of an object's relationships, by
+	// name then id, and their total.
+	Relationships(ctx context.Context, repositoryID string, q RelationshipQuery) ([]*Object, int64, error)
+	// RelationshipsOf returns the relationships of a set of objects in the
+	// given direction (either: both), in a constant number of statements.
+	RelationshipsOf(ctx context.Context, repositoryID string, objectIDs []string, dir Direction, reader *Access) ([]*Object, error)
+}
+
+// PolicyStore applies policies to objects. A policy that is applied to an
+// object cannot be deleted.
+type PolicyStore interface {
+	// ApplyPolicy applies a policy to an object; applying it again
+	// changes nothing. policyID must name a policy (else invalidArgument).
+	ApplyPolicy(ctx context.Context, repositoryID, policyID, objectID, user string) error
+	// RemovePolicy removes a policy from an object it is applied to (else
+	// invalidArgument).
+	RemovePolicy(ctx context.Context, repositoryID, policyID, objectID, user string) error
+	// AppliedPolicies returns the policies applied to an object that
+	// reader may see, by id.
+	AppliedPolicies(ctx context.Context, repositoryID, objectID string, reader *Access) ([]*Object, error)
+	// PolicyIDs returns, for each of a set of objects, the ids of the
+	// policies applied to it that reader may see, in one statement.
+	PolicyIDs(ctx context.Context, objectIDs []string, reader *Access) (map[string][]string, error)
+}
+
+// CheckIn is what checkIn changes on a private working copy as it
+// becomes the new latest version.
+type CheckIn struct {
+	Major   bool
+	Change  Change         // property changes, validated by the caller
+	Content *ContentStream // nil: keep the PWC's content
+	Comment *string
+	Add     []ACE // applied after the new version takes the series' ACL
+	Remove  []ACE
+	User    string
+}
+
+// VersionStore keeps version series: the checked-in versions of a
+// document and at most one private working copy (PWC). Ids given to the
+// reads may name any version or the version series itself.
+type VersionStore interface {
+	// CheckOut creates the PWC of a series from its latest version,
+	// sharing its content; user gets cmis:all on it besides the
+	// document's ACEs. Not the latest version, or a series already
+	// checked out: versioning error.
+	CheckOut(ctx context.Context, repositoryID, objectID, user string) (*Object, error)
+	// CancelCheckOut deletes a PWC (not a PWC: versioning error).
+	CancelCheckOut(ctx context.Context, repositoryID, pwcID string) error
+	// CheckIn turns a PWC into the series' new latest version and
+	// returns it.
+	CheckIn(ctx context.Context, repositoryID, pwcID string, ci CheckIn) (*Object, error)
+	// DeleteVersion deletes one version; when it was the latest, the
+	// previous one becomes latest and takes over the filing. Deleting
+	// the only checked-in version deletes the series.
+	DeleteVersion(ctx context.Context, repositoryID, objectID string) error
+	// Versions lists the versions reader may see: the PWC first, then
+	// newest first.
+	Versions(ctx context.Context, repositoryID, id string, reader *Access) ([]*Object, error)
+	// LatestVersion returns the latest (or latest major) version of a
+	// series; a series that has only its PWC answers the PWC unless
+	// major. None: objectNotFound.
+	LatestVersion(ctx context.Context, repositoryID, id string, major bool) (*Object, error)
+	// CheckedOut returns a page of PWCs and their total: in the whole
+	// repository, or (FolderID set) those whose series is filed there.
+	CheckedOut(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, int64, error)
 }

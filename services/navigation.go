@@ -8,8 +8,8 @@ import (
 	"github.com/cmisd/cmisd/generated"
 )
 
-// NavigationService walks the folder hierarchy. getCheckedOutDocs waits
-// for versioning and answers notSupported until then.
+// NavigationService walks the folder hierarchy and lists checked-out
+// documents.
 type NavigationService struct{ *core }
 
 var _ generated.NavigationServicePort = NavigationService{}
@@ -246,7 +246,38 @@ func (s NavigationService) GetObjectParentsContext(ctx context.Context, req *gen
 	return resp, nil
 }
 
-// GetCheckedOutDocsContext waits for versioning.
+// GetCheckedOutDocsContext lists a page of the private working copies
+// the caller may read: in the repository, or those whose version series
+// is filed in a folder.
 func (s NavigationService) GetCheckedOutDocsContext(ctx context.Context, req *generated.GetCheckedOutDocs) (*generated.GetCheckedOutDocsResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getCheckedOutDocs")
+	opt, err := readOptions(req.Filter, req.IncludeAllowableActions, req.IncludeRelationships, req.RenditionFilter)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.repository(ctx, req.RepositoryId); err != nil {
+		return nil, err
+	}
+	q := cmis.ChildrenQuery{Reader: access(ctx)}
+	if req.FolderId != nil && *req.FolderId != "" {
+		if _, err := s.folder(ctx, req.RepositoryId, *req.FolderId, "canGetChildren.Folder"); err != nil {
+			return nil, err
+		}
+		q.FolderID = *req.FolderId
+	}
+	if q.Page, err = page(req.MaxItems, req.SkipCount, defaultChildrenPage); err != nil {
+		return nil, err
+	}
+	if q.OrderBy, err = s.parseOrderBy(ctx, req.RepositoryId, req.OrderBy); err != nil {
+		return nil, err
+	}
+	pwcs, total, err := s.objects.CheckedOut(ctx, req.RepositoryId, q)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), pwcs, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &generated.GetCheckedOutDocsResponse{Objects: &generated.CmisObjectListType{Objects: ws,
+		HasMoreItems: q.Page.SkipCount+int64(len(pwcs)) < total, NumItems: ptr(total)}}, nil
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // ObjectService creates, reads, updates and deletes objects and their
-// content. Relationships and policies arrive with their services; until
-// then createRelationship and createPolicy answer notSupported.
+// content. createRelationship and createPolicy live beside their services
+// (relationship.go, policy.go).
 type ObjectService struct{ *core }
 
 var _ generated.ObjectServicePort = ObjectService{}
@@ -111,11 +111,18 @@ func initialACL(ctx context.Context, add, remove *generated.CmisAccessControlLis
 }
 
 // parentFolder checks the folder an object is created in, and the
-// caller's right to create there (key). Unfiling is not supported, so
-// fileable objects need one.
-func (s ObjectService) parentFolder(ctx context.Context, repo string, folderID *string, key string) (*cmis.Object, error) {
+// caller's right to create there (key). Folders need one; documents,
+// items and policies without one are created unfiled (nil), and
+// relationships are never filed.
+func (s ObjectService) parentFolder(ctx context.Context, repo string, folderID *string, key string, base cmis.BaseTypeID) (*cmis.Object, error) {
 	if folderID == nil || *folderID == "" {
-		return nil, cmis.Errorf(cmis.ErrConstraint, "folderId is required: this repository does not support unfiled objects")
+		if base == cmis.BaseFolder {
+			return nil, cmis.Errorf(cmis.ErrConstraint, "folderId is required: a folder has a parent")
+		}
+		return nil, nil
+	}
+	if base == cmis.BaseRelationship {
+		return nil, cmis.Errorf(cmis.ErrConstraint, "relationships are not fileable")
 	}
 	f, err := s.readable(ctx, repo, *folderID, key)
 	if err != nil {
@@ -145,7 +152,10 @@ func versioning(o *cmis.Object, t *cmis.TypeDefinition, state *generated.EnumVer
 		case generated.EnumVersioningStateMinor:
 			o.IsMajorVersion, o.VersionLabel = false, "0.1"
 		case generated.EnumVersioningStateCheckedout:
-			return cmis.Errorf(cmis.ErrNotSupported, "versioningState checkedout: checking out is not supported yet")
+			// Created checked out, the document is only its PWC until
+			// checked in (see VersioningService).
+			o.IsPrivateWorkingCopy, o.VersionLabel = true, "pwc"
+			return nil
 		case generated.EnumVersioningStateNone:
 			return cmis.Errorf(cmis.ErrConstraint, "type %s is versionable: versioningState none is not allowed", t.ID)
 		default:
@@ -205,9 +215,16 @@ func (s ObjectService) create(ctx context.Context, repo string, props *generated
 	if base == cmis.BaseFolder {
 		key = "canCreateFolder.Folder"
 	}
-	parent, err := s.parentFolder(ctx, repo, folderID, key)
+	parent, err := s.parentFolder(ctx, repo, folderID, key, base)
 	if err != nil {
 		return nil, err
+	}
+	parentID := ""
+	if parent != nil {
+		if !ot.primary.Fileable {
+			return nil, cmis.Errorf(cmis.ErrConstraint, "type %s is not fileable", ot.primary.ID)
+		}
+		parentID = parent.ID
 	}
 	add, remove, err := initialACL(ctx, addACEs, removeACEs)
 	if err != nil {
@@ -227,20 +244,17 @@ func (s ObjectService) create(ctx context.Context, repo string, props *generated
 	if err != nil {
 		return nil, err
 	}
-	return s.objects.CreateObject(ctx, o, parent.ID, cs, add, remove)
+	return s.objects.CreateObject(ctx, o, parentID, cs, add, remove)
 }
 
 // CreateDocumentContext creates a document, with content if given.
 func (s ObjectService) CreateDocumentContext(ctx context.Context, req *generated.CreateDocument) (*generated.CreateDocumentResponse, error) {
-	if err := notYet(req.Policies); err != nil {
-		return nil, err
-	}
-	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseDocument, req.FolderId, func(o *cmis.Object, ot objectType) error {
+	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseDocument, req.FolderId, s.withPolicies(ctx, req.RepositoryId, req.Policies, func(o *cmis.Object, ot objectType) error {
 		if err := checkContentAllowed(ot.primary, req.ContentStream != nil); err != nil {
 			return err
 		}
 		return versioning(o, ot.primary, req.VersioningState)
-	}, req.ContentStream, req.AddACEs, req.RemoveACEs)
+	}), req.ContentStream, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -250,9 +264,6 @@ func (s ObjectService) CreateDocumentContext(ctx context.Context, req *generated
 // CreateDocumentFromSourceContext copies a document: its properties
 // (overridden by those given) and its content, streamed store to store.
 func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req *generated.CreateDocumentFromSource) (*generated.CreateDocumentFromSourceResponse, error) {
-	if err := notYet(req.Policies); err != nil {
-		return nil, err
-	}
 	src, err := s.readable(ctx, req.RepositoryId, req.SourceId, "canViewContent.Object")
 	if err != nil {
 		return nil, err
@@ -300,12 +311,12 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 		content = &generated.CmisContentStreamType{MimeType: &c.Info.MimeType, Filename: &c.Info.FileName,
 			Stream: &xsd.Stream{Href: "copy", Reader: c}}
 	}
-	o, err := s.create(ctx, req.RepositoryId, merged, cmis.BaseDocument, req.FolderId, func(o *cmis.Object, ot objectType) error {
+	o, err := s.create(ctx, req.RepositoryId, merged, cmis.BaseDocument, req.FolderId, s.withPolicies(ctx, req.RepositoryId, req.Policies, func(o *cmis.Object, ot objectType) error {
 		if err := checkContentAllowed(ot.primary, content != nil); err != nil {
 			return err
 		}
 		return versioning(o, ot.primary, req.VersioningState)
-	}, content, req.AddACEs, req.RemoveACEs)
+	}), content, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -325,11 +336,8 @@ func mergeWire(dst, src *generated.CmisPropertiesType) {
 
 // CreateFolderContext creates a folder in a folder.
 func (s ObjectService) CreateFolderContext(ctx context.Context, req *generated.CreateFolder) (*generated.CreateFolderResponse, error) {
-	if err := notYet(req.Policies); err != nil {
-		return nil, err
-	}
 	folderID := &req.FolderId
-	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseFolder, folderID, nil, nil, req.AddACEs, req.RemoveACEs)
+	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseFolder, folderID, s.withPolicies(ctx, req.RepositoryId, req.Policies, nil), nil, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -346,14 +354,14 @@ func (s ObjectService) CreateItemContext(ctx context.Context, req *generated.Cre
 	return &generated.CreateItemResponse{ObjectId: o.ID}, nil
 }
 
-// CreateRelationshipContext is not supported yet.
+// CreateRelationshipContext creates a relationship (relationship.go).
 func (s ObjectService) CreateRelationshipContext(ctx context.Context, req *generated.CreateRelationship) (*generated.CreateRelationshipResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "createRelationship")
+	return s.createRelationship(ctx, req)
 }
 
-// CreatePolicyContext is not supported yet.
+// CreatePolicyContext creates a policy (policy.go).
 func (s ObjectService) CreatePolicyContext(ctx context.Context, req *generated.CreatePolicy) (*generated.CreatePolicyResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "createPolicy")
+	return s.createPolicy(ctx, req)
 }
 
 // GetAllowableActionsContext returns what the caller may do with an object.
@@ -376,6 +384,7 @@ func (s ObjectService) GetObjectContext(ctx context.Context, req *generated.GetO
 		return nil, err
 	}
 	opt.acl = deref(req.IncludeACL)
+	opt.policyIDs = deref(req.IncludePolicyIds)
 	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
@@ -417,6 +426,7 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "path is required")
 	}
 	opt.acl = deref(req.IncludeACL)
+	opt.policyIDs = deref(req.IncludePolicyIds)
 	o, err := s.objects.ObjectByPath(ctx, req.RepositoryId, req.Path)
 	if err != nil {
 		return nil, err
@@ -499,7 +509,21 @@ func (s ObjectService) update(ctx context.Context, repo, id string, token *int64
 	if err != nil {
 		return nil, err
 	}
-	tc := s.typeCache(repo)
+	if err := editable(o); err != nil {
+		return nil, err
+	}
+	ch, err := s.change(ctx, repo, o, props, addSec, removeSec)
+	if err != nil {
+		return nil, err
+	}
+	return s.objects.UpdateObject(ctx, repo, id, token, *ch, user(ctx))
+}
+
+// change validates property changes to an object (updateProperties,
+// bulkUpdateProperties, checkIn) and returns them as a Change.
+func (c *core) change(ctx context.Context, repo string, o *cmis.Object, props *generated.CmisPropertiesType, addSec, removeSec []string) (*cmis.Change, error) {
+	id := o.ID
+	tc := c.typeCache(repo)
 	in := readProperties(props)
 	// Clients may echo the type id; changing it is not an update.
 	if t, ok := lookup(in, cmis.PropObjectTypeID); ok && t != o.TypeID {
@@ -552,7 +576,7 @@ func (s ObjectService) update(ctx context.Context, repo, id string, token *int64
 			}
 		}
 	}
-	return s.objects.UpdateObject(ctx, repo, id, token, *ch, user(ctx))
+	return ch, nil
 }
 
 func sameStrings(a, b []string) bool {
@@ -635,14 +659,20 @@ func (s ObjectService) MoveObjectContext(ctx context.Context, req *generated.Mov
 	return &generated.MoveObjectResponse{ObjectId: o.ID}, nil
 }
 
-// DeleteObjectContext deletes an object; a folder must be empty. Each
-// document is its own version series until versioning exists, so
-// allVersions makes no difference yet.
+// DeleteObjectContext deletes an object; a folder must be empty. A
+// document goes with all its versions unless allVersions is false;
+// deleting a PWC cancels the check-out (see deleteDocument).
 func (s ObjectService) DeleteObjectContext(ctx context.Context, req *generated.DeleteObject) (*generated.DeleteObjectResponse, error) {
-	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canDelete.Object"); err != nil {
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canDelete.Object")
+	if err != nil {
 		return nil, err
 	}
-	if err := s.objects.DeleteObject(ctx, req.RepositoryId, req.ObjectId); err != nil {
+	if o.BaseTypeID == cmis.BaseDocument {
+		err = s.deleteDocument(ctx, req.RepositoryId, o, req.AllVersions == nil || *req.AllVersions)
+	} else {
+		err = s.objects.DeleteObject(ctx, req.RepositoryId, req.ObjectId)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &generated.DeleteObjectResponse{}, nil
@@ -654,21 +684,19 @@ func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.Del
 	if _, err := s.readable(ctx, req.RepositoryId, req.FolderId, "canDeleteTree.Folder"); err != nil {
 		return nil, err
 	}
-	// Everything in the tree goes, so the caller must be allowed to delete
-	// each object; the check is one statement for the whole tree.
-	if err := s.requireTree(ctx, req.RepositoryId, req.FolderId, "canDelete.Object"); err != nil {
-		return nil, err
-	}
 	mode := cmis.UnfileDelete
 	if req.UnfileObjects != nil {
 		mode = cmis.UnfileMode(*req.UnfileObjects)
 	}
 	switch mode {
-	case cmis.UnfileDelete, cmis.UnfileDeleteSingleFiled:
-	case cmis.UnfileUnfile:
-		return nil, cmis.Errorf(cmis.ErrNotSupported, "unfileObjects=unfile: this repository does not support unfiling")
+	case cmis.UnfileDelete, cmis.UnfileDeleteSingleFiled, cmis.UnfileUnfile:
 	default:
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "unfileObjects %q", mode)
+	}
+	// The caller must be allowed to delete, or with unfile to unfile, each
+	// object of the tree; the check is one statement for the whole tree.
+	if err := s.requireDeleteTree(ctx, req.RepositoryId, req.FolderId, mode); err != nil {
+		return nil, err
 	}
 	failed, err := s.objects.DeleteTree(ctx, req.RepositoryId, req.FolderId, mode, deref(req.ContinueOnFailure))
 	if err != nil {
@@ -692,6 +720,9 @@ func (s ObjectService) contentUpdate(ctx context.Context, repo, id string, token
 	}
 	if o.BaseTypeID != cmis.BaseDocument {
 		return "", nil, cmis.Errorf(cmis.ErrConstraint, "object %s is not a document", id)
+	}
+	if err := editable(o); err != nil {
+		return "", nil, err
 	}
 	t, err := s.types.Type(ctx, repo, o.TypeID)
 	if err != nil {
@@ -763,20 +794,4 @@ func (s ObjectService) DeleteContentStreamContext(ctx context.Context, req *gene
 		return nil, err
 	}
 	return &generated.DeleteContentStreamResponse{ObjectId: id, ChangeToken: tok}, nil
-}
-
-// requireTree checks key on every object below a folder.
-func (c *core) requireTree(ctx context.Context, repo, folderID, key string) error {
-	if access(ctx).Admin {
-		return nil
-	}
-	entries, err := c.objects.Descendants(ctx, repo, folderID, -1, false, nil)
-	if err != nil {
-		return err
-	}
-	objs := make([]*cmis.Object, len(entries))
-	for i, e := range entries {
-		objs[i] = e.Object
-	}
-	return c.require(ctx, key, objs...)
 }

@@ -157,7 +157,11 @@ func systemValues(o *cmis.Object) map[string][]cmis.Value {
 		v[cmis.PropIsPrivateWorkingCopy] = []cmis.Value{o.IsPrivateWorkingCopy}
 		v[cmis.PropVersionLabel] = []cmis.Value{o.VersionLabel}
 		v[cmis.PropVersionSeriesID] = []cmis.Value{o.VersionSeriesID}
-		v[cmis.PropIsVersionSeriesCheckedOut] = []cmis.Value{false}
+		v[cmis.PropIsVersionSeriesCheckedOut] = []cmis.Value{o.VersionSeriesCheckedOutID != ""}
+		if o.VersionSeriesCheckedOutID != "" {
+			v[cmis.PropVersionSeriesCheckedOutID] = []cmis.Value{o.VersionSeriesCheckedOutID}
+			v[cmis.PropVersionSeriesCheckedOutBy] = []cmis.Value{o.VersionSeriesCheckedOutBy}
+		}
 		if o.CheckinComment != nil {
 			v[cmis.PropCheckinComment] = []cmis.Value{*o.CheckinComment}
 		}

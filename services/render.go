@@ -12,6 +12,8 @@ type renderOptions struct {
 	filter           filter
 	allowableActions bool
 	acl              bool
+	relationships    generated.EnumIncludeRelationships // none, source, target or both
+	policyIDs        bool
 }
 
 func readOptions(f *string, allowable *bool, rels *generated.EnumIncludeRelationships, renditions *string) (renderOptions, error) {
@@ -23,7 +25,6 @@ func readOptions(f *string, allowable *bool, rels *generated.EnumIncludeRelation
 		switch *rels {
 		case "", generated.EnumIncludeRelationshipsNone, generated.EnumIncludeRelationshipsSource,
 			generated.EnumIncludeRelationshipsTarget, generated.EnumIncludeRelationshipsBoth:
-			// Relationships are not stored yet: every object has none.
 		default:
 			return renderOptions{}, cmis.Errorf(cmis.ErrInvalidArgument, "includeRelationships %q", *rels)
 		}
@@ -31,7 +32,7 @@ func readOptions(f *string, allowable *bool, rels *generated.EnumIncludeRelation
 	// Renditions are not supported (capabilityRenditions none): any
 	// renditionFilter selects nothing.
 	_ = renditions
-	return renderOptions{filter: flt, allowableActions: deref(allowable)}, nil
+	return renderOptions{filter: flt, allowableActions: deref(allowable), relationships: deref(rels)}, nil
 }
 
 // render turns one object into its wire form.
@@ -57,6 +58,11 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 			return nil, err
 		}
 	}
+	// Relationships, policies and filing: a few statements for the page.
+	facts, err := c.facts(ctx, tc, objs, opt)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*generated.CmisObjectType, len(objs))
 	for i, o := range objs {
 		ot, err := tc.of(ctx, o)
@@ -66,7 +72,11 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 		w := &generated.CmisObjectType{Properties: wireProperties(o, ot, opt.filter)}
 		if opt.allowableActions {
 			w.AllowableActions = allowableActions(o, ot, levels[o.ID])
+			if err := facts.actions(ctx, w.AllowableActions, o, ot, levels[o.ID]); err != nil {
+				return nil, err
+			}
 		}
+		facts.decorate(w, o, opt)
 		if opt.acl {
 			aces, err := c.acls.ACL(ctx, o.RepositoryID, o.ID)
 			if err != nil {
@@ -109,16 +119,23 @@ func allowableActions(o *cmis.Object, ot objectType, level cmis.Level) *generate
 			a.CanMoveObject, a.CanDeleteTree = on(write), on(write)
 		}
 	case cmis.BaseDocument:
-		a.CanGetObjectParents, a.CanMoveObject = &t, on(write)
+		// Only the latest version and the PWC change, and only the
+		// latest version is filed (see VersioningService).
+		current := write && (o.IsLatestVersion || o.IsPrivateWorkingCopy)
+		a.CanGetObjectParents, a.CanMoveObject = &t, on(write && o.IsLatestVersion)
+		a.CanUpdateProperties = on(current)
 		if ot.primary.ContentStreamAllowed != cmis.ContentNotAllowed {
-			a.CanSetContentStream = on(write)
+			a.CanSetContentStream = on(current)
 		}
 		if o.Content != nil {
 			a.CanGetContentStream = on(read)
 			if ot.primary.ContentStreamAllowed != cmis.ContentRequired {
-				a.CanDeleteContentStream = on(write)
+				a.CanDeleteContentStream = on(current)
 			}
 		}
+		a.CanGetAllVersions = &t
+		a.CanCheckOut = on(write && ot.primary.Versionable && o.IsLatestVersion && o.VersionSeriesCheckedOutID == "")
+		a.CanCheckIn, a.CanCancelCheckOut = on(write && o.IsPrivateWorkingCopy), on(write && o.IsPrivateWorkingCopy)
 	case cmis.BaseItem, cmis.BasePolicy:
 		a.CanGetObjectParents, a.CanMoveObject = &t, on(write)
 	}

@@ -24,7 +24,7 @@ func newRepositoryService(t *testing.T) (RepositoryService, context.Context) {
 	if _, err := db.EnsureRepository(ctx, repo, "Test", "", "admin"); err != nil {
 		t.Fatal(err)
 	}
-	ports := New(Config{Types: db, Objects: db, ACLs: db, ProductVersion: "test"})
+	ports := New(Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: "test"})
 	admin := cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true})
 	return ports.Repository.(RepositoryService), admin
 }
@@ -58,7 +58,7 @@ func TestRepositoryInfo(t *testing.T) {
 	}
 	// Nothing that answers notSupported may be advertised.
 	c := ri.Capabilities
-	if c.CapabilityQuery != "none" || c.CapabilityACL != "manage" || ri.AclCapability == nil || c.CapabilityChanges != "none" || c.CapabilityMultifiling || c.CapabilityUnfiling {
+	if c.CapabilityQuery != "metadataonly" || c.CapabilityACL != "manage" || ri.AclCapability == nil || c.CapabilityChanges != "none" || !c.CapabilityMultifiling || !c.CapabilityUnfiling {
 		t.Fatalf("capabilities promise unimplemented services: %+v", c)
 	}
 	if len(c.CapabilityCreatablePropertyTypes.CanCreate) != 8 {
@@ -351,10 +351,8 @@ func TestTypeDescendantsDepth(t *testing.T) {
 func TestNotSupportedOperations(t *testing.T) {
 	s, ctx := newRepositoryService(t)
 	ports := &generated.Ports{Object: ObjectService{s.core}, Discovery: DiscoveryService{s.core}}
-	_, err := ports.Object.CreateRelationshipContext(ctx, &generated.CreateRelationship{RepositoryId: repo})
-	wantErr(t, "createRelationship", err, cmis.ErrNotSupported)
-	_, err = ports.Discovery.QueryContext(ctx, &generated.Query{RepositoryId: "nope"})
-	wantErr(t, "query on unknown repository", err, cmis.ErrObjectNotFound)
+	_, err := ports.Discovery.GetContentChangesContext(ctx, &generated.GetContentChanges{RepositoryId: "nope"})
+	wantErr(t, "getContentChanges on unknown repository", err, cmis.ErrObjectNotFound)
 }
 
 func xsdDecimal(s string) xsd.Decimal { return xsd.Decimal(s) }

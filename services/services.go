@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/cmisd/cmisd/generated"
 )
 
@@ -16,6 +17,7 @@ type Config struct {
 	Types          cmis.TypeStore
 	Objects        cmis.ObjectStore
 	ACLs           cmis.ACLStore
+	Queries        query.Runner // nil: query is not supported
 	ProductVersion string
 }
 
@@ -24,12 +26,13 @@ type core struct {
 	types          cmis.TypeStore
 	objects        cmis.ObjectStore
 	acls           cmis.ACLStore
+	queries        query.Runner
 	productVersion string
 }
 
 // New returns the implementations of all nine service ports.
 func New(cfg Config) *generated.Ports {
-	c := &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, productVersion: cfg.ProductVersion}
+	c := &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, queries: cfg.Queries, productVersion: cfg.ProductVersion}
 	return &generated.Ports{
 		Repository:   RepositoryService{c},
 		Navigation:   NavigationService{c},

@@ -74,7 +74,11 @@ func (c *contentStore) put(r io.Reader, prefix string) (_ *staged, err error) {
 	}
 	// A large buffer: uploads are big sequential writes.
 	buf := make([]byte, 1<<20)
-	m, err := io.CopyBuffer(w, r, buf)
+	src := &sourceReader{r: r}
+	m, err := io.CopyBuffer(w, src, buf)
+	if src.err != nil {
+		return nil, &sourceError{src.err}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -160,3 +164,25 @@ func (c *contentStore) sweep(referenced func(id string) (bool, error), grace tim
 	})
 	return removed, err
 }
+
+// sourceReader remembers an error of the stream being stored, to tell it
+// from an error of the store itself.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// sourceError is a failure reading incoming content (a broken upload, the
+// client's fault), not writing it.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return "reading the content stream: " + e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }

@@ -63,7 +63,8 @@ func scanObject(row scanner, extra ...any) (*cmis.Object, error) {
 }
 
 // fillObjects loads the custom properties and secondary types of a set of
-// objects: two statements, whatever the number of objects.
+// objects, and the check-out of their version series: three statements,
+// whatever the number of objects.
 func fillObjects(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
 	if len(objs) == 0 {
 		return nil
@@ -123,7 +124,10 @@ func fillObjects(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object
 		}
 		byID[oid].SecondaryTypeIDs = append(byID[oid].SecondaryTypeIDs, tid)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return fillCheckedOut(ctx, q, objs)
 }
 
 // The column a value is kept in follows its type; see object_properties.
@@ -446,7 +450,8 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 	return out, nil
 }
 
-// Parents lists the folders an object is filed in.
+// Parents lists the folders an object is filed in; for any version of a
+// document, those its version series is filed in (see versions.go).
 func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) ([]cmis.Parent, error) {
 	var out []cmis.Parent
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
@@ -455,8 +460,10 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		}
 		acl, aclArgs := readFilter(reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
-			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id = ?`+acl+` ORDER BY o.path, o.id`,
-			append([]any{id}, aclArgs...)...)
+			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id IN (SELECT ? UNION
+				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = ?)`+acl+`
+			ORDER BY o.path, o.id`,
+			append([]any{id, id}, aclArgs...)...)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,8 +18,12 @@ func (s *DB) stage(content *cmis.ContentStream, prefix string) (*staged, error) 
 		return nil, nil
 	}
 	st, err := s.content.put(content.Reader, prefix)
+	var se *sourceError
+	if errors.As(err, &se) {
+		return nil, err // the upload broke: the caller's error, kept as it came
+	}
 	if err != nil {
-		return nil, cmis.Errorf(cmis.ErrStorage, "content could not be stored: %v", err)
+		return nil, &cmis.Error{Type: cmis.ErrStorage, Message: "content could not be stored", Err: err}
 	}
 	return st, nil
 }
@@ -44,6 +49,9 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now().UnixMilli()
 		o.ID = newID()
+		if err := checkEnds(ctx, tx, o); err != nil {
+			return err
+		}
 		var path any
 		if parentID != "" {
 			ppath, err := requireFolder(ctx, tx, o.RepositoryID, parentID)
@@ -91,6 +99,9 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			return err
 		}
 		if err := insertProperties(ctx, tx, o.ID, o.Properties); err != nil {
+			return err
+		}
+		if err := applyPolicies(ctx, tx, o); err != nil {
 			return err
 		}
 		for _, t := range o.SecondaryTypeIDs {
@@ -454,7 +465,11 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 				return cmis.Errorf(cmis.ErrConstraint, "folder %s is not empty (%d children); use deleteTree", id, n)
 			}
 		}
-		removed, err = deleteRows(ctx, tx, []string{id})
+		ids, err := seriesOf(ctx, tx, []string{id}) // a document goes with all its versions
+		if err != nil {
+			return err
+		}
+		removed, err = deleteRows(ctx, tx, ids)
 		return err
 	})
 	if err != nil {
@@ -465,10 +480,19 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 }
 
 // deleteRows deletes objects (containment, properties and secondary types
-// go by cascade) and the content rows they were the last to use.
+// go by cascade) and the content rows they were the last to use. The
+// relationships of the objects go with them; a policy still applied to
+// an object that stays is a constraint error.
 func deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	ids, err := withDependents(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := releasePolicies(ctx, tx, ids); err != nil {
+		return nil, err
 	}
 	q, args, err := sqlx.In(`SELECT DISTINCT content_id FROM objects WHERE id IN (?) AND content_id IS NOT NULL`, ids)
 	if err != nil {
@@ -555,6 +579,9 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 		// Unfile what survives, then delete the objects and folders.
 		q, args, _ = sqlx.In(`DELETE FROM containment WHERE parent_id IN (?)`, folders)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		if doomed, err = seriesOf(ctx, tx, doomed); err != nil { // documents go with all their versions
 			return err
 		}
 		removed, err = deleteRows(ctx, tx, append(doomed, folders...))

@@ -691,3 +691,16 @@ func (s *DB) PropertyByQueryName(ctx context.Context, repo, queryName string) (*
 	}
 	return &p, nil
 }
+
+// TypeByQueryName returns the type a query's FROM names.
+func (s *DB) TypeByQueryName(ctx context.Context, repo, queryName string) (*cmis.TypeDefinition, error) {
+	var id string
+	err := s.db.GetContext(ctx, &id, `SELECT id FROM types WHERE repository_id = ? AND query_name = ?`, repo, queryName)
+	if isNoRows(err) {
+		return nil, cmis.Errorf(cmis.ErrObjectNotFound, "no type has the query name %q", queryName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("type %q: %w", queryName, err)
+	}
+	return s.Type(ctx, repo, id)
+}

@@ -1,0 +1,28 @@
+package query
+
+import (
+	"context"
+
+	"github.com/cmisd/cmisd/cmis"
+)
+
+// Options are the options of one query run.
+type Options struct {
+	Page              cmis.Page
+	Reader            *cmis.Access // results only this reader may see
+	SearchAllVersions bool         // every version, not only the latest
+}
+
+// Row is one result: the object of each FROM table, in order (nil where an
+// outer join found none).
+type Row struct {
+	Objects []*cmis.Object
+}
+
+// Runner runs bound queries against a store: compiled to its query
+// language, with the reader's access checked inside it.
+type Runner interface {
+	RunQuery(ctx context.Context, repositoryID string, q *Query, opt Options) ([]Row, int64, error)
+	// TypeByQueryName resolves a FROM table.
+	TypeByQueryName(ctx context.Context, repositoryID, queryName string) (*cmis.TypeDefinition, error)
+}

@@ -1,0 +1,481 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/jmoiron/sqlx"
+)
+
+var _ query.Runner = (*DB)(nil)
+
+// systemColumns map system properties to the SQL that holds them for a
+// table alias (objects tN, its contents ctN). Booleans are 0/1, instants
+// milliseconds, like the stored custom values.
+var systemColumns = map[string]string{
+	cmis.PropName:                      "%[1]s.name",
+	cmis.PropDescription:               "%[1]s.description",
+	cmis.PropObjectID:                  "%[1]s.id",
+	cmis.PropBaseTypeID:                "%[1]s.base_type_id",
+	cmis.PropObjectTypeID:              "%[1]s.type_id",
+	cmis.PropCreatedBy:                 "%[1]s.created_by",
+	cmis.PropCreationDate:              "%[1]s.creation_date",
+	cmis.PropLastModifiedBy:            "%[1]s.last_modified_by",
+	cmis.PropLastModificationDate:      "%[1]s.last_modification_date",
+	cmis.PropPath:                      "%[1]s.path",
+	cmis.PropVersionSeriesID:           "%[1]s.version_series_id",
+	cmis.PropVersionLabel:              "%[1]s.version_label",
+	cmis.PropIsMajorVersion:            "%[1]s.is_major_version",
+	cmis.PropIsLatestVersion:           "%[1]s.is_latest_version",
+	cmis.PropIsLatestMajorVersion:      "%[1]s.is_latest_major",
+	cmis.PropIsPrivateWorkingCopy:      "%[1]s.is_pwc",
+	cmis.PropCheckinComment:            "%[1]s.checkin_comment",
+	cmis.PropIsImmutable:               "0",
+	cmis.PropContentStreamID:           "%[1]s.content_id",
+	cmis.PropContentStreamLength:       "ct%[1]s.length",
+	cmis.PropContentStreamMimeType:     "ct%[1]s.mime_type",
+	cmis.PropContentStreamFileName:     "ct%[1]s.file_name",
+	cmis.PropSourceID:                  "%[1]s.source_id",
+	cmis.PropTargetID:                  "%[1]s.target_id",
+	cmis.PropPolicyText:                "%[1]s.policy_text",
+	cmis.PropParentID:                  "(SELECT c.parent_id FROM containment c WHERE c.child_id = %[1]s.id AND %[1]s.base_type_id = 'cmis:folder')",
+	cmis.PropIsVersionSeriesCheckedOut: "(CASE WHEN EXISTS (SELECT 1 FROM objects pwc WHERE pwc.version_series_id = %[1]s.version_series_id AND pwc.is_pwc = 1) THEN 1 ELSE 0 END)",
+}
+
+// valueColumn is the object_properties column a property type lives in.
+func valueColumn(t cmis.PropertyType) string {
+	switch t {
+	case cmis.PropertyBoolean, cmis.PropertyInteger, cmis.PropertyDateTime:
+		return "value_int"
+	case cmis.PropertyDecimal:
+		return "value_real"
+	}
+	return "value_text"
+}
+
+// sqlValue converts a literal to what the column holds.
+func sqlValue(v cmis.Value) any {
+	switch x := v.(type) {
+	case bool:
+		return b2i(x)
+	case time.Time:
+		return x.UnixMilli()
+	case cmis.Decimal:
+		return x.Float()
+	}
+	return v
+}
+
+// compiler builds one statement; args follow the text's placeholders.
+type compiler struct {
+	ctx    context.Context
+	tx     *sqlx.Tx
+	repo   string
+	q      *query.Query
+	alias  map[*query.Table]string
+	args   []any
+	errors []error
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	return "?"
+}
+
+func (c *compiler) fail(err error) string {
+	c.errors = append(c.errors, err)
+	return "1 = 0"
+}
+
+// column is the SQL of a single-valued column.
+func (c *compiler) column(col *query.Column) string {
+	a := c.alias[col.Table]
+	if f, ok := systemColumns[col.Property.ID]; ok {
+		return fmt.Sprintf(f, a)
+	}
+	if strings.HasPrefix(col.Property.ID, "cmis:") {
+		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s cannot be used here", col.Property.ID))
+	}
+	return "(SELECT pv." + valueColumn(col.Property.PropertyType) + " FROM object_properties pv WHERE pv.object_id = " + a +
+		".id AND pv.property_id = " + c.arg(col.Property.ID) + " AND pv.position = 0)"
+}
+
+// custom reports whether a column is a stored custom property.
+func custom(col *query.Column) bool {
+	_, sys := systemColumns[col.Property.ID]
+	return !sys && col.Property.ID != cmis.PropSecondaryObjectTypeIDs
+}
+
+// valuesHaving is "tN.id IN (objects having a value of the property that
+// satisfies cond)": driven by the (property_id, value) index, so a
+// selective predicate on a custom property does not scan the objects.
+//
+// cond is called after the property id is bound, so that arguments follow
+// the order of their placeholders in the text.
+func (c *compiler) valuesHaving(col *query.Column, cond func() string) string {
+	if col.Property.ID == cmis.PropSecondaryObjectTypeIDs {
+		return c.alias[col.Table] + ".id IN (SELECT st.object_id FROM object_secondary_types st WHERE " +
+			strings.ReplaceAll(cond(), "pv.value", "st.type_id") + ")"
+	}
+	head := c.alias[col.Table] + ".id IN (SELECT pv.object_id FROM object_properties pv WHERE pv.property_id = " + c.arg(col.Property.ID) + " AND "
+	return head + strings.ReplaceAll(cond(), "pv.value", "pv."+valueColumn(col.Property.PropertyType)) + ")"
+}
+
+func (c *compiler) cond(x query.Cond) string {
+	switch x := x.(type) {
+	case *query.AndCond:
+		return c.join(x.Terms, " AND ")
+	case *query.OrCond:
+		return c.join(x.Terms, " OR ")
+	case *query.NotCond:
+		return "NOT (" + c.cond(x.X) + ")"
+	case *query.CompareCond:
+		if x.Score {
+			return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search is not supported"))
+		}
+		if custom(x.Column) {
+			return c.valuesHaving(x.Column, func() string { return "pv.value " + string(x.Op) + " " + c.arg(sqlValue(x.Value)) })
+		}
+		col := c.column(x.Column)
+		return col + " " + string(x.Op) + " " + c.arg(sqlValue(x.Value))
+	case *query.InCond:
+		list := func() string {
+			ph := make([]string, len(x.Values))
+			for i, v := range x.Values {
+				ph[i] = c.arg(sqlValue(v))
+			}
+			return "(" + strings.Join(ph, ", ") + ")"
+		}
+		if custom(x.Column) || x.Any {
+			if x.Any && x.Not {
+				// ANY col NOT IN (…): the property is set and none of its
+				// values is in the list.
+				return c.valuesHaving(x.Column, func() string { return "1 = 1" }) + " AND NOT (" +
+					c.valuesHaving(x.Column, func() string { return "pv.value IN " + list() }) + ")"
+			}
+			if x.Not {
+				return c.valuesHaving(x.Column, func() string { return "pv.value NOT IN " + list() })
+			}
+			return c.valuesHaving(x.Column, func() string { return "pv.value IN " + list() })
+		}
+		col := c.column(x.Column)
+		if x.Not {
+			return col + " NOT IN " + list()
+		}
+		return col + " IN " + list()
+	case *query.LikeCond:
+		not := ""
+		if x.Not {
+			not = "NOT "
+		}
+		like := func() string { return not + "LIKE " + c.arg(x.Pattern.SQL()) + " ESCAPE '\\'" }
+		if custom(x.Column) {
+			return c.valuesHaving(x.Column, func() string { return "pv.value " + like() })
+		}
+		col := c.column(x.Column)
+		return col + " " + like()
+	case *query.NullCond:
+		if custom(x.Column) || x.Column.Property.ID == cmis.PropSecondaryObjectTypeIDs {
+			has := c.valuesHaving(x.Column, func() string { return "1 = 1" })
+			if x.Not {
+				return has
+			}
+			return "NOT (" + has + ")"
+		}
+		if x.Not {
+			return c.column(x.Column) + " IS NOT NULL"
+		}
+		return c.column(x.Column) + " IS NULL"
+	case *query.FolderCond:
+		return c.folder(x)
+	case *query.ContainsCond:
+		return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search (CONTAINS) is not supported"))
+	}
+	return c.fail(fmt.Errorf("query: unknown condition %T", x))
+}
+
+func (c *compiler) join(terms []query.Cond, op string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = "(" + c.cond(t) + ")"
+	}
+	return strings.Join(parts, op)
+}
+
+// folder compiles IN_FOLDER (the containment index) and IN_TREE (the
+// folder path index: everything filed in a folder whose path lies under
+// the given folder's; no walk of the tree).
+func (c *compiler) folder(x *query.FolderCond) string {
+	var base string
+	var path *string
+	err := c.tx.QueryRowxContext(c.ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, x.FolderID, c.repo).Scan(&base, &path)
+	if isNoRows(err) || (err == nil && base != string(cmis.BaseFolder)) {
+		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", x.FolderID))
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	a := c.alias[x.Table]
+	if !x.Tree {
+		return a + ".id IN (SELECT c.child_id FROM containment c WHERE c.parent_id = " + c.arg(x.FolderID) + ")"
+	}
+	lo, hi := subtreeRange(*path)
+	return a + ".id IN (SELECT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id WHERE p.repository_id = " +
+		c.arg(c.repo) + " AND (p.id = " + c.arg(x.FolderID) + " OR (p.path >= " + c.arg(lo) + " AND p.path < " + c.arg(hi) + ")))"
+}
+
+// typeSet is a table's type and the subtypes whose objects its query
+// includes (includedInSupertypeQuery), read from the types table.
+func (c *compiler) typeSet(t *cmis.TypeDefinition) ([]string, error) {
+	set := []string{t.ID}
+	frontier := []string{t.ID}
+	for len(frontier) > 0 && len(set) < 10000 {
+		q, args, err := sqlx.In(`SELECT id FROM types WHERE repository_id = ? AND parent_id IN (?) AND included_in_supertype_query = 1`, c.repo, frontier)
+		if err != nil {
+			return nil, err
+		}
+		var next []string
+		if err := c.tx.SelectContext(c.ctx, &next, q, args...); err != nil {
+			return nil, err
+		}
+		set = append(set, next...)
+		frontier = next
+	}
+	return set, nil
+}
+
+// tableFilter restricts a table to its types, its repository, the
+// versions searched and what the reader may see.
+func (c *compiler) tableFilter(t *query.Table, opt query.Options) (string, error) {
+	a := c.alias[t]
+	set, err := c.typeSet(t.Type)
+	if err != nil {
+		return "", err
+	}
+	ph := make([]string, len(set))
+	for i, id := range set {
+		ph[i] = c.arg(id)
+	}
+	var f string
+	if t.Secondary {
+		f = a + ".id IN (SELECT st.object_id FROM object_secondary_types st WHERE st.type_id IN (" + strings.Join(ph, ", ") + "))"
+	} else {
+		f = a + ".type_id IN (" + strings.Join(ph, ", ") + ")"
+	}
+	f += " AND " + a + ".repository_id = " + c.arg(c.repo)
+	// Private working copies are not searchable; old versions only with
+	// searchAllVersions.
+	f += " AND (" + a + ".is_pwc IS NULL OR " + a + ".is_pwc = 0)"
+	if !opt.SearchAllVersions {
+		f += " AND (" + a + ".is_latest_version IS NULL OR " + a + ".is_latest_version = 1)"
+	}
+	acl, args := readFilter(opt.Reader)
+	if acl != "" {
+		f += strings.ReplaceAll(acl, "o.id", a+".id")
+		c.args = append(c.args, args...)
+	}
+	return f, nil
+}
+
+// fragment is SQL text with the arguments of its placeholders.
+type fragment struct {
+	sql  string
+	args []any
+}
+
+// capture runs f with a fresh argument list, so that fragments can be
+// assembled in any order and keep their arguments with them.
+func (c *compiler) capture(f func() string) fragment {
+	saved := c.args
+	c.args = nil
+	text := f()
+	frag := fragment{text, c.args}
+	c.args = saved
+	return frag
+}
+
+// RunQuery runs a bound CMIS query: a count, the page of result rows (the
+// object ids of every table), and one pass loading the page's objects.
+func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) ([]query.Row, int64, error) {
+	var rows []query.Row
+	var total int64
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		c := &compiler{ctx: ctx, tx: tx, repo: repo, q: q, alias: map[*query.Table]string{}}
+		for i, t := range q.Tables {
+			c.alias[t] = fmt.Sprintf("t%d", i)
+		}
+		var parts []fragment
+		add := func(f fragment) { parts = append(parts, f) }
+		var where []fragment
+		for _, t := range q.Tables {
+			a := c.alias[t]
+			var ferr error
+			filter := c.capture(func() string {
+				f, err := c.tableFilter(t, opt)
+				ferr = err
+				return f
+			})
+			if ferr != nil {
+				return ferr
+			}
+			contents := " LEFT JOIN contents ct" + a + " ON ct" + a + ".id = " + a + ".content_id"
+			switch t.Join {
+			case query.JoinNone:
+				add(fragment{sql: " FROM objects " + a + contents})
+				where = append(where, filter)
+			case query.JoinInner, query.JoinLeft:
+				kind := " JOIN "
+				if t.Join == query.JoinLeft {
+					kind = " LEFT JOIN "
+				}
+				on := c.capture(func() string { return c.column(t.OnLeft) + " = " + c.column(t.OnRight) })
+				add(fragment{sql: kind + "objects " + a + " ON " + on.sql + " AND " + filter.sql + contents,
+					args: append(on.args, filter.args...)})
+			default:
+				return cmis.Errorf(cmis.ErrNotSupported, "query: RIGHT OUTER JOIN is not supported")
+			}
+		}
+		if q.Where != nil {
+			where = append(where, c.capture(func() string { return "(" + c.cond(q.Where) + ")" }))
+		}
+		var w fragment
+		for i, f := range where {
+			if i == 0 {
+				w.sql = " WHERE "
+			} else {
+				w.sql += " AND "
+			}
+			w.sql += f.sql
+			w.args = append(w.args, f.args...)
+		}
+		add(w)
+		order := c.capture(func() string {
+			var keys []string
+			for _, k := range q.OrderBy {
+				if k.Score {
+					return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: SCORE() needs full-text search"))
+				}
+				dir := " ASC"
+				if k.Desc {
+					dir = " DESC"
+				}
+				keys = append(keys, c.column(k.Column)+dir)
+			}
+			// A unique last key keeps pages stable.
+			for _, t := range q.Tables {
+				keys = append(keys, c.alias[t]+".id")
+			}
+			return " ORDER BY " + strings.Join(keys, ", ")
+		})
+		if len(c.errors) > 0 {
+			return c.errors[0]
+		}
+		var body strings.Builder
+		var args []any
+		for _, p := range parts {
+			body.WriteString(p.sql)
+			args = append(args, p.args...)
+		}
+		if err := tx.GetContext(ctx, &total, "SELECT COUNT(*)"+body.String(), args...); err != nil {
+			return fmt.Errorf("query count: %w", err)
+		}
+		ids := make([]string, len(q.Tables))
+		for i, t := range q.Tables {
+			ids[i] = c.alias[t] + ".id"
+		}
+		stmt := "SELECT " + strings.Join(ids, ", ") + body.String() + order.sql + limitClause(opt.Page)
+		if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
+			return explain(ctx, tx, stmt, append(args, order.args...), plan)
+		}
+		r, err := tx.QueryxContext(ctx, stmt, append(args, order.args...)...)
+		if err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		var idRows [][]*string
+		for r.Next() {
+			row := make([]*string, len(q.Tables))
+			dest := make([]any, len(row))
+			for i := range row {
+				dest[i] = &row[i]
+			}
+			if err := r.Scan(dest...); err != nil {
+				r.Close()
+				return err
+			}
+			idRows = append(idRows, row)
+		}
+		r.Close()
+		if err := r.Err(); err != nil {
+			return err
+		}
+		// Load every object of the page at once.
+		var want []string
+		for _, row := range idRows {
+			for _, id := range row {
+				if id != nil {
+					want = append(want, *id)
+				}
+			}
+		}
+		byID := map[string]*cmis.Object{}
+		if len(want) > 0 {
+			qs, qargs, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.id IN (?)`, want)
+			if err != nil {
+				return err
+			}
+			objs, err := queryObjects(ctx, tx, qs, qargs...)
+			if err != nil {
+				return err
+			}
+			for _, o := range objs {
+				byID[o.ID] = o
+			}
+		}
+		for _, row := range idRows {
+			qr := query.Row{Objects: make([]*cmis.Object, len(row))}
+			for i, id := range row {
+				if id != nil {
+					qr.Objects[i] = byID[*id]
+				}
+			}
+			rows = append(rows, qr)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return rows, total, nil
+}
+
+// ExplainQuery returns SQLite's query plan for a bound query's page
+// statement, for benchmarks and tests that check index use.
+func (s *DB) ExplainQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) (string, error) {
+	var plan []string
+	_, _, err := s.RunQuery(context.WithValue(ctx, explainKey{}, &plan), repo, q, opt)
+	return strings.Join(plan, "\n"), err
+}
+
+type explainKey struct{}
+
+// explain collects SQLite's EXPLAIN QUERY PLAN lines for a statement.
+func explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any, plan *[]string) error {
+	rows, err := tx.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+stmt, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return err
+		}
+		*plan = append(*plan, detail)
+	}
+	return rows.Err()
+}

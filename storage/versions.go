@@ -1,0 +1,633 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
+)
+
+// Version series.
+//
+// A series is the set of document rows sharing a version_series_id: its
+// checked-in versions and at most one private working copy (is_pwc = 1).
+// Exactly one checked-in version is the latest (is_latest_version) and at
+// most one is the latest major (is_latest_major); a PWC is neither. The
+// checked-out state is not stored: a series is checked out exactly when
+// it has a PWC, whose id and creator fillCheckedOut reads for a whole page
+// of documents in one statement.
+//
+// Versions are ordered by their labels, "major.minor", which checkIn
+// computes from the latest version's: a major check-in after 1.1 gives
+// 2.0, a minor one 1.2.
+//
+// Filing belongs to the series (capabilityVersionSpecificFiling false):
+// containment rows point at its head, the latest version, or the PWC when
+// the series has no checked-in version (a document created checked out).
+// getChildren and getObjectByPath therefore show the latest version, and
+// Parents of any version answers the head's folders. When the head
+// changes (checkIn, deleting the latest version) settleSeries moves the
+// rows to the new head, under its name.
+//
+// A PWC references its source's contents row: content ids are counted by
+// dropContentIfUnused, so checking out copies no bytes and replacing the
+// PWC's content never touches the version it came from.
+
+// member is what ordering a series needs of each of its rows.
+type member struct {
+	ID      string         `db:"id"`
+	Name    string         `db:"name"`
+	Label   sql.NullString `db:"version_label"`
+	Major   sql.NullBool   `db:"is_major_version"`
+	Latest  sql.NullBool   `db:"is_latest_version"`
+	PWC     sql.NullBool   `db:"is_pwc"`
+	Created int64          `db:"creation_date"`
+}
+
+// parseLabel reads "major.minor"; anything else sorts first.
+func parseLabel(l string) (major, minor int, ok bool) {
+	a, b, found := strings.Cut(l, ".")
+	if !found {
+		return 0, 0, false
+	}
+	x, err1 := strconv.Atoi(a)
+	y, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return x, y, true
+}
+
+// newer reports whether version a (label, creation, id) sorts before b
+// in a newest-first listing.
+func newer(aLabel string, aCreated int64, aID, bLabel string, bCreated int64, bID string) bool {
+	am, an, _ := parseLabel(aLabel)
+	bm, bn, _ := parseLabel(bLabel)
+	switch {
+	case am != bm:
+		return am > bm
+	case an != bn:
+		return an > bn
+	case aCreated != bCreated:
+		return aCreated > bCreated
+	}
+	return aID > bID
+}
+
+// nextLabel is the label of a version checked in after prev ("" when the
+// series has no checked-in version yet).
+func nextLabel(prev string, major bool) string {
+	m, n, _ := parseLabel(prev)
+	if major {
+		return strconv.Itoa(m+1) + ".0"
+	}
+	return strconv.Itoa(m) + "." + strconv.Itoa(n+1)
+}
+
+// loadSeries reads a series' rows, the PWC first, then newest first.
+func loadSeries(ctx context.Context, q sqlx.QueryerContext, seriesID string) ([]member, error) {
+	var ms []member
+	if err := sqlx.SelectContext(ctx, q, &ms, `SELECT id, name, version_label, is_major_version, is_latest_version, is_pwc,
+		creation_date FROM objects WHERE version_series_id = ?`, seriesID); err != nil {
+		return nil, err
+	}
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].PWC.Bool != ms[j].PWC.Bool {
+			return ms[i].PWC.Bool
+		}
+		return newer(ms[i].Label.String, ms[i].Created, ms[i].ID, ms[j].Label.String, ms[j].Created, ms[j].ID)
+	})
+	return ms, nil
+}
+
+// sortVersions orders objects of one series as getAllVersions lists them.
+func sortVersions(objs []*cmis.Object) {
+	sort.Slice(objs, func(i, j int) bool {
+		a, b := objs[i], objs[j]
+		if a.IsPrivateWorkingCopy != b.IsPrivateWorkingCopy {
+			return a.IsPrivateWorkingCopy
+		}
+		return newer(a.VersionLabel, a.CreationDate.UnixMilli(), a.ID, b.VersionLabel, b.CreationDate.UnixMilli(), b.ID)
+	})
+}
+
+// settleSeries restores a series' invariants after a change, leaving out
+// the row gone (about to be deleted; "" for none): the newest checked-in
+// version becomes the latest, the newest major one the latest major, and
+// every filing of the series moves to its head. It returns the head ("":
+// nothing would remain).
+func (s *DB) settleSeries(ctx context.Context, tx *sqlx.Tx, seriesID, gone string) (string, error) {
+	ms, err := loadSeries(ctx, tx, seriesID)
+	if err != nil {
+		return "", err
+	}
+	var head, latest, latestMajor *member
+	for i := range ms {
+		m := &ms[i]
+		if m.ID == gone {
+			continue
+		}
+		if !m.PWC.Bool {
+			if latest == nil {
+				latest = m
+			}
+			if latestMajor == nil && m.Major.Bool {
+				latestMajor = m
+			}
+		}
+	}
+	head = latest
+	if head == nil {
+		for i := range ms {
+			if ms[i].ID != gone && ms[i].PWC.Bool {
+				head = &ms[i]
+			}
+		}
+	}
+	if head == nil {
+		return "", nil
+	}
+	idOf := func(m *member) string {
+		if m == nil {
+			return ""
+		}
+		return m.ID
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE objects SET
+		is_latest_version = CASE WHEN id = ? THEN 1 ELSE 0 END,
+		is_latest_major = CASE WHEN id = ? THEN 1 ELSE 0 END
+		WHERE version_series_id = ?`, idOf(latest), idOf(latestMajor), seriesID); err != nil {
+		return "", err
+	}
+	var others []string
+	for _, m := range ms {
+		if m.ID != head.ID {
+			others = append(others, m.ID)
+		}
+	}
+	if len(others) > 0 {
+		// A folder that already holds the head keeps that filing only.
+		q, args, err := sqlx.In(`DELETE FROM containment WHERE child_id IN (?)
+			AND parent_id IN (SELECT h.parent_id FROM containment h WHERE h.child_id = ?)`, others, head.ID)
+		if err != nil {
+			return "", err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return "", err
+		}
+		q, args, err = sqlx.In(`UPDATE containment SET child_id = ?, name = ? WHERE child_id IN (?)`, head.ID, head.Name, others)
+		if err != nil {
+			return "", err
+		}
+		_, err = tx.ExecContext(ctx, q, args...)
+		if s.dialect.isUniqueViolation(err) {
+			return "", cmis.Errorf(cmis.ErrNameConstraintViolation, "version %s cannot take its series' place: a folder of the series has another object named %q", head.ID, head.Name)
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return head.ID, nil
+}
+
+// fillCheckedOut sets the check-out of every document among objs from
+// their series' PWCs, in one statement for the whole set.
+func fillCheckedOut(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
+	bySeries := map[string][]*cmis.Object{}
+	var series []string
+	for _, o := range objs {
+		if o.BaseTypeID != cmis.BaseDocument || o.VersionSeriesID == "" {
+			continue
+		}
+		if _, seen := bySeries[o.VersionSeriesID]; !seen {
+			series = append(series, o.VersionSeriesID)
+		}
+		bySeries[o.VersionSeriesID] = append(bySeries[o.VersionSeriesID], o)
+	}
+	if len(series) == 0 {
+		return nil
+	}
+	query, args, err := sqlx.In(`SELECT version_series_id, id, created_by FROM objects WHERE is_pwc = 1 AND version_series_id IN (?)`, series)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var vs, id, by string
+		if err := rows.Scan(&vs, &id, &by); err != nil {
+			return err
+		}
+		for _, o := range bySeries[vs] {
+			o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy = id, by
+		}
+	}
+	return rows.Err()
+}
+
+// resolveSeries finds the version series an id names: a document's, or
+// the series of that id itself.
+func resolveSeries(ctx context.Context, q sqlx.QueryerContext, repo, id string) (string, error) {
+	var base string
+	var vs sql.NullString
+	err := q.QueryRowxContext(ctx, `SELECT base_type_id, version_series_id FROM objects WHERE id = ? AND repository_id = ?`, id, repo).Scan(&base, &vs)
+	switch {
+	case err == nil:
+		if base != string(cmis.BaseDocument) || !vs.Valid {
+			return "", cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a document: it has no versions", id)
+		}
+		return vs.String, nil
+	case !isNoRows(err):
+		return "", err
+	}
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM objects WHERE version_series_id = ? AND repository_id = ?`, id, repo); err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "", cmis.Errorf(cmis.ErrObjectNotFound, "no object or version series %s", id)
+	}
+	return id, nil
+}
+
+// seriesOf returns the ids that go when objects are deleted with all
+// their versions: a document's whole series (PWC included), any other
+// object alone. A PWC alone stays alone (deleting it cancels the
+// check-out).
+func seriesOf(ctx context.Context, tx *sqlx.Tx, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT s.id FROM objects s JOIN objects o ON o.version_series_id = s.version_series_id
+		WHERE o.id IN (?) AND o.base_type_id = 'cmis:document' AND (o.is_pwc IS NULL OR o.is_pwc = 0)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var more []string
+	if err := tx.SelectContext(ctx, &more, q, args...); err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(ids)+len(more))
+	var out []string
+	for _, id := range append(append([]string{}, ids...), more...) {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// CheckOut creates the private working copy of a document's latest
+// version: same type, name, properties, secondary types and content row;
+// the document's ACEs (direct ones stay direct) and cmis:all for user.
+func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object, error) {
+	var pwc *cmis.Object
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		o, err := getObject(ctx, tx, repo, id)
+		if err != nil {
+			return err
+		}
+		if o.BaseTypeID != cmis.BaseDocument {
+			return cmis.Errorf(cmis.ErrConstraint, "object %s is not a document", id)
+		}
+		// Writing the row first takes its lock where the database has row
+		// locks, so that two check-outs of one series run one after the
+		// other; under SQLite the single writer does that already.
+		res, err := tx.ExecContext(ctx, `UPDATE objects SET is_latest_version = 1 WHERE id = ? AND is_latest_version = 1`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return cmis.Errorf(cmis.ErrVersioning, "object %s is not the latest version of its series", id)
+		}
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM objects WHERE version_series_id = ? AND is_pwc = 1`, o.VersionSeriesID); err != nil {
+			return err
+		}
+		if n > 0 {
+			return cmis.Errorf(cmis.ErrVersioning, "the version series of %s is already checked out", id)
+		}
+		pid, now := newID(), s.now().UnixMilli()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO objects (id, repository_id, type_id, base_type_id, name, description,
+			created_by, creation_date, last_modified_by, last_modification_date, change_token,
+			version_series_id, version_label, is_major_version, is_latest_version, is_latest_major, is_pwc, content_id)
+			SELECT ?, repository_id, type_id, base_type_id, name, description, ?, ?, ?, ?, 1,
+			version_series_id, 'pwc', 0, 0, 0, 1, content_id FROM objects WHERE id = ?`, pid, user, now, user, now, id); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`INSERT INTO object_properties (object_id, property_id, position, property_type, value_text, value_int, value_real)
+				SELECT ?, property_id, position, property_type, value_text, value_int, value_real FROM object_properties WHERE object_id = ?`,
+			`INSERT INTO object_secondary_types (object_id, type_id) SELECT ?, type_id FROM object_secondary_types WHERE object_id = ?`,
+			`INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+				SELECT ?, principal_id, permission, level, direct FROM acl_entries WHERE object_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, pid, id); err != nil {
+				return err
+			}
+		}
+		if err := changeACL(ctx, tx, []string{pid}, pid, []cmis.ACE{{Principal: user, Permission: cmis.PermAll, Direct: true}}, nil); err != nil {
+			return err
+		}
+		pwc, err = getObject(ctx, tx, repo, pid)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check out %s: %w", id, err)
+	}
+	return pwc, nil
+}
+
+// CancelCheckOut deletes a PWC. A series created checked out had nothing
+// else: the document goes with it.
+func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
+	var removed []string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		o, err := getObject(ctx, tx, repo, pwcID)
+		if err != nil {
+			return err
+		}
+		if !o.IsPrivateWorkingCopy {
+			return cmis.Errorf(cmis.ErrVersioning, "object %s is not a private working copy", pwcID)
+		}
+		removed, err = deleteRows(ctx, tx, []string{pwcID})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("cancel check-out %s: %w", pwcID, err)
+	}
+	s.content.remove(removed...)
+	return nil
+}
+
+// CheckIn makes a PWC the latest version of its series, keeping its id:
+// the change and content apply, it takes the next label, the series' ACL
+// (that of the previous latest version; the checker-out's cmis:all on the
+// PWC does not carry over) then ci's ACEs, and the series' filing.
+func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (*cmis.Object, error) {
+	st, err := s.stage(ci.Content, "")
+	if err != nil {
+		return nil, err
+	}
+	var out *cmis.Object
+	var replaced string
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// touch first: it takes the row's lock where there are row locks,
+		// so that what is read next stays true until commit.
+		now := s.now().UnixMilli()
+		if err := touch(ctx, tx, repo, pwcID, nil, ci.User, now); err != nil {
+			return err
+		}
+		o, err := getObject(ctx, tx, repo, pwcID)
+		if err != nil {
+			return err
+		}
+		if !o.IsPrivateWorkingCopy {
+			return cmis.Errorf(cmis.ErrVersioning, "object %s is not a private working copy", pwcID)
+		}
+		ms, err := loadSeries(ctx, tx, o.VersionSeriesID)
+		if err != nil {
+			return err
+		}
+		var prev *member
+		for i := range ms {
+			if ms[i].Latest.Bool {
+				prev = &ms[i]
+			}
+		}
+		label := nextLabel("", ci.Major)
+		if prev != nil {
+			label = nextLabel(prev.Label.String, ci.Major)
+		}
+		if err := s.applyChange(ctx, tx, o, ci.Change); err != nil {
+			return err
+		}
+		if st != nil {
+			if err := insertContent(ctx, tx, st, ci.Content, now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE objects SET content_id = ? WHERE id = ?`, st.id, pwcID); err != nil {
+				return err
+			}
+			if replaced, err = dropContentIfUnused(ctx, tx, contentIDOf(o)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE objects SET is_pwc = 0, is_major_version = ?, version_label = ?,
+			checkin_comment = ?, created_by = ?, creation_date = ? WHERE id = ?`,
+			b2i(ci.Major), label, ci.Comment, ci.User, now, pwcID); err != nil {
+			return err
+		}
+		if prev != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM acl_entries WHERE object_id = ?`, pwcID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+				SELECT ?, principal_id, permission, level, direct FROM acl_entries WHERE object_id = ?`, pwcID, prev.ID); err != nil {
+				return err
+			}
+		}
+		if err := changeACL(ctx, tx, []string{pwcID}, pwcID, ci.Add, ci.Remove); err != nil {
+			return err
+		}
+		if _, err := s.settleSeries(ctx, tx, o.VersionSeriesID, ""); err != nil {
+			return err
+		}
+		out, err = getObject(ctx, tx, repo, pwcID)
+		return err
+	})
+	if err != nil {
+		if st != nil {
+			s.content.remove(st.id)
+		}
+		return nil, fmt.Errorf("check in %s: %w", pwcID, err)
+	}
+	s.content.remove(replaced)
+	return out, nil
+}
+
+// applyChange writes a property change to an object row, as UpdateObject
+// does, inside the caller's transaction.
+func (s *DB) applyChange(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, c cmis.Change) error {
+	if c.Name != nil && *c.Name != o.Name {
+		if err := s.rename(ctx, tx, o, *c.Name); err != nil {
+			return err
+		}
+	}
+	if c.Description != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE objects SET description = ? WHERE id = ?`, *c.Description, o.ID); err != nil {
+			return err
+		}
+	}
+	for pid, vs := range c.Properties {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM object_properties WHERE object_id = ? AND property_id = ?`, o.ID, pid); err != nil {
+			return err
+		}
+		if len(vs) > 0 {
+			if err := insertProperties(ctx, tx, o.ID, map[string][]cmis.Value{pid: vs}); err != nil {
+				return err
+			}
+		}
+	}
+	if c.SecondaryTypeIDs != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM object_secondary_types WHERE object_id = ?`, o.ID); err != nil {
+			return err
+		}
+		for _, t := range *c.SecondaryTypeIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO object_secondary_types (object_id, type_id) VALUES (?, ?)`, o.ID, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DeleteVersion deletes one version of a document. A PWC goes alone (as
+// cancelCheckOut); the only checked-in version takes its series with it;
+// otherwise the series settles without it first, so that the filing of a
+// deleted latest version moves to the previous one.
+func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
+	var removed []string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		o, err := getObject(ctx, tx, repo, id)
+		if err != nil {
+			return err
+		}
+		if o.BaseTypeID != cmis.BaseDocument {
+			return cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a document: it has no versions", id)
+		}
+		ids := []string{id}
+		if !o.IsPrivateWorkingCopy && o.VersionSeriesID != "" {
+			ms, err := loadSeries(ctx, tx, o.VersionSeriesID)
+			if err != nil {
+				return err
+			}
+			checkedIn := 0
+			for _, m := range ms {
+				if !m.PWC.Bool {
+					checkedIn++
+				}
+			}
+			if checkedIn <= 1 {
+				if ids, err = seriesOf(ctx, tx, ids); err != nil {
+					return err
+				}
+			} else if _, err := s.settleSeries(ctx, tx, o.VersionSeriesID, id); err != nil {
+				return err
+			}
+		}
+		removed, err = deleteRows(ctx, tx, ids)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete version %s: %w", id, err)
+	}
+	s.content.remove(removed...)
+	return nil
+}
+
+// Versions lists a series' versions that reader may see, the PWC first,
+// then newest first.
+func (s *DB) Versions(ctx context.Context, repo, id string, reader *cmis.Access) ([]*cmis.Object, error) {
+	var out []*cmis.Object
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		vs, err := resolveSeries(ctx, tx, repo, id)
+		if err != nil {
+			return err
+		}
+		acl, aclArgs := readFilter(reader)
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.version_series_id = ?`+acl,
+			append([]any{repo, vs}, aclArgs...)...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", id, err)
+	}
+	sortVersions(out)
+	return out, nil
+}
+
+// LatestVersion returns a series' latest (or latest major) version.
+func (s *DB) LatestVersion(ctx context.Context, repo, id string, major bool) (*cmis.Object, error) {
+	var out *cmis.Object
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		vs, err := resolveSeries(ctx, tx, repo, id)
+		if err != nil {
+			return err
+		}
+		flag := "o.is_latest_version"
+		if major {
+			flag = "o.is_latest_major"
+		}
+		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
+			WHERE o.repository_id = ? AND o.version_series_id = ? AND `+flag+` = 1`, repo, vs)
+		if err != nil {
+			return err
+		}
+		if len(objs) == 0 && !major {
+			// A document created checked out is only its PWC until checked in.
+			objs, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
+				WHERE o.repository_id = ? AND o.version_series_id = ? AND o.is_pwc = 1
+				AND NOT EXISTS (SELECT 1 FROM objects v WHERE v.version_series_id = o.version_series_id AND v.is_pwc = 0)`, repo, vs)
+			if err != nil {
+				return err
+			}
+		}
+		if len(objs) == 0 {
+			what := "latest"
+			if major {
+				what = "major"
+			}
+			return cmis.Errorf(cmis.ErrObjectNotFound, "version series %s has no %s version", vs, what)
+		}
+		out = objs[0]
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("latest version of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// CheckedOut returns a page of the PWCs a reader may see, in the
+// repository or in a folder (where their series is filed), with their
+// total, in four statements.
+func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) ([]*cmis.Object, int64, error) {
+	var out []*cmis.Object
+	var total int64
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		where := ` WHERE o.repository_id = ? AND o.is_pwc = 1`
+		args := []any{repo}
+		if q.FolderID != "" {
+			if _, err := requireFolder(ctx, tx, repo, q.FolderID); err != nil {
+				return err
+			}
+			where += ` AND EXISTS (SELECT 1 FROM containment cc JOIN objects h ON h.id = cc.child_id
+				WHERE cc.parent_id = ? AND h.version_series_id = o.version_series_id)`
+			args = append(args, q.FolderID)
+		}
+		acl, aclArgs := readFilter(q.Reader)
+		where += acl
+		args = append(args, aclArgs...)
+		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
+			return err
+		}
+		order, oargs := orderBy(q.OrderBy)
+		var err error
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+limitClause(q.Page), append(args, oargs...)...)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("checked-out documents: %w", err)
+	}
+	return out, total, nil
+}
