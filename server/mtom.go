@@ -244,7 +244,10 @@ func (m *mtomReader) resolve(hrefs []string) ([]io.Reader, error) {
 				if err != nil {
 					return nil, err
 				}
-				m.live = &partReader{r: r}
+				// The content ends only where the package does: a body cut
+				// after the part, before its closing delimiter, must fail
+				// the upload rather than commit it.
+				m.live = &partReader{r: r, end: m.expectEnd}
 				out[i] = m.live
 				break
 			}
@@ -301,11 +304,32 @@ func decodeCTE(part *multipart.Part) (io.Reader, error) {
 	}
 }
 
+// expectEnd reads past the live part to the package's closing delimiter,
+// discarding parts nobody references; a package that stops short is a
+// framing error.
+func (m *mtomReader) expectEnd() error {
+	for {
+		part, err := m.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(io.Discard, &partReader{r: part}); err != nil {
+			return err
+		}
+	}
+}
+
 // partReader reads a live MIME part and turns framing errors into
-// invalidArgument errors, which a handler passes on as they are.
+// invalidArgument errors, which a handler passes on as they are. With end
+// set, its io.EOF waits until end has checked what follows the part.
 type partReader struct {
-	r   io.Reader
-	err error
+	r     io.Reader
+	err   error
+	end   func() error
+	ended bool
 }
 
 func (p *partReader) Read(b []byte) (int, error) {
@@ -313,6 +337,14 @@ func (p *partReader) Read(b []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		p.err = err
 		return n, partErr(err)
+	}
+	if err == io.EOF && p.end != nil && !p.ended {
+		p.ended = true
+		if e := p.end(); e != nil {
+			p.err = e
+			return n, partErr(e)
+		}
+		return n, io.EOF
 	}
 	return n, err
 }
@@ -325,8 +357,15 @@ func partErr(err error) error {
 	}
 	var re *requestError
 	if errors.As(err, &re) {
-		return err
+		if re.typ == "" {
+			return &cmis.Error{Type: cmis.ErrInvalidArgument, Message: re.msg, Err: re}
+		}
+		return &cmis.Error{Type: re.typ, Message: re.msg, Err: re}
 	}
-	return &cmis.Error{Type: cmis.ErrInvalidArgument,
-		Message: "broken MTOM framing: a MIME part is truncated or its closing boundary is missing", Err: err}
+	// The client's package is broken. Services see an invalidArgument
+	// error; the requestError inside makes the fault a Client one, like
+	// every other framing error.
+	const msg = "broken MTOM framing: a MIME part is truncated or its closing boundary is missing"
+	return &cmis.Error{Type: cmis.ErrInvalidArgument, Message: msg,
+		Err: &requestError{typ: cmis.ErrInvalidArgument, msg: msg, err: err}}
 }

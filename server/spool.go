@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 )
 
 // spooler owns the temporary files of one request: inline base64 content
@@ -96,4 +99,31 @@ func (s *spooler) cleanup() {
 	}
 	s.open, s.paths = nil, nil
 	s.byID = map[string]string{}
+}
+
+// SweepSpool removes spool files older than grace from dir: those of
+// requests that were cut off by a crash (at start-up, none of this
+// process's requests is running; younger files may be another's).
+func SweepSpool(dir string, grace time.Duration, now time.Time) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasPrefix(e.Name(), "cmisd-spool-") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || now.Sub(info.ModTime()) < grace {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			n++
+		}
+	}
+	return n, nil
 }

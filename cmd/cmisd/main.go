@@ -139,8 +139,41 @@ func serve(args []string) error {
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return err
 	}
+	// What a crash left behind (spooled uploads, content no transaction
+	// committed) goes now and, for what is still too young to be sure of,
+	// at every later sweep.
+	sweep := func() {
+		n, err := server.SweepSpool(spool, c.sweepGrace, time.Now())
+		if err != nil {
+			logger.Warn("spool sweep", zap.Error(err))
+		}
+		m, err := db.SweepContent(ctx, c.sweepGrace)
+		if err != nil {
+			logger.Warn("content sweep", zap.Error(err))
+		}
+		if n+m > 0 {
+			logger.Info("removed files left by interrupted uploads", zap.Int("spool", n), zap.Int("content", m))
+		}
+	}
+	sweep()
+	go func() {
+		every := c.sweepGrace
+		if every < time.Minute {
+			every = time.Minute
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				sweep()
+			}
+		}
+	}()
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, ProductVersion: version}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: version}),
 		Auth:           services.NewAuthenticator(db),
 		Logger:         logger,
 		ExternalURL:    c.externalURL,
