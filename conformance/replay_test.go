@@ -53,7 +53,7 @@ func newServer(t *testing.T) (base string, repositoryID, rootID string) {
 		t.Fatal(err)
 	}
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, ProductVersion: "conformance"}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: "conformance"}),
 		Auth:           services.NewAuthenticator(db),
 		SpoolDir:       dir,
 		RepositoryName: "cmisd",
