@@ -413,18 +413,11 @@ func verifyAfterCrash(t *testing.T, ctx context.Context, c *cmisClient, data, fo
 	t.Logf("verified: %d documents, %d content files, content/tmp empty", len(kids), len(files))
 }
 
-// spoolOrphans reports spool files a killed server left in <data>/tmp.
-// Nothing removes them at start-up (cmd/cmisd/main.go creates the spool
-// directory and never sweeps it), so they are content orphaned for good.
-// CMISD_STRICT_KNOWN_BUGS=1 fails on them (for when the server sweeps its
-// spool at start-up).
+// spoolOrphans fails on spool files a killed server left in <data>/tmp
+// that the start-up sweep did not remove: uploaded bytes orphaned for good.
 func spoolOrphans(t *testing.T, left []string) {
 	t.Helper()
-	if strictKnownBugs() {
-		t.Errorf("<data>/tmp holds %d spool files of killed requests after the restart: %v", len(left), left)
-		return
-	}
-	t.Logf("KNOWN BUG: <data>/tmp holds %d spool files of killed requests after the restart (never swept): %v", len(left), left)
+	t.Errorf("<data>/tmp holds %d spool files of killed requests after the restart: %v", len(left), left)
 }
 
 // unreferencedBeforeRestart says how many content files no contents row

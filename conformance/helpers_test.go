@@ -96,10 +96,6 @@ func newServerWithData(t *testing.T) (base, repositoryID, rootID, data string) {
 	return ts.URL, repo.ID, repo.RootFolderID, data
 }
 
-// strictKnownBugs makes the known server bugs these tests find fail them
-// instead of being logged as KNOWN BUG (CMISD_STRICT_KNOWN_BUGS=1).
-func strictKnownBugs() bool { return os.Getenv("CMISD_STRICT_KNOWN_BUGS") == "1" }
-
 // ---------------------------------------------------------------------------
 // Building requests
 

@@ -35,12 +35,8 @@ func TestMisuseLeavesStoreUnchanged(t *testing.T) {
 				// The client went away: there is nobody to answer.
 			case err != nil:
 				t.Fatalf("no answer: %v", err)
-			case tc.acceptedBug != "" && !strictKnownBugs() && r.status == http.StatusOK:
-				t.Logf("KNOWN BUG (%s): the server accepted the request: %s", tc.acceptedBug, r)
-				t.Logf("(CMISD_STRICT_KNOWN_BUGS=1 makes this a failure)")
-				return
 			default:
-				e.checkFault(r, tc.wantCode, tc.wantType, tc.codeBug)
+				e.checkFault(r, tc.wantCode, tc.wantType)
 			}
 			// Spool files and staged uploads go when the request ends.
 			if left := waitEmpty(t, filepath.Join(e.data, "content", "tmp"), 5*time.Second); len(left) > 0 {
@@ -67,17 +63,7 @@ type misuseCase struct {
 	// status of a SOAP 1.1 fault is 500.
 	wantCode, wantType string
 	noAnswer           bool // the client closes the connection itself
-
-	// Known server bugs, reported in the log rather than failing the test
-	// unless CMISD_STRICT_KNOWN_BUGS=1: a wrong faultcode (codeBug), or a
-	// request the server accepts (acceptedBug; the store then changes).
-	codeBug, acceptedBug string
 }
-
-// bugTruncatedPartCode: a MIME part cut short while the handler streams
-// it is reported as soap:Server (a cmis.Error from partErr), although the
-// same framing error found before dispatch is soap:Client.
-const bugTruncatedPartCode = "truncated-part faultcode"
 
 // misuseCases: where the CMIS spec names the exception, the case expects
 // it: updateConflict for a stale change token, nameConstraintViolation
@@ -98,7 +84,7 @@ func misuseCases() []misuseCase {
 				body, att := e.mtomCreate("new.bin", 512<<10)
 				return e.postRaw(mtomContentType(mtomBoundary), body[:att+(512<<10)/2])
 			},
-			wantCode: client, wantType: "invalidArgument", codeBug: bugTruncatedPartCode,
+			wantCode: client, wantType: "invalidArgument",
 		},
 		{
 			name: "truncated MTOM setContentStream",
@@ -106,7 +92,7 @@ func misuseCases() []misuseCase {
 				body, att := e.mtomSetContent("", 512<<10)
 				return e.postRaw(mtomContentType(mtomBoundary), body[:att+(512<<10)/2])
 			},
-			wantCode: client, wantType: "invalidArgument", codeBug: bugTruncatedPartCode,
+			wantCode: client, wantType: "invalidArgument",
 		},
 		{
 			name: "truncated inline createDocument",
@@ -129,7 +115,7 @@ func misuseCases() []misuseCase {
 				body := joinChunks([][]byte{chunks[1], chunks[2], chunks[3], chunks[0], chunks[4]})
 				return e.postRaw(mtomContentType(mtomBoundary), body[:len(chunks[1])+len(data)/2])
 			},
-			wantCode: client, wantType: "invalidArgument", codeBug: bugTruncatedPartCode,
+			wantCode: client, wantType: "invalidArgument",
 		},
 		{
 			name: "xop:Include names a missing part",
@@ -155,7 +141,7 @@ func misuseCases() []misuseCase {
 				body, att := e.mtomCreate("new.bin", 64<<10)
 				return e.postRaw(mtomContentType(mtomBoundary), body[:att+64<<10])
 			},
-			wantCode: client, wantType: "invalidArgument", codeBug: bugTruncatedPartCode,
+			wantCode: client, wantType: "invalidArgument",
 		},
 		{
 			name: "MTOM body ends with a delimiter but no close-delimiter",
@@ -165,7 +151,6 @@ func misuseCases() []misuseCase {
 				return e.postRaw(mtomContentType(mtomBoundary), append(cut, "\r\n--"+mtomBoundary+"\r\n"...))
 			},
 			wantCode: client, wantType: "invalidArgument",
-			acceptedBug: "no close-delimiter",
 		},
 		{
 			name: "invalid base64 inline content",
@@ -438,7 +423,7 @@ func (e *misuseEnv) snapshot() string {
 
 // checkFault asserts a SOAP 1.1 fault: HTTP 500, the faultcode and the
 // cmisFault type.
-func (e *misuseEnv) checkFault(r *soapReply, code, typ, codeBug string) {
+func (e *misuseEnv) checkFault(r *soapReply, code, typ string) {
 	e.t.Helper()
 	f := r.fault()
 	if f == nil {
@@ -449,11 +434,7 @@ func (e *misuseEnv) checkFault(r *soapReply, code, typ, codeBug string) {
 		e.t.Errorf("fault with HTTP status %d, want 500 (SOAP 1.1 over HTTP)", r.status)
 	}
 	if _, local, _ := strings.Cut(f.code, ":"); local != code {
-		if codeBug != "" && !strictKnownBugs() {
-			e.t.Logf("KNOWN BUG (%s): faultcode %q, want soap:%s", codeBug, f.code, code)
-		} else {
-			e.t.Errorf("faultcode %q, want soap:%s (%s)", f.code, code, f.message)
-		}
+		e.t.Errorf("faultcode %q, want soap:%s (%s)", f.code, code, f.message)
 	}
 	if f.cmisType != typ {
 		e.t.Errorf("cmisFault type %q, want %q (%s)", f.cmisType, typ, f.message)

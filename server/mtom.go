@@ -30,11 +30,16 @@ const (
 )
 
 type mtomReader struct {
-	mr    *multipart.Reader
-	spool *spooler
-	early []earlyPart // spooled parts, in arrival order
-	eof   bool
-	live  *partReader // the part handed out last, if any
+	mr *multipart.Reader
+	// multipart.Reader says io.EOF both after the close delimiter and
+	// when the body stops right after a plain delimiter; the tail of what
+	// it read tells the two apart.
+	tail    *tailReader
+	closing []byte
+	spool   *spooler
+	early   []earlyPart // spooled parts, in arrival order
+	eof     bool
+	live    *partReader // the part handed out last, if any
 }
 
 type earlyPart struct {
@@ -154,7 +159,9 @@ func readBodyHeader(br *bufio.Reader) (textproto.MIMEHeader, error) {
 // openMTOM starts reading an MTOM package and returns the reader over the
 // root part's XML.
 func openMTOM(br *bufio.Reader, params map[string]string, sp *spooler) (*mtomReader, io.Reader, textproto.MIMEHeader, error) {
-	m := &mtomReader{mr: multipart.NewReader(br, params["boundary"]), spool: sp}
+	tail := &tailReader{r: br}
+	m := &mtomReader{mr: multipart.NewReader(tail, params["boundary"]), spool: sp, tail: tail,
+		closing: []byte("--" + params["boundary"] + "--")}
 	start := params["start"]
 	for {
 		part, err := m.next()
@@ -193,6 +200,10 @@ func (m *mtomReader) next() (*multipart.Part, error) {
 	part, err := m.mr.NextRawPart()
 	if err == io.EOF {
 		m.eof = true
+		if !bytes.Contains(m.tail.buf, m.closing) {
+			return nil, &requestError{typ: cmis.ErrInvalidArgument,
+				msg: "broken MTOM framing: the multipart body ends without its closing delimiter"}
+		}
 		return nil, io.EOF
 	}
 	if err != nil {
@@ -368,4 +379,24 @@ func partErr(err error) error {
 	const msg = "broken MTOM framing: a MIME part is truncated or its closing boundary is missing"
 	return &cmis.Error{Type: cmis.ErrInvalidArgument, Message: msg,
 		Err: &requestError{typ: cmis.ErrInvalidArgument, msg: msg, err: err}}
+}
+
+// tailReader keeps the last bytes read through it, enough to hold a close
+// delimiter and a short epilogue.
+type tailReader struct {
+	r   io.Reader
+	buf []byte
+}
+
+const tailKeep = 16 << 10 // past multipart's 4 KiB read-ahead into an epilogue
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.buf = append(t.buf, p[:n]...)
+		if len(t.buf) > 2*tailKeep {
+			t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailKeep:]...)
+		}
+	}
+	return n, err
 }
