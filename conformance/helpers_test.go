@@ -75,7 +75,8 @@ func newServerWithData(t *testing.T) (base, repositoryID, rootID, data string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As in newServer: "test" may work in the root folder.
+	// The recordings run as the non-administrator "test", who may work
+	// in the root folder as an administrator would let a user.
 	if _, err := db.ApplyACL(ctx, repo.ID, repo.RootFolderID, []cmis.ACE{{Principal: "test", Permission: cmis.PermWrite}}, nil, false, "admin"); err != nil {
 		t.Fatal(err)
 	}

@@ -3,67 +3,25 @@ package conformance
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/server"
-	"github.com/cmisd/cmisd/services"
-	"github.com/cmisd/cmisd/storage"
 )
 
 var update = flag.Bool("update", false, "record missing and changed responses as the new expected ones")
 
 // newServer starts a fresh in-process cmisd with the users the recordings
-// use: test/test (and admin).
+// use (test/test, and admin); see newServerWithData.
 func newServer(t *testing.T) (base string, repositoryID, rootID string) {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := storage.OpenSQLite(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	for _, u := range []string{"admin", "test"} {
-		h, err := services.HashPassword("test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.CreateAccount(ctx, u, h); err != nil {
-			t.Fatal(err)
-		}
-	}
-	repo, err := db.EnsureRepository(ctx, "default", "cmisd", "conformance", "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The recordings run as the non-administrator "test", who may work
-	// in the root folder as an administrator would let a user.
-	if _, err := db.ApplyACL(ctx, repo.ID, repo.RootFolderID, []cmis.ACE{{Principal: "test", Permission: cmis.PermWrite}}, nil, false, "admin"); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: "conformance"}),
-		Auth:           services.NewAuthenticator(db),
-		SpoolDir:       dir,
-		RepositoryName: "cmisd",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return ts.URL, repo.ID, repo.RootFolderID
+	base, repositoryID, rootID, _ = newServerWithData(t)
+	return base, repositoryID, rootID
 }
 
 // TestReplay replays every case directory in cases/ against a fresh
