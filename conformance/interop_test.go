@@ -40,8 +40,14 @@ func liveServer(t *testing.T) (base, password string) {
 	t.Helper()
 	bin := cmisdBinary(t)
 	password = "interop-secret"
+	data := t.TempDir()
+	// A second, ordinary user for the scenarios' ACL steps (see
+	// secondUser); created the way an administrator would.
+	if out, err := exec.Command(bin, "user", "add", secondUser, "--password", secondPassword, "--data", data).CombinedOutput(); err != nil {
+		t.Fatalf("cmisd user add: %v\n%s", err, out)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(),
+	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--data", data,
 		"--admin-password", password, "--log-level", "info")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -80,6 +86,13 @@ func liveServer(t *testing.T) (base, password string) {
 	return "", ""
 }
 
+// The second user every live server has, handed to the scenario clients
+// as CMIS_USER2 / CMIS_PASS2.
+const (
+	secondUser     = "scenario-reader"
+	secondPassword = "reader-secret"
+)
+
 func requireTool(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
@@ -99,6 +112,7 @@ func runClient(t *testing.T, timeout time.Duration, name string, args ...string)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), "CMIS_USER2="+secondUser, "CMIS_PASS2="+secondPassword)
 	out, err := cmd.CombinedOutput()
 	summary := ""
 	for _, l := range strings.Split(string(out), "\n") {
