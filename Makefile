@@ -9,7 +9,7 @@ BUILD_TAGS := netgo osusergo sqlite_omit_load_extension
 LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VERSION)
 
 # Debian packages the tests need: the real SOAP clients that drive the server.
-TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ nodejs npm
+TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++
 
 .PHONY: build run test generate deps clean
 
@@ -32,6 +32,7 @@ test: deps build
 # Installs the Debian packages the tests use, when they are missing.
 deps:
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
