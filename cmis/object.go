@@ -268,3 +268,20 @@ type VersionStore interface {
 	// repository, or (FolderID set) those whose series is filed there.
 	CheckedOut(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, int64, error)
 }
+
+// ChangeEvent is one entry of the change log.
+type ChangeEvent struct {
+	Token      int64
+	ObjectID   string
+	ChangeType string // created, updated, deleted or security
+	ChangeTime time.Time
+	TypeID     string
+	BaseTypeID BaseTypeID
+}
+
+// ChangeLog reads the change log.
+type ChangeLog interface {
+	// ContentChanges returns events from token on (nil: from the start),
+	// at most max, the token to resume from and whether more follow.
+	ContentChanges(ctx context.Context, repositoryID string, token *int64, max int64) ([]ChangeEvent, string, bool, error)
+}

@@ -81,7 +81,7 @@ func newServerWithData(t *testing.T) (base, repositoryID, rootID, data string) {
 		t.Fatal(err)
 	}
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: "conformance"}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "conformance"}),
 		Auth:           services.NewAuthenticator(db),
 		SpoolDir:       filepath.Join(data, "tmp"),
 		RepositoryName: "cmisd",

@@ -2,17 +2,18 @@ package services
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 // DiscoveryService answers CMIS queries, compiled to SQL by the store with
-// the caller's ACLs inside the statement. Full-text search and the change
-// log are not implemented yet: capabilityQuery says metadataonly,
-// capabilityChanges none, and CONTAINS and getContentChanges answer
-// notSupported.
+// the caller's ACLs inside the statement, and reads the change log.
+// Full-text search is not implemented yet: capabilityQuery says
+// metadataonly, and CONTAINS answers notSupported.
 type DiscoveryService struct{ *core }
 
 var _ generated.DiscoveryServicePort = DiscoveryService{}
@@ -108,7 +109,116 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	return &generated.QueryResponse{Objects: list}, nil
 }
 
-// GetContentChangesContext waits for the change log.
+// defaultChangesPage is the page size when a client sends no maxItems.
+const defaultChangesPage = 1000
+
+// GetContentChangesContext reads the change log from changeLogToken on
+// (inclusive) and answers the token to resume from. Events of objects
+// that still exist are listed only if the caller may read them, with
+// their current properties when asked; deletions, and earlier events of
+// objects since deleted, carry just the object id, so that every
+// synchronising client learns of them.
 func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *generated.GetContentChanges) (*generated.GetContentChangesResponse, error) {
-	return nil, s.notSupported(ctx, req.RepositoryId, "getContentChanges")
+	if _, err := s.repository(ctx, req.RepositoryId); err != nil {
+		return nil, err
+	}
+	var token *int64
+	if t := deref(req.ChangeLogToken); t != "" {
+		n, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || n < 0 {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "changeLogToken %q was not issued by this repository", t)
+		}
+		token = &n
+	}
+	max := int64(defaultChangesPage)
+	if req.MaxItems != nil {
+		if *req.MaxItems < 0 {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "maxItems must not be negative")
+		}
+		if *req.MaxItems > 0 && *req.MaxItems < max {
+			max = *req.MaxItems
+		}
+	}
+	opt, err := readOptions(req.Filter, nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	opt.acl, opt.policyIDs = deref(req.IncludeACL), deref(req.IncludePolicyIds)
+	events, next, more, err := s.changes.ContentChanges(ctx, req.RepositoryId, token, max)
+	if err != nil {
+		return nil, err
+	}
+	// The objects still there, loaded and access-checked for the page.
+	var live []*cmis.Object
+	byID := map[string]*cmis.Object{}
+	gone := map[string]bool{}
+	for _, e := range events {
+		if e.ChangeType == "deleted" || byID[e.ObjectID] != nil || gone[e.ObjectID] {
+			continue
+		}
+		o, err := s.objects.Object(ctx, req.RepositoryId, e.ObjectID)
+		if cmis.ErrorTypeOf(err) == cmis.ErrObjectNotFound {
+			gone[e.ObjectID] = true // deleted later in the log: reported like the deletion
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		byID[o.ID] = o
+		live = append(live, o)
+	}
+	levels := map[string]cmis.Level{}
+	if len(live) > 0 {
+		ids := make([]string, len(live))
+		for i, o := range live {
+			ids[i] = o.ID
+		}
+		if levels, err = s.acls.Levels(ctx, ids, access(ctx)); err != nil {
+			return nil, err
+		}
+	}
+	var rendered map[string]*generated.CmisObjectType
+	if deref(req.IncludeProperties) || opt.acl || opt.policyIDs {
+		var readable []*cmis.Object
+		for _, o := range live {
+			if levels[o.ID] >= cmis.CanRead {
+				readable = append(readable, o)
+			}
+		}
+		ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), readable, opt)
+		if err != nil {
+			return nil, err
+		}
+		rendered = map[string]*generated.CmisObjectType{}
+		for i, o := range readable {
+			rendered[o.ID] = ws[i]
+		}
+	}
+	list := &generated.CmisObjectListType{HasMoreItems: more}
+	for _, e := range events {
+		if e.ChangeType != "deleted" && !gone[e.ObjectID] {
+			if o := byID[e.ObjectID]; o == nil || levels[o.ID] < cmis.CanRead {
+				continue
+			}
+		}
+		w := &generated.CmisObjectType{}
+		if r := rendered[e.ObjectID]; r != nil && e.ChangeType != "deleted" {
+			copied := *r
+			w = &copied
+			if !deref(req.IncludeProperties) {
+				w.Properties = nil
+			}
+		}
+		if w.Properties == nil {
+			w.Properties = &generated.CmisPropertiesType{PropertyId: []*generated.CmisPropertyId{{
+				CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectID, LocalName: cmis.PropObjectID,
+					QueryName: cmis.PropObjectID, DisplayName: "Object Id"},
+				Value: []string{e.ObjectID}}}}
+		}
+		w.ChangeEventInfo = &generated.CmisChangeEventType{ChangeType: generated.EnumTypeOfChanges(e.ChangeType),
+			ChangeTime: xsd.DateTime{Time: e.ChangeTime}}
+		list.Objects = append(list.Objects, w)
+	}
+	list.NumItems = ptr(int64(len(list.Objects)))
+	return &generated.GetContentChangesResponse{Objects: list, ChangeLogToken: next}, nil
 }

@@ -37,7 +37,7 @@ func newFixtureTB(t testing.TB) *fixture {
 	}
 	return &fixture{
 		ctx:   cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
-		ports: New(Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: "test"}),
+		ports: New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"}),
 		root:  r.RootFolderID,
 	}
 }

@@ -61,7 +61,7 @@ func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo) *generated.Cmi
 		Capabilities: &generated.CmisRepositoryCapabilitiesType{
 			CapabilityACL:                       generated.EnumCapabilityACLManage,
 			CapabilityAllVersionsSearchable:     true,
-			CapabilityChanges:                   generated.EnumCapabilityChangesNone,
+			CapabilityChanges:                   generated.EnumCapabilityChangesAll,
 			CapabilityContentStreamUpdatability: generated.EnumCapabilityContentStreamUpdatesAnytime,
 			CapabilityGetDescendants:            true,
 			CapabilityGetFolderTree:             true,
@@ -83,8 +83,12 @@ func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo) *generated.Cmi
 		},
 		AclCapability:        aclCapability(),
 		CmisVersionSupported: "1.1",
-		PrincipalAnonymous:   ptr(cmis.PrincipalAnonymous),
-		PrincipalAnyone:      ptr(cmis.PrincipalAnyone),
+		LatestChangeLogToken: ptr(r.LatestChangeLogToken),
+		ChangesIncomplete:    ptr(r.ChangesIncomplete),
+		ChangesOnType: []generated.EnumBaseObjectTypeIds{"cmis:document", "cmis:folder", "cmis:relationship",
+			"cmis:policy", "cmis:item"},
+		PrincipalAnonymous: ptr(cmis.PrincipalAnonymous),
+		PrincipalAnyone:    ptr(cmis.PrincipalAnyone),
 	}
 }
 

@@ -24,7 +24,7 @@ func newRepositoryService(t *testing.T) (RepositoryService, context.Context) {
 	if _, err := db.EnsureRepository(ctx, repo, "Test", "", "admin"); err != nil {
 		t.Fatal(err)
 	}
-	ports := New(Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: "test"})
+	ports := New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"})
 	admin := cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true})
 	return ports.Repository.(RepositoryService), admin
 }
@@ -58,7 +58,7 @@ func TestRepositoryInfo(t *testing.T) {
 	}
 	// Nothing that answers notSupported may be advertised.
 	c := ri.Capabilities
-	if c.CapabilityQuery != "metadataonly" || c.CapabilityACL != "manage" || ri.AclCapability == nil || c.CapabilityChanges != "none" || !c.CapabilityMultifiling || !c.CapabilityUnfiling {
+	if c.CapabilityQuery != "metadataonly" || c.CapabilityACL != "manage" || ri.AclCapability == nil || c.CapabilityChanges != "all" || ri.LatestChangeLogToken == nil || *ri.ChangesIncomplete || !c.CapabilityMultifiling || !c.CapabilityUnfiling {
 		t.Fatalf("capabilities promise unimplemented services: %+v", c)
 	}
 	if len(c.CapabilityCreatablePropertyTypes.CanCreate) != 8 {

@@ -18,6 +18,7 @@ type Config struct {
 	Objects        cmis.ObjectStore
 	ACLs           cmis.ACLStore
 	Queries        query.Runner // nil: query is not supported
+	Changes        cmis.ChangeLog
 	ProductVersion string
 }
 
@@ -27,12 +28,13 @@ type core struct {
 	objects        cmis.ObjectStore
 	acls           cmis.ACLStore
 	queries        query.Runner
+	changes        cmis.ChangeLog
 	productVersion string
 }
 
 // New returns the implementations of all nine service ports.
 func New(cfg Config) *generated.Ports {
-	c := &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, queries: cfg.Queries, productVersion: cfg.ProductVersion}
+	c := &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, queries: cfg.Queries, changes: cfg.Changes, productVersion: cfg.ProductVersion}
 	return &generated.Ports{
 		Repository:   RepositoryService{c},
 		Navigation:   NavigationService{c},

@@ -136,6 +136,9 @@ func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.A
 		if err := touch(ctx, tx, repo, id, nil, user, s.now().UnixMilli()); err != nil {
 			return err
 		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeSecurity, ids...); err != nil {
+			return err
+		}
 		out, err = loadACL(ctx, tx, id)
 		return err
 	})

@@ -45,7 +45,10 @@ func (s *DB) AddToFolder(ctx context.Context, repo, id, folderID string) error {
 		if n > 0 {
 			return nil
 		}
-		return s.file(ctx, tx, folderID, holder, name)
+		if err := s.file(ctx, tx, folderID, holder, name); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, holder)
 	})
 	if err != nil {
 		return fmt.Errorf("add %s to folder %s: %w", id, folderID, err)
@@ -76,7 +79,7 @@ func (s *DB) RemoveFromFolders(ctx context.Context, repo, id string, folderIDs [
 				return cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not filed in folder %s", id, f)
 			}
 		}
-		return nil
+		return logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, holder)
 	})
 	if err != nil {
 		return fmt.Errorf("remove %s from folders: %w", id, err)

@@ -109,6 +109,9 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 				return err
 			}
 		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeCreated, o.ID); err != nil {
+			return err
+		}
 		out, err = getObject(ctx, tx, o.RepositoryID, o.ID)
 		return err
 	})
@@ -216,6 +219,9 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 					return err
 				}
 			}
+		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
+			return err
 		}
 		out, err = getObject(ctx, tx, repo, id)
 		return err
@@ -331,6 +337,9 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 		if replaced, err = dropContentIfUnused(ctx, tx, current.String); err != nil {
 			return err
 		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
+			return err
+		}
 		out, err = getObject(ctx, tx, repo, id)
 		return err
 	})
@@ -387,6 +396,9 @@ func (s *DB) DeleteContent(ctx context.Context, repo, id string, changeToken *in
 		if removed, err = dropContentIfUnused(ctx, tx, current.String); err != nil {
 			return err
 		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
+			return err
+		}
 		out, err = getObject(ctx, tx, repo, id)
 		return err
 	})
@@ -435,6 +447,9 @@ func (s *DB) MoveObject(ctx context.Context, repo, id, sourceID, targetID, user 
 		if err := touch(ctx, tx, repo, id, nil, user, s.now().UnixMilli()); err != nil {
 			return err
 		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
+			return err
+		}
 		out, err = getObject(ctx, tx, repo, id)
 		return err
 	})
@@ -469,7 +484,7 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 		if err != nil {
 			return err
 		}
-		removed, err = deleteRows(ctx, tx, ids)
+		removed, err = deleteRows(ctx, tx, ids, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -483,12 +498,15 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 // go by cascade) and the content rows they were the last to use. The
 // relationships of the objects go with them; a policy still applied to
 // an object that stays is a constraint error.
-func deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string) ([]string, error) {
+func deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int64) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	ids, err := withDependents(ctx, tx, ids)
 	if err != nil {
+		return nil, err
+	}
+	if err := logChanges(ctx, tx, now, changeDeleted, ids...); err != nil {
 		return nil, err
 	}
 	if err := releasePolicies(ctx, tx, ids); err != nil {
@@ -584,7 +602,7 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 		if doomed, err = seriesOf(ctx, tx, doomed); err != nil { // documents go with all their versions
 			return err
 		}
-		removed, err = deleteRows(ctx, tx, append(doomed, folders...))
+		removed, err = deleteRows(ctx, tx, append(doomed, folders...), s.now().UnixMilli())
 		return err
 	})
 	if err != nil {

@@ -59,7 +59,10 @@ func (s *DB) ApplyPolicy(ctx context.Context, repo, policyID, objectID, user str
 		if err != nil || !added {
 			return err
 		}
-		return touch(ctx, tx, repo, objectID, nil, user, s.now().UnixMilli())
+		if err := touch(ctx, tx, repo, objectID, nil, user, s.now().UnixMilli()); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, s.now().UnixMilli(), changeSecurity, objectID)
 	})
 	if err != nil {
 		return fmt.Errorf("apply policy %s to %s: %w", policyID, objectID, err)
@@ -80,7 +83,10 @@ func (s *DB) RemovePolicy(ctx context.Context, repo, policyID, objectID, user st
 		if n, _ := res.RowsAffected(); n == 0 {
 			return cmis.Errorf(cmis.ErrInvalidArgument, "policy %s is not applied to %s", policyID, objectID)
 		}
-		return touch(ctx, tx, repo, objectID, nil, user, s.now().UnixMilli())
+		if err := touch(ctx, tx, repo, objectID, nil, user, s.now().UnixMilli()); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, s.now().UnixMilli(), changeSecurity, objectID)
 	})
 	if err != nil {
 		return fmt.Errorf("remove policy %s from %s: %w", policyID, objectID, err)

@@ -25,8 +25,9 @@ func (s *DB) EnsureRepository(ctx context.Context, id, name, description, rootOw
 		}
 		now := s.now().UnixMilli()
 		rootID := newID()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO repositories (id, name, description, root_folder_id, created_at)
-			VALUES (?, ?, ?, ?, ?)`, id, name, description, rootID, now); err != nil {
+		// A repository created with the change log has it complete.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO repositories (id, name, description, root_folder_id, created_at, changes_complete)
+			VALUES (?, ?, ?, ?, ?, 1)`, id, name, description, rootID, now); err != nil {
 			return err
 		}
 		for _, t := range cmis.BaseTypes() {
@@ -42,7 +43,10 @@ func (s *DB) EnsureRepository(ctx context.Context, id, name, description, rootOw
 			return err
 		}
 		// Everyone may read the root; the administrator grants more.
-		return changeACL(ctx, tx, []string{rootID}, rootID, []cmis.ACE{{Principal: cmis.PrincipalAnyone, Permission: cmis.PermRead}}, nil)
+		if err := changeACL(ctx, tx, []string{rootID}, rootID, []cmis.ACE{{Principal: cmis.PrincipalAnyone, Permission: cmis.PermRead}}, nil); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, changeCreated, rootID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create repository %q: %w", id, err)
@@ -87,6 +91,11 @@ func (s *DB) Repository(ctx context.Context, id string) (*cmis.RepositoryInfo, e
 		return nil, fmt.Errorf("repository %q: %w", id, err)
 	}
 	info := r.info()
+	latest, complete, err := changeLogState(ctx, s.db, id)
+	if err != nil {
+		return nil, fmt.Errorf("repository %q: %w", id, err)
+	}
+	info.LatestChangeLogToken, info.ChangesIncomplete = latest, !complete
 	return &info, nil
 }
 

@@ -338,6 +338,9 @@ func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object,
 		if err := changeACL(ctx, tx, []string{pid}, pid, []cmis.ACE{{Principal: user, Permission: cmis.PermAll, Direct: true}}, nil); err != nil {
 			return err
 		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeCreated, pid); err != nil {
+			return err
+		}
 		pwc, err = getObject(ctx, tx, repo, pid)
 		return err
 	})
@@ -359,7 +362,7 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
 		if !o.IsPrivateWorkingCopy {
 			return cmis.Errorf(cmis.ErrVersioning, "object %s is not a private working copy", pwcID)
 		}
-		removed, err = deleteRows(ctx, tx, []string{pwcID})
+		removed, err = deleteRows(ctx, tx, []string{pwcID}, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -440,6 +443,9 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 			return err
 		}
 		if _, err := s.settleSeries(ctx, tx, o.VersionSeriesID, ""); err != nil {
+			return err
+		}
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, pwcID); err != nil {
 			return err
 		}
 		out, err = getObject(ctx, tx, repo, pwcID)
@@ -525,7 +531,7 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 				return err
 			}
 		}
-		removed, err = deleteRows(ctx, tx, ids)
+		removed, err = deleteRows(ctx, tx, ids, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {

@@ -173,7 +173,7 @@ func serve(args []string) error {
 		}
 	}()
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, ProductVersion: version}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: version}),
 		Auth:           services.NewAuthenticator(db),
 		Logger:         logger,
 		ExternalURL:    c.externalURL,

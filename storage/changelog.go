@@ -1,0 +1,93 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
+)
+
+// Change types of the change log (enumTypeOfChanges).
+const (
+	changeCreated  = "created"
+	changeUpdated  = "updated"
+	changeDeleted  = "deleted"
+	changeSecurity = "security"
+)
+
+// logChanges records one event per object in the transaction making the
+// change, so the log and the data never disagree. For deletions it must
+// run before the rows go.
+func logChanges(ctx context.Context, tx *sqlx.Tx, now int64, changeType string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q, args, err := sqlx.In(`INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
+		SELECT repository_id, id, ?, ?, type_id, base_type_id FROM objects WHERE id IN (?) ORDER BY id`, changeType, now, ids)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("change log: %w", err)
+	}
+	return nil
+}
+
+// ContentChanges returns change events from token on (inclusive; nil: from
+// the start of the log), at most max of them, and the token to resume
+// from.
+func (s *DB) ContentChanges(ctx context.Context, repo string, token *int64, max int64) ([]cmis.ChangeEvent, string, bool, error) {
+	var out []cmis.ChangeEvent
+	from := int64(0)
+	if token != nil {
+		from = *token
+	}
+	rows, err := s.db.QueryxContext(ctx, `SELECT token, object_id, change_type, change_time, type_id, base_type_id
+		FROM change_log WHERE repository_id = ? AND token >= ? ORDER BY token LIMIT ?`, repo, from, max+1)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("content changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e cmis.ChangeEvent
+		var ms int64
+		if err := rows.Scan(&e.Token, &e.ObjectID, &e.ChangeType, &ms, &e.TypeID, &e.BaseTypeID); err != nil {
+			return nil, "", false, err
+		}
+		e.ChangeTime = msTime(ms)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", false, err
+	}
+	more := int64(len(out)) > max
+	if more {
+		out = out[:max]
+	}
+	next := from
+	if len(out) > 0 {
+		next = out[len(out)-1].Token + 1
+	}
+	return out, strconv.FormatInt(next, 10), more, nil
+}
+
+// changeLogState is what repository info says about the log.
+func changeLogState(ctx context.Context, q sqlx.QueryerContext, repo string) (latest string, complete bool, err error) {
+	var tok sql.NullInt64
+	if err := sqlx.GetContext(ctx, q, &tok, `SELECT MAX(token) FROM change_log WHERE repository_id = ?`, repo); err != nil {
+		return "", false, err
+	}
+	var c bool
+	if err := sqlx.GetContext(ctx, q, &c, `SELECT changes_complete FROM repositories WHERE id = ?`, repo); err != nil {
+		return "", false, err
+	}
+	if tok.Valid {
+		latest = strconv.FormatInt(tok.Int64, 10)
+	} else {
+		latest = "0"
+	}
+	return latest, c, nil
+}
