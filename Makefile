@@ -4,8 +4,9 @@ BIN     := bin/cmisd
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 # One static binary: SQLite (cgo) linked in statically, Go's own DNS
-# resolver and user lookup so that no glibc NSS module is needed at run time.
-BUILD_TAGS := netgo osusergo sqlite_omit_load_extension
+# resolver and user lookup so that no glibc NSS module is needed at run time,
+# and SQLite's FTS5 for full-text search (CONTAINS). Tests use the same tags.
+BUILD_TAGS := netgo osusergo sqlite_omit_load_extension sqlite_fts5
 LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VERSION)
 
 # Debian packages the tests need: the real SOAP clients that drive the server.
@@ -26,8 +27,8 @@ run: build
 # clients (zeep, JAX-WS, WCF on Mono) against the built binary. Missing
 # client stacks fail the run instead of being skipped.
 test: deps build
-	$(GO) vet ./...
-	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 $(GO) test -count=1 -timeout 20m ./...
+	$(GO) vet -tags '$(BUILD_TAGS)' ./...
+	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./...
 
 # Installs the Debian packages the tests use, when they are missing.
 deps:

@@ -11,9 +11,8 @@ import (
 )
 
 // DiscoveryService answers CMIS queries, compiled to SQL by the store with
-// the caller's ACLs inside the statement, and reads the change log.
-// Full-text search is not implemented yet: capabilityQuery says
-// metadataonly, and CONTAINS answers notSupported.
+// the caller's ACLs inside the statement (full text through the store's
+// index where the build has one), and reads the change log.
 type DiscoveryService struct{ *core }
 
 var _ generated.DiscoveryServicePort = DiscoveryService{}
@@ -51,8 +50,8 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	if err != nil {
 		return nil, err
 	}
-	if q.Contains != nil || q.Score {
-		return nil, cmis.Errorf(cmis.ErrNotSupported, "full-text search (CONTAINS, SCORE) is not supported yet: capabilityQuery is metadataonly")
+	if (q.Contains != nil || q.Score) && !s.queries.FullText() {
+		return nil, cmis.Errorf(cmis.ErrNotSupported, "full-text search (CONTAINS, SCORE) is not supported by this build: capabilityQuery is metadataonly")
 	}
 	opt, err := readOptions(nil, req.IncludeAllowableActions, req.IncludeRelationships, req.RenditionFilter)
 	if err != nil {
@@ -79,6 +78,12 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	for _, r := range rows {
 		props := &generated.CmisPropertiesType{}
 		for _, col := range q.Columns {
+			if col.Score {
+				score := cmis.PropertyDefinition{ID: col.QueryName, LocalName: col.QueryName, DisplayName: "Score",
+					QueryName: col.QueryName, PropertyType: cmis.PropertyDecimal}
+				addWireValue(props, &score, []cmis.Value{cmis.Decimal(strconv.FormatFloat(r.Score, 'f', 6, 64))})
+				continue
+			}
 			o := r.Objects[index[col.Column.Table]]
 			def := col.Column.Property
 			var values []cmis.Value

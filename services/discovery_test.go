@@ -22,7 +22,7 @@ func queryFixture(t *testing.T) (*fixture, map[string]string) {
 	}
 	_, err := f.ports.Repository.CreateTypeContext(f.ctx, &generated.CreateType{RepositoryId: repo, Type_: &generated.CmisTypeDefinitionType{
 		Id: "q:doc", LocalName: "doc", BaseId: "cmis:document", ParentId: ptr("cmis:document"), Creatable: true, Fileable: true,
-		Queryable: true, IncludedInSupertypeQuery: true, ControllableACL: true, Versionable: ptr(true), ContentStreamAllowed: ptr(generated.EnumContentStreamAllowed("allowed")),
+		Queryable: true, IncludedInSupertypeQuery: true, ControllableACL: true, FulltextIndexed: true, Versionable: ptr(true), ContentStreamAllowed: ptr(generated.EnumContentStreamAllowed("allowed")),
 		PropertyStringDefinition:   []*generated.CmisPropertyStringDefinitionType{{CmisPropertyDefinitionType: def("q:title", "string", "single")}, {CmisPropertyDefinitionType: def("q:tags", "string", "multi")}},
 		PropertyIntegerDefinition:  []*generated.CmisPropertyIntegerDefinitionType{{CmisPropertyDefinitionType: def("q:pages", "integer", "single")}},
 		PropertyDecimalDefinition:  []*generated.CmisPropertyDecimalDefinitionType{{CmisPropertyDefinitionType: def("q:price", "decimal", "single")}},
@@ -175,8 +175,8 @@ func TestQueries(t *testing.T) {
 		{"SELECT cmis:name FROM q:doc ORDER BY q:tags", "!invalidArgument", false},
 		{sel + "q:pages = 'ten'", "!invalidArgument", false},
 		{sel + "IN_FOLDER('" + ids["alpha"] + "')", "!invalidArgument", false},
-		{"SELECT cmis:name FROM cmis:document WHERE CONTAINS('report')", "!notSupported", false},
-		{sel + "CONTAINS('report')", "!invalidArgument", false}, // q:doc is not full-text indexed
+		{"SELECT cmis:name FROM cmis:folder WHERE CONTAINS('report')", "!invalidArgument", false}, // folders are not full-text indexed
+		{sel + "CONTAINS('report') OR cmis:name = 'x'", "!invalidArgument", false},                // CONTAINS only ANDed at the top
 		{sel + "q:title = 'unterminated", "!invalidArgument", false},
 	}
 	for _, c := range cases {
@@ -233,4 +233,77 @@ func TestQueryPagingAndACLs(t *testing.T) {
 		t.Fatalf("allowable actions in results: %v", err)
 	}
 	_ = time.Now
+}
+
+func TestFullText(t *testing.T) {
+	f, _ := queryFixture(t)
+	if !f.fullText {
+		_, err := runQuery(f, f.ctx, "SELECT cmis:name FROM q:doc WHERE CONTAINS('report')", false)
+		wantErr(t, "CONTAINS without full text in this build", err, cmis.ErrNotSupported)
+		t.Skip("built without the sqlite_fts5 tag (make test sets it)")
+	}
+	sel := "SELECT cmis:name FROM q:doc WHERE "
+	cases := []struct{ stmt, want string }{
+		{sel + "CONTAINS('report')", "alpha"},                  // a string property
+		{sel + "CONTAINS('gamma')", "gamma"},                   // the name, and the text/plain content
+		{sel + "CONTAINS('REPORT')", "alpha"},                  // case-insensitive
+		{sel + "CONTAINS('\"annual report\"')", "alpha"},       // a phrase
+		{sel + "CONTAINS('\"report annual\"')", ""},            // word order matters in a phrase
+		{sel + "CONTAINS('finance -legal')", "alpha,beta"},     // multi-valued tags, negation
+		{sel + "CONTAINS('ops OR legal')", "epsilon,gamma"},    // OR
+		{sel + "CONTAINS('finance') AND q:pages > 5", "alpha"}, // combined with metadata
+		{sel + "CONTAINS('NEAR(annual report) report*')", ""},  // FTS5 syntax in the text stays words
+		{"SELECT cmis:name FROM cmis:document WHERE CONTAINS('budget')", "beta"},
+	}
+	for _, c := range cases {
+		got, err := runQuery(f, f.ctx, c.stmt, false)
+		if err != nil {
+			t.Errorf("%s: %v", c.stmt, err)
+			continue
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.stmt, strings.Join(got, ","), c.want)
+		}
+	}
+	_, err := runQuery(f, f.ctx, sel+"CONTAINS('-finance')", false)
+	wantErr(t, "only a negation", err, cmis.ErrInvalidArgument)
+
+	r, err := f.ports.Discovery.QueryContext(f.ctx, &generated.Query{RepositoryId: repo,
+		Statement: "SELECT cmis:name, SCORE() AS relevance FROM q:doc WHERE CONTAINS('finance') ORDER BY relevance DESC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Objects.Objects) != 3 {
+		t.Fatalf("%d results", len(r.Objects.Objects))
+	}
+	last := 2.0
+	for _, o := range r.Objects.Objects {
+		d := o.Properties.PropertyDecimal
+		if len(d) != 1 || d[0].QueryName != "relevance" {
+			t.Fatalf("score column: %+v", d)
+		}
+		v, _ := d[0].Value[0].Float64()
+		if v <= 0 || v >= 1 || v > last {
+			t.Fatalf("scores not in (0,1) and descending: %v after %v", v, last)
+		}
+		last = v
+	}
+	// The index follows changes in the same transaction.
+	id := f.doc(t, f.root, "late", "a quokka appears")
+	if got, _ := runQuery(f, f.ctx, "SELECT cmis:name FROM cmis:document WHERE CONTAINS('quokka')", false); strings.Join(got, ",") != "late" {
+		t.Fatalf("new content not indexed: %v", got)
+	}
+	if _, err := f.ports.Object.SetContentStreamContext(f.ctx, &generated.SetContentStream{RepositoryId: repo, ObjectId: id, ContentStream: content("now a wombat")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := runQuery(f, f.ctx, "SELECT cmis:name FROM cmis:document WHERE CONTAINS('quokka')", false); len(got) != 0 {
+		t.Fatalf("replaced content still found: %v", got)
+	}
+	if _, err := f.ports.Object.DeleteObjectContext(f.ctx, &generated.DeleteObject{RepositoryId: repo, ObjectId: id}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := runQuery(f, f.ctx, "SELECT cmis:name FROM cmis:document WHERE CONTAINS('wombat')", false); len(got) != 0 {
+		t.Fatalf("deleted document still found: %v", got)
+	}
 }

@@ -16,9 +16,10 @@ import (
 )
 
 type fixture struct {
-	ctx   context.Context
-	ports *generated.Ports
-	root  string
+	ctx      context.Context
+	ports    *generated.Ports
+	root     string
+	fullText bool // the store can run CONTAINS
 }
 
 func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
@@ -36,9 +37,10 @@ func newFixtureTB(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{
-		ctx:   cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
-		ports: New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"}),
-		root:  r.RootFolderID,
+		ctx:      cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
+		ports:    New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"}),
+		root:     r.RootFolderID,
+		fullText: db.FullText(),
 	}
 }
 

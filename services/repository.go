@@ -69,7 +69,7 @@ func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo) *generated.Cmi
 			CapabilityMultifiling:               true,
 			CapabilityPWCSearchable:             false,
 			CapabilityPWCUpdatable:              true,
-			CapabilityQuery:                     generated.EnumCapabilityQueryMetadataonly,
+			CapabilityQuery:                     s.queryCapability(),
 			CapabilityRenditions:                generated.EnumCapabilityRenditionNone,
 			CapabilityUnfiling:                  true,
 			CapabilityVersionSpecificFiling:     false,
@@ -290,4 +290,16 @@ func (s RepositoryService) typeAdmin(ctx context.Context, repositoryID string) e
 		return cmis.Errorf(cmis.ErrPermissionDenied, "only the administrator may change types")
 	}
 	return nil
+}
+
+// queryCapability: metadata and full text in one statement where the
+// store's build can search text, metadata only where it cannot.
+func (s RepositoryService) queryCapability() generated.EnumCapabilityQuery {
+	switch {
+	case s.queries == nil:
+		return generated.EnumCapabilityQueryNone
+	case s.queries.FullText():
+		return generated.EnumCapabilityQueryBothcombined
+	}
+	return generated.EnumCapabilityQueryMetadataonly
 }

@@ -58,7 +58,7 @@ func TestRepositoryInfo(t *testing.T) {
 	}
 	// Nothing that answers notSupported may be advertised.
 	c := ri.Capabilities
-	if c.CapabilityQuery != "metadataonly" || c.CapabilityACL != "manage" || ri.AclCapability == nil || c.CapabilityChanges != "all" || ri.LatestChangeLogToken == nil || *ri.ChangesIncomplete || !c.CapabilityMultifiling || !c.CapabilityUnfiling {
+	if (c.CapabilityQuery != "metadataonly" && c.CapabilityQuery != "bothcombined") || c.CapabilityACL != "manage" || ri.AclCapability == nil || c.CapabilityChanges != "all" || ri.LatestChangeLogToken == nil || *ri.ChangesIncomplete || !c.CapabilityMultifiling || !c.CapabilityUnfiling {
 		t.Fatalf("capabilities promise unimplemented services: %+v", c)
 	}
 	if len(c.CapabilityCreatablePropertyTypes.CanCreate) != 8 {

@@ -45,6 +45,10 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 	if err != nil {
 		return nil, err
 	}
+	body := ""
+	if st != nil {
+		body = s.contentText(st.id, content.MimeType)
+	}
 	var out *cmis.Object
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now().UnixMilli()
@@ -110,6 +114,12 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			}
 		}
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeCreated, o.ID); err != nil {
+			return err
+		}
+		if err := indexProps(ctx, tx, o.ID); err != nil {
+			return err
+		}
+		if err := indexBody(ctx, tx, o.ID, body); err != nil {
 			return err
 		}
 		out, err = getObject(ctx, tx, o.RepositoryID, o.ID)
@@ -220,6 +230,9 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 				}
 			}
 		}
+		if err := indexProps(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
 			return err
 		}
@@ -311,6 +324,7 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 	if err != nil {
 		return nil, err
 	}
+	body := s.contentText(st.id, content.MimeType)
 	var out *cmis.Object
 	var replaced string
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -335,6 +349,9 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 		}
 		var err error
 		if replaced, err = dropContentIfUnused(ctx, tx, current.String); err != nil {
+			return err
+		}
+		if err := indexBody(ctx, tx, id, body); err != nil {
 			return err
 		}
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
@@ -394,6 +411,9 @@ func (s *DB) DeleteContent(ctx context.Context, repo, id string, changeToken *in
 		}
 		var err error
 		if removed, err = dropContentIfUnused(ctx, tx, current.String); err != nil {
+			return err
+		}
+		if err := indexBody(ctx, tx, id, ""); err != nil {
 			return err
 		}
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
@@ -507,6 +527,9 @@ func deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int64) ([]st
 		return nil, err
 	}
 	if err := logChanges(ctx, tx, now, changeDeleted, ids...); err != nil {
+		return nil, err
+	}
+	if err := unindex(ctx, tx, ids); err != nil {
 		return nil, err
 	}
 	if err := releasePolicies(ctx, tx, ids); err != nil {

@@ -135,7 +135,7 @@ func (c *compiler) cond(x query.Cond) string {
 		return "NOT (" + c.cond(x.X) + ")"
 	case *query.CompareCond:
 		if x.Score {
-			return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search is not supported"))
+			return c.score() + " " + string(x.Op) + " " + c.arg(sqlValue(x.Value))
 		}
 		if custom(x.Column) {
 			return c.valuesHaving(x.Column, func() string { return "pv.value " + string(x.Op) + " " + c.arg(sqlValue(x.Value)) })
@@ -193,9 +193,25 @@ func (c *compiler) cond(x query.Cond) string {
 	case *query.FolderCond:
 		return c.folder(x)
 	case *query.ContainsCond:
-		return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search (CONTAINS) is not supported"))
+		if !fullTextBuilt {
+			return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search (CONTAINS) is not supported by this build"))
+		}
+		match, err := ftsQuery(x.Search)
+		if err != nil {
+			return c.fail(err)
+		}
+		return c.alias[x.Table] + ".id IN (SELECT object_id FROM fulltext WHERE fulltext MATCH " + c.arg(match) + ")"
 	}
 	return c.fail(fmt.Errorf("query: unknown condition %T", x))
+}
+
+// score is SCORE(): FTS5's bm25 rank (negative, lower is better) of the
+// CONTAINS table's row, mapped onto [0, 1); 0 where nothing matched.
+func (c *compiler) score() string {
+	if c.q.Contains == nil {
+		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: SCORE() needs a CONTAINS"))
+	}
+	return "(CASE WHEN fts.fts_rank IS NULL THEN 0.0 ELSE (-fts.fts_rank) / (1.0 - fts.fts_rank) END)"
 }
 
 func (c *compiler) join(terms []query.Cond, op string) string {
@@ -339,6 +355,14 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 				return cmis.Errorf(cmis.ErrNotSupported, "query: RIGHT OUTER JOIN is not supported")
 			}
 		}
+		if q.Score && q.Contains != nil && fullTextBuilt {
+			match, err := ftsQuery(q.Contains.Search)
+			if err != nil {
+				return err
+			}
+			add(fragment{sql: " LEFT JOIN (SELECT object_id AS fts_id, bm25(fulltext) AS fts_rank FROM fulltext WHERE fulltext MATCH ?) fts ON fts.fts_id = " +
+				c.alias[q.Contains.Table] + ".id", args: []any{match}})
+		}
 		if q.Where != nil {
 			where = append(where, c.capture(func() string { return "(" + c.cond(q.Where) + ")" }))
 		}
@@ -356,12 +380,13 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 		order := c.capture(func() string {
 			var keys []string
 			for _, k := range q.OrderBy {
-				if k.Score {
-					return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: SCORE() needs full-text search"))
-				}
 				dir := " ASC"
 				if k.Desc {
 					dir = " DESC"
+				}
+				if k.Score {
+					keys = append(keys, c.score()+dir)
+					continue
 				}
 				keys = append(keys, c.column(k.Column)+dir)
 			}
@@ -387,6 +412,10 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 		for i, t := range q.Tables {
 			ids[i] = c.alias[t] + ".id"
 		}
+		scored := q.Score && q.Contains != nil && fullTextBuilt
+		if scored {
+			ids = append(ids, c.score())
+		}
 		stmt := "SELECT " + strings.Join(ids, ", ") + body.String() + order.sql + limitClause(opt.Page)
 		if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
 			return explain(ctx, tx, stmt, append(args, order.args...), plan)
@@ -396,17 +425,23 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 			return fmt.Errorf("query: %w", err)
 		}
 		var idRows [][]*string
+		var scores []float64
 		for r.Next() {
 			row := make([]*string, len(q.Tables))
-			dest := make([]any, len(row))
+			dest := make([]any, len(row), len(row)+1)
 			for i := range row {
 				dest[i] = &row[i]
+			}
+			var score float64
+			if scored {
+				dest = append(dest, &score)
 			}
 			if err := r.Scan(dest...); err != nil {
 				r.Close()
 				return err
 			}
 			idRows = append(idRows, row)
+			scores = append(scores, score)
 		}
 		r.Close()
 		if err := r.Err(); err != nil {
@@ -435,8 +470,8 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 				byID[o.ID] = o
 			}
 		}
-		for _, row := range idRows {
-			qr := query.Row{Objects: make([]*cmis.Object, len(row))}
+		for n, row := range idRows {
+			qr := query.Row{Objects: make([]*cmis.Object, len(row)), Score: scores[n]}
 			for i, id := range row {
 				if id != nil {
 					qr.Objects[i] = byID[*id]

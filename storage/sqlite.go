@@ -68,6 +68,10 @@ func OpenSQLiteWith(ctx context.Context, dir string, opt Options) (*DB, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.ensureFullText(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
 		s.Close()
 		return nil, err

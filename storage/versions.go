@@ -341,6 +341,16 @@ func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object,
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeCreated, pid); err != nil {
 			return err
 		}
+		// The working copy shares its document's content, and its text.
+		if err := indexProps(ctx, tx, pid); err != nil {
+			return err
+		}
+		if fullTextBuilt {
+			if _, err := tx.ExecContext(ctx, `UPDATE fulltext SET body = (SELECT body FROM fulltext WHERE object_id = ?)
+				WHERE object_id = ?`, id, pid); err != nil {
+				return err
+			}
+		}
 		pwc, err = getObject(ctx, tx, repo, pid)
 		return err
 	})
@@ -380,6 +390,10 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 	st, err := s.stage(ci.Content, "")
 	if err != nil {
 		return nil, err
+	}
+	body := ""
+	if st != nil {
+		body = s.contentText(st.id, ci.Content.MimeType)
 	}
 	var out *cmis.Object
 	var replaced string
@@ -447,6 +461,14 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		}
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, pwcID); err != nil {
 			return err
+		}
+		if err := indexProps(ctx, tx, pwcID); err != nil {
+			return err
+		}
+		if st != nil {
+			if err := indexBody(ctx, tx, pwcID, body); err != nil {
+				return err
+			}
 		}
 		out, err = getObject(ctx, tx, repo, pwcID)
 		return err

@@ -17,6 +17,7 @@ type Options struct {
 // outer join found none).
 type Row struct {
 	Objects []*cmis.Object
+	Score   float64 // relevance in [0, 1) when the query has CONTAINS
 }
 
 // Runner runs bound queries against a store: compiled to its query
@@ -25,4 +26,6 @@ type Runner interface {
 	RunQuery(ctx context.Context, repositoryID string, q *Query, opt Options) ([]Row, int64, error)
 	// TypeByQueryName resolves a FROM table.
 	TypeByQueryName(ctx context.Context, repositoryID, queryName string) (*cmis.TypeDefinition, error)
+	// FullText reports whether CONTAINS and SCORE() can run.
+	FullText() bool
 }

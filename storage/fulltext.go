@@ -1,0 +1,193 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/jmoiron/sqlx"
+)
+
+// Full-text search: an FTS5 table holds, per object, the text of its
+// name and string properties (props) and of its content (body). Rows
+// change in the transaction that changes the object; content text is
+// extracted from the durably written file before that transaction starts.
+
+// maxIndexedText bounds the content text indexed per document.
+const maxIndexedText = 4 << 20
+
+// FullText reports whether this store can search text (CONTAINS).
+func (s *DB) FullText() bool { return fullTextBuilt }
+
+// ensureFullText creates the index on first use and fills it for the
+// objects already stored.
+func (s *DB) ensureFullText(ctx context.Context) error {
+	if !fullTextBuilt {
+		return nil
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'fulltext'`); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	var ids []string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE VIRTUAL TABLE fulltext USING fts5(object_id UNINDEXED, props, body,
+			tokenize = 'unicode61 remove_diacritics 2')`); err != nil {
+			return fmt.Errorf("full-text index: %w", err)
+		}
+		return tx.SelectContext(ctx, &ids, `SELECT id FROM objects`)
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.reindex(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reindex rebuilds one object's row (start-up backfill).
+func (s *DB) reindex(ctx context.Context, id string) error {
+	var contentID *string
+	var mimeType *string
+	if err := s.db.QueryRowxContext(ctx, `SELECT o.content_id, ct.mime_type FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id
+		WHERE o.id = ?`, id).Scan(&contentID, &mimeType); err != nil {
+		return err
+	}
+	body := ""
+	if contentID != nil && mimeType != nil {
+		body = s.contentText(*contentID, *mimeType)
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := indexProps(ctx, tx, id); err != nil {
+			return err
+		}
+		return indexBody(ctx, tx, id, body)
+	})
+}
+
+// textual reports whether content of a MIME type is worth indexing as text.
+func textual(mimeType string) bool {
+	mt, _, err := mime.ParseMediaType(mimeType)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(mt, "text/") || mt == "application/xml" || mt == "application/json" ||
+		strings.HasSuffix(mt, "+xml") || strings.HasSuffix(mt, "+json")
+}
+
+// contentText is the indexable text of a stored stream: textual content,
+// valid UTF-8 only, at most maxIndexedText bytes.
+func (s *DB) contentText(contentID, mimeType string) string {
+	if !fullTextBuilt || !textual(mimeType) {
+		return ""
+	}
+	f, err := s.content.open(contentID)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxIndexedText))
+	if err != nil || !utf8.Valid(b) {
+		return ""
+	}
+	return string(b)
+}
+
+// indexProps sets an object's props text from its current name,
+// description and string-like property values.
+func indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
+	if !fullTextBuilt {
+		return nil
+	}
+	var parts []string
+	var name string
+	var desc *string
+	if err := tx.QueryRowxContext(ctx, `SELECT name, description FROM objects WHERE id = ?`, id).Scan(&name, &desc); err != nil {
+		return err
+	}
+	parts = append(parts, name)
+	if desc != nil {
+		parts = append(parts, *desc)
+	}
+	var vals []string
+	if err := tx.SelectContext(ctx, &vals, `SELECT value_text FROM object_properties WHERE object_id = ? AND property_type = 'string'
+		AND value_text IS NOT NULL ORDER BY property_id, position`, id); err != nil {
+		return err
+	}
+	parts = append(parts, vals...)
+	text := strings.Join(parts, "\n")
+	res, err := tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE object_id = ?`, text, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, props, body) VALUES (?, ?, '')`, id, text)
+	}
+	return err
+}
+
+// indexBody sets an object's content text.
+func indexBody(ctx context.Context, tx *sqlx.Tx, id, body string) error {
+	if !fullTextBuilt {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE fulltext SET body = ? WHERE object_id = ?`, body, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, props, body) VALUES (?, '', ?)`, id, body)
+	}
+	return err
+}
+
+// unindex drops objects' rows.
+func unindex(ctx context.Context, tx *sqlx.Tx, ids []string) error {
+	if !fullTextBuilt || len(ids) == 0 {
+		return nil
+	}
+	q, args, err := sqlx.In(`DELETE FROM fulltext WHERE object_id IN (?)`, ids)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// ftsQuery writes a CMIS text search in FTS5's query language: each word
+// and phrase quoted (so no user text is FTS5 syntax), terms ANDed, NOT
+// for negation, conjuncts ORed.
+func ftsQuery(ts *query.TextSearch) (string, error) {
+	var ors []string
+	for _, c := range ts.Conjuncts {
+		var pos, neg []string
+		for _, t := range c.Terms {
+			q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
+			if t.Negated {
+				neg = append(neg, q)
+			} else {
+				pos = append(pos, q)
+			}
+		}
+		if len(pos) == 0 {
+			return "", cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
+		}
+		expr := strings.Join(pos, " AND ")
+		for _, n := range neg {
+			expr = "(" + expr + ") NOT " + n
+		}
+		ors = append(ors, "("+expr+")")
+	}
+	return strings.Join(ors, " OR "), nil
+}
