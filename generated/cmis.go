@@ -465,12 +465,12 @@ type CmisObjectType struct {
 	AnyAttr          xsd.AnyAttrs               `xml:",any,attr"`
 	Properties       *CmisPropertiesType        `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ properties,omitempty"`
 	AllowableActions *CmisAllowableActionsType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ allowableActions,omitempty"`
-	Relationship     []*CmisObjectType          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ relationship,omitempty"`
+	Relationship     []*CmisObjectType          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ relationship"`
 	ChangeEventInfo  *CmisChangeEventType       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ changeEventInfo,omitempty"`
 	Acl              *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ acl,omitempty"`
 	ExactACL         *bool                      `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ exactACL,omitempty"`
 	PolicyIds        *CmisListOfIdsType         `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ policyIds,omitempty"`
-	Rendition        []*CmisRenditionType       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ rendition,omitempty"`
+	Rendition        []*CmisRenditionType       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ rendition"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -486,14 +486,14 @@ type CmisPropertiesType struct {
 	// propertyString | propertyUri became one slice per kind. The order across
 	// kinds is lost, which CMIS does not care about: entries are identified by
 	// their id (propertyDefinitionId), not by position.
-	PropertyBoolean  []*CmisPropertyBoolean  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyBoolean,omitempty"`
-	PropertyId       []*CmisPropertyId       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyId,omitempty"`
-	PropertyInteger  []*CmisPropertyInteger  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyInteger,omitempty"`
-	PropertyDateTime []*CmisPropertyDateTime `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDateTime,omitempty"`
-	PropertyDecimal  []*CmisPropertyDecimal  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDecimal,omitempty"`
-	PropertyHtml     []*CmisPropertyHtml     `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyHtml,omitempty"`
-	PropertyString   []*CmisPropertyString   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyString,omitempty"`
-	PropertyUri      []*CmisPropertyUri      `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyUri,omitempty"`
+	PropertyBoolean  []*CmisPropertyBoolean  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyBoolean"`
+	PropertyId       []*CmisPropertyId       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyId"`
+	PropertyInteger  []*CmisPropertyInteger  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyInteger"`
+	PropertyDateTime []*CmisPropertyDateTime `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDateTime"`
+	PropertyDecimal  []*CmisPropertyDecimal  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDecimal"`
+	PropertyHtml     []*CmisPropertyHtml     `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyHtml"`
+	PropertyString   []*CmisPropertyString   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyString"`
+	PropertyUri      []*CmisPropertyUri      `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyUri"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -528,7 +528,7 @@ type CmisProperty struct {
 // schema.
 type CmisPropertyBoolean struct {
 	CmisProperty
-	Value []bool `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []bool `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -537,7 +537,7 @@ type CmisPropertyBoolean struct {
 // CmisPropertyId is the complexType cmisPropertyId of the core schema.
 type CmisPropertyId struct {
 	CmisProperty
-	Value []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -547,7 +547,7 @@ type CmisPropertyId struct {
 // schema.
 type CmisPropertyInteger struct {
 	CmisProperty
-	Value []int64 `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []int64 `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -557,7 +557,7 @@ type CmisPropertyInteger struct {
 // schema.
 type CmisPropertyDateTime struct {
 	CmisProperty
-	Value []xsd.DateTime `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []xsd.DateTime `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -567,7 +567,7 @@ type CmisPropertyDateTime struct {
 // schema.
 type CmisPropertyDecimal struct {
 	CmisProperty
-	Value []xsd.Decimal `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []xsd.Decimal `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -576,7 +576,7 @@ type CmisPropertyDecimal struct {
 // CmisPropertyHtml is the complexType cmisPropertyHtml of the core schema.
 type CmisPropertyHtml struct {
 	CmisProperty
-	Value []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -585,7 +585,7 @@ type CmisPropertyHtml struct {
 // CmisPropertyString is the complexType cmisPropertyString of the core schema.
 type CmisPropertyString struct {
 	CmisProperty
-	Value []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -594,7 +594,7 @@ type CmisPropertyString struct {
 // CmisPropertyUri is the complexType cmisPropertyUri of the core schema.
 type CmisPropertyUri struct {
 	CmisProperty
-	Value []AnyURI `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
+	Value []AnyURI `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -611,57 +611,57 @@ type CmisChoice struct {
 // CmisChoiceBoolean is the complexType cmisChoiceBoolean of the core schema.
 type CmisChoiceBoolean struct {
 	CmisChoice
-	Value  []bool               `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceBoolean `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []bool               `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceBoolean `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisChoiceId is the complexType cmisChoiceId of the core schema.
 type CmisChoiceId struct {
 	CmisChoice
-	Value  []string        `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceId `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []string        `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceId `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisChoiceInteger is the complexType cmisChoiceInteger of the core schema.
 type CmisChoiceInteger struct {
 	CmisChoice
-	Value  []int64              `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceInteger `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []int64              `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceInteger `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisChoiceDateTime is the complexType cmisChoiceDateTime of the core schema.
 type CmisChoiceDateTime struct {
 	CmisChoice
-	Value  []xsd.DateTime        `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceDateTime `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []xsd.DateTime        `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceDateTime `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisChoiceDecimal is the complexType cmisChoiceDecimal of the core schema.
 type CmisChoiceDecimal struct {
 	CmisChoice
-	Value  []xsd.Decimal        `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceDecimal `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []xsd.Decimal        `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceDecimal `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisChoiceHtml is the complexType cmisChoiceHtml of the core schema.
 type CmisChoiceHtml struct {
 	CmisChoice
-	Value  []string          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceHtml `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []string          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceHtml `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisChoiceString is the complexType cmisChoiceString of the core schema.
 type CmisChoiceString struct {
 	CmisChoice
-	Value  []string            `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceString `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []string            `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceString `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisChoiceUri is the complexType cmisChoiceUri of the core schema.
 type CmisChoiceUri struct {
 	CmisChoice
-	Value  []AnyURI         `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value,omitempty"`
-	Choice []*CmisChoiceUri `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Value  []AnyURI         `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ value"`
+	Choice []*CmisChoiceUri `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisAllowableActionsType is the complexType cmisAllowableActionsType of the
@@ -733,8 +733,8 @@ type CmisBulkUpdateType struct {
 	AnyAttr                xsd.AnyAttrs                      `xml:",any,attr"`
 	ObjectIdAndChangeToken []*CmisObjectIdAndChangeTokenType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ objectIdAndChangeToken"`
 	Properties             *CmisPropertiesType               `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ properties,omitempty"`
-	AddSecondaryTypeIds    []string                          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ addSecondaryTypeIds,omitempty"`
-	RemoveSecondaryTypeIds []string                          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ removeSecondaryTypeIds,omitempty"`
+	AddSecondaryTypeIds    []string                          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ addSecondaryTypeIds"`
+	RemoveSecondaryTypeIds []string                          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ removeSecondaryTypeIds"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -769,7 +769,7 @@ type CmisPropertyDefinitionType struct {
 type CmisPropertyBooleanDefinitionType struct {
 	CmisPropertyDefinitionType
 	DefaultValue *CmisPropertyBoolean `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ defaultValue,omitempty"`
-	Choice       []*CmisChoiceBoolean `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceBoolean `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisPropertyIdDefinitionType is the complexType cmisPropertyIdDefinitionType
@@ -777,7 +777,7 @@ type CmisPropertyBooleanDefinitionType struct {
 type CmisPropertyIdDefinitionType struct {
 	CmisPropertyDefinitionType
 	DefaultValue *CmisPropertyId `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ defaultValue,omitempty"`
-	Choice       []*CmisChoiceId `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceId `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisPropertyIntegerDefinitionType is the complexType
@@ -787,7 +787,7 @@ type CmisPropertyIntegerDefinitionType struct {
 	DefaultValue *CmisPropertyInteger `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ defaultValue,omitempty"`
 	MaxValue     *int64               `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ maxValue,omitempty"`
 	MinValue     *int64               `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ minValue,omitempty"`
-	Choice       []*CmisChoiceInteger `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceInteger `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisPropertyDateTimeDefinitionType is the complexType
@@ -796,7 +796,7 @@ type CmisPropertyDateTimeDefinitionType struct {
 	CmisPropertyDefinitionType
 	DefaultValue *CmisPropertyDateTime   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ defaultValue,omitempty"`
 	Resolution   *EnumDateTimeResolution `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ resolution,omitempty"`
-	Choice       []*CmisChoiceDateTime   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceDateTime   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisPropertyDecimalDefinitionType is the complexType
@@ -807,7 +807,7 @@ type CmisPropertyDecimalDefinitionType struct {
 	MaxValue     *xsd.Decimal          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ maxValue,omitempty"`
 	MinValue     *xsd.Decimal          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ minValue,omitempty"`
 	Precision    *EnumDecimalPrecision `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ precision,omitempty"`
-	Choice       []*CmisChoiceDecimal  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceDecimal  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisPropertyHtmlDefinitionType is the complexType
@@ -815,7 +815,7 @@ type CmisPropertyDecimalDefinitionType struct {
 type CmisPropertyHtmlDefinitionType struct {
 	CmisPropertyDefinitionType
 	DefaultValue *CmisPropertyHtml `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ defaultValue,omitempty"`
-	Choice       []*CmisChoiceHtml `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceHtml `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisPropertyStringDefinitionType is the complexType
@@ -824,7 +824,7 @@ type CmisPropertyStringDefinitionType struct {
 	CmisPropertyDefinitionType
 	DefaultValue *CmisPropertyString `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ defaultValue,omitempty"`
 	MaxLength    *int64              `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ maxLength,omitempty"`
-	Choice       []*CmisChoiceString `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceString `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisPropertyUriDefinitionType is the complexType
@@ -832,7 +832,7 @@ type CmisPropertyStringDefinitionType struct {
 type CmisPropertyUriDefinitionType struct {
 	CmisPropertyDefinitionType
 	DefaultValue *CmisPropertyUri `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ defaultValue,omitempty"`
-	Choice       []*CmisChoiceUri `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice,omitempty"`
+	Choice       []*CmisChoiceUri `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ choice"`
 }
 
 // CmisTypeDefinitionType is the complexType cmisTypeDefinitionType of the core
@@ -873,14 +873,14 @@ type CmisTypeDefinitionType struct {
 	// propertyStringDefinition | propertyUriDefinition became one slice per kind.
 	// The order across kinds is lost, which CMIS does not care about: entries are
 	// identified by their id (propertyDefinitionId), not by position.
-	PropertyBooleanDefinition  []*CmisPropertyBooleanDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyBooleanDefinition,omitempty"`
-	PropertyDateTimeDefinition []*CmisPropertyDateTimeDefinitionType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDateTimeDefinition,omitempty"`
-	PropertyDecimalDefinition  []*CmisPropertyDecimalDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDecimalDefinition,omitempty"`
-	PropertyIdDefinition       []*CmisPropertyIdDefinitionType       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyIdDefinition,omitempty"`
-	PropertyIntegerDefinition  []*CmisPropertyIntegerDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyIntegerDefinition,omitempty"`
-	PropertyHtmlDefinition     []*CmisPropertyHtmlDefinitionType     `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyHtmlDefinition,omitempty"`
-	PropertyStringDefinition   []*CmisPropertyStringDefinitionType   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyStringDefinition,omitempty"`
-	PropertyUriDefinition      []*CmisPropertyUriDefinitionType      `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyUriDefinition,omitempty"`
+	PropertyBooleanDefinition  []*CmisPropertyBooleanDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyBooleanDefinition"`
+	PropertyDateTimeDefinition []*CmisPropertyDateTimeDefinitionType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDateTimeDefinition"`
+	PropertyDecimalDefinition  []*CmisPropertyDecimalDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDecimalDefinition"`
+	PropertyIdDefinition       []*CmisPropertyIdDefinitionType       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyIdDefinition"`
+	PropertyIntegerDefinition  []*CmisPropertyIntegerDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyIntegerDefinition"`
+	PropertyHtmlDefinition     []*CmisPropertyHtmlDefinitionType     `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyHtmlDefinition"`
+	PropertyStringDefinition   []*CmisPropertyStringDefinitionType   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyStringDefinition"`
+	PropertyUriDefinition      []*CmisPropertyUriDefinitionType      `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyUriDefinition"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -897,10 +897,10 @@ type CmisTypeDefinitionType struct {
 	ContentStreamAllowed *EnumContentStreamAllowed `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ contentStreamAllowed,omitempty"`
 
 	// From cmisTypeRelationshipDefinitionType.
-	AllowedSourceTypes []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ allowedSourceTypes,omitempty"`
+	AllowedSourceTypes []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ allowedSourceTypes"`
 
 	// From cmisTypeRelationshipDefinitionType.
-	AllowedTargetTypes []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ allowedTargetTypes,omitempty"`
+	AllowedTargetTypes []string `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ allowedTargetTypes"`
 }
 
 // Values of CmisTypeDefinitionType.XsiType: the concrete type of a cmisTypeDefinitionType.
@@ -947,7 +947,7 @@ type CmisRepositoryInfoType struct {
 	CmisVersionSupported  string                          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ cmisVersionSupported"`
 	ThinClientURI         *AnyURI                         `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ thinClientURI,omitempty"`
 	ChangesIncomplete     *bool                           `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ changesIncomplete,omitempty"`
-	ChangesOnType         []EnumBaseObjectTypeIds         `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ changesOnType,omitempty"`
+	ChangesOnType         []EnumBaseObjectTypeIds         `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ changesOnType"`
 
 	// If set, this field holds the principal who is
 	// used for anonymous access. This principal can then be
@@ -960,7 +960,7 @@ type CmisRepositoryInfoType struct {
 	// passed to the ACL services to specify what permissions
 	// everyone should have.
 	PrincipalAnyone  *string                     `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ principalAnyone,omitempty"`
-	ExtendedFeatures []*CmisExtensionFeatureType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ extendedFeatures,omitempty"`
+	ExtendedFeatures []*CmisExtensionFeatureType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ extendedFeatures"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -1050,7 +1050,7 @@ type CmisAccessControlEntryType struct {
 // CmisAccessControlListType is the complexType cmisAccessControlListType of
 // the core schema.
 type CmisAccessControlListType struct {
-	Permission []*CmisAccessControlEntryType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ permission,omitempty"`
+	Permission []*CmisAccessControlEntryType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ permission"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -1062,7 +1062,7 @@ type CmisACLCapabilityType struct {
 	SupportedPermissions EnumSupportedPermissions    `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ supportedPermissions"`
 	Propagation          EnumACLPropagation          `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propagation"`
 	Permissions          []*CmisPermissionDefinition `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ permissions"`
-	Mapping              []*CmisPermissionMapping    `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ mapping,omitempty"`
+	Mapping              []*CmisPermissionMapping    `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ mapping"`
 }
 
 // CmisRenditionType is the complexType cmisRenditionType of the core schema.
@@ -1094,7 +1094,7 @@ type CmisTypeMutabilityCapabilitiesType struct {
 // CmisCreatablePropertyTypesType is the complexType
 // cmisCreatablePropertyTypesType of the core schema.
 type CmisCreatablePropertyTypesType struct {
-	CanCreate []EnumPropertyType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ canCreate,omitempty"`
+	CanCreate []EnumPropertyType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ canCreate"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -1133,7 +1133,7 @@ type CmisExtensionFeatureType struct {
 	CommonName   *string                             `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ commonName,omitempty"`
 	VersionLabel *string                             `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ versionLabel,omitempty"`
 	Description  *string                             `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ description,omitempty"`
-	FeatureData  []*CmisExtensionFeatureKeyValuePair `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ featureData,omitempty"`
+	FeatureData  []*CmisExtensionFeatureKeyValuePair `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ featureData"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -1188,7 +1188,7 @@ type GetRepositories struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getRepositoriesResponse.
 type GetRepositoriesResponse struct {
 	XMLName      xml.Name                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getRepositoriesResponse"`
-	Repositories []*CmisRepositoryEntryType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ repositories,omitempty"`
+	Repositories []*CmisRepositoryEntryType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ repositories"`
 }
 
 // GetRepositoryInfo is the element getRepositoryInfo of the messaging schema.
@@ -1258,7 +1258,7 @@ type GetTypeDescendants struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getTypeDescendantsResponse.
 type GetTypeDescendantsResponse struct {
 	XMLName xml.Name             `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getTypeDescendantsResponse"`
-	Types   []*CmisTypeContainer `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ types,omitempty"`
+	Types   []*CmisTypeContainer `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ types"`
 }
 
 // GetTypeDefinition is the element getTypeDefinition of the messaging schema.
@@ -1378,7 +1378,7 @@ type GetDescendants struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getDescendantsResponse.
 type GetDescendantsResponse struct {
 	XMLName xml.Name                           `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getDescendantsResponse"`
-	Objects []*CmisObjectInFolderContainerType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects,omitempty"`
+	Objects []*CmisObjectInFolderContainerType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects"`
 }
 
 // GetFolderTree is the element getFolderTree of the messaging schema. It is a
@@ -1406,7 +1406,7 @@ type GetFolderTree struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getFolderTreeResponse.
 type GetFolderTreeResponse struct {
 	XMLName xml.Name                           `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getFolderTreeResponse"`
-	Objects []*CmisObjectInFolderContainerType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects,omitempty"`
+	Objects []*CmisObjectInFolderContainerType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects"`
 }
 
 // GetChildren is the element getChildren of the messaging schema. It is a SOAP
@@ -1486,7 +1486,7 @@ type GetObjectParents struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getObjectParentsResponse.
 type GetObjectParentsResponse struct {
 	XMLName xml.Name                 `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getObjectParentsResponse"`
-	Parents []*CmisObjectParentsType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ parents,omitempty"`
+	Parents []*CmisObjectParentsType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ parents"`
 }
 
 // GetRenditions is the element getRenditions of the messaging schema. It is a
@@ -1511,7 +1511,7 @@ type GetRenditions struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getRenditionsResponse.
 type GetRenditionsResponse struct {
 	XMLName    xml.Name             `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getRenditionsResponse"`
-	Renditions []*CmisRenditionType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ renditions,omitempty"`
+	Renditions []*CmisRenditionType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ renditions"`
 }
 
 // GetCheckedOutDocs is the element getCheckedOutDocs of the messaging schema.
@@ -1553,7 +1553,7 @@ type CreateDocument struct {
 	FolderId        *string                    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ folderId,omitempty"`
 	ContentStream   *CmisContentStreamType     `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ contentStream,omitempty"`
 	VersioningState *EnumVersioningState       `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ versioningState,omitempty"`
-	Policies        []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies,omitempty"`
+	Policies        []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies"`
 	AddACEs         *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ addACEs,omitempty"`
 	RemoveACEs      *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ removeACEs,omitempty"`
 
@@ -1586,7 +1586,7 @@ type CreateDocumentFromSource struct {
 	Properties      *CmisPropertiesType        `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ properties"`
 	FolderId        *string                    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ folderId,omitempty"`
 	VersioningState *EnumVersioningState       `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ versioningState,omitempty"`
-	Policies        []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies,omitempty"`
+	Policies        []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies"`
 	AddACEs         *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ addACEs,omitempty"`
 	RemoveACEs      *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ removeACEs,omitempty"`
 
@@ -1618,7 +1618,7 @@ type CreateFolder struct {
 	RepositoryId string                     `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ repositoryId"`
 	Properties   *CmisPropertiesType        `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ properties"`
 	FolderId     string                     `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ folderId"`
-	Policies     []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies,omitempty"`
+	Policies     []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies"`
 	AddACEs      *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ addACEs,omitempty"`
 	RemoveACEs   *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ removeACEs,omitempty"`
 
@@ -1648,7 +1648,7 @@ type CreateRelationship struct {
 	XMLName      xml.Name                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ createRelationship"`
 	RepositoryId string                     `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ repositoryId"`
 	Properties   *CmisPropertiesType        `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ properties"`
-	Policies     []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies,omitempty"`
+	Policies     []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies"`
 	AddACEs      *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ addACEs,omitempty"`
 	RemoveACEs   *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ removeACEs,omitempty"`
 
@@ -1679,7 +1679,7 @@ type CreatePolicy struct {
 	RepositoryId string                     `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ repositoryId"`
 	Properties   *CmisPropertiesType        `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ properties"`
 	FolderId     *string                    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ folderId,omitempty"`
-	Policies     []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies,omitempty"`
+	Policies     []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies"`
 	AddACEs      *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ addACEs,omitempty"`
 	RemoveACEs   *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ removeACEs,omitempty"`
 
@@ -1994,7 +1994,7 @@ type DeleteTree struct {
 type DeleteTreeResponse struct {
 	XMLName        xml.Name `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ deleteTreeResponse"`
 	FailedToDelete struct {
-		ObjectIds []string `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objectIds,omitempty"`
+		ObjectIds []string `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objectIds"`
 
 		// Any holds extension elements (xs:any); the server ignores them.
 		Any []xsd.Any `xml:",any"`
@@ -2268,7 +2268,7 @@ type CheckIn struct {
 	Properties     *CmisPropertiesType        `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ properties,omitempty"`
 	ContentStream  *CmisContentStreamType     `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ contentStream,omitempty"`
 	CheckinComment *string                    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ checkinComment,omitempty"`
-	Policies       []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies,omitempty"`
+	Policies       []string                   `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ policies"`
 	AddACEs        *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ addACEs,omitempty"`
 	RemoveACEs     *CmisAccessControlListType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ removeACEs,omitempty"`
 
@@ -2367,7 +2367,7 @@ type GetAllVersions struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getAllVersionsResponse.
 type GetAllVersionsResponse struct {
 	XMLName xml.Name          `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getAllVersionsResponse"`
-	Objects []*CmisObjectType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects,omitempty"`
+	Objects []*CmisObjectType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects"`
 }
 
 // GetObjectRelationships is the element getObjectRelationships of the
@@ -2473,7 +2473,7 @@ type GetAppliedPolicies struct {
 // {http://docs.oasis-open.org/ns/cmis/messaging/200908/}getAppliedPoliciesResponse.
 type GetAppliedPoliciesResponse struct {
 	XMLName xml.Name          `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ getAppliedPoliciesResponse"`
-	Objects []*CmisObjectType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects,omitempty"`
+	Objects []*CmisObjectType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects"`
 }
 
 // GetACL is the element getACL of the messaging schema. It is a SOAP body
@@ -2550,7 +2550,7 @@ type CmisTypeContainer struct {
 	// AnyAttr holds attributes from other namespaces (xs:anyAttribute).
 	AnyAttr  xsd.AnyAttrs            `xml:",any,attr"`
 	Type_    *CmisTypeDefinitionType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ type"`
-	Children []*CmisTypeContainer    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ children,omitempty"`
+	Children []*CmisTypeContainer    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ children"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -2561,7 +2561,7 @@ type CmisTypeContainer struct {
 type CmisTypeDefinitionListType struct {
 	// AnyAttr holds attributes from other namespaces (xs:anyAttribute).
 	AnyAttr      xsd.AnyAttrs              `xml:",any,attr"`
-	Types        []*CmisTypeDefinitionType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ types,omitempty"`
+	Types        []*CmisTypeDefinitionType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ types"`
 	HasMoreItems bool                      `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ hasMoreItems"`
 	NumItems     *int64                    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ numItems,omitempty"`
 
@@ -2575,7 +2575,7 @@ type CmisObjectInFolderContainerType struct {
 	// AnyAttr holds attributes from other namespaces (xs:anyAttribute).
 	AnyAttr        xsd.AnyAttrs                       `xml:",any,attr"`
 	ObjectInFolder *CmisObjectInFolderType            `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objectInFolder"`
-	Children       []*CmisObjectInFolderContainerType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ children,omitempty"`
+	Children       []*CmisObjectInFolderContainerType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ children"`
 
 	// Any holds extension elements (xs:any); the server ignores them.
 	Any []xsd.Any `xml:",any"`
@@ -2586,7 +2586,7 @@ type CmisObjectInFolderContainerType struct {
 type CmisObjectListType struct {
 	// AnyAttr holds attributes from other namespaces (xs:anyAttribute).
 	AnyAttr      xsd.AnyAttrs      `xml:",any,attr"`
-	Objects      []*CmisObjectType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects,omitempty"`
+	Objects      []*CmisObjectType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects"`
 	HasMoreItems bool              `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ hasMoreItems"`
 	NumItems     *int64            `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ numItems,omitempty"`
 
@@ -2623,7 +2623,7 @@ type CmisObjectParentsType struct {
 type CmisObjectInFolderListType struct {
 	// AnyAttr holds attributes from other namespaces (xs:anyAttribute).
 	AnyAttr      xsd.AnyAttrs              `xml:",any,attr"`
-	Objects      []*CmisObjectInFolderType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects,omitempty"`
+	Objects      []*CmisObjectInFolderType `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ objects"`
 	HasMoreItems bool                      `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ hasMoreItems"`
 	NumItems     *int64                    `xml:"http://docs.oasis-open.org/ns/cmis/messaging/200908/ numItems,omitempty"`
 

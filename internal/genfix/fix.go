@@ -700,10 +700,13 @@ func (f *fixer) elementGoType(p *particle, gf goField, min int) (typ string, omi
 	anonymous := p.inline != nil
 	switch {
 	case p.max == unbounded || p.max > 1:
+		// Never omitempty on a slice: encoding/xml applies it to each
+		// element, so false, 0 and "" values would vanish from a
+		// property's values; a nil slice writes nothing anyway.
 		if complex && !anonymous {
-			return "[]*" + base, min == 0, nil
+			return "[]*" + base, false, nil
 		}
-		return "[]" + base, min == 0, nil
+		return "[]" + base, false, nil
 	case p.max == 0:
 		return "", false, fmt.Errorf("maxOccurs=0 is not supported")
 	case min == 0:

@@ -299,3 +299,28 @@ func TestOperations(t *testing.T) {
 		t.Error("Invoke with the wrong request type succeeded")
 	}
 }
+
+// Zero values are values: false, 0 and "" in a property's value list must
+// be written, or a client reads "not set" (and a multi-valued property
+// loses elements and positions).
+func TestZeroPropertyValuesAreWritten(t *testing.T) {
+	props := &generated.CmisPropertiesType{
+		PropertyBoolean: []*generated.CmisPropertyBoolean{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "b"}, Value: []bool{false, true}}},
+		PropertyInteger: []*generated.CmisPropertyInteger{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "i"}, Value: []int64{0, 5}}},
+		PropertyString:  []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "s"}, Value: []string{"", "x"}}},
+	}
+	out, err := xml.Marshal(&generated.GetPropertiesResponse{Properties: props})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back generated.GetPropertiesResponse
+	if err := xml.Unmarshal(out, &back); err != nil {
+		t.Fatal(err)
+	}
+	p := back.Properties
+	if len(p.PropertyBoolean[0].Value) != 2 || p.PropertyBoolean[0].Value[0] != false ||
+		len(p.PropertyInteger[0].Value) != 2 || p.PropertyInteger[0].Value[0] != 0 ||
+		len(p.PropertyString[0].Value) != 2 || p.PropertyString[0].Value[0] != "" {
+		t.Fatalf("zero values lost: %s", out)
+	}
+}
