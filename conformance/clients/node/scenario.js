@@ -16,7 +16,7 @@
  * also writes a wsu:Timestamp and a wsu:Created inside the token); node-soap sends no HTTP Basic.
  *
  * Encoding (the fourth argument):
- *   mtom    createDocument goes out as an MTOM/XOP package: the content is a soap `attachments`
+ *   mtom    createDocument and checkIn go out as MTOM/XOP packages: the content is a soap `attachments`
  *           entry (forceMTOM) and <cmism:stream> holds an <xop:Include href="cid:..."/> written
  *           through node-soap's raw-XML key ($xml). getContentStream is sent with forceMTOM too,
  *           so the server answers MTOM and the content arrives as an attachment, which
@@ -25,6 +25,12 @@
  *           Every other request is text/xml (node-soap sends MTOM only when asked per call).
  *   inline  every request is text/xml; the content travels as base64 text inside <cmism:stream>
  *           in both directions.
+ *
+ * Steps 1-14 cover the Repository, Object and Navigation services; steps 15-21 (moreServices) the
+ * Versioning, MultiFiling, Relationship, Policy, ACL and Discovery services in a fresh folder, with a
+ * second, ordinary user for the ACL steps: CMIS_USER2 / CMIS_PASS2 in the environment (the interop
+ * test sets them; without them steps 19c-19f are FAIL "not run"). checkIn's new content travels like
+ * createDocument's (an MTOM attachment in mtom mode, base64 text in inline mode).
  *
  * Each step prints "PASS node-<mode> <step>" or "FAIL node-<mode> <step>: <operation> <fault type
  * or error>" (node-mtom, node-inline); the run ends with "N passed, M failed" and exits 1 if
@@ -37,6 +43,7 @@ const soap = require(path.join(__dirname, 'node_modules', 'soap'));
 const CMIS = 'http://docs.oasis-open.org/ns/cmis/core/200908/';
 const XOP = 'http://www.w3.org/2004/08/xop/include';
 const CONTENT_SIZE = 3 * 1024 * 1024;
+const VERSION_SIZE = 1024 * 1024; // steps 15: each version's content
 
 let FW = 'node';
 let passed = 0;
@@ -143,6 +150,93 @@ function propsArg(spec) {
     return out;
 }
 
+/* The contentStream argument of createDocument / checkIn, and the call options that go with it.
+ * mtom: the bytes are an MTOM attachment (forceMTOM) that <cmism:stream> references with an
+ * <xop:Include> written through node-soap's raw-XML key ($xml); inline: base64 text. */
+function contentArg(mode, bytes, filename, mimeType) {
+    const contentStream = { length: bytes.length, mimeType, filename, stream: null };
+    const options = {};
+    if (mode === 'mtom') {
+        const cid = `${crypto.randomUUID()}@node-soap`;
+        contentStream.stream = { $xml: `<xop:Include xmlns:xop="${XOP}" href="cid:${cid}"/>` };
+        options.forceMTOM = true;
+        options.attachments = [{ mimetype: mimeType, contentId: cid, name: filename, body: bytes }];
+    } else {
+        contentStream.stream = bytes.toString('base64');
+    }
+    return { contentStream, options };
+}
+
+/* The bytes of a getContentStream answer: base64 text, or an <xop:Include href="cid:..."/> resolved
+ * against the MTOM parts parseResponseAttachments handed back. */
+function contentBytes(result, attachments, what) {
+    const cs = result && result.contentStream;
+    expect(cs, `no contentStream: ${JSON.stringify(result).slice(0, 300)}`);
+    const stream = cs.stream;
+    const parts = (attachments && attachments.parts) || [];
+    if (stream && typeof stream === 'object') {
+        // <xop:Include href="cid:..."/>: find the part whose Content-ID matches.
+        const inc = stream.Include || stream['xop:Include'];
+        const href = inc && inc.attributes && inc.attributes.href;
+        expect(href, `stream is neither base64 nor xop:Include: ${JSON.stringify(stream).slice(0, 300)}`);
+        const want = decodeURIComponent(href.replace(/^cid:/, ''));
+        const part = parts.find((p) => {
+            const id = (p.headers['content-id'] || p.headers['Content-ID'] || p.headers['Content-Id'] || '')
+                .trim().replace(/^<|>$/g, '');
+            return id === want || id === href.replace(/^cid:/, '');
+        });
+        expect(part, `no MIME part with Content-ID <${want}> (have ${JSON.stringify(parts.map((p) => p.headers))})`);
+        note(`${what}: content arrived as an XOP attachment (${parts.length} attachment part(s))`);
+        return part.body;
+    }
+    expect(typeof stream === 'string', `stream missing: ${JSON.stringify(cs).slice(0, 300)}`);
+    note(`${what}: content arrived inline as base64 (${parts.length} attachment part(s))`);
+    return Buffer.from(stream, 'base64');
+}
+
+function sha256(bytes) {
+    return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/* node-soap turns xs:boolean into a JS boolean (by the schema); the string 'true' is taken too. */
+function isTrue(v) {
+    return v === true || String(v).trim() === 'true';
+}
+
+/* An explicit false: a property element without a <value> (prop() gives null) is "not set", not false. */
+function isFalse(v) {
+    return v === false || (v !== null && v !== undefined && String(v).trim() === 'false');
+}
+
+/* An ACE list argument (cmisAccessControlListType): [[principal, permission], ...]. */
+function acesArg(list) {
+    return { permission: list.map(([principalId, permission]) => ({ principal: { principalId }, permission, direct: true })) };
+}
+
+/* [[principal, permission, direct], ...] of a cmisACLType answer (applyACL, getACL). */
+function aclEntries(acl) {
+    const out = [];
+    const list = acl && acl.ACL;
+    for (const e of asList(list && list.permission)) {
+        const principal = e && e.principal && e.principal.principalId;
+        for (const p of asList(e && e.permission)) out.push([principal, p, isTrue(e.direct)]);
+    }
+    return out;
+}
+
+/* Expects a call to fail with a cmisFault of the given type. */
+async function expectFault(type, fn) {
+    let r;
+    try {
+        r = await fn();
+    } catch (e) {
+        const ft = cmisFaultType(e);
+        expect(ft === type, `${describe(e)}, wanted cmisFault type ${type}`);
+        return;
+    }
+    throw new Check(`no fault, wanted cmisFault type ${type}; got ${JSON.stringify(r && r.result).slice(0, 200)}`);
+}
+
 async function main() {
     const argv = process.argv.slice(2);
     if (argv.length !== 4 || !['mtom', 'inline'].includes(argv[3])) {
@@ -192,6 +286,7 @@ async function main() {
             expect(info.cmisVersionSupported === '1.1', `cmisVersionSupported=${JSON.stringify(info.cmisVersionSupported)}`);
             expect(info.rootFolderId, `rootFolderId=${JSON.stringify(info.rootFolderId)}`);
             st.root = info.rootFolderId;
+            st.anyone = info.principalAnyone;
         });
     } else {
         skip('2.getRepositoryInfo', 'getRepositoryInfo', 'no repositoryId');
@@ -325,6 +420,8 @@ async function main() {
     const sha = crypto.createHash('sha256').update(content).digest('hex');
     if (st.folder) {
         await run('7.createDocument', 'createDocument', async () => {
+            // node-soap writes whatever $xml holds verbatim as the element's content (mtom).
+            const { contentStream, options } = contentArg(mode, content, 'doc.bin', 'application/octet-stream');
             const args = {
                 repositoryId,
                 properties: propsArg({
@@ -332,23 +429,8 @@ async function main() {
                     propertyString: { 'cmis:name': 'doc.bin' },
                 }),
                 folderId: st.folder,
-                contentStream: {
-                    length: CONTENT_SIZE,
-                    mimeType: 'application/octet-stream',
-                    filename: 'doc.bin',
-                    stream: null,
-                },
+                contentStream,
             };
-            const options = {};
-            if (mode === 'mtom') {
-                const cid = `${crypto.randomUUID()}@node-soap`;
-                // node-soap writes whatever $xml holds verbatim as the element's content.
-                args.contentStream.stream = { $xml: `<xop:Include xmlns:xop="${XOP}" href="cid:${cid}"/>` };
-                options.forceMTOM = true;
-                options.attachments = [{ mimetype: 'application/octet-stream', contentId: cid, name: 'doc.bin', body: content }];
-            } else {
-                args.contentStream.stream = content.toString('base64');
-            }
             const { result } = await call(client, 'ObjectService', 'createDocument', args, options);
             expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
             st.doc = result.objectId;
@@ -362,30 +444,7 @@ async function main() {
             const options = mode === 'mtom' ? { forceMTOM: true } : {};
             const { result, attachments } = await call(client, 'ObjectService', 'getContentStream',
                 { repositoryId, objectId: st.doc }, options);
-            const cs = result && result.contentStream;
-            expect(cs, `no contentStream: ${JSON.stringify(result).slice(0, 300)}`);
-            let bytes;
-            const stream = cs.stream;
-            const parts = (attachments && attachments.parts) || [];
-            if (stream && typeof stream === 'object') {
-                // <xop:Include href="cid:..."/>: find the part whose Content-ID matches.
-                const inc = stream.Include || stream['xop:Include'];
-                const href = inc && inc.attributes && inc.attributes.href;
-                expect(href, `stream is neither base64 nor xop:Include: ${JSON.stringify(stream).slice(0, 300)}`);
-                const want = decodeURIComponent(href.replace(/^cid:/, ''));
-                const part = parts.find((p) => {
-                    const id = (p.headers['content-id'] || p.headers['Content-ID'] || p.headers['Content-Id'] || '')
-                        .trim().replace(/^<|>$/g, '');
-                    return id === want || id === href.replace(/^cid:/, '');
-                });
-                expect(part, `no MIME part with Content-ID <${want}> (have ${JSON.stringify(parts.map((p) => p.headers))})`);
-                bytes = part.body;
-                note(`getContentStream: content arrived as an XOP attachment (${parts.length} attachment part(s))`);
-            } else {
-                expect(typeof stream === 'string', `stream missing: ${JSON.stringify(cs).slice(0, 300)}`);
-                bytes = Buffer.from(stream, 'base64');
-                note(`getContentStream: content arrived inline as base64 (${parts.length} attachment part(s))`);
-            }
+            const bytes = contentBytes(result, attachments, 'getContentStream');
             const got = crypto.createHash('sha256').update(bytes).digest('hex');
             expect(bytes.length === CONTENT_SIZE && got === sha,
                 `content differs: ${bytes.length} bytes sha256 ${got}, sent ${CONTENT_SIZE} bytes sha256 ${sha}`);
@@ -482,8 +541,402 @@ async function main() {
         throw new Check(`no fault with a wrong password; got ${JSON.stringify(r.result)}`);
     });
 
+    await moreServices(client, { wsdl, user, password, mode, repositoryId, root: st.root, anyone: st.anyone });
+
     console.log(`${passed} passed, ${failed} failed`);
     process.exit(failed ? 1 : 0);
+}
+
+/* Steps 15-21: the Versioning, MultiFiling, Relationship, Policy, ACL and Discovery services, in a
+ * fresh folder scen-<hex> (and scen-<hex>-2 for multi-filing) that step 21 deletes. `ctx` carries
+ * what steps 1-2 found. A second, ordinary user (CMIS_USER2 / CMIS_PASS2 in the environment) has
+ * its own client for the ACL steps. */
+async function moreServices(client, ctx) {
+    const { mode, repositoryId } = ctx;
+    const st = {};
+    const hex = crypto.randomBytes(4).toString('hex');
+    const folderA = `scen-${hex}`;
+    const folderB = `scen-${hex}-2`;
+    const docName = 'versioned.bin';
+    const notesName = 'notes.txt';
+    const comment = `checked in by node-soap ${hex}`;
+    const v1 = crypto.randomBytes(VERSION_SIZE);
+    const v2 = crypto.randomBytes(VERSION_SIZE);
+    const mtom = mode === 'mtom' ? { forceMTOM: true } : {};
+
+    /* Runs a step when every [value, why] in needs has a value; otherwise "not run: why". */
+    async function step(name, op, needs, fn) {
+        for (const [v, why] of needs) {
+            if (!v) {
+                skip(name, op, why);
+                return null;
+            }
+        }
+        return run(name, op, fn);
+    }
+    async function getObject(c, objectId) {
+        const { result } = await call(c, 'ObjectService', 'getObject', { repositoryId, objectId });
+        const props = result && result.object && result.object.properties;
+        expect(props, `no object properties: ${JSON.stringify(result).slice(0, 300)}`);
+        return props;
+    }
+    async function createFolder(name, folderId) {
+        const { result } = await call(client, 'ObjectService', 'createFolder', {
+            repositoryId,
+            properties: propsArg({
+                propertyId: { 'cmis:objectTypeId': 'cmis:folder' },
+                propertyString: { 'cmis:name': name },
+            }),
+            folderId,
+        });
+        expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+        return result.objectId;
+    }
+    async function parents(objectId) {
+        const { result } = await call(client, 'NavigationService', 'getObjectParents',
+            { repositoryId, objectId, includeRelativePathSegment: true });
+        return asList(result && result.parents).map((p) => ({
+            id: prop(p.object && p.object.properties, 'cmis:objectId'),
+            segment: p.relativePathSegment,
+        }));
+    }
+    async function appliedPolicies(objectId) {
+        const { result } = await call(client, 'PolicyService', 'getAppliedPolicies', { repositoryId, objectId });
+        return asList(result && result.objects).map((o) => prop(o.properties, 'cmis:objectId'));
+    }
+
+    // 15 versioning ----------------------------------------------------------------------------
+    await step('15a.createFolder', 'createFolder', [[ctx.root, 'no rootFolderId']], async () => {
+        st.folderA = await createFolder(folderA, ctx.root);
+    });
+
+    await step('15b.createDocument', 'createDocument', [[st.folderA, 'createFolder failed']], async () => {
+        const { contentStream, options } = contentArg(mode, v1, docName, 'application/octet-stream');
+        const { result } = await call(client, 'ObjectService', 'createDocument', {
+            repositoryId,
+            properties: propsArg({
+                propertyId: { 'cmis:objectTypeId': 'cmis:document' },
+                propertyString: { 'cmis:name': docName },
+            }),
+            folderId: st.folderA,
+            contentStream,
+            versioningState: 'major',
+        }, options);
+        expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+        st.v1 = result.objectId;
+        const props = await getObject(client, st.v1);
+        expect(prop(props, 'cmis:versionLabel') === '1.0', `cmis:versionLabel=${JSON.stringify(prop(props, 'cmis:versionLabel'))}, wanted 1.0`);
+        expect(isTrue(prop(props, 'cmis:isLatestVersion')), `cmis:isLatestVersion=${JSON.stringify(prop(props, 'cmis:isLatestVersion'))}`);
+        st.series = prop(props, 'cmis:versionSeriesId');
+    });
+
+    await step('15c.checkOut', 'checkOut', [[st.v1, 'createDocument failed']], async () => {
+        const { result } = await call(client, 'VersioningService', 'checkOut', { repositoryId, objectId: st.v1 });
+        expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+        st.pwc = result.objectId;
+        expect(st.pwc !== st.v1, `the PWC has the document's id ${st.pwc}`);
+        const pwc = await getObject(client, st.pwc);
+        expect(isTrue(prop(pwc, 'cmis:isPrivateWorkingCopy')),
+            `PWC cmis:isPrivateWorkingCopy=${JSON.stringify(prop(pwc, 'cmis:isPrivateWorkingCopy'))}`);
+        const doc = await getObject(client, st.v1);
+        expect(isTrue(prop(doc, 'cmis:isVersionSeriesCheckedOut')),
+            `document cmis:isVersionSeriesCheckedOut=${JSON.stringify(prop(doc, 'cmis:isVersionSeriesCheckedOut'))}`);
+        expect(prop(doc, 'cmis:versionSeriesCheckedOutId') === st.pwc,
+            `cmis:versionSeriesCheckedOutId=${JSON.stringify(prop(doc, 'cmis:versionSeriesCheckedOutId'))}, wanted ${st.pwc}`);
+        expect(prop(doc, 'cmis:versionSeriesCheckedOutBy') === ctx.user,
+            `cmis:versionSeriesCheckedOutBy=${JSON.stringify(prop(doc, 'cmis:versionSeriesCheckedOutBy'))}, wanted ${ctx.user}`);
+    });
+
+    await step('15d.checkIn', 'checkIn', [[st.pwc, 'checkOut failed']], async () => {
+        const { contentStream, options } = contentArg(mode, v2, docName, 'application/octet-stream');
+        const { result } = await call(client, 'VersioningService', 'checkIn', {
+            repositoryId, objectId: st.pwc, major: true, contentStream, checkinComment: comment,
+        }, options);
+        expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+        st.v2 = result.objectId;
+        if (mode === 'mtom') {
+            const sent = String(client.lastRequest || '');
+            note(`checkIn envelope: ${sent.includes('xop:Include') ? 'xop:Include in the root part' : 'no xop:Include'}, ${sent.length} characters (the content is the attachment)`);
+        }
+    });
+
+    await step('15e.getAllVersions', 'getAllVersions', [[st.v2, 'checkIn failed']], async () => {
+        const { result } = await call(client, 'VersioningService', 'getAllVersions', { repositoryId, objectId: st.v1 });
+        const versions = asList(result && result.objects).map((o) => ({
+            id: prop(o.properties, 'cmis:objectId'),
+            label: prop(o.properties, 'cmis:versionLabel'),
+            latest: prop(o.properties, 'cmis:isLatestVersion'),
+        }));
+        const seen = JSON.stringify(versions);
+        expect(versions.length === 2, `${versions.length} versions, wanted 2: ${seen}`);
+        expect(versions[0].label === '2.0' && versions[1].label === '1.0', `labels not 2.0, 1.0 (newest first): ${seen}`);
+        expect(versions[0].id === st.v2 && versions[1].id === st.v1, `ids not [${st.v2}, ${st.v1}]: ${seen}`);
+        expect(isTrue(versions[0].latest) && isFalse(versions[1].latest), `cmis:isLatestVersion not [true, false]: ${seen}`);
+    });
+
+    await step('15f.getObjectOfLatestVersion', 'getObjectOfLatestVersion', [[st.v2, 'checkIn failed']], async () => {
+        const { result } = await call(client, 'VersioningService', 'getObjectOfLatestVersion',
+            { repositoryId, objectId: st.v1, major: false });
+        const props = result && result.object && result.object.properties;
+        expect(props, `no object: ${JSON.stringify(result).slice(0, 300)}`);
+        const got = (id) => JSON.stringify(prop(props, id));
+        expect(prop(props, 'cmis:objectId') === st.v2, `cmis:objectId=${got('cmis:objectId')}, wanted ${st.v2}`);
+        expect(prop(props, 'cmis:versionLabel') === '2.0', `cmis:versionLabel=${got('cmis:versionLabel')}`);
+        expect(prop(props, 'cmis:checkinComment') === comment, `cmis:checkinComment=${got('cmis:checkinComment')}, wanted ${JSON.stringify(comment)}`);
+        expect(isTrue(prop(props, 'cmis:isMajorVersion')), `cmis:isMajorVersion=${got('cmis:isMajorVersion')}`);
+        // false, not absent: a property element without <value> says "not set".
+        expect(isFalse(prop(props, 'cmis:isVersionSeriesCheckedOut')), `cmis:isVersionSeriesCheckedOut=${got('cmis:isVersionSeriesCheckedOut')}, wanted false`);
+        expect(isFalse(prop(props, 'cmis:isPrivateWorkingCopy')), `cmis:isPrivateWorkingCopy=${got('cmis:isPrivateWorkingCopy')}, wanted false`);
+        expect(Number(prop(props, 'cmis:contentStreamLength')) === VERSION_SIZE, `cmis:contentStreamLength=${got('cmis:contentStreamLength')}`);
+    });
+
+    await step('15g.getContentStream(latest)', 'getContentStream', [[st.v2, 'checkIn failed']], async () => {
+        const { result, attachments } = await call(client, 'ObjectService', 'getContentStream',
+            { repositoryId, objectId: st.v2 }, mtom);
+        const bytes = contentBytes(result, attachments, 'getContentStream(latest)');
+        const got = sha256(bytes);
+        const want = sha256(v2);
+        expect(got === want, `content differs: ${bytes.length} bytes sha256 ${got}, checked in ${v2.length} bytes sha256 ${want}`
+            + (got === sha256(v1) ? ' (that is version 1.0)' : ''));
+    });
+
+    // 16 multi-filing ---------------------------------------------------------------------------
+    await step('16a.createFolder', 'createFolder', [[ctx.root, 'no rootFolderId']], async () => {
+        st.folderB = await createFolder(folderB, ctx.root);
+    });
+
+    await step('16b.addObjectToFolder', 'addObjectToFolder',
+        [[st.v2, 'no latest version (an earlier step failed)'], [st.folderB, 'createFolder failed']], async () => {
+            await call(client, 'MultiFilingService', 'addObjectToFolder',
+                { repositoryId, objectId: st.v2, folderId: st.folderB, allVersions: true });
+            st.multiFiled = true;
+        });
+
+    await step('16c.getObjectParents(two)', 'getObjectParents', [[st.multiFiled, 'addObjectToFolder failed']], async () => {
+        const ps = await parents(st.v2);
+        const ids = ps.map((p) => p.id).sort();
+        const want = [st.folderA, st.folderB].sort();
+        expect(JSON.stringify(ids) === JSON.stringify(want), `parents ${JSON.stringify(ps)}, wanted ${JSON.stringify(want)}`);
+        expect(ps.every((p) => p.segment === docName), `relativePathSegment not ${docName}: ${JSON.stringify(ps)}`);
+    });
+
+    await step('16d.removeObjectFromFolder', 'removeObjectFromFolder', [[st.multiFiled, 'addObjectToFolder failed']], async () => {
+        await call(client, 'MultiFilingService', 'removeObjectFromFolder',
+            { repositoryId, objectId: st.v2, folderId: st.folderB });
+        st.unfiled = true;
+    });
+
+    await step('16e.getObjectParents(one)', 'getObjectParents', [[st.unfiled, 'removeObjectFromFolder failed']], async () => {
+        const ps = await parents(st.v2);
+        expect(ps.length === 1 && ps[0].id === st.folderA, `parents ${JSON.stringify(ps)}, wanted only ${st.folderA}`);
+    });
+
+    // 17 relationship ---------------------------------------------------------------------------
+    await step('17a.createDocument', 'createDocument', [[st.folderA, 'createFolder failed']], async () => {
+        const { contentStream, options } = contentArg(mode, Buffer.from(`notes ${hex}\n`), notesName, 'text/plain');
+        const { result } = await call(client, 'ObjectService', 'createDocument', {
+            repositoryId,
+            properties: propsArg({
+                propertyId: { 'cmis:objectTypeId': 'cmis:document' },
+                propertyString: { 'cmis:name': notesName },
+            }),
+            folderId: st.folderA,
+            contentStream,
+        }, options);
+        expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+        st.notes = result.objectId;
+    });
+
+    await step('17b.createRelationship', 'createRelationship',
+        [[st.v2, 'no latest version (an earlier step failed)'], [st.notes, 'createDocument failed']], async () => {
+            const { result } = await call(client, 'ObjectService', 'createRelationship', {
+                repositoryId,
+                properties: propsArg({
+                    propertyId: { 'cmis:objectTypeId': 'cmis:relationship', 'cmis:sourceId': st.v2, 'cmis:targetId': st.notes },
+                    propertyString: { 'cmis:name': `rel-${hex}` },
+                }),
+            });
+            expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+            st.rel = result.objectId;
+        });
+
+    for (const [name, objectId, direction] of [['17c.getObjectRelationships(source)', st.v2, 'source'],
+        ['17d.getObjectRelationships(target)', st.notes, 'target']]) {
+        await step(name, 'getObjectRelationships', [[st.rel, 'createRelationship failed']], async () => {
+            const { result } = await call(client, 'RelationshipService', 'getObjectRelationships',
+                { repositoryId, objectId, includeSubRelationshipTypes: false, relationshipDirection: direction });
+            const list = result && result.objects;
+            expect(list, `no objects element: ${JSON.stringify(result)}`);
+            const rels = asList(list.objects).map((o) => ({
+                id: prop(o.properties, 'cmis:objectId'),
+                source: prop(o.properties, 'cmis:sourceId'),
+                target: prop(o.properties, 'cmis:targetId'),
+            }));
+            const seen = JSON.stringify(rels);
+            expect(rels.length === 1 && rels[0].id === st.rel, `relationships ${seen}, wanted exactly ${st.rel}`);
+            expect(rels[0].source === st.v2 && rels[0].target === st.notes, `ends ${seen}, wanted ${st.v2} -> ${st.notes}`);
+            expect(Number(list.numItems) === 1, `numItems=${JSON.stringify(list.numItems)}`);
+            expect(!isTrue(list.hasMoreItems), `hasMoreItems=${JSON.stringify(list.hasMoreItems)}`);
+        });
+    }
+
+    // 18 policy ---------------------------------------------------------------------------------
+    await step('18a.createPolicy', 'createPolicy', [[st.folderA, 'createFolder failed']], async () => {
+        const { result } = await call(client, 'ObjectService', 'createPolicy', {
+            repositoryId,
+            properties: propsArg({
+                propertyId: { 'cmis:objectTypeId': 'cmis:policy' },
+                propertyString: { 'cmis:name': `policy-${hex}`, 'cmis:policyText': 'keep for the scenario' },
+            }),
+            folderId: st.folderA,
+        });
+        expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+        st.policy = result.objectId;
+    });
+
+    await step('18b.applyPolicy', 'applyPolicy',
+        [[st.policy, 'createPolicy failed'], [st.v2, 'no latest version (an earlier step failed)']], async () => {
+            await call(client, 'PolicyService', 'applyPolicy', { repositoryId, policyId: st.policy, objectId: st.v2 });
+            st.applied = true;
+        });
+
+    await step('18c.getAppliedPolicies', 'getAppliedPolicies', [[st.applied, 'applyPolicy failed']], async () => {
+        const ids = await appliedPolicies(st.v2);
+        expect(ids.length === 1 && ids[0] === st.policy, `applied policies ${JSON.stringify(ids)}, wanted [${st.policy}]`);
+    });
+
+    await step('18d.removePolicy', 'removePolicy', [[st.applied, 'applyPolicy failed']], async () => {
+        await call(client, 'PolicyService', 'removePolicy', { repositoryId, policyId: st.policy, objectId: st.v2 });
+        st.applied = false;
+        st.policyRemoved = true;
+    });
+
+    await step('18e.getAppliedPolicies(none)', 'getAppliedPolicies', [[st.policyRemoved, 'removePolicy failed']], async () => {
+        const ids = await appliedPolicies(st.v2);
+        expect(ids.length === 0, `applied policies ${JSON.stringify(ids)}, wanted none`);
+    });
+
+    // 19 ACL, with the second user -----------------------------------------------------------------
+    const user2 = process.env.CMIS_USER2;
+    const pass2 = process.env.CMIS_PASS2;
+    const anyone = ctx.anyone || 'cmis:anyone';
+    if (!ctx.anyone) note(`repositoryInfo has no principalAnyone; using ${anyone}`);
+    let client2 = null;
+    if (user2 && pass2) {
+        try {
+            client2 = await soap.createClientAsync(ctx.wsdl, { parseResponseAttachments: true });
+            client2.setSecurity(new soap.WSSecurity(user2, pass2, { passwordType: 'PasswordText' }));
+        } catch (e) {
+            note(`second client: ${describe(e)}`);
+        }
+    }
+    const needUser2 = [user2 && pass2, 'CMIS_USER2 / CMIS_PASS2 not set'];
+    const needClient2 = [client2, 'no client for the second user (loading the WSDL failed)'];
+
+    await step('19a.getACL', 'getACL', [[st.notes, 'createDocument failed']], async () => {
+        const { result } = await call(client, 'ACLService', 'getACL', { repositoryId, objectId: st.notes, onlyBasicPermissions: true });
+        const aces = aclEntries(result && result.ACL);
+        const inherited = aces.find(([p, perm]) => p === anyone && perm === 'cmis:read');
+        expect(inherited, `no ${anyone} cmis:read ACE: ${JSON.stringify(aces)}`);
+        expect(!inherited[2], `the ${anyone} cmis:read ACE is direct, wanted inherited: ${JSON.stringify(aces)}`);
+    });
+
+    await step('19b.applyACL(remove anyone)', 'applyACL', [[st.notes, 'createDocument failed']], async () => {
+        const { result } = await call(client, 'ACLService', 'applyACL', {
+            repositoryId, objectId: st.notes, removeACEs: acesArg([[anyone, 'cmis:read']]), ACLPropagation: 'objectonly',
+        });
+        const aces = aclEntries(result && result.ACL);
+        expect(aces.length > 0, `empty ACL in the answer: ${JSON.stringify(result).slice(0, 300)}`);
+        expect(!aces.some(([p]) => p === anyone), `${anyone} still in the ACL: ${JSON.stringify(aces)}`);
+        st.aclRemoved = true;
+    });
+
+    await step('19c.getObject(user2, denied)', 'getObject', [needUser2, needClient2, [st.aclRemoved, 'applyACL failed']], async () => {
+        await expectFault('permissionDenied', () => call(client2, 'ObjectService', 'getObject', { repositoryId, objectId: st.notes }));
+    });
+
+    await step('19d.applyACL(add user2)', 'applyACL', [needUser2, [st.aclRemoved, 'applyACL failed']], async () => {
+        const { result } = await call(client, 'ACLService', 'applyACL', {
+            repositoryId, objectId: st.notes, addACEs: acesArg([[user2, 'cmis:read']]), ACLPropagation: 'objectonly',
+        });
+        const aces = aclEntries(result && result.ACL);
+        expect(aces.some(([p, perm, direct]) => p === user2 && perm === 'cmis:read' && direct),
+            `no direct ${user2} cmis:read ACE: ${JSON.stringify(aces)}`);
+        st.aclGranted = true;
+    });
+
+    await step('19e.getObject(user2)', 'getObject', [needUser2, needClient2, [st.aclGranted, 'applyACL failed']], async () => {
+        const props = await getObject(client2, st.notes);
+        expect(prop(props, 'cmis:objectId') === st.notes, `cmis:objectId=${JSON.stringify(prop(props, 'cmis:objectId'))}`);
+        expect(prop(props, 'cmis:name') === notesName, `cmis:name=${JSON.stringify(prop(props, 'cmis:name'))}`);
+    });
+
+    await step('19f.updateProperties(user2, denied)', 'updateProperties', [needUser2, needClient2, [st.aclGranted, 'applyACL failed']], async () => {
+        await expectFault('permissionDenied', () => call(client2, 'ObjectService', 'updateProperties', {
+            repositoryId, objectId: st.notes, properties: propsArg({ propertyString: { 'cmis:name': 'stolen.txt' } }),
+        }));
+        const props = await getObject(client, st.notes);
+        expect(prop(props, 'cmis:name') === notesName, `the name changed anyway: ${JSON.stringify(prop(props, 'cmis:name'))}`);
+    });
+
+    // 20 query ------------------------------------------------------------------------------------
+    await step('20.query', 'query',
+        [[st.folderA, 'createFolder failed'], [st.v2, 'no latest version (an earlier step failed)'], [st.notes, 'createDocument failed']], async () => {
+            const statement = `SELECT cmis:objectId, cmis:name FROM cmis:document WHERE IN_FOLDER('${st.folderA}') ORDER BY cmis:name`;
+            const { result } = await call(client, 'DiscoveryService', 'query',
+                { repositoryId, statement, searchAllVersions: false, includeAllowableActions: false, maxItems: 100 });
+            const list = result && result.objects;
+            expect(list, `no objects element: ${JSON.stringify(result)}`);
+            const rows = asList(list.objects).map((o) => [prop(o.properties, 'cmis:name'), prop(o.properties, 'cmis:objectId')]);
+            const want = [[notesName, st.notes], [docName, st.v2]];
+            expect(JSON.stringify(rows) === JSON.stringify(want), `rows ${JSON.stringify(rows)}, wanted ${JSON.stringify(want)}`);
+            expect(Number(list.numItems) === 2, `numItems=${JSON.stringify(list.numItems)}, wanted 2`);
+            expect(!isTrue(list.hasMoreItems), `hasMoreItems=${JSON.stringify(list.hasMoreItems)}`);
+        });
+
+    // 21 delete -----------------------------------------------------------------------------------
+    const deleted = {};
+    for (const [name, key] of [['21a.deleteTree', 'folderA'], ['21b.deleteTree(second)', 'folderB']]) {
+        await step(name, 'deleteTree', [[st[key], 'createFolder failed']], async () => {
+            const { result } = await call(client, 'ObjectService', 'deleteTree', {
+                repositoryId, folderId: st[key], allVersions: true, unfileObjects: 'delete', continueOnFailure: false,
+            });
+            const failedIds = asList(result && result.failedToDelete && result.failedToDelete.objectIds);
+            expect(failedIds.length === 0, `failedToDelete ${JSON.stringify(failedIds)}`);
+            deleted[key] = true;
+        });
+    }
+
+    await step('21c.getObject(deleted)', 'getObject',
+        [[deleted.folderA, 'deleteTree failed'], [st.v2 || st.v1, 'createDocument failed']], async () => {
+            for (const id of [st.v2, st.v1].filter(Boolean)) {
+                await expectFault('objectNotFound', () => call(client, 'ObjectService', 'getObject', { repositoryId, objectId: id }));
+            }
+        });
+
+    // Leave nothing behind. If a deleteTree failed, an applied policy may be why (a policy that is
+    // applied cannot be deleted): remove it, then delete what is left with continueOnFailure.
+    const leftover = ['folderA', 'folderB'].some((key) => st[key] && !deleted[key]);
+    if (leftover && st.applied) {
+        try {
+            await call(client, 'PolicyService', 'removePolicy', { repositoryId, policyId: st.policy, objectId: st.v2 });
+            note('cleanup: removed the applied policy');
+        } catch (e) {
+            note(`cleanup: removePolicy ${describe(e)}`);
+        }
+    }
+    for (const key of ['folderA', 'folderB']) {
+        if (!st[key] || deleted[key]) continue;
+        try {
+            const { result } = await call(client, 'ObjectService', 'deleteTree', {
+                repositoryId, folderId: st[key], allVersions: true, unfileObjects: 'delete', continueOnFailure: true,
+            });
+            const left = asList(result && result.failedToDelete && result.failedToDelete.objectIds);
+            note(`cleanup: deleteTree(continueOnFailure) ${st[key]}: failedToDelete ${JSON.stringify(left)}`);
+        } catch (e) {
+            note(`cleanup: deleteTree ${st[key]}: ${describe(e)}`);
+        }
+    }
 }
 
 main().catch((e) => {
