@@ -200,35 +200,8 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 		if err != nil {
 			return err
 		}
-		if c.Name != nil && *c.Name != o.Name {
-			if err := s.rename(ctx, tx, o, *c.Name); err != nil {
-				return err
-			}
-		}
-		if c.Description != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE objects SET description = ? WHERE id = ?`, *c.Description, id); err != nil {
-				return err
-			}
-		}
-		for pid, vs := range c.Properties {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM object_properties WHERE object_id = ? AND property_id = ?`, id, pid); err != nil {
-				return err
-			}
-			if len(vs) > 0 {
-				if err := insertProperties(ctx, tx, id, map[string][]cmis.Value{pid: vs}); err != nil {
-					return err
-				}
-			}
-		}
-		if c.SecondaryTypeIDs != nil {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM object_secondary_types WHERE object_id = ?`, id); err != nil {
-				return err
-			}
-			for _, t := range *c.SecondaryTypeIDs {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO object_secondary_types (object_id, type_id) VALUES (?, ?)`, id, t); err != nil {
-					return err
-				}
-			}
+		if err := s.applyChange(ctx, tx, o, c); err != nil {
+			return err
 		}
 		if err := indexProps(ctx, tx, id); err != nil {
 			return err
@@ -243,6 +216,42 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 		return nil, fmt.Errorf("update %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// applyChange writes a property change to an object row, as UpdateObject
+// does, inside the caller's transaction.
+func (s *DB) applyChange(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, c cmis.Change) error {
+	if c.Name != nil && *c.Name != o.Name {
+		if err := s.rename(ctx, tx, o, *c.Name); err != nil {
+			return err
+		}
+	}
+	if c.Description != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE objects SET description = ? WHERE id = ?`, *c.Description, o.ID); err != nil {
+			return err
+		}
+	}
+	for pid, vs := range c.Properties {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM object_properties WHERE object_id = ? AND property_id = ?`, o.ID, pid); err != nil {
+			return err
+		}
+		if len(vs) > 0 {
+			if err := insertProperties(ctx, tx, o.ID, map[string][]cmis.Value{pid: vs}); err != nil {
+				return err
+			}
+		}
+	}
+	if c.SecondaryTypeIDs != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM object_secondary_types WHERE object_id = ?`, o.ID); err != nil {
+			return err
+		}
+		for _, t := range *c.SecondaryTypeIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO object_secondary_types (object_id, type_id) VALUES (?, ?)`, o.ID, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // rename changes an object's name everywhere it is filed and, for a

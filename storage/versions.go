@@ -483,42 +483,6 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 	return out, nil
 }
 
-// applyChange writes a property change to an object row, as UpdateObject
-// does, inside the caller's transaction.
-func (s *DB) applyChange(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, c cmis.Change) error {
-	if c.Name != nil && *c.Name != o.Name {
-		if err := s.rename(ctx, tx, o, *c.Name); err != nil {
-			return err
-		}
-	}
-	if c.Description != nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE objects SET description = ? WHERE id = ?`, *c.Description, o.ID); err != nil {
-			return err
-		}
-	}
-	for pid, vs := range c.Properties {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM object_properties WHERE object_id = ? AND property_id = ?`, o.ID, pid); err != nil {
-			return err
-		}
-		if len(vs) > 0 {
-			if err := insertProperties(ctx, tx, o.ID, map[string][]cmis.Value{pid: vs}); err != nil {
-				return err
-			}
-		}
-	}
-	if c.SecondaryTypeIDs != nil {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM object_secondary_types WHERE object_id = ?`, o.ID); err != nil {
-			return err
-		}
-		for _, t := range *c.SecondaryTypeIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO object_secondary_types (object_id, type_id) VALUES (?, ?)`, o.ID, t); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // DeleteVersion deletes one version of a document. A PWC goes alone (as
 // cancelCheckOut); the only checked-in version takes its series with it;
 // otherwise the series settles without it first, so that the filing of a
