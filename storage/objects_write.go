@@ -218,8 +218,8 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 	return out, nil
 }
 
-// applyChange writes a property change to an object row, as UpdateObject
-// does, inside the caller's transaction.
+// applyChange writes a property change to an object (UpdateObject,
+// CheckIn) inside the caller's transaction.
 func (s *DB) applyChange(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, c cmis.Change) error {
 	if c.Name != nil && *c.Name != o.Name {
 		if err := s.rename(ctx, tx, o, *c.Name); err != nil {
