@@ -1,5 +1,6 @@
 // CMIS 1.1 scenario on JAX-WS RI 2.3 (Debian jaxws / libjaxws-java), OpenJDK 17: the Repository
-// steps 1-10 here, the Object + Navigation steps 11-21 in ObjectNavigation.java.
+// steps 1-10 here, the Object + Navigation steps 11-21 in ObjectNavigation.java, the Versioning,
+// MultiFiling, Relationship, Policy, ACL and Discovery steps 22-29 in MoreServices.java.
 //
 //   conformance/clients/jaxws/run.sh http://127.0.0.1:18080 admin PASSWORD
 //
@@ -437,6 +438,9 @@ public class Scenario {
 
         // 11-21: Object + Navigation services (ObjectNavigation.java)
         new ObjectNavigation().run(base, user, password, repo, port);
+
+        // 22-29: Versioning, MultiFiling, Relationship, Policy, ACL, Discovery (MoreServices.java)
+        new MoreServices().run(base, user, password, repo, port);
 
         System.out.println(passed + " passed, " + failed + " failed");
         System.exit(failed > 0 ? 1 : 0);

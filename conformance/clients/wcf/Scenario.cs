@@ -1,5 +1,6 @@
 // CMIS 1.1 scenario on WCF (System.ServiceModel) on Mono 6.8: the Repository steps 1-10 here, the
-// Object + Navigation steps 11-21 in ObjectNavigation.cs.
+// Object + Navigation steps 11-21 in ObjectNavigation.cs, the Versioning, MultiFiling, Relationship,
+// Policy, ACL and Discovery steps 22-29 in MoreServices.cs.
 //
 //   conformance/clients/wcf/run.sh BASE_URL USER PASSWORD [mtom|text] [wsse|basic]
 //
@@ -609,6 +610,9 @@ static partial class Scenario
 
         // 11-21: Object + Navigation services (ObjectNavigation.cs)
         ObjectNavigation(baseUrl, user, password, mtom, basic, repo, client, insp);
+
+        // 22-29: Versioning, MultiFiling, Relationship, Policy, ACL, Discovery (MoreServices.cs)
+        MoreServices(baseUrl, user, password, mtom, basic, repo, client);
 
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed > 0 ? 1 : 0;

@@ -2,7 +2,9 @@
 """CMIS 1.1 scenario, driven by zeep (Debian python3-zeep 4.2.1): Repository service (steps 1-10),
 then Object + Navigation services with 5 MiB of content sent inline as base64 (steps 11-21,
 object_navigation(); the ports come from <base>/services/ObjectService?wsdl and
-.../NavigationService?wsdl).
+.../NavigationService?wsdl), then Versioning, MultiFiling, Relationship, Policy, ACL and Discovery
+(steps 22-29, more_services(); each port from its own <base>/services/<Service>?wsdl; the ACL steps
+also act as the second user named by CMIS_USER2 / CMIS_PASS2 in the environment).
 
     /usr/bin/python3 conformance/clients/zeep/scenario.py http://127.0.0.1:18080 admin PASSWORD
 
@@ -326,6 +328,7 @@ def main():
     run('10.wrongPassword', 'getRepositories', s10)
 
     object_navigation(base, user, password, repo)
+    more_services(base, user, password, repo)
 
     print(f'{passed} passed, {failed} failed')
     sys.exit(1 if failed else 0)
@@ -620,6 +623,460 @@ def object_navigation(base, user, password, repo):
             print(f'note: cleanup: deleteTree({folder_name})', file=sys.stderr)
         except Exception as e:  # noqa: BLE001
             print(f'note: cleanup deleteTree({folder_name}): {describe(e)}', file=sys.stderr)
+
+
+# -------------------------------------------------------------------------------------------------
+# Steps 22-29: Versioning, MultiFiling, Relationship, Policy, ACL and Discovery services, each port
+# from its own live WSDL URL (<base>/services/<Service>?wsdl), in two folders scen-<rand>-v and
+# scen-<rand>-m of their own. Step 27 needs the second user (CMIS_USER2 / CMIS_PASS2 in the
+# environment): the ACL steps act as that user on the same endpoints.
+
+VERSION_SIZE = 1024 * 1024
+
+MS_STEPS = [
+    ('22a.createFolder(versioning)', 'createFolder'),
+    ('22b.createDocument(1MiB)', 'createDocument'),
+    ('23a.checkOut', 'checkOut'),
+    ('23b.getProperties(PWC)', 'getProperties'),
+    ('23c.getProperties(checkedOut)', 'getProperties'),
+    ('23d.checkOut(again)', 'checkOut'),
+    ('23e.checkIn(major,1MiB)', 'checkIn'),
+    ('23f.getAllVersions', 'getAllVersions'),
+    ('23g.getObjectOfLatestVersion', 'getObjectOfLatestVersion'),
+    ('23h.getContentStream(newVersion)', 'getContentStream'),
+    ('23i.getContentStream(oldVersion)', 'getContentStream'),
+    ('24a.createFolder(second)', 'createFolder'),
+    ('24b.addObjectToFolder', 'addObjectToFolder'),
+    ('24c.getObjectParents(two)', 'getObjectParents'),
+    ('24d.getChildren(second)', 'getChildren'),
+    ('24e.removeObjectFromFolder', 'removeObjectFromFolder'),
+    ('24f.getObjectParents(one)', 'getObjectParents'),
+    ('25a.createDocument(target)', 'createDocument'),
+    ('25b.createRelationship', 'createRelationship'),
+    ('25c.getObjectRelationships(either)', 'getObjectRelationships'),
+    ('26a.createPolicy', 'createPolicy'),
+    ('26b.applyPolicy', 'applyPolicy'),
+    ('26c.getAppliedPolicies', 'getAppliedPolicies'),
+    ('26d.removePolicy', 'removePolicy'),
+    ('26e.getAppliedPolicies(none)', 'getAppliedPolicies'),
+    ('27a.applyACL(removeAnyone)', 'applyACL'),
+    ('27b.getObject(user2,denied)', 'getObject'),
+    ('27c.applyACL(addUser2Read)', 'applyACL'),
+    ('27d.getObject(user2)', 'getObject'),
+    ('27e.updateProperties(user2,denied)', 'updateProperties'),
+    ('27f.getACL', 'getACL'),
+    ('28a.query(IN_FOLDER)', 'query'),
+    ('28b.query(name=)', 'query'),
+    ('29a.deleteTree(folders)', 'deleteTree'),
+    ('29b.getObject(deleted)', 'getObject'),
+]
+
+
+def ace_list(client, principal, permission):
+    """A cmisAccessControlListType with one ACE (direct is required by the schema; ignored in requests)."""
+    ACL = client.get_type(f'{{{CMIS}}}cmisAccessControlListType')
+    return ACL(permission=[{'principal': {'principalId': principal}, 'permission': [permission], 'direct': True}])
+
+
+def aces(acl):
+    """[(principalId, [permissions], direct)] of a zeep cmisACLType (or cmisAccessControlListType)."""
+    lst = getattr(acl, 'ACL', acl)
+    return [(a.principal.principalId, list(a.permission or []), a.direct) for a in (getattr(lst, 'permission', None) or [])]
+
+
+def more_services(base, user, password, repo):
+    steps = dict(MS_STEPS)
+    st = {}
+    user2, pass2 = os.environ.get('CMIS_USER2'), os.environ.get('CMIS_PASS2')
+
+    def step(name, fn, needs=()):
+        missing = [k for k in needs if st.get(k) is None]
+        if missing:
+            skip(name, steps[name], f'no {", ".join(missing)} (an earlier step failed)')
+            return None
+        return run(name, steps[name], fn)
+
+    if not repo:
+        for name, op in MS_STEPS:
+            skip(name, op, 'no repositoryId')
+        return
+    try:
+        def port(service, u=user, p=password, history=None):
+            c, b = make_client(f'{base}/services/{service}?wsdl', u, p, history, service=service)
+            print(f'note: {service} endpoint from {service}?wsdl: {b._binding_options["address"]}', file=sys.stderr)
+            return c, b
+        ohist = HistoryPlugin()
+        oc, obj = port('ObjectService', history=ohist)
+        _, nav = port('NavigationService')
+        _, ver = port('VersioningService')
+        _, mf = port('MultiFilingService')
+        _, rel = port('RelationshipService')
+        _, pol = port('PolicyService')
+        ac, acl = port('ACLService')
+        _, disc = port('DiscoveryService')
+        obj2 = port('ObjectService', user2, pass2)[1] if user2 and pass2 else None
+    except Exception as e:  # noqa: BLE001
+        fail('22.loadWSDL(services)', 'GET ?wsdl', describe(e))
+        traceback.print_exc(file=sys.stderr)
+        for name, op in MS_STEPS:
+            skip(name, op, 'WSDL not loaded')
+        return
+    if obj2 is None:
+        print('note: CMIS_USER2 / CMIS_PASS2 not set: the second-user steps of 27 cannot run', file=sys.stderr)
+    else:
+        st['user2'] = user2
+
+    Props = oc.get_type(f'{{{CMIS}}}cmisPropertiesType')
+
+    def props(*triples):
+        return Props(_value_1=[{kind: {'propertyDefinitionId': pid, 'value': [v]}} for kind, pid, v in triples])
+
+    def ids_names(objs):
+        return [(one(o.properties, 'cmis:objectId'), one(o.properties, 'cmis:name')) for o in (objs or [])]
+
+    def sha_of(oid):
+        cs = obj.getContentStream(repositoryId=repo, objectId=oid)
+        expect(cs is not None and cs.stream is not None, 'no contentStream/stream')
+        return hashlib.sha256(cs.stream).hexdigest(), len(cs.stream)
+
+    suffix = f'{random.randrange(16**8):08x}'
+    folder_name, folder2_name = f'scen-{suffix}-v', f'scen-{suffix}-m'
+    doc_name, target_name = f'v-{suffix}.bin', f't-{suffix}.bin'
+    v1, v2 = os.urandom(VERSION_SIZE), os.urandom(VERSION_SIZE)
+    sha1, sha2 = hashlib.sha256(v1).hexdigest(), hashlib.sha256(v2).hexdigest()
+    comment = f'second version, {suffix}'
+
+    # 22 ------------------------------------------------------------------------------------------
+    def s22a():
+        st['folder'] = create_folder(obj, props, repo, st['root'], folder_name)
+        return True
+    try:
+        st['root'] = svc_root(repo, base, user, password)
+    except Exception as e:  # noqa: BLE001
+        print(f'note: getRepositoryInfo for rootFolderId: {describe(e)}', file=sys.stderr)
+    step('22a.createFolder(versioning)', s22a, ['root'])
+
+    def s22b():
+        did = obj.createDocument(
+            repositoryId=repo, folderId=st['folder'],
+            properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:document'),
+                             ('propertyString', 'cmis:name', doc_name)),
+            contentStream={'length': len(v1), 'mimeType': 'application/octet-stream', 'filename': doc_name,
+                           'stream': v1}).objectId
+        expect(did, f'objectId={did!r}')
+        st['doc'] = did
+        return True
+    step('22b.createDocument(1MiB)', s22b, ['folder'])
+
+    # 23 ------------------------------------------------------------------------------------------
+    def s23a():
+        r = ver.checkOut(repositoryId=repo, objectId=st['doc'])
+        expect(r is not None and r.objectId, f'no PWC id: {r!r}')
+        expect(r.objectId != st['doc'], f'PWC id {r.objectId!r} is the document id')
+        expect(r.contentCopied is True, f'contentCopied={r.contentCopied!r} (the document has content)')
+        st['pwc'] = r.objectId
+        return True
+    step('23a.checkOut', s23a, ['doc'])
+
+    def s23b():
+        p = obj.getProperties(repositoryId=repo, objectId=st['pwc'])
+        expect(one(p, 'cmis:isPrivateWorkingCopy') is True, f'cmis:isPrivateWorkingCopy={one(p, "cmis:isPrivateWorkingCopy")!r}')
+        expect(one(p, 'cmis:objectId') == st['pwc'], f'cmis:objectId={one(p, "cmis:objectId")!r}')
+        return True
+    step('23b.getProperties(PWC)', s23b, ['pwc'])
+
+    def s23c():
+        p = obj.getProperties(repositoryId=repo, objectId=st['doc'])
+        got = {k: one(p, k) for k in ('cmis:isVersionSeriesCheckedOut', 'cmis:versionSeriesCheckedOutBy',
+                                      'cmis:versionSeriesCheckedOutId')}
+        expect(got['cmis:isVersionSeriesCheckedOut'] is True, f'{got}')
+        expect(got['cmis:versionSeriesCheckedOutBy'] == user, f'{got}, wanted checked out by {user}')
+        expect(got['cmis:versionSeriesCheckedOutId'] in (None, st['pwc']), f'{got}, wanted PWC {st["pwc"]}')
+        return True
+    step('23c.getProperties(checkedOut)', s23c, ['pwc'])
+
+    def s23d():
+        expect_fault(lambda: ver.checkOut(repositoryId=repo, objectId=st['doc']), 'versioning')
+        return True
+    step('23d.checkOut(again)', s23d, ['pwc'])
+
+    def s23e():
+        t0 = time.time()
+        r = ver.checkIn(repositoryId=repo, objectId=st['pwc'], major=True, checkinComment=comment,
+                        contentStream={'length': len(v2), 'mimeType': 'application/octet-stream',
+                                       'filename': doc_name, 'stream': v2})
+        nid = r.objectId if r is not None else None
+        expect(nid, f'no objectId: {r!r}')
+        print(f'note: checkIn sent {len(v2)} content bytes inline as base64: request Content-Type '
+              f'{last_http.get("req_type")!r}, {last_http.get("req_bytes")} bytes, {time.time() - t0:.2f}s', file=sys.stderr)
+        st['latest'] = nid
+        return True
+    step('23e.checkIn(major,1MiB)', s23e, ['pwc'])
+
+    def s23f():
+        vs = ver.getAllVersions(repositoryId=repo, objectId=st['doc'])
+        got = [(one(o.properties, 'cmis:objectId'), one(o.properties, 'cmis:versionLabel')) for o in (vs or [])]
+        want = [(st['latest'], '2.0'), (st['doc'], '1.0')]
+        expect(got == want, f'versions {got}, wanted newest first {want}')
+        return True
+    step('23f.getAllVersions', s23f, ['latest'])
+
+    def s23g():
+        o = ver.getObjectOfLatestVersion(repositoryId=repo, objectId=st['doc'])
+        p = o.properties
+        expect(one(p, 'cmis:objectId') == st['latest'], f'objectId {one(p, "cmis:objectId")!r}, wanted {st["latest"]!r}')
+        expect(one(p, 'cmis:isLatestVersion') is True, f'cmis:isLatestVersion={one(p, "cmis:isLatestVersion")!r}')
+        expect(one(p, 'cmis:checkinComment') == comment, f'cmis:checkinComment={one(p, "cmis:checkinComment")!r}')
+        co = one(p, 'cmis:isVersionSeriesCheckedOut')
+        expect(co is False, 'cmis:isVersionSeriesCheckedOut ' + ('has no value' if co is None else f'= {co!r}')
+               + ' after checkIn, wanted false')
+        return True
+    step('23g.getObjectOfLatestVersion', s23g, ['latest'])
+
+    def s23h():
+        got, n = sha_of(st['latest'])
+        expect(got == sha2, f'sha256 {got} ({n} bytes) != checked-in {sha2}')
+        return True
+
+    def s23i():
+        got, n = sha_of(st['doc'])
+        expect(got == sha1, f'sha256 {got} ({n} bytes) != first version {sha1}')
+        return True
+    step('23h.getContentStream(newVersion)', s23h, ['latest'])
+    step('23i.getContentStream(oldVersion)', s23i, ['latest'])
+
+    # 24 ------------------------------------------------------------------------------------------
+    # Filing belongs to the version series: the steps file the latest version.
+    def parents():
+        ps = nav.getObjectParents(repositoryId=repo, objectId=st['latest'])
+        return sorted(one(p.object.properties, 'cmis:objectId') for p in (ps or []))
+
+    def s24a():
+        st['folder2'] = create_folder(obj, props, repo, st['root'], folder2_name)
+        return True
+    step('24a.createFolder(second)', s24a, ['root'])
+
+    def s24b():
+        mf.addObjectToFolder(repositoryId=repo, objectId=st['latest'], folderId=st['folder2'])
+        st['filed2'] = True
+        return True
+    step('24b.addObjectToFolder', s24b, ['latest', 'folder2'])
+
+    def s24c():
+        got, want = parents(), sorted([st['folder'], st['folder2']])
+        expect(got == want, f'parents {got}, wanted {want}')
+        return True
+    step('24c.getObjectParents(two)', s24c, ['filed2'])
+
+    def s24d():
+        l = nav.getChildren(repositoryId=repo, folderId=st['folder2'])
+        got = ids_names([o.object for o in (l.objects or [])])
+        expect(got == [(st['latest'], doc_name)], f'children {got}, wanted only {(st["latest"], doc_name)}')
+        return True
+    step('24d.getChildren(second)', s24d, ['filed2'])
+
+    def s24e():
+        mf.removeObjectFromFolder(repositoryId=repo, objectId=st['latest'], folderId=st['folder2'])
+        st['unfiled2'] = True
+        return True
+    step('24e.removeObjectFromFolder', s24e, ['filed2'])
+
+    def s24f():
+        got = parents()
+        expect(got == [st['folder']], f'parents {got}, wanted only {st["folder"]}')
+        return True
+    step('24f.getObjectParents(one)', s24f, ['unfiled2'])
+
+    # 25 ------------------------------------------------------------------------------------------
+    def s25a():
+        tid = obj.createDocument(
+            repositoryId=repo, folderId=st['folder'],
+            properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:document'),
+                             ('propertyString', 'cmis:name', target_name)),
+            contentStream={'length': 6, 'mimeType': 'text/plain', 'filename': target_name, 'stream': b'target'}).objectId
+        expect(tid, f'objectId={tid!r}')
+        st['target'] = tid
+        return True
+    step('25a.createDocument(target)', s25a, ['folder'])
+
+    def s25b():
+        rid = obj.createRelationship(
+            repositoryId=repo,
+            properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:relationship'),
+                             ('propertyString', 'cmis:name', f'rel-{suffix}'),
+                             ('propertyId', 'cmis:sourceId', st['latest']),
+                             ('propertyId', 'cmis:targetId', st['target']))).objectId
+        expect(rid, f'objectId={rid!r}')
+        st['rel'] = rid
+        return True
+    step('25b.createRelationship', s25b, ['latest', 'target'])
+
+    def s25c():
+        l = rel.getObjectRelationships(repositoryId=repo, objectId=st['latest'], relationshipDirection='either')
+        got = [(one(o.properties, 'cmis:objectId'), one(o.properties, 'cmis:sourceId'), one(o.properties, 'cmis:targetId'))
+               for o in (l.objects or [])]
+        want = [(st['rel'], st['latest'], st['target'])]
+        expect(got == want, f'relationships {got}, wanted {want}')
+        expect(l.numItems is None or int(l.numItems) == 1, f'numItems={l.numItems!r}')
+        # From the target's side too: only direction either (not the default source) finds it there.
+        l = rel.getObjectRelationships(repositoryId=repo, objectId=st['target'], relationshipDirection='either')
+        got = [one(o.properties, 'cmis:objectId') for o in (l.objects or [])]
+        expect(got == [st['rel']], f'relationships of the target {got}, wanted [{st["rel"]}]')
+        return True
+    step('25c.getObjectRelationships(either)', s25c, ['rel'])
+
+    # 26 ------------------------------------------------------------------------------------------
+    def s26a():
+        pid = obj.createPolicy(
+            repositoryId=repo, folderId=st['folder'],
+            properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:policy'),
+                             ('propertyString', 'cmis:name', f'policy-{suffix}'),
+                             ('propertyString', 'cmis:policyText', 'scenario policy'))).objectId
+        expect(pid, f'objectId={pid!r}')
+        st['policy'] = pid
+        return True
+    step('26a.createPolicy', s26a, ['folder'])
+
+    def applied():
+        return [one(o.properties, 'cmis:objectId') for o in (pol.getAppliedPolicies(repositoryId=repo, objectId=st['latest']) or [])]
+
+    def s26b():
+        pol.applyPolicy(repositoryId=repo, policyId=st['policy'], objectId=st['latest'])
+        st['applied'] = True
+        return True
+    step('26b.applyPolicy', s26b, ['policy', 'latest'])
+
+    def s26c():
+        got = applied()
+        expect(got == [st['policy']], f'applied policies {got}, wanted [{st["policy"]}]')
+        return True
+    step('26c.getAppliedPolicies', s26c, ['applied'])
+
+    def s26d():
+        pol.removePolicy(repositoryId=repo, policyId=st['policy'], objectId=st['latest'])
+        st['removed'] = True
+        del st['applied']
+        return True
+    step('26d.removePolicy', s26d, ['applied'])
+
+    def s26e():
+        got = applied()
+        expect(got == [], f'applied policies {got}, wanted none')
+        return True
+    step('26e.getAppliedPolicies(none)', s26e, ['removed'])
+
+    # 27 ------------------------------------------------------------------------------------------
+    # The target document inherited `anyone` cmis:read from its folder (and that from the root).
+    def s27a():
+        r = acl.applyACL(repositoryId=repo, objectId=st['target'], removeACEs=ace_list(ac, 'anyone', 'cmis:read'))
+        got = aces(r)
+        expect(not any(p == 'anyone' for p, _, _ in got), f'ACL after removing anyone: {got}')
+        st['closed'] = True
+        return True
+    step('27a.applyACL(removeAnyone)', s27a, ['target'])
+
+    def s27b():
+        expect_fault(lambda: obj2.getObject(repositoryId=repo, objectId=st['target']), 'permissionDenied')
+        return True
+    step('27b.getObject(user2,denied)', s27b, ['closed', 'user2'])
+
+    def s27c():
+        r = acl.applyACL(repositoryId=repo, objectId=st['target'], addACEs=ace_list(ac, user2, 'cmis:read'))
+        got = aces(r)
+        expect((user2, ['cmis:read'], True) in got, f'ACL {got} lacks {user2} cmis:read direct')
+        st['opened'] = True
+        return True
+    step('27c.applyACL(addUser2Read)', s27c, ['closed', 'user2'])
+
+    def s27d():
+        o = obj2.getObject(repositoryId=repo, objectId=st['target'])
+        expect(one(o.properties, 'cmis:objectId') == st['target'], f'objectId {one(o.properties, "cmis:objectId")!r}')
+        return True
+    step('27d.getObject(user2)', s27d, ['opened'])
+
+    def s27e():
+        expect_fault(lambda: obj2.updateProperties(repositoryId=repo, objectId=st['target'],
+                                                   properties=props(('propertyString', 'cmis:name', f'x-{suffix}.bin'))),
+                     'permissionDenied')
+        return True
+    step('27e.updateProperties(user2,denied)', s27e, ['opened'])
+
+    def s27f():
+        got = aces(acl.getACL(repositoryId=repo, objectId=st['target']))
+        expect((user2, ['cmis:read'], True) in got, f'ACL {got} lacks {user2} cmis:read direct=true')
+        expect(not any(p == 'anyone' for p, _, _ in got), f'ACL {got} has anyone again')
+        return True
+    step('27f.getACL', s27f, ['opened'])
+
+    # 28 ------------------------------------------------------------------------------------------
+    def s28a():
+        q = f"SELECT cmis:objectId, cmis:name FROM cmis:document WHERE IN_FOLDER('{st['folder']}') ORDER BY cmis:name"
+        l = disc.query(repositoryId=repo, statement=q)
+        got = [n for _, n in ids_names(l.objects)]
+        want = sorted([doc_name, target_name])
+        expect(got == want, f'names {got}, wanted {want}')
+        expect(l.numItems is not None and int(l.numItems) == len(want), f'numItems={l.numItems!r}, wanted {len(want)}')
+        return True
+    step('28a.query(IN_FOLDER)', s28a, ['latest', 'target'])
+
+    def s28b():
+        q = f"SELECT cmis:objectId, cmis:name FROM cmis:document WHERE cmis:name = '{doc_name}'"
+        l = disc.query(repositoryId=repo, statement=q)
+        got = ids_names(l.objects)
+        expect(got == [(st['latest'], doc_name)], f'rows {got}, wanted only the latest version {(st["latest"], doc_name)}')
+        return True
+    step('28b.query(name=)', s28b, ['latest'])
+
+    # 29 ------------------------------------------------------------------------------------------
+    def s29a():
+        for f in ('folder', 'folder2'):
+            if st.get(f) is None:
+                continue
+            r = obj.deleteTree(repositoryId=repo, folderId=st[f])
+            expect(ohist.last_received['envelope'].find(f'.//{{{CMISM}}}deleteTreeResponse/{{{CMISM}}}failedToDelete')
+                   is not None, f'failedToDelete missing from the answer for {f}')
+            ids = list(getattr(r, 'objectIds', None) or []) if r is not None else []
+            expect(not ids, f'failedToDelete objectIds {ids} ({f})')
+            st[f + 'Deleted'] = True
+        st['treeDeleted'] = True
+        return True
+    step('29a.deleteTree(folders)', s29a, ['folder'])
+
+    def s29b():
+        for k in ('latest', 'doc'):
+            if st.get(k):
+                expect_fault(lambda: obj.getObject(repositoryId=repo, objectId=st[k]), 'objectNotFound')
+        return True
+    step('29b.getObject(deleted)', s29b, ['treeDeleted', 'doc'])
+
+    # Not a step: leave nothing behind when a step failed.
+    if st.get('applied'):
+        try:
+            pol.removePolicy(repositoryId=repo, policyId=st['policy'], objectId=st['latest'])
+        except Exception as e:  # noqa: BLE001
+            print(f'note: cleanup removePolicy: {describe(e)}', file=sys.stderr)
+    for f, name in (('folder', folder_name), ('folder2', folder2_name)):
+        if st.get(f) and not st.get(f + 'Deleted'):
+            try:
+                obj.deleteTree(repositoryId=repo, folderId=st[f], continueOnFailure=True)
+                print(f'note: cleanup: deleteTree({name})', file=sys.stderr)
+            except Exception as e:  # noqa: BLE001
+                print(f'note: cleanup deleteTree({name}): {describe(e)}', file=sys.stderr)
+
+
+def svc_root(repo, base, user, password):
+    _, rsvc = make_client(f'{base}/services/RepositoryService?wsdl', user, password)
+    info = rsvc.getRepositoryInfo(repositoryId=repo)
+    expect(info is not None and info.rootFolderId, 'no rootFolderId')
+    return info.rootFolderId
+
+
+def create_folder(obj, props, repo, parent, name):
+    fid = obj.createFolder(repositoryId=repo, folderId=parent,
+                           properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:folder'),
+                                            ('propertyString', 'cmis:name', name))).objectId
+    expect(fid, f'objectId={fid!r}')
+    return fid
 
 
 def field(obj, name):
