@@ -54,6 +54,17 @@ const (
 // and lays it out like the binary does: cmisd.db, content/ (with
 // content/tmp) and the request spool in tmp/.
 func newServerWithData(t *testing.T) (base, repositoryID, rootID, data string) {
+	return newServerFor(t, nil)
+}
+
+// account is a user a case's server needs (users.txt: "name password").
+type account struct{ name, password string }
+
+// newServerFor starts an in-process server. Without accounts it has the
+// users of the recordings from the stand-in endpoint (admin and test,
+// password test; test may write in the root); with accounts, exactly
+// those users on a fresh repository, as cmisd serve sets one up.
+func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID, data string) {
 	t.Helper()
 	ctx := context.Background()
 	data = t.TempDir()
@@ -62,12 +73,16 @@ func newServerWithData(t *testing.T) (base, repositoryID, rootID, data string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	for _, u := range []string{"admin", "test"} {
-		h, err := services.HashPassword("test")
+	standIn := accounts == nil
+	if standIn {
+		accounts = []account{{"admin", "test"}, {"test", "test"}}
+	}
+	for _, a := range accounts {
+		h, err := services.HashPassword(a.password)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateAccount(ctx, u, h); err != nil {
+		if err := db.CreateAccount(ctx, a.name, h); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,8 +92,10 @@ func newServerWithData(t *testing.T) (base, repositoryID, rootID, data string) {
 	}
 	// The recordings run as the non-administrator "test", who may work
 	// in the root folder as an administrator would let a user.
-	if _, err := db.ApplyACL(ctx, repo.ID, repo.RootFolderID, []cmis.ACE{{Principal: "test", Permission: cmis.PermWrite}}, nil, false, "admin"); err != nil {
-		t.Fatal(err)
+	if standIn {
+		if _, err := db.ApplyACL(ctx, repo.ID, repo.RootFolderID, []cmis.ACE{{Principal: "test", Permission: cmis.PermWrite}}, nil, false, "admin"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv, err := server.New(server.Config{
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "conformance"}),

@@ -47,8 +47,13 @@ func liveServer(t *testing.T) (base, password string) {
 		t.Fatalf("cmisd user add: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--data", data,
-		"--admin-password", password, "--log-level", "info")
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", data, "--admin-password", password, "--log-level", "info"}
+	// CMISD_RECORD=DIR records each test's exchanges into DIR/<test> as
+	// conformance cases (see conformance/cases/*-session).
+	if dir := os.Getenv("CMISD_RECORD"); dir != "" {
+		args = append(args, "--record", filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "-")))
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,11 @@ func replayCase(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, repoID, rootID := newServer(t)
+	accounts, err := readAccounts(filepath.Join(dir, "users.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, repoID, rootID, _ := newServerFor(t, accounts)
 	b := Bindings{}
 	pending, err := readBindings(filepath.Join(dir, "bindings.txt"), b, map[string]string{
 		"repositoryId": repoID, "rootFolderId": rootID})
@@ -197,4 +201,23 @@ func writeResponse(t *testing.T, dir, name string, status int, ct string, body [
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s/%s", dir, name)
+}
+
+// readAccounts reads a case's users.txt ("name password" lines); nil when
+// the case has none (it was recorded against the stand-in endpoint).
+func readAccounts(path string) ([]account, error) {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []account
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			out = append(out, account{f[0], f[1]})
+		}
+	}
+	return out, nil
 }
