@@ -19,19 +19,15 @@ const (
 )
 
 // logChanges records one event per object in the transaction making the
-// change, so the log and the data never disagree. For deletions it must
-// run before the rows go.
+// change, so the log and the data never disagree, in the order the ids
+// are given (a tree's documents before their folder, say), which is the
+// order the log reports. For deletions it must run before the rows go.
 func logChanges(ctx context.Context, tx *sqlx.Tx, now int64, changeType string, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	q, args, err := sqlx.In(`INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
-		SELECT repository_id, id, ?, ?, type_id, base_type_id FROM objects WHERE id IN (?) ORDER BY id`, changeType, now, ids)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("change log: %w", err)
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
+			SELECT repository_id, id, ?, ?, type_id, base_type_id FROM objects WHERE id = ?`, changeType, now, id); err != nil {
+			return fmt.Errorf("change log: %w", err)
+		}
 	}
 	return nil
 }

@@ -341,6 +341,10 @@ func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object,
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeCreated, pid); err != nil {
 			return err
 		}
+		// Its series is checked out now: the document's flags changed.
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
+			return err
+		}
 		// The working copy shares its document's content, and its text.
 		if err := indexProps(ctx, tx, pid); err != nil {
 			return err
@@ -456,10 +460,16 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		if err := changeACL(ctx, tx, []string{pwcID}, pwcID, ci.Add, ci.Remove); err != nil {
 			return err
 		}
+		var previous []string
+		if err := tx.SelectContext(ctx, &previous, `SELECT id FROM objects WHERE version_series_id = ? AND is_latest_version = 1
+			AND id <> ?`, o.VersionSeriesID, pwcID); err != nil {
+			return err
+		}
 		if _, err := s.settleSeries(ctx, tx, o.VersionSeriesID, ""); err != nil {
 			return err
 		}
-		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, pwcID); err != nil {
+		// The new version, and the one that stops being latest.
+		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, append([]string{pwcID}, previous...)...); err != nil {
 			return err
 		}
 		if err := indexProps(ctx, tx, pwcID); err != nil {
