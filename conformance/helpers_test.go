@@ -86,7 +86,12 @@ func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID,
 			t.Fatal(err)
 		}
 	}
-	repo, err := db.EnsureRepository(ctx, "default", "cmisd", "conformance", "admin")
+	// Sessions recorded from cmisd serve see its repository description.
+	description := "conformance"
+	if !standIn {
+		description = "cmisd CMIS 1.1 repository"
+	}
+	repo, err := db.EnsureRepository(ctx, "default", "cmisd", description, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

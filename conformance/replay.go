@@ -267,7 +267,7 @@ var (
 	presentProperties = map[string]bool{"cmis:creationDate": true, "cmis:lastModificationDate": true}
 	// capabilityQuery says bothcombined or metadataonly as the build has
 	// full text or not.
-	presentElements = map[string]bool{"capabilityQuery": true}
+	presentElements = map[string]bool{"capabilityQuery": true, "changeTime": true}
 )
 
 // Bindings map recorded volatile values to live ones.
@@ -385,6 +385,12 @@ func Substitute(raw []byte, b Bindings, now string, later string) []byte {
 	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
 	head, body := splitHead(raw)
 	for _, k := range keys {
+		if len(k) >= 8 {
+			// Ids wherever they stand, e.g. inside IN_FOLDER('<id>').
+			body = bytes.ReplaceAll(body, []byte(k), []byte(b[k]))
+			continue
+		}
+		// Short values (tokens) only as an element's whole text.
 		body = bytes.ReplaceAll(body, []byte(">"+k+"<"), []byte(">"+b[k]+"<"))
 	}
 	body = wsuTime.ReplaceAllFunc(body, func(m []byte) []byte {

@@ -3,9 +3,11 @@
 #
 #   conformance/clients/run-all.sh http://127.0.0.1:18080 admin PASSWORD
 #
-# Clients: zeep (text/xml), jaxws (MTOM), wcf mtom, wcf text (wsse UsernameToken), and
-# wcf mtom with HTTP Basic after a 401 challenge. Each client's full output is kept in
+# Clients: zeep (text/xml), jaxws (MTOM), wcf mtom, wcf text (wsse UsernameToken), wcf mtom with
+# HTTP Basic after a 401 challenge, node-soap (mtom, inline) and libcmis. Each client's full output is kept in
 # conformance/clients/build/<name>.log (gitignored). Exit status: 0 when every client passed.
+# The environment goes through to every client: CMIS_USER2 / CMIS_PASS2 (the second user of the ACL
+# steps) and CMIS_CONTENT_BYTES (every random content that many bytes; see README.md).
 set -u
 if [ $# -ne 3 ]; then
     echo "usage: $0 BASE_URL USER PASSWORD" >&2

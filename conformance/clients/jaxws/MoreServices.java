@@ -62,7 +62,7 @@ import org.oasis_open.docs.ns.cmis.ws._200908.VersioningService;
 import org.oasis_open.docs.ns.cmis.ws._200908.VersioningServicePort;
 
 class MoreServices {
-    static final int VERSION_SIZE = 1024 * 1024;
+    static final int VERSION_SIZE = Scenario.contentBytes(1024 * 1024);
 
     static final String[][] STEPS = {
         {"22a.createFolder(versioning)", "createFolder"},

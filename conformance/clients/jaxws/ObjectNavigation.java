@@ -79,8 +79,10 @@ import org.oasis_open.docs.ns.cmis.ws._200908.ObjectServicePort;
 import org.oasis_open.docs.ns.cmis.ws._200908.RepositoryServicePort;
 
 class ObjectNavigation {
-    static final int CONTENT_SIZE = 5 * 1024 * 1024;
-    static final int RANGE_OFFSET = 1000, RANGE_LENGTH = 5000;
+    static final int CONTENT_SIZE = Scenario.contentBytes(5 * 1024 * 1024);
+    // Bytes 1000..5999; for a content smaller than that (CMIS_CONTENT_BYTES), its second quarter and third.
+    static final int RANGE_OFFSET = CONTENT_SIZE >= 6000 ? 1000 : CONTENT_SIZE / 4;
+    static final int RANGE_LENGTH = CONTENT_SIZE >= 6000 ? 5000 : CONTENT_SIZE / 2;
     static final int CHUNK = 64 * 1024;
 
     static final String[][] STEPS = {

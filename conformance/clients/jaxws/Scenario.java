@@ -1,6 +1,7 @@
 // CMIS 1.1 scenario on JAX-WS RI 2.3 (Debian jaxws / libjaxws-java), OpenJDK 17: the Repository
 // steps 1-10 here, the Object + Navigation steps 11-21 in ObjectNavigation.java, the Versioning,
-// MultiFiling, Relationship, Policy, ACL and Discovery steps 22-29 in MoreServices.java.
+// MultiFiling, Relationship, Policy, ACL and Discovery steps 22-29 in MoreServices.java, the change
+// log steps 30a-30c in ChangeLog.java.
 //
 //   conformance/clients/jaxws/run.sh http://127.0.0.1:18080 admin PASSWORD
 //
@@ -99,6 +100,24 @@ public class Scenario {
             }
             return false;
         }
+    }
+
+    /** The size of a random content: CMIS_CONTENT_BYTES when set (e.g. 2048, to keep recordings of a
+     *  session small), else the scenario's own size. */
+    static int contentBytes(int dflt) {
+        String v = System.getenv("CMIS_CONTENT_BYTES");
+        if (v == null || v.isEmpty()) return dflt;
+        int n = -1;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        if (n < 16) {
+            System.err.println("CMIS_CONTENT_BYTES=" + v + ": wanted a number of bytes, at least 16");
+            System.exit(2);
+        }
+        return n;
     }
 
     static void skip(String step, String op, String why) {
@@ -436,11 +455,20 @@ public class Scenario {
             throw new Check("no fault with a wrong password; got " + (r == null ? null : r.size()) + " repositories");
         });
 
+        // 30a: the change log's position before the object steps (ChangeLog.java)
+        ChangeLog log = new ChangeLog();
+        log.start(repo, port);
+
         // 11-21: Object + Navigation services (ObjectNavigation.java)
-        new ObjectNavigation().run(base, user, password, repo, port);
+        ObjectNavigation on = new ObjectNavigation();
+        on.run(base, user, password, repo, port);
 
         // 22-29: Versioning, MultiFiling, Relationship, Policy, ACL, Discovery (MoreServices.java)
-        new MoreServices().run(base, user, password, repo, port);
+        MoreServices ms = new MoreServices();
+        ms.run(base, user, password, repo, port);
+
+        // 30b-30c: what the change log says steps 12-29 did (ChangeLog.java)
+        log.end(base, user, password, repo, on.st, ms.st);
 
         System.out.println(passed + " passed, " + failed + " failed");
         System.exit(failed > 0 ? 1 : 0);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # CMIS 1.1 scenario (Repository steps 1-10 in Scenario.java, Object + Navigation steps 11-21 in
 # ObjectNavigation.java, Versioning/MultiFiling/Relationship/Policy/ACL/Discovery steps 22-29 in
-# MoreServices.java) on JAX-WS RI (Debian packages: jaxws, libjaxws-java, openjdk-17-jdk-headless).
+# MoreServices.java, change log steps 30a-30c in ChangeLog.java) on JAX-WS RI (Debian packages: jaxws, libjaxws-java, openjdk-17-jdk-headless).
 #
 #   conformance/clients/jaxws/run.sh http://127.0.0.1:18080 admin PASSWORD
 #
@@ -56,6 +56,7 @@ find "$BUILD/src" -name '*.java' > "$BUILD/sources.txt"
 echo "$HERE/Scenario.java" >> "$BUILD/sources.txt"
 echo "$HERE/ObjectNavigation.java" >> "$BUILD/sources.txt"
 echo "$HERE/MoreServices.java" >> "$BUILD/sources.txt"
+echo "$HERE/ChangeLog.java" >> "$BUILD/sources.txt"
 javac -nowarn -encoding UTF-8 -cp "$CP" -d "$BUILD/classes" @"$BUILD/sources.txt"
 
 exec java -Djavax.xml.soap.SAAJMetaFactory=com.sun.xml.messaging.saaj.soap.SAAJMetaFactoryImpl -cp "$BUILD/classes:$CP" Scenario "$BASE" "$USER_NAME" "$PASSWORD"

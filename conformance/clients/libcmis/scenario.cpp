@@ -64,8 +64,20 @@ using std::string;
 using std::vector;
 
 static const char *FW = "libcmis";
-static const size_t CONTENT_SIZE = 3 * 1024 * 1024;
-static const size_t VERSION_SIZE = 1024 * 1024; // steps 15: each version's content
+/* The size of a random content: CMIS_CONTENT_BYTES when set (e.g. 2048, to keep recordings of a
+ * session small), else the scenario's own size; 0 for a value that is not a number >= 16 (main
+ * refuses it). */
+static size_t contentBytes(size_t dflt)
+{
+    const char *v = getenv("CMIS_CONTENT_BYTES");
+    if (v == nullptr || *v == '\0')
+        return dflt;
+    char *end = nullptr;
+    unsigned long long n = strtoull(v, &end, 10);
+    return *end == '\0' && n >= 16 ? static_cast<size_t>(n) : 0;
+}
+static const size_t CONTENT_SIZE = contentBytes(3 * 1024 * 1024);
+static const size_t VERSION_SIZE = contentBytes(1024 * 1024); // steps 15: each version's content
 static int g_passed = 0;
 static int g_failed = 0;
 
@@ -263,6 +275,10 @@ int main(int argc, char **argv)
 {
     if (argc != 4) {
         std::cerr << "usage: " << argv[0] << " BASE_URL USER PASSWORD" << std::endl;
+        return 2;
+    }
+    if (CONTENT_SIZE == 0 || VERSION_SIZE == 0) {
+        std::cerr << "CMIS_CONTENT_BYTES=" << getenv("CMIS_CONTENT_BYTES") << ": wanted a number of bytes, at least 16" << std::endl;
         return 2;
     }
     string base = argv[1];
@@ -762,6 +778,10 @@ int main(int argc, char **argv)
             note("cleanup: deleteTree " + folderAId + ": " + e.getType() + " " + e.what());
         }
     }
+
+    // The node client's steps 22a-22c (the change log): libcmis 0.5.2 has no getContentChanges and
+    // no accessor for repositoryInfo's latestChangeLogToken (Repository::getCapability(Changes) is all).
+    note("22a-22c (change log) not run: libcmis 0.5.2 has no getContentChanges and no latestChangeLogToken accessor");
 
     std::cout << g_passed << " passed, " << g_failed << " failed" << std::endl;
     return g_failed ? 1 : 0;

@@ -30,7 +30,12 @@
  * Versioning, MultiFiling, Relationship, Policy, ACL and Discovery services in a fresh folder, with a
  * second, ordinary user for the ACL steps: CMIS_USER2 / CMIS_PASS2 in the environment (the interop
  * test sets them; without them steps 19c-19f are FAIL "not run"). checkIn's new content travels like
- * createDocument's (an MTOM attachment in mtom mode, base64 text in inline mode).
+ * createDocument's (an MTOM attachment in mtom mode, base64 text in inline mode). Step 22 reads the
+ * change log: 22a takes repositoryInfo's latestChangeLogToken before the object steps (it runs
+ * between steps 5 and 6), 22b-22c call getContentChanges from it after step 21 (changeLog()).
+ *
+ * CMIS_CONTENT_BYTES=N in the environment makes every random content N bytes (at least 16) instead
+ * of 3 MiB and 1 MiB, e.g. to record a small session (see ../record-sessions.sh).
  *
  * Each step prints "PASS node-<mode> <step>" or "FAIL node-<mode> <step>: <operation> <fault type
  * or error>" (node-mtom, node-inline); the run ends with "N passed, M failed" and exits 1 if
@@ -42,8 +47,20 @@ const soap = require(path.join(__dirname, 'node_modules', 'soap'));
 
 const CMIS = 'http://docs.oasis-open.org/ns/cmis/core/200908/';
 const XOP = 'http://www.w3.org/2004/08/xop/include';
-const CONTENT_SIZE = 3 * 1024 * 1024;
-const VERSION_SIZE = 1024 * 1024; // steps 15: each version's content
+/* The size of a random content: CMIS_CONTENT_BYTES when set (e.g. 2048, to keep recordings of a
+ * session small), else the scenario's own size. */
+function contentSize(dflt) {
+    const v = process.env.CMIS_CONTENT_BYTES;
+    if (!v) return dflt;
+    if (!/^[0-9]+$/.test(v) || Number(v) < 16) {
+        process.stderr.write(`CMIS_CONTENT_BYTES=${JSON.stringify(v)}: wanted a number of bytes, at least 16\n`);
+        process.exit(2);
+    }
+    return Number(v);
+}
+const CONTENT_SIZE = contentSize(3 * 1024 * 1024);
+const VERSION_SIZE = contentSize(1024 * 1024); // steps 15: each version's content
+const CHANGES_MAX_ITEMS = 1000; // step 22b: cmisd's largest page; the step checks that the log fits
 
 let FW = 'node';
 let passed = 0;
@@ -397,6 +414,21 @@ async function main() {
         skip('5.getChildren(root)', 'getChildren', 'no rootFolderId');
     }
 
+    // 22a: the change log's position before the object steps (22b-22c read the log at the end)
+    if (repositoryId) {
+        await run('22a.getRepositoryInfo(latestChangeLogToken)', 'getRepositoryInfo', async () => {
+            const { result } = await call(client, 'RepositoryService', 'getRepositoryInfo', { repositoryId });
+            const info = result && result.repositoryInfo;
+            const changes = info && info.capabilities && info.capabilities.capabilityChanges;
+            expect(changes === 'all', `capabilityChanges=${JSON.stringify(changes)}, wanted all`);
+            expect(info.latestChangeLogToken, `latestChangeLogToken=${JSON.stringify(info.latestChangeLogToken)}`);
+            st.changeLogToken = String(info.latestChangeLogToken);
+            note(`latestChangeLogToken before the object steps: ${st.changeLogToken}`);
+        });
+    } else {
+        skip('22a.getRepositoryInfo(latestChangeLogToken)', 'getRepositoryInfo', 'no repositoryId');
+    }
+
     // objects -------------------------------------------------------------------------------
     const folderName = `scen-${crypto.randomBytes(4).toString('hex')}`;
     if (st.root) {
@@ -541,7 +573,9 @@ async function main() {
         throw new Check(`no fault with a wrong password; got ${JSON.stringify(r.result)}`);
     });
 
-    await moreServices(client, { wsdl, user, password, mode, repositoryId, root: st.root, anyone: st.anyone });
+    const ms = await moreServices(client, { wsdl, user, password, mode, repositoryId, root: st.root, anyone: st.anyone });
+
+    await changeLog(client, repositoryId, st, ms);
 
     console.log(`${passed} passed, ${failed} failed`);
     process.exit(failed ? 1 : 0);
@@ -937,6 +971,91 @@ async function moreServices(client, ctx) {
             note(`cleanup: deleteTree ${st[key]}: ${describe(e)}`);
         }
     }
+    return st;
+}
+
+/* [[objectId, changeType, changeTime], ...] of a getContentChanges answer, in log order; every event
+ * must carry all three. */
+function changeEvents(result) {
+    const list = result && result.objects;
+    expect(list, `no objects element: ${JSON.stringify(result).slice(0, 300)}`);
+    return asList(list.objects).map((o) => {
+        const id = prop(o.properties, 'cmis:objectId');
+        const ev = o.changeEventInfo;
+        expect(id, `an event without cmis:objectId: ${JSON.stringify(o).slice(0, 300)}`);
+        expect(ev, `the event of ${id} has no changeEventInfo`);
+        expect(['created', 'updated', 'deleted', 'security'].includes(ev.changeType), `changeType ${JSON.stringify(ev.changeType)} of ${id}`);
+        expect(ev.changeTime !== undefined && ev.changeTime !== null && String(ev.changeTime) !== '',
+            `the ${ev.changeType} event of ${id} has no changeTime`);
+        const t = ev.changeTime instanceof Date ? ev.changeTime.toISOString() : String(ev.changeTime);
+        return [id, ev.changeType, t];
+    });
+}
+
+/* Steps 22b-22c: the change log (Discovery service, getContentChanges) from the token step 22a read
+ * before the object steps (inclusive): 22b in one page, looking for the events steps 6-21 must have
+ * left; 22c two events at a time, each page from the changeLogToken the one before answered. `st`
+ * is what steps 1-14 found, `ms` what steps 15-21 found. */
+async function changeLog(client, repositoryId, st, ms) {
+    const cl = {};
+    async function step(name, needs, fn) {
+        for (const [v, why] of needs) {
+            if (!v) {
+                skip(name, 'getContentChanges', why);
+                return null;
+            }
+        }
+        return run(name, 'getContentChanges', fn);
+    }
+    const changes = (changeLogToken, maxItems) => call(client, 'DiscoveryService', 'getContentChanges',
+        { repositoryId, changeLogToken, includeProperties: false, maxItems });
+
+    await step('22b.getContentChanges', [[st.changeLogToken, 'no latestChangeLogToken (22a failed)'],
+        [st.folder, 'createFolder failed'], [st.renamed, 'updateProperties failed'], [st.deleted, 'deleteTree failed'],
+        [ms && ms.aclRemoved, 'applyACL failed']], async () => {
+        const { result } = await changes(st.changeLogToken, CHANGES_MAX_ITEMS);
+        const evs = changeEvents(result);
+        expect(!isTrue(result.objects.hasMoreItems), `hasMoreItems=${JSON.stringify(result.objects.hasMoreItems)} with maxItems ${CHANGES_MAX_ITEMS}`);
+        expect(result.changeLogToken, `no changeLogToken in the answer (${evs.length} events)`);
+        const want = [[st.folder, 'created', 'the folder of step 6'], [st.doc, 'updated', 'the document renamed in step 10'],
+            [ms.notes, 'security', 'the ACL change of step 19b'], [st.doc, 'deleted', 'the document deleteTree removed in step 12']];
+        const at = (id, type) => evs.findIndex(([i, t]) => i === id && t === type);
+        const missing = want.filter(([id, type]) => at(id, type) < 0).map(([id, type, what]) => `${type} ${id} (${what})`);
+        expect(missing.length === 0, `${evs.length} events from token ${st.changeLogToken} lack: ${missing.join('; ')}`);
+        expect(at(st.folder, 'created') < at(st.doc, 'deleted'), 'the deletion of the document comes before the creation of its folder');
+        const counts = {};
+        for (const [, t] of evs) counts[t] = (counts[t] || 0) + 1;
+        note(`getContentChanges from ${st.changeLogToken}: ${evs.length} events ${JSON.stringify(counts)}, resume at ${result.changeLogToken}`);
+        cl.events = evs;
+        cl.next = String(result.changeLogToken);
+    });
+
+    await step('22c.getContentChanges(maxItems=2)', [[cl.events, 'no events (22b failed)']], async () => {
+        const got = [];
+        let token = st.changeLogToken;
+        let pages = 0;
+        for (;;) {
+            const { result } = await changes(token, 2);
+            const page = changeEvents(result);
+            pages++;
+            expect(page.length <= 2, `page ${pages}: ${page.length} events for maxItems 2`);
+            expect(result.changeLogToken, `page ${pages}: no changeLogToken`);
+            got.push(...page);
+            token = String(result.changeLogToken);
+            if (!isTrue(result.objects.hasMoreItems)) break;
+            expect(page.length > 0, `page ${pages} is empty but hasMoreItems is true`);
+            expect(pages < 1000, 'still more after 1000 pages');
+        }
+        const key = (e) => e.join(' ');
+        if (got.map(key).join('|') !== cl.events.map(key).join('|')) {
+            let i = 0;
+            while (i < got.length && i < cl.events.length && key(got[i]) === key(cl.events[i])) i++;
+            throw new Check(`${pages} pages: ${got.length} events, one page: ${cl.events.length}; first difference at event ${i}: `
+                + `${got[i] ? key(got[i]) : null} vs ${cl.events[i] ? key(cl.events[i]) : null}`);
+        }
+        expect(token === cl.next, `the last page answers token ${token}, the single page ${cl.next}`);
+        note(`${pages} pages of at most 2 events give the same ${got.length} events`);
+    });
 }
 
 main().catch((e) => {

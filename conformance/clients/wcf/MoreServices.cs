@@ -17,7 +17,7 @@ using System.ServiceModel;
 
 static partial class Scenario
 {
-    const int VersionSize = 1024 * 1024;
+    static readonly int VersionSize = ContentBytes(1024 * 1024);
 
     static readonly string[,] MsSteps = {
         {"22a.createFolder(versioning)", "createFolder"},
@@ -161,7 +161,7 @@ static partial class Scenario
             return;
         }
 
-        var st = new Dictionary<string, string>();
+        var st = MsState;
         Func<string, string> S = k => st.ContainsKey(k) ? st[k] : null;
         Action<string, Action, string[]> step = (name, a, needs) =>
         {

@@ -23,8 +23,29 @@ using System.Text;
 
 static partial class Scenario
 {
-    const int ContentSize = 5 * 1024 * 1024;
-    const int RangeOffset = 1000, RangeLength = 5000;
+    static readonly int ContentSize = ContentBytes(5 * 1024 * 1024);
+    // Bytes 1000..5999; for a content smaller than that (CMIS_CONTENT_BYTES), its second quarter and third.
+    static readonly int RangeOffset = ContentSize >= 6000 ? 1000 : ContentSize / 4;
+    static readonly int RangeLength = ContentSize >= 6000 ? 5000 : ContentSize / 2;
+
+    // The size of a random content: CMIS_CONTENT_BYTES when set (e.g. 2048, to keep recordings of a
+    // session small), else the scenario's own size. Main refuses a value that is not a number >= 16.
+    static int ContentBytes(int dflt)
+    {
+        int n;
+        string v = Environment.GetEnvironmentVariable("CMIS_CONTENT_BYTES");
+        return !string.IsNullOrEmpty(v) && int.TryParse(v, out n) && n >= 16 ? n : dflt;
+    }
+
+    static bool ContentBytesValid()
+    {
+        int n;
+        string v = Environment.GetEnvironmentVariable("CMIS_CONTENT_BYTES");
+        return string.IsNullOrEmpty(v) || (int.TryParse(v, out n) && n >= 16);
+    }
+
+    // What steps 11-21 and 22-29 found (their st), for the change log steps 30b-30c (ChangeLog.cs).
+    static Dictionary<string, string> OnState = new Dictionary<string, string>(), MsState = new Dictionary<string, string>();
 
     static readonly string[,] OnSteps = {
         {"11.getRepositoryInfo(rootFolderId)", "getRepositoryInfo"},
@@ -126,7 +147,7 @@ static partial class Scenario
         }
         Console.Error.WriteLine("note: ObjectService endpoint from WSDL: " + objAddr + "; NavigationService: " + navAddr);
 
-        var st = new Dictionary<string, string>();
+        var st = OnState;
         Func<string, string> S = k => st.ContainsKey(k) ? st[k] : null;
         Action<string, Action, string[]> step = (name, a, needs) =>
         {

@@ -1,6 +1,7 @@
 // CMIS 1.1 scenario on WCF (System.ServiceModel) on Mono 6.8: the Repository steps 1-10 here, the
 // Object + Navigation steps 11-21 in ObjectNavigation.cs, the Versioning, MultiFiling, Relationship,
-// Policy, ACL and Discovery steps 22-29 in MoreServices.cs.
+// Policy, ACL and Discovery steps 22-29 in MoreServices.cs, the change log steps 30a-30c in
+// ChangeLog.cs.
 //
 //   conformance/clients/wcf/run.sh BASE_URL USER PASSWORD [mtom|text] [wsse|basic]
 //
@@ -402,6 +403,11 @@ static partial class Scenario
             Console.Error.WriteLine("usage: Scenario.exe BASE_URL USER PASSWORD mtom|text wsse|basic");
             return 2;
         }
+        if (!ContentBytesValid())
+        {
+            Console.Error.WriteLine("CMIS_CONTENT_BYTES=" + Environment.GetEnvironmentVariable("CMIS_CONTENT_BYTES") + ": wanted a number of bytes, at least 16");
+            return 2;
+        }
         string baseUrl = args[0].TrimEnd('/'), user = args[1], password = args[2];
         bool mtom = args[3] == "mtom", basic = args[4] == "basic";
         FW = "wcf-" + args[3] + (basic ? "-basic" : "");
@@ -608,11 +614,17 @@ static partial class Scenario
             throw new Check("no fault with a wrong password; got " + (r.repositories == null ? 0 : r.repositories.Length) + " repositories");
         });
 
+        // 30a: the change log's position before the object steps (ChangeLog.cs)
+        ChangeLogStart(repo, client, insp);
+
         // 11-21: Object + Navigation services (ObjectNavigation.cs)
         ObjectNavigation(baseUrl, user, password, mtom, basic, repo, client, insp);
 
         // 22-29: Versioning, MultiFiling, Relationship, Policy, ACL, Discovery (MoreServices.cs)
         MoreServices(baseUrl, user, password, mtom, basic, repo, client);
+
+        // 30b-30c: what the change log says steps 12-29 did (ChangeLog.cs)
+        ChangeLogEnd(baseUrl, user, password, mtom, basic, repo);
 
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed > 0 ? 1 : 0;

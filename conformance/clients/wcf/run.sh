@@ -1,7 +1,7 @@
 #!/bin/sh
 # CMIS 1.1 scenario (Repository steps 1-10 in Scenario.cs, Object + Navigation steps 11-21 in
 # ObjectNavigation.cs, Versioning/MultiFiling/Relationship/Policy/ACL/Discovery steps 22-29 in
-# MoreServices.cs) on WCF (System.ServiceModel) on Mono 6.8
+# MoreServices.cs, change log steps 30a-30c in ChangeLog.cs) on WCF (System.ServiceModel) on Mono 6.8
 # (Debian package mono-complete, which brings svcutil, disco, xsd, mcs and mono; /usr/bin/python3
 # for fixup.py).
 #
@@ -29,7 +29,8 @@
 #     class, Action="*"): xsd (Mono) generates the XmlSerializer classes from the downloaded XSDs
 #     and fixup.py contracts rebuilds message-contract service interfaces from svcutil's operation
 #     list and actions. svcutil's own data classes are not compiled.
-#  4. mcs compiles Scenario.cs, ObjectNavigation.cs, MoreServices.cs + the generated code; mono runs it.
+#  4. mcs compiles Scenario.cs, ObjectNavigation.cs, MoreServices.cs, ChangeLog.cs + the generated code;
+#     mono runs it.
 set -eu
 if [ $# -lt 3 ] || [ $# -gt 5 ]; then
     echo "usage: $0 BASE_URL USER PASSWORD [mtom|text] [wsse|basic]" >&2
@@ -88,7 +89,7 @@ fi
 mcs -nologo -nowarn:0108,0114,0162,0168,0169,0219,0414,0649 -debug -out:"$BUILD/Scenario.exe" \
     -r:System.ServiceModel -r:System.Runtime.Serialization -r:System.Xml -r:System.Web.Services \
     -r:System.Configuration \
-    "$HERE/Scenario.cs" "$HERE/ObjectNavigation.cs" "$HERE/MoreServices.cs" "$BUILD"/gen/*.cs > "$BUILD/mcs.log" 2>&1 \
+    "$HERE/Scenario.cs" "$HERE/ObjectNavigation.cs" "$HERE/MoreServices.cs" "$HERE/ChangeLog.cs" "$BUILD"/gen/*.cs > "$BUILD/mcs.log" 2>&1 \
     || { cat "$BUILD/mcs.log" >&2; fail0 mcs "compilation failed"; }
 
 exec mono --debug "$BUILD/Scenario.exe" "$BASE" "$USER_NAME" "$PASSWORD" "$ENCODING" "$AUTH"

@@ -4,9 +4,14 @@ then Object + Navigation services with 5 MiB of content sent inline as base64 (s
 object_navigation(); the ports come from <base>/services/ObjectService?wsdl and
 .../NavigationService?wsdl), then Versioning, MultiFiling, Relationship, Policy, ACL and Discovery
 (steps 22-29, more_services(); each port from its own <base>/services/<Service>?wsdl; the ACL steps
-also act as the second user named by CMIS_USER2 / CMIS_PASS2 in the environment).
+also act as the second user named by CMIS_USER2 / CMIS_PASS2 in the environment), then the change
+log (step 30: 30a reads latestChangeLogToken before step 11, 30b-30c call getContentChanges after
+step 29; change_log_start() / change_log_end()).
 
     /usr/bin/python3 conformance/clients/zeep/scenario.py http://127.0.0.1:18080 admin PASSWORD
+
+CMIS_CONTENT_BYTES=N in the environment makes every random content N bytes (at least 16) instead of
+5 MiB and 1 MiB, e.g. to record a small session (see ../record-sessions.sh).
 
 The client is built from the live WSDL at <base>/services/RepositoryService?wsdl (zeep follows the
 xsd:import schemaLocations itself).  Authentication is a WS-Security UsernameToken with a
@@ -327,8 +332,11 @@ def main():
         raise Check(f'no fault with a wrong password; got {r!r}')
     run('10.wrongPassword', 'getRepositories', s10)
 
-    object_navigation(base, user, password, repo)
-    more_services(base, user, password, repo)
+    # 30a reads the change log's position before the object steps; 30b-30c read the log after them.
+    log = change_log_start(svc, repo)
+    on = object_navigation(base, user, password, repo)
+    ms = more_services(base, user, password, repo)
+    change_log_end(base, user, password, repo, log, on, ms)
 
     print(f'{passed} passed, {failed} failed')
     sys.exit(1 if failed else 0)
@@ -340,8 +348,21 @@ def main():
 # inline as base64 (zeep sends text/xml only) and comes back inline too (the server answers
 # text with text).
 
-CONTENT_SIZE = 5 * 1024 * 1024
-RANGE_OFFSET, RANGE_LENGTH = 1000, 5000
+def content_bytes(default):
+    """The size of a random content: CMIS_CONTENT_BYTES when set (e.g. 2048, to keep recordings of a
+    session small), else the scenario's own size."""
+    v = os.environ.get('CMIS_CONTENT_BYTES')
+    if not v:
+        return default
+    if not v.isdigit() or int(v) < 16:
+        print(f'CMIS_CONTENT_BYTES={v!r}: wanted a number of bytes, at least 16', file=sys.stderr)
+        sys.exit(2)
+    return int(v)
+
+
+CONTENT_SIZE = content_bytes(5 * 1024 * 1024)
+# Bytes 1000..5999; for a content smaller than that (CMIS_CONTENT_BYTES), its second quarter and third.
+RANGE_OFFSET, RANGE_LENGTH = (1000, 5000) if CONTENT_SIZE >= 6000 else (CONTENT_SIZE // 4, CONTENT_SIZE // 2)
 
 ON_STEPS = [
     ('11.getRepositoryInfo(rootFolderId)', 'getRepositoryInfo'),
@@ -406,7 +427,7 @@ def object_navigation(base, user, password, repo):
     if not repo:
         for name, op in ON_STEPS:
             skip(name, op, 'no repositoryId')
-        return
+        return {}
     try:
         ohist = HistoryPlugin()
         oc, obj = make_client(f'{base}/services/ObjectService?wsdl', user, password, ohist, service='ObjectService')
@@ -417,7 +438,7 @@ def object_navigation(base, user, password, repo):
         traceback.print_exc(file=sys.stderr)
         for name, op in ON_STEPS:
             skip(name, op, 'WSDL not loaded')
-        return
+        return {}
     print(f'note: ObjectService endpoint from WSDL: {obj._binding_options["address"]}; '
           f'NavigationService: {nav._binding_options["address"]}', file=sys.stderr)
 
@@ -623,6 +644,7 @@ def object_navigation(base, user, password, repo):
             print(f'note: cleanup: deleteTree({folder_name})', file=sys.stderr)
         except Exception as e:  # noqa: BLE001
             print(f'note: cleanup deleteTree({folder_name}): {describe(e)}', file=sys.stderr)
+    return st
 
 
 # -------------------------------------------------------------------------------------------------
@@ -631,7 +653,7 @@ def object_navigation(base, user, password, repo):
 # scen-<rand>-m of their own. Step 27 needs the second user (CMIS_USER2 / CMIS_PASS2 in the
 # environment): the ACL steps act as that user on the same endpoints.
 
-VERSION_SIZE = 1024 * 1024
+VERSION_SIZE = content_bytes(1024 * 1024)
 
 MS_STEPS = [
     ('22a.createFolder(versioning)', 'createFolder'),
@@ -699,7 +721,7 @@ def more_services(base, user, password, repo):
     if not repo:
         for name, op in MS_STEPS:
             skip(name, op, 'no repositoryId')
-        return
+        return {}
     try:
         def port(service, u=user, p=password, history=None):
             c, b = make_client(f'{base}/services/{service}?wsdl', u, p, history, service=service)
@@ -720,7 +742,7 @@ def more_services(base, user, password, repo):
         traceback.print_exc(file=sys.stderr)
         for name, op in MS_STEPS:
             skip(name, op, 'WSDL not loaded')
-        return
+        return {}
     if obj2 is None:
         print('note: CMIS_USER2 / CMIS_PASS2 not set: the second-user steps of 27 cannot run', file=sys.stderr)
     else:
@@ -1062,6 +1084,133 @@ def more_services(base, user, password, repo):
                 print(f'note: cleanup: deleteTree({name})', file=sys.stderr)
             except Exception as e:  # noqa: BLE001
                 print(f'note: cleanup deleteTree({name}): {describe(e)}', file=sys.stderr)
+    return st
+
+
+# -------------------------------------------------------------------------------------------------
+# Step 30: the change log (Discovery service, getContentChanges). 30a reads repository info's
+# latestChangeLogToken before the object steps (it runs between steps 10 and 11); after step 29,
+# 30b reads the log from that token on (inclusive) in one page and looks for the events steps
+# 12-29 must have left, and 30c reads it again two events at a time, each page from the
+# changeLogToken the one before answered.
+
+CL_STEPS = dict([
+    ('30a.getRepositoryInfo(latestChangeLogToken)', 'getRepositoryInfo'),
+    ('30b.getContentChanges', 'getContentChanges'),
+    ('30c.getContentChanges(maxItems=2)', 'getContentChanges'),
+])
+CL_MAX_ITEMS = 1000  # cmisd's largest page; 30b checks that the log fits (hasMoreItems false)
+
+
+def change_log_start(svc, repo):
+    log = {}
+    name = '30a.getRepositoryInfo(latestChangeLogToken)'
+    if not repo:
+        skip(name, CL_STEPS[name], 'no repositoryId')
+        return log
+
+    def s30a():
+        info = svc.getRepositoryInfo(repositoryId=repo)
+        caps = info.capabilities
+        expect(caps is not None and caps.capabilityChanges == 'all',
+               f'capabilityChanges={getattr(caps, "capabilityChanges", None)!r}, wanted all')
+        expect(info.latestChangeLogToken, f'latestChangeLogToken={info.latestChangeLogToken!r}')
+        log['token'] = info.latestChangeLogToken
+        print(f'note: latestChangeLogToken before the object steps: {log["token"]}', file=sys.stderr)
+        return True
+    run(name, CL_STEPS[name], s30a)
+    return log
+
+
+def change_events(r):
+    """[(objectId, changeType, changeTime)] of a getContentChanges answer, in log order; every event
+    must carry all three."""
+    out = []
+    lst = r.objects if r is not None else None
+    expect(lst is not None, f'no objects in the answer: {r!r}'[:300])
+    for o in (lst.objects or []):
+        oid = one(o.properties, 'cmis:objectId')
+        ev = o.changeEventInfo
+        expect(oid, f'an event without cmis:objectId: {o!r}'[:300])
+        expect(ev is not None, f'the event of {oid} has no changeEventInfo')
+        expect(ev.changeType in ('created', 'updated', 'deleted', 'security'), f'changeType {ev.changeType!r} of {oid}')
+        expect(ev.changeTime is not None, f'the {ev.changeType} event of {oid} has no changeTime')
+        out.append((oid, ev.changeType, ev.changeTime))
+    return out
+
+
+def change_log_end(base, user, password, repo, log, on, ms):
+    st = dict(log)
+    for k in ('folder', 'doc', 'renamed', 'treeDeleted'):
+        st[k] = on.get(k)
+    st['target'], st['closed'] = ms.get('target'), ms.get('closed')
+
+    def step(name, fn, needs=()):
+        missing = [k for k in needs if st.get(k) is None]
+        if missing:
+            skip(name, CL_STEPS[name], f'no {", ".join(missing)} (an earlier step failed)')
+            return None
+        return run(name, CL_STEPS[name], fn)
+
+    disc = None
+    if st.get('token'):
+        try:
+            _, disc = make_client(f'{base}/services/DiscoveryService?wsdl', user, password, service='DiscoveryService')
+        except Exception as e:  # noqa: BLE001
+            fail('30.loadWSDL(Discovery)', 'GET ?wsdl', describe(e))
+            traceback.print_exc(file=sys.stderr)
+    st['disc'] = disc
+
+    def changes(token, max_items):
+        return disc.getContentChanges(repositoryId=repo, changeLogToken=token, includeProperties=False,
+                                      maxItems=max_items)
+
+    def s30b():
+        r = changes(st['token'], CL_MAX_ITEMS)
+        evs = change_events(r)
+        expect(r.objects.hasMoreItems is False, f'hasMoreItems={r.objects.hasMoreItems!r} with maxItems {CL_MAX_ITEMS}')
+        expect(r.changeLogToken, f'no changeLogToken in the answer ({len(evs)} events)')
+        want = [(st['folder'], 'created', 'the folder of step 12'),
+                (st['doc'], 'updated', 'the document renamed in step 16a'),
+                (st['target'], 'security', 'the ACL change of step 27a'),
+                (st['doc'], 'deleted', 'the document deleteTree removed in step 21a')]
+        have = [(i, t) for i, t, _ in evs]
+        missing = [f'{t} {i} ({what})' for i, t, what in want if (i, t) not in have]
+        expect(not missing, f'{len(evs)} events from token {st["token"]} lack: ' + '; '.join(missing))
+        expect(have.index((st['folder'], 'created')) < have.index((st['doc'], 'deleted')),
+               'the deletion of the document comes before the creation of its folder')
+        counts = {}
+        for _, t, _ in evs:
+            counts[t] = counts.get(t, 0) + 1
+        print(f'note: getContentChanges from {st["token"]}: {len(evs)} events {counts}, resume at {r.changeLogToken}',
+              file=sys.stderr)
+        st['events'], st['next'] = evs, r.changeLogToken
+        return True
+    step('30b.getContentChanges', s30b, ['disc', 'token', 'folder', 'renamed', 'closed', 'treeDeleted'])
+
+    def s30c():
+        got, token, pages = [], st['token'], 0
+        while True:
+            r = changes(token, 2)
+            page = change_events(r)
+            pages += 1
+            expect(len(page) <= 2, f'page {pages}: {len(page)} events for maxItems 2')
+            expect(r.changeLogToken, f'page {pages}: no changeLogToken')
+            got += page
+            token = r.changeLogToken
+            if not r.objects.hasMoreItems:
+                break
+            expect(page, f'page {pages} is empty but hasMoreItems is true')
+            expect(pages < 1000, 'still more after 1000 pages')
+        want = st['events']
+        if got != want:
+            i = next((k for k in range(min(len(got), len(want))) if got[k] != want[k]), min(len(got), len(want)))
+            raise Check(f'{pages} pages: {len(got)} events, one page: {len(want)}; first difference at event {i}: '
+                        f'{got[i] if i < len(got) else None} vs {want[i] if i < len(want) else None}')
+        expect(token == st['next'], f'the last page answers token {token}, the single page {st["next"]}')
+        print(f'note: {pages} pages of at most 2 events give the same {len(got)} events', file=sys.stderr)
+        return True
+    step('30c.getContentChanges(maxItems=2)', s30c, ['events'])
 
 
 def svc_root(repo, base, user, password):
