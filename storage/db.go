@@ -58,6 +58,9 @@ func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (int, error)
 type dialect interface {
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
+	// noIndexPrefix, put before a column, keeps the planner from driving
+	// a query through that column's index (it stays a filter).
+	noIndexPrefix() string
 }
 
 // Close closes the database.

@@ -88,3 +88,6 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 	}
 	return false
 }
+
+// SQLite's unary + disqualifies a term from driving an index lookup.
+func (sqliteDialect) noIndexPrefix() string { return "+" }
