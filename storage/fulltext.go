@@ -17,6 +17,11 @@ import (
 // name and string properties (props) and of its content (body). Rows
 // change in the transaction that changes the object; content text is
 // extracted from the durably written file before that transaction starts.
+//
+// FTS5 finds a row quickly only by its rowid (its other columns are not
+// indexed: an UPDATE keyed by object_id reads the whole index, half a
+// second at a million documents), so fulltext_rows maps object ids to
+// rowids.
 
 // maxIndexedText bounds the content text indexed per document.
 const maxIndexedText = 4 << 20
@@ -31,17 +36,23 @@ func (s *DB) ensureFullText(ctx context.Context) error {
 		return nil
 	}
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'fulltext'`); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM sqlite_master WHERE name IN ('fulltext', 'fulltext_rows')`); err != nil {
 		return err
 	}
-	if n > 0 {
+	if n == 2 {
 		return nil
 	}
 	var ids []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE VIRTUAL TABLE fulltext USING fts5(object_id UNINDEXED, props, body,
-			tokenize = 'unicode61 remove_diacritics 2')`); err != nil {
-			return fmt.Errorf("full-text index: %w", err)
+		for _, stmt := range []string{
+			`DROP TABLE IF EXISTS fulltext`, // an index from before fulltext_rows: rebuilt
+			`CREATE VIRTUAL TABLE fulltext USING fts5(object_id UNINDEXED, props, body, tokenize = 'unicode61 remove_diacritics 2')`,
+			`CREATE TABLE IF NOT EXISTS fulltext_rows (rowid INTEGER PRIMARY KEY, object_id TEXT NOT NULL UNIQUE)`,
+			`DELETE FROM fulltext_rows`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("full-text index: %w", err)
+			}
 		}
 		return tx.SelectContext(ctx, &ids, `SELECT id FROM objects`)
 	})
@@ -126,15 +137,34 @@ func indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
 		return err
 	}
 	parts = append(parts, vals...)
-	text := strings.Join(parts, "\n")
-	res, err := tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE object_id = ?`, text, id)
+	row, err := ftsRow(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, props, body) VALUES (?, ?, '')`, id, text)
-	}
+	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE rowid = ?`, strings.Join(parts, "\n"), row)
 	return err
+}
+
+// ftsRow returns the rowid of an object's full-text row, making the row
+// (empty) if there is none.
+func ftsRow(ctx context.Context, tx *sqlx.Tx, id string) (int64, error) {
+	var row int64
+	err := tx.GetContext(ctx, &row, `SELECT rowid FROM fulltext_rows WHERE object_id = ?`, id)
+	if err == nil {
+		return row, nil
+	}
+	if !isNoRows(err) {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO fulltext_rows (object_id) VALUES (?)`, id)
+	if err != nil {
+		return 0, err
+	}
+	if row, err = res.LastInsertId(); err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (rowid, object_id, props, body) VALUES (?, ?, '', '')`, row, id)
+	return row, err
 }
 
 // indexBody sets an object's content text.
@@ -142,13 +172,29 @@ func indexBody(ctx context.Context, tx *sqlx.Tx, id, body string) error {
 	if !fullTextBuilt {
 		return nil
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE fulltext SET body = ? WHERE object_id = ?`, body, id)
+	row, err := ftsRow(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, props, body) VALUES (?, '', ?)`, id, body)
+	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET body = ? WHERE rowid = ?`, body, row)
+	return err
+}
+
+// copyBody gives object to the content text of object from (a working
+// copy shares its document's content).
+func copyBody(ctx context.Context, tx *sqlx.Tx, from, to string) error {
+	if !fullTextBuilt {
+		return nil
 	}
+	src, err := ftsRow(ctx, tx, from)
+	if err != nil {
+		return err
+	}
+	dst, err := ftsRow(ctx, tx, to)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET body = (SELECT body FROM fulltext WHERE rowid = ?) WHERE rowid = ?`, src, dst)
 	return err
 }
 
@@ -157,7 +203,14 @@ func unindex(ctx context.Context, tx *sqlx.Tx, ids []string) error {
 	if !fullTextBuilt || len(ids) == 0 {
 		return nil
 	}
-	q, args, err := sqlx.In(`DELETE FROM fulltext WHERE object_id IN (?)`, ids)
+	q, args, err := sqlx.In(`DELETE FROM fulltext WHERE rowid IN (SELECT rowid FROM fulltext_rows WHERE object_id IN (?))`, ids)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return err
+	}
+	q, args, err = sqlx.In(`DELETE FROM fulltext_rows WHERE object_id IN (?)`, ids)
 	if err != nil {
 		return err
 	}

@@ -349,11 +349,8 @@ func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object,
 		if err := indexProps(ctx, tx, pid); err != nil {
 			return err
 		}
-		if fullTextBuilt {
-			if _, err := tx.ExecContext(ctx, `UPDATE fulltext SET body = (SELECT body FROM fulltext WHERE object_id = ?)
-				WHERE object_id = ?`, id, pid); err != nil {
-				return err
-			}
+		if err := copyBody(ctx, tx, id, pid); err != nil {
+			return err
 		}
 		pwc, err = getObject(ctx, tx, repo, pid)
 		return err
