@@ -72,6 +72,20 @@ func TestACLsBiteEverywhere(t *testing.T) {
 			}
 			return nil
 		},
+		"query": func(ctx context.Context) error {
+			r, err := f.ports.Discovery.QueryContext(ctx, &generated.Query{RepositoryId: repo,
+				Statement: "SELECT cmis:objectId FROM cmis:document WHERE IN_FOLDER('" + folder + "')"})
+			if err != nil {
+				return err
+			}
+			if *r.Objects.NumItems != int64(len(r.Objects.Objects)) {
+				t.Fatalf("query numItems %d counts objects the user cannot see", *r.Objects.NumItems)
+			}
+			if len(r.Objects.Objects) == 0 {
+				return cmis.Errorf(cmis.ErrPermissionDenied, "not found by query")
+			}
+			return nil
+		},
 		"getACL": func(ctx context.Context) error {
 			_, err := acl.GetACLContext(ctx, &generated.GetACL{RepositoryId: repo, ObjectId: doc})
 			return err
