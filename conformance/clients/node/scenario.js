@@ -26,9 +26,10 @@
  *   inline  every request is text/xml; the content travels as base64 text inside <cmism:stream>
  *           in both directions.
  *
- * Steps 1-14 cover the Repository, Object and Navigation services; steps 15-21 (moreServices) the
- * Versioning, MultiFiling, Relationship, Policy, ACL and Discovery services in a fresh folder, with a
- * second, ordinary user for the ACL steps: CMIS_USER2 / CMIS_PASS2 in the environment (the interop
+ * Steps 1-14 cover the Repository, Object and Navigation services (11a-11d move the document into a
+ * subfolder `sub`, 11e-11g rename it with its change token and then fail with the stale one,
+ * updateConflict); steps 15-21 (moreServices) the Versioning, MultiFiling, Relationship, Policy, ACL
+ * and Discovery services in a fresh folder, with a second, ordinary user for the ACL steps: CMIS_USER2 / CMIS_PASS2 in the environment (the interop
  * test sets them; without them steps 19c-19f are FAIL "not run"). checkIn's new content travels like
  * createDocument's (an MTOM attachment in mtom mode, base64 text in inline mode). Step 22 reads the
  * change log: 22a takes repositoryInfo's latestChangeLogToken before the object steps (it runs
@@ -523,6 +524,109 @@ async function main() {
         });
     } else {
         skip('11.getObjectByPath', 'getObjectByPath', 'updateProperties failed');
+    }
+
+    // 11a-11d: move the document into a second folder under the scenario folder
+    const subName = 'sub';
+    if (st.folder) {
+        await run('11a.createFolder(sub)', 'createFolder', async () => {
+            const { result } = await call(client, 'ObjectService', 'createFolder', {
+                repositoryId,
+                properties: propsArg({
+                    propertyId: { 'cmis:objectTypeId': 'cmis:folder' },
+                    propertyString: { 'cmis:name': subName },
+                }),
+                folderId: st.folder,
+            });
+            expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+            st.sub = result.objectId;
+        });
+    } else {
+        skip('11a.createFolder(sub)', 'createFolder', 'createFolder failed');
+    }
+
+    if (st.sub && st.doc) {
+        await run('11b.moveObject', 'moveObject', async () => {
+            const { result } = await call(client, 'ObjectService', 'moveObject',
+                { repositoryId, objectId: st.doc, targetFolderId: st.sub, sourceFolderId: st.folder });
+            expect(result && result.objectId, `no objectId: ${JSON.stringify(result)}`);
+            expect(result.objectId === st.doc, `objectId ${result.objectId} after the move, wanted ${st.doc}`);
+            st.moved = true;
+        });
+    } else {
+        skip('11b.moveObject', 'moveObject', st.sub ? 'createDocument failed' : 'createFolder(sub) failed');
+    }
+
+    if (st.moved) {
+        await run('11c.getObjectParents(moved)', 'getObjectParents', async () => {
+            const { result } = await call(client, 'NavigationService', 'getObjectParents',
+                { repositoryId, objectId: st.doc, includeRelativePathSegment: true });
+            const ps = asList(result && result.parents).map((p) => ({
+                id: prop(p.object && p.object.properties, 'cmis:objectId'),
+                name: prop(p.object && p.object.properties, 'cmis:name'),
+                segment: p.relativePathSegment,
+            }));
+            const seen = JSON.stringify(ps);
+            expect(ps.length === 1, `${ps.length} parents, wanted only ${subName}: ${seen}`);
+            expect(ps[0].id === st.sub && ps[0].name === subName, `parent ${seen}, wanted ${subName} (${st.sub})`);
+            expect(ps[0].segment === newName, `relativePathSegment ${JSON.stringify(ps[0].segment)}, wanted ${newName}`);
+        });
+        await run('11d.getObjectByPath(moved)', 'getObjectByPath', async () => {
+            const p = `/${folderName}/${subName}/${newName}`;
+            const { result } = await call(client, 'ObjectService', 'getObjectByPath', { repositoryId, path: p });
+            const props = result && result.object && result.object.properties;
+            expect(prop(props, 'cmis:objectId') === st.doc, `${p}: cmis:objectId=${JSON.stringify(prop(props, 'cmis:objectId'))}, wanted ${st.doc}`);
+            // and the old path is gone
+            const old = `/${folderName}/${newName}`;
+            await expectFault('objectNotFound', () => call(client, 'ObjectService', 'getObjectByPath', { repositoryId, path: old }));
+        });
+    } else {
+        skip('11c.getObjectParents(moved)', 'getObjectParents', 'moveObject failed');
+        skip('11d.getObjectByPath(moved)', 'getObjectByPath', 'moveObject failed');
+    }
+
+    // 11e-11g: a change token goes stale once the object changes
+    const tokenName = 'doc-token.bin';
+    if (st.doc) {
+        await run('11e.getProperties(changeToken)', 'getProperties', async () => {
+            const { result } = await call(client, 'ObjectService', 'getProperties', { repositoryId, objectId: st.doc });
+            const token = prop(result && result.properties, 'cmis:changeToken');
+            expect(token, `cmis:changeToken=${JSON.stringify(token)}`);
+            st.token = String(token);
+        });
+    } else {
+        skip('11e.getProperties(changeToken)', 'getProperties', 'createDocument failed');
+    }
+
+    if (st.token) {
+        await run('11f.updateProperties(changeToken)', 'updateProperties', async () => {
+            const { result } = await call(client, 'ObjectService', 'updateProperties', {
+                repositoryId, objectId: st.doc, changeToken: st.token,
+                properties: propsArg({ propertyString: { 'cmis:name': tokenName } }),
+            });
+            expect(result && result.objectId === st.doc, `objectId ${JSON.stringify(result && result.objectId)}, wanted ${st.doc}`);
+            expect(result.changeToken, `no changeToken in the answer: ${JSON.stringify(result)}`);
+            expect(String(result.changeToken) !== st.token, `the answer's changeToken is the old one, ${st.token}`);
+            st.newToken = String(result.changeToken);
+        });
+    } else {
+        skip('11f.updateProperties(changeToken)', 'updateProperties', 'no cmis:changeToken (11e failed)');
+    }
+
+    if (st.newToken) {
+        await run('11g.updateProperties(stale changeToken)', 'updateProperties', async () => {
+            await expectFault('updateConflict', () => call(client, 'ObjectService', 'updateProperties', {
+                repositoryId, objectId: st.doc, changeToken: st.token,
+                properties: propsArg({ propertyString: { 'cmis:name': 'doc-stale.bin' } }),
+            }));
+            const { result } = await call(client, 'ObjectService', 'getProperties', { repositoryId, objectId: st.doc });
+            const props = result && result.properties;
+            expect(prop(props, 'cmis:name') === tokenName, `the name changed anyway: ${JSON.stringify(prop(props, 'cmis:name'))}, wanted ${tokenName}`);
+            expect(String(prop(props, 'cmis:changeToken')) === st.newToken,
+                `cmis:changeToken=${JSON.stringify(prop(props, 'cmis:changeToken'))}, wanted ${st.newToken} (11f's answer)`);
+        });
+    } else {
+        skip('11g.updateProperties(stale changeToken)', 'updateProperties', 'updateProperties with the token failed');
     }
 
     if (st.folder) {
