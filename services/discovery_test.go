@@ -206,6 +206,12 @@ func TestQueries(t *testing.T) {
 		{"SELECT cmis:name FROM q:doc ORDER BY q:flag DESC, q:pages", "epsilon,alpha,gamma,beta,delta", true},
 		{"SELECT cmis:name FROM q:doc WHERE q:pages > 0 ORDER BY q:title", "alpha,beta,gamma,delta", true},
 		{"SELECT cmis:name FROM q:doc ORDER BY cmis:contentStreamLength DESC, cmis:name", "epsilon,alpha,delta,gamma,beta", true},
+		// Joins on object ids.
+		{"SELECT d.cmis:name FROM q:doc d JOIN cmis:document e ON d.cmis:objectId = e.cmis:objectId WHERE e.cmis:name LIKE 'a%'", "alpha", false},
+		{"SELECT d.cmis:name FROM q:doc d JOIN cmis:document e ON d.cmis:objectId = e.cmis:objectId WHERE d.q:pages > 5 ORDER BY e.cmis:name", "alpha,delta,gamma", true},
+		{"SELECT d.cmis:name FROM q:doc d LEFT JOIN cmis:folder f ON d.cmis:objectId = f.cmis:objectId WHERE f.cmis:objectId IS NULL AND d.q:flag = FALSE", "beta,delta", false},
+		{"SELECT d.cmis:name FROM q:doc d INNER JOIN cmis:folder f ON d.cmis:objectId = f.cmis:objectId", "", false},
+		{"SELECT d.cmis:name FROM q:doc d RIGHT JOIN cmis:folder f ON d.cmis:objectId = f.cmis:objectId", "!notSupported", false},
 		// Faults.
 		{"SELECT", "!invalidArgument", false},
 		{"SELECT *", "!invalidArgument", false},
