@@ -153,9 +153,11 @@ func TestInteropJAXWS(t *testing.T) {
 
 func TestInteropWCF(t *testing.T) {
 	requireTool(t, "mono", "mcs", "svcutil")
-	base, pw := liveServer(t)
+	// A server per run, so that each run's change log (and recording) is
+	// its own.
 	for _, enc := range []string{"mtom", "text"} {
 		t.Run(enc, func(t *testing.T) {
+			base, pw := liveServer(t)
 			runClient(t, 10*time.Minute, filepath.Join(clientDir("wcf"), "run.sh"), base, "admin", pw, enc)
 		})
 	}
@@ -163,9 +165,9 @@ func TestInteropWCF(t *testing.T) {
 
 func TestInteropNodeSoap(t *testing.T) {
 	requireTool(t, "node", "npm")
-	base, pw := liveServer(t)
 	for _, mode := range []string{"mtom", "inline"} {
 		t.Run(mode, func(t *testing.T) {
+			base, pw := liveServer(t)
 			runClient(t, 10*time.Minute, filepath.Join(clientDir("node"), "run.sh"), base, "admin", pw, mode)
 		})
 	}

@@ -597,8 +597,9 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 		}
 		q, args, _ := sqlx.In(`SELECT c.child_id,
 				(SELECT COUNT(*) FROM containment x WHERE x.child_id = c.child_id AND x.parent_id NOT IN (?)) AS outside
-			FROM containment c JOIN objects o ON o.id = c.child_id
-			WHERE c.parent_id IN (?) AND o.base_type_id <> 'cmis:folder'`, folders, folders)
+			FROM containment c JOIN objects o ON o.id = c.child_id JOIN objects p ON p.id = c.parent_id
+			WHERE c.parent_id IN (?) AND o.base_type_id <> 'cmis:folder'
+			ORDER BY p.path, c.name`, folders, folders) // the tree's order: the change log reports it
 		rows, err := tx.QueryxContext(ctx, q, args...)
 		if err != nil {
 			return err

@@ -130,7 +130,7 @@ func checkEnds(ctx context.Context, tx *sqlx.Tx, o *cmis.Object) error {
 // ends themselves, so one level is all there is.
 func withDependents(ctx context.Context, tx *sqlx.Tx, ids []string) ([]string, error) {
 	q, args, err := sqlx.In(`SELECT id FROM objects WHERE base_type_id = 'cmis:relationship'
-		AND (source_id IN (?) OR target_id IN (?))`, ids, ids)
+		AND (source_id IN (?) OR target_id IN (?)) ORDER BY name, creation_date`, ids, ids) // stable for the change log
 	if err != nil {
 		return nil, err
 	}

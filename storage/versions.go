@@ -267,7 +267,8 @@ func seriesOf(ctx context.Context, tx *sqlx.Tx, ids []string) ([]string, error) 
 		return nil, nil
 	}
 	q, args, err := sqlx.In(`SELECT s.id FROM objects s JOIN objects o ON o.version_series_id = s.version_series_id
-		WHERE o.id IN (?) AND o.base_type_id = 'cmis:document' AND (o.is_pwc IS NULL OR o.is_pwc = 0)`, ids)
+		WHERE o.id IN (?) AND o.base_type_id = 'cmis:document' AND (o.is_pwc IS NULL OR o.is_pwc = 0)
+		ORDER BY o.name, s.is_pwc, s.version_label`, ids) // a stable order for the change log
 	if err != nil {
 		return nil, err
 	}

@@ -10,20 +10,10 @@
 # that the cases stay small). With RECORDING_DIR it uses that recording (one directory per test,
 # as `cmisd serve --record` wrote them). Then, for each session:
 #
-#  * The WCF and node tests run two sessions (mtom, text / mtom, inline) against one server, so one
-#    recording holds both: it is cut after the first session's last getContentChanges exchange
-#    (the change log steps end every session). Exchange numbers stay as recorded (gaps are the
-#    exchanges left out).
-#  * Left out, because the replay cannot use them (conformance/replay.go):
-#      - GET exchanges (the WSDLs, whose soap:address names the recording server's port, and the
-#        XSDs they import);
-#      - getContentChanges: changeTime is compared as text (it is neither a volatile nor a
-#        present-only element), and the deleted events of one deleteTree come in object-id order,
-#        i.e. in a different order on every run;
-#      - a query whose statement names an object id (IN_FOLDER('<id>')): Substitute replaces
-#        recorded ids only where they are an element's whole text, so the replayed statement names
-#        a folder that does not exist.
-#    All of them are read-only, so the server's state is the same without them.
+#  * Every session runs against a server of its own (one recording directory per test or
+#    subtest), so each case starts from a fresh repository, as the replay does.
+#  * Left out: GET exchanges (the WSDLs, whose soap:address names the recording server's port,
+#    and the XSDs they import). Read-only, so the server's state is the same without them.
 #  * users.txt: admin and scenario-reader with the interop test's passwords.
 #  * bindings.txt: the recorded root folder id is the live rootFolderId. `-update` rewrites the
 #    recorded getRepositoryInfo answers (the in-process server's repositoryDescription and
@@ -56,8 +46,7 @@ copy() {
         name=$(basename "$f" .request.http)
         n=$(echo "$name" | cut -d- -f1 | sed 's/^0*//')
         [ "$n" -ge "$first" ] && [ "$n" -le "$last" ] || continue
-        if head -n1 "$f" | grep -q '^GET ' || [ "${name#*-}" = getContentChanges ] \
-                || { [ "${name#*-}" = query ] && grep -q "IN_FOLDER(" "$f"; }; then
+        if head -n1 "$f" | grep -q '^GET '; then
             left=$((left + 1))
             continue
         fi
@@ -70,21 +59,13 @@ copy() {
     printf '%s rootFolderId\n' "$root" > "$dst/bindings.txt"
     echo "$(basename "$dst"): $kept exchanges, $left left out" >&2
 }
-# cut DIR: the number of the last getContentChanges exchange of the first session
-cut_after_first() {
-    ls "$1" | grep '\.request\.http$' | sed 's/\.request\.http$//' | awk -F- '
-        prev == "getContentChanges" && $2 != "getContentChanges" { print p + 0; exit }
-        { prev = $2; p = $1 }'
-}
 copy "$REC/TestInteropZeep" "$CASES/zeep-session" 1 999999
 copy "$REC/TestInteropJAXWS" "$CASES/jaxws-session" 1 999999
 copy "$REC/TestInteropLibcmis" "$CASES/libcmis-session" 1 999999
-c=$(cut_after_first "$REC/TestInteropWCF")
-copy "$REC/TestInteropWCF" "$CASES/wcf-mtom-session" 1 "$c"
-copy "$REC/TestInteropWCF" "$CASES/wcf-text-session" $((c + 1)) 999999
-c=$(cut_after_first "$REC/TestInteropNodeSoap")
-copy "$REC/TestInteropNodeSoap" "$CASES/node-mtom-session" 1 "$c"
-copy "$REC/TestInteropNodeSoap" "$CASES/node-inline-session" $((c + 1)) 999999
+copy "$REC/TestInteropWCF-mtom" "$CASES/wcf-mtom-session" 1 999999
+copy "$REC/TestInteropWCF-text" "$CASES/wcf-text-session" 1 999999
+copy "$REC/TestInteropNodeSoap-mtom" "$CASES/node-mtom-session" 1 999999
+copy "$REC/TestInteropNodeSoap-inline" "$CASES/node-inline-session" 1 999999
 
 (cd "$ROOT" && go test -tags sqlite_fts5 ./conformance -run 'TestReplay/.*-session' -update -count=1)
 du -cb "$CASES"/*-session | tail -n1 | sed 's/total$/bytes in the session cases/' >&2
