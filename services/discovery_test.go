@@ -355,3 +355,39 @@ func TestFullText(t *testing.T) {
 		t.Fatalf("deleted document still found: %v", got)
 	}
 }
+
+// Old versions are searched only with searchAllVersions; private working
+// copies never (capabilityPWCSearchable is false).
+func TestQuerySearchAllVersions(t *testing.T) {
+	f, ids := queryFixture(t)
+	co, err := f.ports.Versioning.CheckOutContext(f.ctx, &generated.CheckOut{RepositoryId: repo, ObjectId: ids["beta"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt := "SELECT cmis:name, cmis:versionLabel FROM q:doc WHERE cmis:name = 'beta'"
+	labels := func(all bool) string {
+		r, err := f.ports.Discovery.QueryContext(f.ctx, &generated.Query{RepositoryId: repo, Statement: stmt, SearchAllVersions: &all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range r.Objects.Objects {
+			l, _ := value(o, cmis.PropVersionLabel)
+			out = append(out, l)
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	if got := labels(false); got != "1.0" {
+		t.Fatalf("checked out, latest only: %q (the PWC must not be found)", got)
+	}
+	if _, err := f.ports.Versioning.CheckInContext(f.ctx, &generated.CheckIn{RepositoryId: repo, ObjectId: co.ObjectId, Major: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := labels(false); got != "1.1" {
+		t.Fatalf("latest only: %q", got)
+	}
+	if got := labels(true); got != "1.0,1.1" {
+		t.Fatalf("all versions: %q", got)
+	}
+}
