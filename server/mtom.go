@@ -32,14 +32,13 @@ const (
 type mtomReader struct {
 	mr *multipart.Reader
 	// multipart.Reader says io.EOF both after the close delimiter and
-	// when the body stops right after a plain delimiter; the tail of what
-	// it read tells the two apart.
-	tail    *tailReader
-	closing []byte
-	spool   *spooler
-	early   []earlyPart // spooled parts, in arrival order
-	eof     bool
-	live    *partReader // the part handed out last, if any
+	// when the body stops right after a plain delimiter; tail tells the
+	// two apart.
+	tail  *tailReader
+	spool *spooler
+	early []earlyPart // spooled parts, in arrival order
+	eof   bool
+	live  *partReader // the part handed out last, if any
 }
 
 type earlyPart struct {
@@ -159,9 +158,8 @@ func readBodyHeader(br *bufio.Reader) (textproto.MIMEHeader, error) {
 // openMTOM starts reading an MTOM package and returns the reader over the
 // root part's XML.
 func openMTOM(br *bufio.Reader, params map[string]string, sp *spooler) (*mtomReader, io.Reader, textproto.MIMEHeader, error) {
-	tail := &tailReader{r: br}
-	m := &mtomReader{mr: multipart.NewReader(tail, params["boundary"]), spool: sp, tail: tail,
-		closing: []byte("--" + params["boundary"] + "--")}
+	tail := &tailReader{r: br, closing: []byte("--" + params["boundary"] + "--")}
+	m := &mtomReader{mr: multipart.NewReader(tail, params["boundary"]), spool: sp, tail: tail}
 	start := params["start"]
 	for {
 		part, err := m.next()
@@ -200,7 +198,7 @@ func (m *mtomReader) next() (*multipart.Part, error) {
 	part, err := m.mr.NextRawPart()
 	if err == io.EOF {
 		m.eof = true
-		if !bytes.Contains(m.tail.buf, m.closing) {
+		if !m.tail.seen {
 			return nil, &requestError{typ: cmis.ErrInvalidArgument,
 				msg: "broken MTOM framing: the multipart body ends without its closing delimiter"}
 		}
@@ -381,21 +379,39 @@ func partErr(err error) error {
 		Err: &requestError{typ: cmis.ErrInvalidArgument, msg: msg, err: err}}
 }
 
-// tailReader keeps the last bytes read through it, enough to hold a close
-// delimiter and a short epilogue.
+// tailReader watches the bytes read through it for the close delimiter.
+// MIME forbids "--boundary" inside parts, so wherever the close delimiter
+// appears it is the end of the package; scanning each read (with the last
+// few bytes of the previous one, for a delimiter split across reads)
+// costs no copy of the upload.
 type tailReader struct {
-	r   io.Reader
-	buf []byte
+	r       io.Reader
+	closing []byte
+	carry   []byte // the last len(closing)-1 bytes read
+	seen    bool
 }
-
-const tailKeep = 16 << 10 // past multipart's 4 KiB read-ahead into an epilogue
 
 func (t *tailReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
-	if n > 0 {
-		t.buf = append(t.buf, p[:n]...)
-		if len(t.buf) > 2*tailKeep {
-			t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailKeep:]...)
+	if n > 0 && !t.seen {
+		b := p[:n]
+		k := len(t.closing) - 1
+		if len(t.carry) > 0 {
+			head := b[:min(len(b), k)]
+			if bytes.Contains(append(append([]byte{}, t.carry...), head...), t.closing) {
+				t.seen = true
+			}
+		}
+		if !t.seen && bytes.Contains(b, t.closing) {
+			t.seen = true
+		}
+		if len(b) >= k {
+			t.carry = append(t.carry[:0], b[len(b)-k:]...)
+		} else {
+			t.carry = append(t.carry, b...)
+			if len(t.carry) > k {
+				t.carry = t.carry[len(t.carry)-k:]
+			}
 		}
 	}
 	return n, err
