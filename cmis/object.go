@@ -123,6 +123,8 @@ const (
 // a transaction stops referencing is removed after it commits.
 type ObjectStore interface {
 	Object(ctx context.Context, repositoryID, objectID string) (*Object, error)
+	// Objects loads the objects with these ids that exist, in one pass.
+	Objects(ctx context.Context, repositoryID string, objectIDs []string) ([]*Object, error)
 	ObjectByPath(ctx context.Context, repositoryID, path string) (*Object, error)
 	// Children returns one page of a folder's children and their total.
 	Children(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, int64, error)
@@ -284,4 +286,8 @@ type ChangeLog interface {
 	// ContentChanges returns events from token on (nil: from the start),
 	// at most max, the token to resume from and whether more follow.
 	ContentChanges(ctx context.Context, repositoryID string, token *int64, max int64) ([]ChangeEvent, string, bool, error)
+	// ChangeLogState is the token of the newest event ("0" for none), and
+	// whether the log misses changes (it does not reach back to the
+	// repository's creation).
+	ChangeLogState(ctx context.Context, repositoryID string) (latest string, incomplete bool, err error)
 }

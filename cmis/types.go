@@ -185,11 +185,6 @@ type RepositoryInfo struct {
 	Description  string
 	RootFolderID string
 	CreatedAt    time.Time
-	// LatestChangeLogToken is the token of the newest change event ("0"
-	// for none); ChangesIncomplete says the log does not reach back to
-	// the repository's creation.
-	LatestChangeLogToken string
-	ChangesIncomplete    bool
 }
 
 // Page selects a slice of a listing: maxItems (negative = repository

@@ -153,24 +153,26 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	if err != nil {
 		return nil, err
 	}
-	// The objects still there, loaded and access-checked for the page.
-	var live []*cmis.Object
-	byID := map[string]*cmis.Object{}
-	gone := map[string]bool{}
+	// The objects still there, loaded (in one pass) and access-checked
+	// for the page; an object deleted later in the log is reported like
+	// its deletion.
+	var wanted []string
 	for _, e := range events {
-		if e.ChangeType == "deleted" || byID[e.ObjectID] != nil || gone[e.ObjectID] {
-			continue
+		if e.ChangeType != "deleted" {
+			wanted = append(wanted, e.ObjectID)
 		}
-		o, err := s.objects.Object(ctx, req.RepositoryId, e.ObjectID)
-		if cmis.ErrorTypeOf(err) == cmis.ErrObjectNotFound {
-			gone[e.ObjectID] = true // deleted later in the log: reported like the deletion
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	}
+	live, err := s.objects.Objects(ctx, req.RepositoryId, wanted)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*cmis.Object{}
+	for _, o := range live {
 		byID[o.ID] = o
-		live = append(live, o)
+	}
+	gone := map[string]bool{}
+	for _, id := range wanted {
+		gone[id] = byID[id] == nil
 	}
 	levels := map[string]cmis.Level{}
 	if len(live) > 0 {

@@ -36,10 +36,14 @@ func (s RepositoryService) GetRepositoryInfoContext(ctx context.Context, req *ge
 	if err != nil {
 		return nil, err
 	}
-	return &generated.GetRepositoryInfoResponse{RepositoryInfo: s.repositoryInfo(r)}, nil
+	latest, incomplete, err := s.changes.ChangeLogState(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &generated.GetRepositoryInfoResponse{RepositoryInfo: s.repositoryInfo(r, latest, incomplete)}, nil
 }
 
-func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo) *generated.CmisRepositoryInfoType {
+func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo, latestChange string, changesIncomplete bool) *generated.CmisRepositoryInfoType {
 	creatable := make([]generated.EnumPropertyType, len(cmis.PropertyTypes))
 	for i, t := range cmis.PropertyTypes {
 		creatable[i] = generated.EnumPropertyType(t)
@@ -83,8 +87,8 @@ func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo) *generated.Cmi
 		},
 		AclCapability:        aclCapability(),
 		CmisVersionSupported: "1.1",
-		LatestChangeLogToken: ptr(r.LatestChangeLogToken),
-		ChangesIncomplete:    ptr(r.ChangesIncomplete),
+		LatestChangeLogToken: ptr(latestChange),
+		ChangesIncomplete:    ptr(changesIncomplete),
 		ChangesOnType: []generated.EnumBaseObjectTypeIds{"cmis:document", "cmis:folder", "cmis:relationship",
 			"cmis:policy", "cmis:item"},
 		PrincipalAnonymous: ptr(cmis.PrincipalAnonymous),

@@ -70,20 +70,21 @@ func (s *DB) ContentChanges(ctx context.Context, repo string, token *int64, max 
 	return out, strconv.FormatInt(next, 10), more, nil
 }
 
-// changeLogState is what repository info says about the log.
-func changeLogState(ctx context.Context, q sqlx.QueryerContext, repo string) (latest string, complete bool, err error) {
-	var tok sql.NullInt64
-	if err := sqlx.GetContext(ctx, q, &tok, `SELECT MAX(token) FROM change_log WHERE repository_id = ?`, repo); err != nil {
-		return "", false, err
+// ChangeLogState is what repository info says about the log. It is read
+// only there: every other operation checks the repository with one
+// statement.
+func (s *DB) ChangeLogState(ctx context.Context, repo string) (latest string, incomplete bool, err error) {
+	var row struct {
+		Token    sql.NullInt64 `db:"token"`
+		Complete bool          `db:"changes_complete"`
 	}
-	var c bool
-	if err := sqlx.GetContext(ctx, q, &c, `SELECT changes_complete FROM repositories WHERE id = ?`, repo); err != nil {
-		return "", false, err
+	if err := s.db.GetContext(ctx, &row, `SELECT (SELECT MAX(token) FROM change_log WHERE repository_id = r.id) AS token,
+		r.changes_complete FROM repositories r WHERE r.id = ?`, repo); err != nil {
+		return "", false, fmt.Errorf("change log of %q: %w", repo, err)
 	}
-	if tok.Valid {
-		latest = strconv.FormatInt(tok.Int64, 10)
-	} else {
-		latest = "0"
+	latest = "0"
+	if row.Token.Valid {
+		latest = strconv.FormatInt(row.Token.Int64, 10)
 	}
-	return latest, c, nil
+	return latest, !row.Complete, nil
 }

@@ -135,10 +135,34 @@ func (c *contentStore) remove(ids ...string) {
 	}
 }
 
+// sweepBatch is how many content ids one lookup checks.
+const sweepBatch = 500
+
 // sweep removes temporary files and content files that no row
 // references and that are older than grace (younger ones may belong to a
 // transaction in flight in another process sharing the store).
-func (c *contentStore) sweep(referenced func(id string) (bool, error), grace time.Duration, now time.Time) (removed int, err error) {
+// referenced answers for a batch of ids at a time: a store of a million
+// files costs two thousand lookups, not a million.
+func (c *contentStore) sweep(referenced func(ids []string) (map[string]bool, error), grace time.Duration, now time.Time) (removed int, err error) {
+	tmp := filepath.Join(c.dir, "tmp") + string(filepath.Separator)
+	var batch []string // candidate content ids
+	paths := map[string]string{}
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		known, err := referenced(batch)
+		if err != nil {
+			return err
+		}
+		for _, id := range batch {
+			if !known[id] && os.Remove(paths[id]) == nil {
+				removed++
+			}
+		}
+		batch, paths = batch[:0], map[string]string{}
+		return nil
+	}
 	err = filepath.WalkDir(c.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -153,23 +177,23 @@ func (c *contentStore) sweep(referenced func(id string) (bool, error), grace tim
 		if now.Sub(info.ModTime()) < grace {
 			return nil
 		}
-		name := d.Name()
-		orphan := strings.HasPrefix(path, filepath.Join(c.dir, "tmp")+string(filepath.Separator))
-		if !orphan {
-			ok, err := referenced(name)
-			if err != nil {
-				return err
-			}
-			orphan = !ok
-		}
-		if orphan {
-			if err := os.Remove(path); err == nil {
+		if strings.HasPrefix(path, tmp) {
+			if os.Remove(path) == nil {
 				removed++
 			}
+			return nil
+		}
+		batch = append(batch, d.Name())
+		paths[d.Name()] = path
+		if len(batch) >= sweepBatch {
+			return flush()
 		}
 		return nil
 	})
-	return removed, err
+	if err != nil {
+		return removed, err
+	}
+	return removed, flush()
 }
 
 // sourceReader remembers an error of the stream being stored, to tell it

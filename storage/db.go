@@ -43,10 +43,20 @@ const DefaultSweepGrace = 2 * time.Minute
 // crash between writing content and committing, or between committing a
 // replacement and removing the old file) and are older than grace.
 func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (int, error) {
-	n, err := s.content.sweep(func(id string) (bool, error) {
-		var c int
-		err := s.db.GetContext(ctx, &c, `SELECT COUNT(*) FROM contents WHERE id = ?`, id)
-		return c > 0, err
+	n, err := s.content.sweep(func(ids []string) (map[string]bool, error) {
+		q, args, err := sqlx.In(`SELECT id FROM contents WHERE id IN (?)`, ids)
+		if err != nil {
+			return nil, err
+		}
+		var known []string
+		if err := s.db.SelectContext(ctx, &known, q, args...); err != nil {
+			return nil, err
+		}
+		set := make(map[string]bool, len(known))
+		for _, id := range known {
+			set[id] = true
+		}
+		return set, nil
 	}, grace, s.now())
 	if err != nil {
 		return n, fmt.Errorf("sweep content: %w", err)

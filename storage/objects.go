@@ -246,6 +246,27 @@ func (s *DB) Object(ctx context.Context, repo, id string) (*cmis.Object, error) 
 	return o, nil
 }
 
+// Objects loads the existing objects among ids (and their properties)
+// with a fixed number of statements.
+func (s *DB) Objects(ctx context.Context, repo string, ids []string) ([]*cmis.Object, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []*cmis.Object
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		q, args, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.id IN (?)`, repo, ids)
+		if err != nil {
+			return err
+		}
+		out, err = queryObjects(ctx, tx, q, args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("objects: %w", err)
+	}
+	return out, nil
+}
+
 // ObjectByPath resolves "/a/b/c": a folder by its materialised path, any
 // other object by its parent folder's path and its name there.
 func (s *DB) ObjectByPath(ctx context.Context, repo, path string) (*cmis.Object, error) {

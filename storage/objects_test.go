@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -308,4 +309,31 @@ func TestSweepRemovesOrphans(t *testing.T) {
 		t.Fatalf("sweep removed referenced content: %v", err)
 	}
 	c.Close()
+}
+
+// The sweep checks files in batches: orphans on both sides of a batch
+// boundary go, referenced content stays.
+func TestSweepAcrossBatches(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	var kept []*cmis.Object
+	for i := 0; i < 3; i++ {
+		kept = append(kept, mustCreate(t, db, document(repo, fmt.Sprintf("d%d", i)), repo.RootFolderID, stream("kept")))
+	}
+	for i := 0; i < sweepBatch+37; i++ {
+		id := fmt.Sprintf("%032x", i)
+		os.MkdirAll(filepath.Dir(db.content.path(id)), 0o700)
+		os.WriteFile(db.content.path(id), []byte("orphan"), 0o600)
+	}
+	n, err := db.SweepContent(ctx, 0)
+	if err != nil || n != sweepBatch+37 {
+		t.Fatalf("removed %d, want %d: %v", n, sweepBatch+37, err)
+	}
+	for _, o := range kept {
+		c, err := db.OpenContent(ctx, repo.ID, o.ID)
+		if err != nil {
+			t.Fatalf("referenced content swept: %v", err)
+		}
+		c.Close()
+	}
 }

@@ -91,11 +91,6 @@ func (s *DB) Repository(ctx context.Context, id string) (*cmis.RepositoryInfo, e
 		return nil, fmt.Errorf("repository %q: %w", id, err)
 	}
 	info := r.info()
-	latest, complete, err := changeLogState(ctx, s.db, id)
-	if err != nil {
-		return nil, fmt.Errorf("repository %q: %w", id, err)
-	}
-	info.LatestChangeLogToken, info.ChangesIncomplete = latest, !complete
 	return &info, nil
 }
 

@@ -140,8 +140,9 @@ func serve(args []string) error {
 		return err
 	}
 	// What a crash left behind (spooled uploads, content no transaction
-	// committed) goes now and, for what is still too young to be sure of,
-	// at every later sweep.
+	// committed) goes now and, for what was still too young to be sure
+	// of, once more when the grace period has passed. Nothing later needs
+	// it: this process's own failed uploads remove their files.
 	sweep := func() {
 		n, err := server.SweepSpool(spool, c.sweepGrace, time.Now())
 		if err != nil {
@@ -156,22 +157,17 @@ func serve(args []string) error {
 		}
 	}
 	sweep()
-	go func() {
-		every := c.sweepGrace
-		if every < time.Minute {
-			every = time.Minute
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
+	if c.sweepGrace > 0 {
+		go func() {
+			t := time.NewTimer(c.sweepGrace + time.Second)
+			defer t.Stop()
 			select {
 			case <-ctx.Done():
-				return
 			case <-t.C:
 				sweep()
 			}
-		}
-	}()
+		}()
+	}
 	srv, err := server.New(server.Config{
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: version}),
 		Auth:           services.NewAuthenticator(db),
