@@ -206,16 +206,22 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 		if err := indexProps(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
-			return err
-		}
-		out, err = getObject(ctx, tx, repo, id)
+		out, err = s.updated(ctx, tx, repo, id)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// updated ends a write that changed an object: its change-log event, in
+// the same transaction, and the object as it now is.
+func (s *DB) updated(ctx context.Context, tx *sqlx.Tx, repo, id string) (*cmis.Object, error) {
+	if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
+		return nil, err
+	}
+	return getObject(ctx, tx, repo, id)
 }
 
 // applyChange writes a property change to an object (UpdateObject,
@@ -363,10 +369,7 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 		if err := indexBody(ctx, tx, id, body); err != nil {
 			return err
 		}
-		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
-			return err
-		}
-		out, err = getObject(ctx, tx, repo, id)
+		out, err = s.updated(ctx, tx, repo, id)
 		return err
 	})
 	if err != nil {
@@ -425,10 +428,7 @@ func (s *DB) DeleteContent(ctx context.Context, repo, id string, changeToken *in
 		if err := indexBody(ctx, tx, id, ""); err != nil {
 			return err
 		}
-		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
-			return err
-		}
-		out, err = getObject(ctx, tx, repo, id)
+		out, err = s.updated(ctx, tx, repo, id)
 		return err
 	})
 	if err != nil {
@@ -476,10 +476,7 @@ func (s *DB) MoveObject(ctx context.Context, repo, id, sourceID, targetID, user 
 		if err := touch(ctx, tx, repo, id, nil, user, s.now().UnixMilli()); err != nil {
 			return err
 		}
-		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, id); err != nil {
-			return err
-		}
-		out, err = getObject(ctx, tx, repo, id)
+		out, err = s.updated(ctx, tx, repo, id)
 		return err
 	})
 	if err != nil {
