@@ -117,44 +117,6 @@ func benchFreeSpace(b *testing.B, dir string, need int64) {
 	}
 }
 
-// benchBuildTags are the Makefile's BUILD_TAGS: the binary measured is
-// the one make build makes (static linking and stripping aside).
-const benchBuildTags = "netgo osusergo sqlite_omit_load_extension sqlite_fts5"
-
-var (
-	benchBuildMu sync.Mutex
-	benchBuilt   = map[string]string{}
-)
-
-// benchBuild builds a command of this module into the temp dir of the
-// benchmark that asks first and reuses it while that dir exists (go
-// build's cache makes a rebuild cheap anyway).
-func benchBuild(b *testing.B, pkg, name string) string {
-	b.Helper()
-	benchBuildMu.Lock()
-	defer benchBuildMu.Unlock()
-	if p, ok := benchBuilt[pkg]; ok {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	out := filepath.Join(b.TempDir(), name)
-	cmd := exec.Command("go", "build", "-tags", benchBuildTags, "-o", out, pkg)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build %s: %v\n%s", pkg, err, msg)
-	}
-	benchBuilt[pkg] = out
-	return out
-}
-
-// benchCmisdBinary is CMISD_BIN or a fresh build of ../cmd/cmisd.
-func benchCmisdBinary(b *testing.B) string {
-	if bin := os.Getenv("CMISD_BIN"); bin != "" {
-		return bin
-	}
-	return benchBuild(b, "../cmd/cmisd", "cmisd")
-}
-
 // ---------------------------------------------------------------------------
 // The server under test
 
@@ -179,7 +141,7 @@ func (s *benchServer) logTail() string {
 // when the benchmark ends.
 func benchStartServer(b *testing.B) *benchServer {
 	b.Helper()
-	bin := benchCmisdBinary(b)
+	bin := cmisdBinary(b)
 	s := &benchServer{data: b.TempDir()}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cmd = exec.CommandContext(ctx, bin, "serve", "--listen", "127.0.0.1:0", "--data", s.data,
@@ -1159,7 +1121,7 @@ func BenchmarkLoad(b *testing.B) {
 	defer logMachine(b)()
 	duration := benchEnvDuration("CMISD_BENCH_LOAD_DURATION", 10*time.Second)
 	clients := benchEnvInt("CMISD_BENCH_LOAD_CLIENTS", 8)
-	load := benchBuild(b, "../cmd/cmisd-load", "cmisd-load")
+	load := buildBinary(b, "../cmd/cmisd-load")
 	srv := benchStartServer(b)
 	common := []string{"-url", srv.base, "-user", "admin", "-password", benchPassword}
 

@@ -20,10 +20,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -614,4 +616,54 @@ func waitEmpty(t testing.TB, dir string, timeout time.Duration) []string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// buildTags are the Makefile's BUILD_TAGS: the binary tested and measured
+// is the one make build makes (static linking and stripping aside).
+const buildTags = "netgo osusergo sqlite_omit_load_extension sqlite_fts5"
+
+var (
+	buildMu  sync.Mutex
+	buildDir string                // one per test process, removed by TestMain
+	built    = map[string]string{} // package → binary
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// buildBinary builds a command of this module once per test process.
+func buildBinary(tb testing.TB, pkg string) string {
+	tb.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[pkg]; ok {
+		return p
+	}
+	if buildDir == "" {
+		d, err := os.MkdirTemp("", "cmisd-conformance-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buildDir = d
+	}
+	out := filepath.Join(buildDir, filepath.Base(pkg))
+	if msg, err := exec.Command("go", "build", "-tags", buildTags, "-o", out, pkg).CombinedOutput(); err != nil {
+		tb.Fatalf("go build %s: %v\n%s", pkg, err, msg)
+	}
+	built[pkg] = out
+	return out
+}
+
+// cmisdBinary is CMISD_BIN (make test sets it to bin/cmisd), else a build
+// of ../cmd/cmisd.
+func cmisdBinary(tb testing.TB) string {
+	if bin := os.Getenv("CMISD_BIN"); bin != "" {
+		return bin
+	}
+	return buildBinary(tb, "../cmd/cmisd")
 }

@@ -21,19 +21,6 @@ import (
 // client stack skips its test, unless CMISD_REQUIRE_CLIENTS=1 (make test,
 // CI), where it fails.
 
-func cmisdBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("CMISD_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "cmisd")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/cmisd")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build cmisd: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // liveServer starts cmisd on a free loopback port with a fresh data
 // directory and returns its base URL and admin password.
 func liveServer(t *testing.T) (base, password string) {

@@ -175,19 +175,10 @@ func firstObjectID(env []byte) string {
 	if err != nil {
 		return ""
 	}
-	var find func(*Node) string
-	find = func(n *Node) string {
-		if localName(n.Name) == "objectId" && n.Text != "" {
-			return n.Text
-		}
-		for _, c := range n.Children {
-			if id := find(c); id != "" {
-				return id
-			}
-		}
-		return ""
+	if id := firstDesc(n, "objectId"); id != nil {
+		return id.Text
 	}
-	return find(n)
+	return ""
 }
 
 // writeResponse stores a response with only the headers that matter for
