@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
-	"mime/multipart"
 	"mime/quotedprintable"
 	"net/textproto"
 	"strings"
@@ -30,11 +29,7 @@ const (
 )
 
 type mtomReader struct {
-	mr *multipart.Reader
-	// multipart.Reader says io.EOF both after the close delimiter and
-	// when the body stops right after a plain delimiter; tail tells the
-	// two apart.
-	tail  *tailReader
+	mr    *mimeReader
 	spool *spooler
 	early []earlyPart // spooled parts, in arrival order
 	eof   bool
@@ -141,25 +136,16 @@ func readBodyHeader(br *bufio.Reader) (textproto.MIMEHeader, error) {
 			}
 			return hdr, nil
 		}
-		if (s[0] == ' ' || s[0] == '\t') && last != "" {
-			vals := hdr[last]
-			vals[len(vals)-1] += " " + strings.TrimSpace(s)
-			continue
-		}
-		k, v, ok := strings.Cut(s, ":")
-		if !ok {
+		if !addHeaderLine(hdr, &last, s) {
 			return nil, badRequest("multipart/related request without a boundary")
 		}
-		last = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
-		hdr.Add(last, strings.TrimSpace(v))
 	}
 }
 
 // openMTOM starts reading an MTOM package and returns the reader over the
 // root part's XML.
 func openMTOM(br *bufio.Reader, params map[string]string, sp *spooler) (*mtomReader, io.Reader, textproto.MIMEHeader, error) {
-	tail := &tailReader{r: br, closing: []byte("--" + params["boundary"] + "--")}
-	m := &mtomReader{mr: multipart.NewReader(tail, params["boundary"]), spool: sp, tail: tail}
+	m := &mtomReader{mr: newMIMEReader(br, params["boundary"]), spool: sp}
 	start := params["start"]
 	for {
 		part, err := m.next()
@@ -191,28 +177,33 @@ func openMTOM(br *bufio.Reader, params map[string]string, sp *spooler) (*mtomRea
 }
 
 // next advances to the next part, mapping framing errors to faults.
-func (m *mtomReader) next() (*multipart.Part, error) {
+func (m *mtomReader) next() (*mimePart, error) {
 	if m.eof {
 		return nil, io.EOF
 	}
-	part, err := m.mr.NextRawPart()
+	part, err := m.mr.NextPart()
+	if err == nil {
+		return part, nil
+	}
+	m.eof = true
 	if err == io.EOF {
-		m.eof = true
-		if !m.tail.seen {
-			return nil, &requestError{typ: cmis.ErrInvalidArgument,
-				msg: "broken MTOM framing: the multipart body ends without its closing delimiter"}
-		}
 		return nil, io.EOF
 	}
-	if err != nil {
-		m.eof = true
-		return nil, &requestError{typ: cmis.ErrInvalidArgument,
-			msg: "broken MTOM framing: the multipart body is truncated or its boundary is wrong", err: err}
+	var re *requestError
+	if errors.As(err, &re) {
+		return nil, err // the body's own limits and deadlines
 	}
-	return part, nil
+	msg := "broken MTOM framing: " + err.Error()
+	switch err {
+	case errNoFirstDelimiter:
+		msg = "the MTOM package has no MIME part (is the boundary right?)"
+	case io.ErrUnexpectedEOF:
+		msg = "broken MTOM framing: the multipart body is truncated or its boundary is wrong"
+	}
+	return nil, &requestError{typ: cmis.ErrInvalidArgument, msg: msg, err: err}
 }
 
-func (m *mtomReader) spoolPart(part *multipart.Part) error {
+func (m *mtomReader) spoolPart(part *mimePart) error {
 	r, err := decodeCTE(part)
 	if err != nil {
 		return err
@@ -300,7 +291,7 @@ func (m *mtomReader) fromEarly(href string) (io.Reader, bool, error) {
 }
 
 // decodeCTE undoes the part's Content-Transfer-Encoding.
-func decodeCTE(part *multipart.Part) (io.Reader, error) {
+func decodeCTE(part *mimePart) (io.Reader, error) {
 	switch cte := strings.ToLower(strings.TrimSpace(part.Header.Get("Content-Transfer-Encoding"))); cte {
 	case "", "binary", "8bit", "7bit":
 		return part, nil
@@ -377,42 +368,4 @@ func partErr(err error) error {
 	const msg = "broken MTOM framing: a MIME part is truncated or its closing boundary is missing"
 	return &cmis.Error{Type: cmis.ErrInvalidArgument, Message: msg,
 		Err: &requestError{typ: cmis.ErrInvalidArgument, msg: msg, err: err}}
-}
-
-// tailReader watches the bytes read through it for the close delimiter.
-// MIME forbids "--boundary" inside parts, so wherever the close delimiter
-// appears it is the end of the package; scanning each read (with the last
-// few bytes of the previous one, for a delimiter split across reads)
-// costs no copy of the upload.
-type tailReader struct {
-	r       io.Reader
-	closing []byte
-	carry   []byte // the last len(closing)-1 bytes read
-	seen    bool
-}
-
-func (t *tailReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if n > 0 && !t.seen {
-		b := p[:n]
-		k := len(t.closing) - 1
-		if len(t.carry) > 0 {
-			head := b[:min(len(b), k)]
-			if bytes.Contains(append(append([]byte{}, t.carry...), head...), t.closing) {
-				t.seen = true
-			}
-		}
-		if !t.seen && bytes.Contains(b, t.closing) {
-			t.seen = true
-		}
-		if len(b) >= k {
-			t.carry = append(t.carry[:0], b[len(b)-k:]...)
-		} else {
-			t.carry = append(t.carry, b...)
-			if len(t.carry) > k {
-				t.carry = t.carry[len(t.carry)-k:]
-			}
-		}
-	}
-	return n, err
 }

@@ -100,8 +100,9 @@ func (s *Server) readXML(r *http.Request, x *exchange, sp *spooler) ([]byte, *mt
 		if isSOAP12Type(params["type"]) || isSOAP12Type(params["start-info"]) {
 			return nil, nil, errSOAP12
 		}
-		// Large reads: an upload otherwise costs a read syscall per 16 KiB.
-		br := bufio.NewReaderSize(r.Body, 256<<10)
+		// Room for the MIME header WCF puts at the top of the body; the
+		// parts are read in larger pieces, past this buffer.
+		br := bufio.NewReaderSize(r.Body, 2*maxBodyHeaderBytes)
 		params, err := mtomParams(br, params)
 		if err != nil {
 			return nil, nil, err
