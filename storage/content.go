@@ -1,8 +1,6 @@
 package storage
 
 import (
-	"bufio"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -59,36 +57,26 @@ func (c *contentStore) put(r io.Reader, prefix string) (_ *staged, err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	h := sha256.New()
-	// Uploads arrive a few KiB per read (mime/multipart reads at most 4
-	// KiB at a time); writing each straight to the file cost one syscall
-	// per read. A 1 MiB buffer makes them big sequential writes.
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	w := io.MultiWriter(bw, h)
-	var n int64
+	sk := newSink(tmp)
 	if prefix != "" {
 		old, err := os.Open(c.path(prefix))
 		if err != nil {
 			return nil, fmt.Errorf("content %s: %w", prefix, err)
 		}
-		n, err = io.Copy(w, old)
+		err = sk.readFrom(old)
 		old.Close()
 		if err != nil {
-			return nil, err
+			sk.finish()
+			return nil, fmt.Errorf("content %s: %w", prefix, err)
 		}
 	}
-	buf := make([]byte, 256<<10)
-	src := &sourceReader{r: r}
-	m, err := io.CopyBuffer(w, src, buf)
-	if src.err != nil {
-		return nil, &sourceError{src.err}
-	}
-	if err != nil {
-		return nil, err
-	}
-	n += m
-	if err := bw.Flush(); err != nil {
-		return nil, err
+	rerr := sk.readFrom(r)
+	sum, werr := sk.finish()
+	switch {
+	case werr != nil:
+		return nil, werr
+	case rerr != nil:
+		return nil, &sourceError{rerr}
 	}
 	if err := tmp.Sync(); err != nil {
 		return nil, err
@@ -96,7 +84,7 @@ func (c *contentStore) put(r io.Reader, prefix string) (_ *staged, err error) {
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}
-	s := &staged{id: newID(), length: n, sha256: hex.EncodeToString(h.Sum(nil))}
+	s := &staged{id: newID(), length: sk.n, sha256: hex.EncodeToString(sum)}
 	final := c.path(s.id)
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return nil, err
@@ -194,21 +182,6 @@ func (c *contentStore) sweep(referenced func(ids []string) (map[string]bool, err
 		return removed, err
 	}
 	return removed, flush()
-}
-
-// sourceReader remembers an error of the stream being stored, to tell it
-// from an error of the store itself.
-type sourceReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *sourceReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
-		s.err = err
-	}
-	return n, err
 }
 
 // sourceError is a failure reading incoming content (a broken upload, the

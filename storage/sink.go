@@ -1,0 +1,176 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"hash"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// A sink writes a content stream to its file and hashes it, as a
+// pipeline: the caller's goroutine reads the next chunk from the network
+// while one goroutine hashes and another writes the chunks before it.
+// Done in turn, the three cost a 1 GiB upload about 2 s of one CPU; SHA-256
+// alone is 0.6 s of it. As it writes, the sink also asks the kernel to
+// start writing the file back, so the fsync at the end waits for the last
+// few MiB rather than for the whole file.
+//
+// Streams that fit in one chunk skip the pipeline: no goroutines, no
+// writeback hints.
+
+const (
+	chunkSize      = 1 << 20
+	chunksInFlight = 4
+	writebackEvery = 8 << 20
+)
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
+type chunk struct {
+	buf  *[]byte
+	n    int
+	refs atomic.Int32 // hasher and writer still to see it
+}
+
+type sink struct {
+	f *os.File
+	h hash.Hash
+	n int64 // bytes read so far
+
+	// The pipeline, started by the second chunk.
+	free            chan *chunk
+	hashQ, writeQ   chan *chunk
+	wg              sync.WaitGroup
+	failed          atomic.Bool // the writer failed: stop reading
+	werr            error       // the writer's error, read after wg.Wait
+	written, kicked int64       // writer's progress and writeback requested
+}
+
+func newSink(f *os.File) *sink {
+	return &sink{f: f, h: sha256.New()}
+}
+
+// readFrom copies r to the file until r's end. An error of r is returned
+// as it is; the caller tells it from a write error.
+func (s *sink) readFrom(r io.Reader) error {
+	for !s.failed.Load() {
+		c := s.chunk()
+		n, err := fillChunk(r, *c.buf)
+		s.n += int64(n)
+		if n > 0 {
+			if s.free == nil && err == io.EOF {
+				// The whole stream in one chunk: no pipeline needed.
+				s.h.Write((*c.buf)[:n])
+				_, werr := s.f.Write((*c.buf)[:n])
+				chunkPool.Put(c.buf)
+				return werr
+			}
+			s.start()
+			c.n = n
+			c.refs.Store(2)
+			s.hashQ <- c
+			s.writeQ <- c
+		} else {
+			s.release(c, false)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil // finish reports the write error
+}
+
+// fillChunk reads until b is full or r ends (io.EOF) or fails.
+func fillChunk(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// chunk is a free buffer: from the pipeline once it runs, else the pool.
+func (s *sink) chunk() *chunk {
+	if s.free != nil {
+		return <-s.free
+	}
+	return &chunk{buf: chunkPool.Get().(*[]byte)}
+}
+
+func (s *sink) start() {
+	if s.free != nil {
+		return
+	}
+	s.free = make(chan *chunk, chunksInFlight)
+	for range chunksInFlight - 1 { // the caller holds one
+		s.free <- &chunk{buf: chunkPool.Get().(*[]byte)}
+	}
+	s.hashQ = make(chan *chunk, chunksInFlight)
+	s.writeQ = make(chan *chunk, chunksInFlight)
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		for c := range s.hashQ {
+			s.h.Write((*c.buf)[:c.n])
+			s.release(c, true)
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		for c := range s.writeQ {
+			if s.werr == nil {
+				s.write((*c.buf)[:c.n])
+			}
+			s.release(c, true)
+		}
+	}()
+}
+
+func (s *sink) write(b []byte) {
+	if _, err := s.f.Write(b); err != nil {
+		s.werr = err
+		s.failed.Store(true)
+		return
+	}
+	s.written += int64(len(b))
+	if s.written-s.kicked >= writebackEvery {
+		startWriteback(s.f, s.kicked, s.written-s.kicked)
+		s.kicked = s.written
+	}
+}
+
+// release hands a chunk back once both stages are done with it.
+func (s *sink) release(c *chunk, shared bool) {
+	if shared && c.refs.Add(-1) > 0 {
+		return
+	}
+	if s.free != nil {
+		s.free <- c
+	} else {
+		chunkPool.Put(c.buf)
+	}
+}
+
+// finish stops the pipeline and returns the stream's SHA-256 and the
+// first write error.
+func (s *sink) finish() ([]byte, error) {
+	if s.free != nil {
+		close(s.hashQ)
+		close(s.writeQ)
+		s.wg.Wait()
+		for range chunksInFlight {
+			chunkPool.Put((<-s.free).buf)
+		}
+		s.free = nil
+	}
+	return s.h.Sum(nil), s.werr
+}
