@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -175,7 +176,8 @@ func findInclude(env []byte, id string) (start, end int, ok bool) {
 }
 
 // writeMTOM writes a multipart/related (XOP) answer: the envelope as root
-// part, then one binary part per stream, copied from its reader.
+// part, then one binary part per stream, copied from its reader. When
+// every stream knows its size the answer has a Content-Length.
 func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream) error {
 	boundary := "uuid:" + randomHex(16)
 	h := w.Header()
@@ -190,26 +192,43 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 	head.Write(env)
 	head.WriteString("\r\n")
 	closing := "--" + boundary + "--\r\n"
-	if len(streams) == 0 {
-		head.WriteString(closing)
-		h.Set("Content-Length", strconv.Itoa(head.Len()))
-		w.WriteHeader(status)
-		_, err := w.Write(head.Bytes())
-		return err
+	parts := make([]string, len(streams))
+	sizes := make([]int64, len(streams))
+	// With every stream's length known the body's is too: announced, it
+	// spares chunked encoding, and net/http sends files with sendfile.
+	sized := true
+	length := int64(head.Len() + len(closing))
+	for i, s := range streams {
+		parts[i] = "--" + boundary + "\r\n" +
+			"Content-Type: application/octet-stream\r\n" +
+			"Content-Transfer-Encoding: binary\r\n" +
+			"Content-ID: <" + s.id + ">\r\n\r\n"
+		sz, ok := s.r.(sizer)
+		if !ok {
+			sized = false
+			continue
+		}
+		sizes[i] = sz.Size()
+		length += int64(len(parts[i])) + sizes[i] + int64(len("\r\n"))
+	}
+	if sized {
+		h.Set("Content-Length", strconv.FormatInt(length, 10))
 	}
 	w.WriteHeader(status)
 	if _, err := w.Write(head.Bytes()); err != nil {
 		return err
 	}
-	for _, s := range streams {
-		part := "--" + boundary + "\r\n" +
-			"Content-Type: application/octet-stream\r\n" +
-			"Content-Transfer-Encoding: binary\r\n" +
-			"Content-ID: <" + s.id + ">\r\n\r\n"
-		if _, err := io.WriteString(w, part); err != nil {
+	for i, s := range streams {
+		if _, err := io.WriteString(w, parts[i]); err != nil {
 			return err
 		}
-		if _, err := io.Copy(w, s.r); err != nil {
+		var err error
+		if sized {
+			err = copyStream(w, s.r, sizes[i])
+		} else {
+			_, err = io.Copy(w, s.r)
+		}
+		if err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, "\r\n"); err != nil {
@@ -218,4 +237,50 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 	}
 	_, err := io.WriteString(w, closing)
 	return err
+}
+
+// sizer is a stream that knows its length, as *io.SectionReader does.
+type sizer interface{ Size() int64 }
+
+// copyStream copies exactly size bytes of r, a stream whose length went
+// out in Content-Length. Fewer is an error: the caller then breaks the
+// connection rather than let a short body look complete. A section of an
+// *os.File goes out as an *io.LimitedReader of the file, the shape
+// net/http's ReadFrom sends with sendfile.
+func copyStream(w io.Writer, r io.Reader, size int64) error {
+	src := io.LimitReader(r, size)
+	if f, off, ok := fileSection(r); ok {
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
+			return fmt.Errorf("server: content stream: %w", err)
+		}
+		src = &io.LimitedReader{R: f, N: size}
+	}
+	n, err := io.Copy(w, src)
+	if err != nil {
+		return fmt.Errorf("server: content stream, after %d of %d bytes: %w", n, size, err)
+	}
+	if n < size {
+		return fmt.Errorf("server: content stream ended after %d of %d bytes", n, size)
+	}
+	return nil
+}
+
+// fileSection returns the file and offset under r when r is an unread
+// section of an *os.File (an *io.SectionReader, or a type embedding one).
+func fileSection(r io.Reader) (*os.File, int64, bool) {
+	o, ok := r.(interface {
+		Outer() (io.ReaderAt, int64, int64)
+	})
+	if !ok {
+		return nil, 0, false
+	}
+	// Outer does not tell how much of the section was read already.
+	if s, ok := r.(io.Seeker); !ok {
+		return nil, 0, false
+	} else if pos, err := s.Seek(0, io.SeekCurrent); err != nil || pos != 0 {
+		return nil, 0, false
+	}
+	ra, off, _ := o.Outer()
+	f, ok := ra.(*os.File)
+	return f, off, ok
 }

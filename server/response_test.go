@@ -1,11 +1,27 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/xml"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 // The Body's content must stand alone: stacks that copy it out of the
@@ -50,5 +66,379 @@ func TestBodyContentDeclaresItsPrefixes(t *testing.T) {
 	// And the whole envelope is still well-formed.
 	if err := xml.Unmarshal(env, new(struct{})); err != nil {
 		t.Fatalf("envelope: %v", err)
+	}
+}
+
+// fileObject serves getContentStream from a file in the shape the object
+// service hands the server (a section of the *os.File that closes it), and
+// from memory: a section of a bytes.Reader (sized, no file), a plain
+// reader (no size), and "short", a section claiming 1000 bytes more than
+// the file has.
+type fileObject struct {
+	generated.ObjectServicePort
+	path string
+	data []byte
+
+	mu     sync.Mutex
+	opened []*os.File
+}
+
+type fileSectionCloser struct {
+	*io.SectionReader
+	io.Closer
+}
+
+func (f *fileObject) GetContentStreamContext(_ context.Context, req *generated.GetContentStream) (*generated.GetContentStreamResponse, error) {
+	off, n := int64(0), int64(len(f.data))
+	if req.Offset != nil {
+		off = min(*req.Offset, n)
+	}
+	n -= off
+	if req.Length != nil {
+		n = min(n, *req.Length)
+	}
+	var r io.Reader
+	switch req.ObjectId {
+	case "file", "short":
+		file, err := os.Open(f.path)
+		if err != nil {
+			return nil, err
+		}
+		f.mu.Lock()
+		f.opened = append(f.opened, file)
+		f.mu.Unlock()
+		if req.ObjectId == "short" {
+			n += 1000
+		}
+		r = fileSectionCloser{io.NewSectionReader(file, off, n), file}
+	case "memory":
+		r = io.NewSectionReader(bytes.NewReader(f.data), off, n)
+	case "unsized":
+		r = struct{ io.Reader }{bytes.NewReader(f.data[off : off+n])}
+	default:
+		return nil, cmis.Errorf(cmis.ErrObjectNotFound, "no object %s", req.ObjectId)
+	}
+	return &generated.GetContentStreamResponse{ContentStream: &generated.CmisContentStreamType{
+		Length: &n, Stream: &xsd.Stream{Reader: r},
+	}}, nil
+}
+
+// allClosed reports whether every file served was closed.
+func (f *fileObject) allClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, file := range f.opened {
+		if _, err := file.Stat(); !errors.Is(err, os.ErrClosed) {
+			return false
+		}
+	}
+	return true
+}
+
+// newFileServer serves fileObject over size bytes of random content.
+func newFileServer(t *testing.T, size int, mod func(*Config)) (*testEnv, *fileObject) {
+	t.Helper()
+	data := make([]byte, size)
+	rand.NewChaCha8([32]byte{7}).Read(data)
+	path := filepath.Join(t.TempDir(), "content.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	obj := &fileObject{path: path, data: data}
+	env := newTestServer(t, func(c *Config) {
+		c.Ports.Object = obj
+		if mod != nil {
+			mod(c)
+		}
+	})
+	return env, obj
+}
+
+// contentRequest is a getContentStream request, MTOM or text.
+func contentRequest(t *testing.T, url, id string, offset, length int64, mtom bool) *http.Request {
+	t.Helper()
+	var rng string
+	if offset >= 0 {
+		rng += "<m:offset>" + strconv.FormatInt(offset, 10) + "</m:offset>"
+	}
+	if length >= 0 {
+		rng += "<m:length>" + strconv.FormatInt(length, 10) + "</m:length>"
+	}
+	gcs := soapWrap(`<m:getContentStream><m:repositoryId>A1</m:repositoryId><m:objectId>` + id + `</m:objectId>` + rng + `</m:getContentStream>`)
+	ct, body := "text/xml; charset=utf-8", gcs
+	if mtom {
+		ct, body = `multipart/related; type="application/xop+xml"; boundary=q; start="<root@x>"`, mtomBody("q", [2]string{rootHeaders, gcs})
+	}
+	req, err := http.NewRequest("POST", url+"/services/ObjectService", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	req.SetBasicAuth("test", "test")
+	return req
+}
+
+// An MTOM getContentStream announces the length of its body when the
+// stream knows its size (net/http then sends a file with sendfile), and
+// the attachment is the content, whole or a byte range; without a size it
+// is chunked as before. The text encoding is unchanged.
+func TestContentStreamDownload(t *testing.T) {
+	const size = 3<<20 + 123 // several ReadFrom chunks and a ragged end
+	env, obj := newFileServer(t, size, nil)
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	// One client: a body longer than its Content-Length would break the
+	// next exchange on the kept-alive connection.
+	client := ts.Client()
+	for _, tt := range []struct {
+		name           string
+		id             string
+		offset, length int64 // -1: not in the request
+		mtom, sized    bool
+	}{
+		{"mtom file", "file", -1, -1, true, true},
+		{"mtom file range", "file", 1<<20 - 7, 2<<20 + 11, true, true},
+		{"mtom file offset", "file", 5, -1, true, true},
+		{"mtom file empty range", "file", size, -1, true, true},
+		{"mtom memory range", "memory", 1<<20 - 7, 2<<20 + 11, true, true},
+		{"mtom unsized", "unsized", 10, 1 << 20, true, false},
+		{"text file", "file", -1, -1, false, false},
+		{"text file range", "file", 1<<20 - 7, 2<<20 + 11, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := client.Do(contentRequest(t, ts.URL, tt.id, tt.offset, tt.length, tt.mtom))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.sized {
+				if resp.ContentLength != int64(len(raw)) || len(resp.TransferEncoding) > 0 {
+					t.Errorf("Content-Length %d, Transfer-Encoding %v, body %d bytes", resp.ContentLength, resp.TransferEncoding, len(raw))
+				}
+			} else if resp.ContentLength != -1 {
+				t.Errorf("Content-Length %d, want none", resp.ContentLength)
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(raw))
+			sr := readResponse(t, resp)
+			if sr.status != http.StatusOK || sr.mtom != tt.mtom {
+				t.Fatalf("status %d mtom %v\n%s", sr.status, sr.mtom, sr.root)
+			}
+			off, n := int64(0), int64(size)
+			if tt.offset >= 0 {
+				off = tt.offset
+			}
+			n -= off
+			if tt.length >= 0 {
+				n = min(n, tt.length)
+			}
+			if got, want := contentOf(t, sr), obj.data[off:off+n]; !bytes.Equal(got, want) {
+				t.Fatalf("content: %d bytes, want %d (equal prefix %v)", len(got), len(want), bytes.HasPrefix(want, got[:min(len(got), 64)]))
+			}
+		})
+	}
+	if !eventually(obj.allClosed) {
+		t.Error("content files left open")
+	}
+}
+
+// A stream shorter than the size it announced breaks the connection: the
+// client must not see a complete-looking message.
+func TestShortContentStreamAborts(t *testing.T) {
+	env, obj := newFileServer(t, 2<<20, nil)
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	resp, err := ts.Client().Do(contentRequest(t, ts.URL, "short", -1, -1, true))
+	if err == nil {
+		if resp.ContentLength <= 2<<20 {
+			t.Errorf("Content-Length %d", resp.ContentLength)
+		}
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			t.Error("a short content stream was delivered as a complete response")
+		}
+	}
+	if !eventually(func() bool { return env.logs.FilterMessage("response aborted").Len() == 1 }) {
+		t.Error("aborted response not logged")
+	}
+	if !eventually(obj.allClosed) {
+		t.Error("content file left open")
+	}
+}
+
+// slowReader lets through about 6 MiB/s: 64 KiB, then a 10 ms pause.
+type slowReader struct {
+	r io.Reader
+	n int
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p[:min(len(p), 64<<10-s.n)])
+	if s.n += n; s.n == 64<<10 {
+		s.n = 0
+		time.Sleep(10 * time.Millisecond)
+	}
+	return n, err
+}
+
+// The write deadline keeps moving while a download sent with sendfile
+// does: a slow client that keeps reading gets everything, however long it
+// takes in all, and one that stops is cut off after the stall timeout.
+func TestContentStreamDownloadStall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	const stall = 600 * time.Millisecond
+	env, obj := newFileServer(t, 12<<20, func(c *Config) { c.StallTimeout = stall })
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	dial := func(t *testing.T) net.Conn {
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A small window: the kernel buffers little of the answer.
+		conn.(*net.TCPConn).SetReadBuffer(64 << 10)
+		if err := contentRequest(t, ts.URL, "file", -1, -1, true).Write(conn); err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+
+	t.Run("slow but moving", func(t *testing.T) {
+		conn := dial(t)
+		defer conn.Close()
+		start := time.Now()
+		resp, err := http.ReadResponse(bufio.NewReaderSize(&slowReader{r: conn}, 64<<10), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("after %v and %d bytes: %v", time.Since(start), len(raw), err)
+		}
+		if elapsed := time.Since(start); elapsed < stall {
+			t.Fatalf("the download took %v, less than the stall timeout: nothing tested", elapsed)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(raw))
+		if got := contentOf(t, readResponse(t, resp)); !bytes.Equal(got, obj.data) {
+			t.Fatalf("content: %d bytes, want %d", len(got), len(obj.data))
+		}
+	})
+
+	t.Run("stalled", func(t *testing.T) {
+		aborted := env.logs.FilterMessage("response aborted").Len()
+		conn := dial(t)
+		defer conn.Close()
+		start := time.Now()
+		if !eventually(func() bool { return env.logs.FilterMessage("response aborted").Len() > aborted }) {
+			t.Fatal("a stalled download was not aborted")
+		}
+		t.Logf("aborted after %v", time.Since(start).Round(time.Millisecond))
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+		}
+		if err == nil {
+			t.Error("a stalled download was delivered complete")
+		}
+	})
+	if !eventually(obj.allClosed) {
+		t.Error("content files left open")
+	}
+}
+
+// With recording on, the answer goes through Write so the recording has
+// every byte; the client still gets the content with its length.
+func TestContentStreamDownloadRecorded(t *testing.T) {
+	dir := t.TempDir()
+	env, obj := newFileServer(t, 300<<10, func(c *Config) { c.RecordDir = dir })
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	resp, err := ts.Client().Do(contentRequest(t, ts.URL, "file", 1000, 200<<10, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.ContentLength != int64(len(raw)) {
+		t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, len(raw))
+	}
+	want := obj.data[1000 : 1000+200<<10]
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	if got := contentOf(t, readResponse(t, resp)); !bytes.Equal(got, want) {
+		t.Fatalf("content: %d bytes, want %d", len(got), len(want))
+	}
+	var recorded []byte
+	if !eventually(func() bool {
+		m, _ := filepath.Glob(filepath.Join(dir, "*-getContentStream.response.http"))
+		if len(m) != 1 {
+			return false
+		}
+		recorded, _ = os.ReadFile(m[0])
+		return bytes.Contains(recorded, want)
+	}) {
+		t.Fatalf("the recorded response (%d bytes) lacks the content", len(recorded))
+	}
+}
+
+// readFromWriter is a ResponseWriter with ReadFrom, as net/http's is; it
+// notes what ReadFrom is handed.
+type readFromWriter struct {
+	httptest.ResponseRecorder
+	srcs []io.Reader
+}
+
+func (w *readFromWriter) ReadFrom(src io.Reader) (int64, error) {
+	w.srcs = append(w.srcs, src)
+	return io.Copy(&w.ResponseRecorder, src)
+}
+
+// A section of a file reaches the connection's ReadFrom as the file under
+// an *io.LimitedReader at the section's offset, the shape net/http sends
+// with sendfile, in chunks between which the write deadline moves.
+func TestCopyStreamHandsOverTheFile(t *testing.T) {
+	data := make([]byte, 5<<20)
+	rand.NewChaCha8([32]byte{9}).Read(data)
+	path := filepath.Join(t.TempDir(), "content.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const off, size = 12345, 3<<20 + 5
+	inner := &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
+	rw := &respWriter{w: inner, rc: http.NewResponseController(inner), stall: time.Minute}
+	if err := copyStream(rw, io.NewSectionReader(f, off, size), size); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(inner.Body.Bytes(), data[off:off+size]) || rw.n != size {
+		t.Fatalf("copied %d bytes (counted %d), want the %d of the section", inner.Body.Len(), rw.n, size)
+	}
+	if want := (size + readFromChunk - 1) / readFromChunk; len(inner.srcs) != want {
+		t.Errorf("%d ReadFrom calls, want %d chunks", len(inner.srcs), want)
+	}
+	for i, src := range inner.srcs {
+		if lr, ok := src.(*io.LimitedReader); !ok || lr.R != f || lr.N > readFromChunk {
+			t.Errorf("ReadFrom %d got %T %+v, want an *io.LimitedReader of the file of at most %d bytes", i, src, src, readFromChunk)
+		}
+	}
+
+	// Short content is an error, not a short body.
+	inner = &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
+	rw = &respWriter{w: inner, rc: http.NewResponseController(inner), stall: time.Minute}
+	if err := copyStream(rw, io.NewSectionReader(f, int64(len(data))-10, 100), 100); err == nil {
+		t.Error("a stream 90 bytes short of its size was copied without error")
 	}
 }

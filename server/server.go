@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -442,6 +443,47 @@ func (w *respWriter) Write(p []byte) (int, error) {
 		w.rec.responseBody(p[:n])
 	}
 	return n, err
+}
+
+// readFromChunk is how much ReadFrom hands the connection at a time. The
+// write deadline moves ahead between chunks only, so a client must take
+// a chunk within the stall timeout (256 KiB in 2 minutes by default).
+const readFromChunk = 256 << 10
+
+// ReadFrom lets io.Copy reach net/http's ReadFrom, which sends an *os.File,
+// or an *io.LimitedReader of one, with sendfile when the response is not
+// chunked. Written in chunks so the write deadline keeps moving.
+func (w *respWriter) ReadFrom(src io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	rf, ok := w.w.(io.ReaderFrom)
+	if !ok || w.rec != nil {
+		// The recording sees the bytes that go through Write.
+		return io.Copy(struct{ io.Writer }{w}, src)
+	}
+	// Chunks keep the *io.LimitedReader{R: *os.File} shape sendfile needs.
+	r, left := src, int64(math.MaxInt64)
+	lr, limited := src.(*io.LimitedReader)
+	if limited {
+		r, left = lr.R, lr.N
+	}
+	var n int64
+	for left > 0 {
+		want := min(left, readFromChunk)
+		w.extend()
+		m, err := rf.ReadFrom(&io.LimitedReader{R: r, N: want})
+		n += m
+		w.n += m
+		left -= m
+		if limited {
+			lr.N = left
+		}
+		if err != nil || m < want {
+			return n, err // m < want: src is at EOF
+		}
+	}
+	return n, nil
 }
 
 // Unwrap lets http.ResponseController reach the real writer.

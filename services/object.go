@@ -441,9 +441,12 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 	return &generated.GetObjectByPathResponse{Object: w}, nil
 }
 
-// rangeReader is a byte range of a content stream that still closes it.
-type rangeReader struct {
-	io.Reader
+// contentReader is a content stream, or a byte range of it, that closes
+// the content. Through *io.SectionReader it tells the server its length
+// (Size) and the file under it (Outer): the server announces the length
+// and sends the file with sendfile.
+type contentReader struct {
+	*io.SectionReader
 	io.Closer
 }
 
@@ -472,10 +475,12 @@ func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generat
 	if req.Length != nil && *req.Length < length {
 		length = *req.Length
 	}
-	var r io.Reader = c
-	if offset > 0 || length < c.Info.Length {
-		r = rangeReader{io.NewSectionReader(readerAt{c}, offset, length), c}
+	// The store's files are *os.File, which read at an offset themselves.
+	ra, ok := c.ReadSeekCloser.(io.ReaderAt)
+	if !ok {
+		ra = readerAt{c}
 	}
+	r := contentReader{io.NewSectionReader(ra, offset, length), c}
 	return &generated.GetContentStreamResponse{ContentStream: &generated.CmisContentStreamType{
 		Length:   ptr(length),
 		MimeType: ptr(c.Info.MimeType),
@@ -484,7 +489,8 @@ func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generat
 	}}, nil
 }
 
-// readerAt adapts a ReadSeeker for io.NewSectionReader.
+// readerAt adapts a ReadSeeker for io.NewSectionReader, for content that
+// is not an io.ReaderAt.
 type readerAt struct{ rs io.ReadSeeker }
 
 func (r readerAt) ReadAt(p []byte, off int64) (int, error) {
