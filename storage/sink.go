@@ -2,31 +2,53 @@ package storage
 
 import (
 	"crypto/sha256"
+	"errors"
 	"hash"
 	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"unsafe"
 )
 
 // A sink writes a content stream to its file and hashes it, as a
 // pipeline: the caller's goroutine reads the next chunk from the network
 // while one goroutine hashes and another writes the chunks before it.
 // Done in turn, the three cost a 1 GiB upload about 2 s of one CPU; SHA-256
-// alone is 0.6 s of it. As it writes, the sink also asks the kernel to
-// start writing the file back, so the fsync at the end waits for the last
-// few MiB rather than for the whole file.
+// alone is 0.6 s of it.
 //
-// Streams that fit in one chunk skip the pipeline: no goroutines, no
-// writeback hints.
+// The writer uses direct I/O where the file system has it: the chunks go
+// from their buffers to the disk without a copy into the page cache (a
+// fifth of the upload's CPU time), without pushing other files out of it,
+// and without the page cache's stalls when memory must be found for 1 GiB
+// of dirty pages (on the benchmark VM, 1 s to 2.5 s per GiB at random).
+// Direct writes wait for the disk, so chunks are large. Where direct I/O
+// is refused, or once a write is not aligned (the last chunk, or after an
+// appended-to stream), the writer goes through the page cache and asks
+// the kernel to start writeback every few MiB, so the final fsync waits
+// for the tail rather than for the whole file.
+//
+// Streams that fit in one chunk skip all of this: no goroutines, no
+// direct I/O. A large upload holds chunksInFlight chunks (16 MiB), from a
+// pool.
 
 const (
-	chunkSize      = 1 << 20
+	chunkSize      = 4 << 20
 	chunksInFlight = 4
 	writebackEvery = 8 << 20
+	directAlign    = 4096 // of buffers, offsets and lengths for O_DIRECT
 )
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+var chunkPool = sync.Pool{New: func() any {
+	b := make([]byte, chunkSize+directAlign)
+	off := 0
+	if r := int(uintptr(unsafe.Pointer(&b[0])) % directAlign); r != 0 {
+		off = directAlign - r
+	}
+	b = b[off : off+chunkSize : off+chunkSize]
+	return &b
+}}
 
 type chunk struct {
 	buf  *[]byte
@@ -40,12 +62,16 @@ type sink struct {
 	n int64 // bytes read so far
 
 	// The pipeline, started by the second chunk.
-	free            chan *chunk
-	hashQ, writeQ   chan *chunk
-	wg              sync.WaitGroup
-	failed          atomic.Bool // the writer failed: stop reading
-	werr            error       // the writer's error, read after wg.Wait
-	written, kicked int64       // writer's progress and writeback requested
+	free          chan *chunk
+	hashQ, writeQ chan *chunk
+	wg            sync.WaitGroup
+	failed        atomic.Bool // the writer failed: stop reading
+
+	// The writer's state, read after wg.Wait.
+	werr            error
+	written, kicked int64  // bytes written, and handed to writeback
+	direct          int    // 0 not tried, 1 on, -1 off for good
+	onWrite         func() // tests watch the writer
 }
 
 func newSink(f *os.File) *sink {
@@ -136,16 +162,44 @@ func (s *sink) start() {
 }
 
 func (s *sink) write(b []byte) {
-	if _, err := s.f.Write(b); err != nil {
+	aligned := len(b)%directAlign == 0 && s.written%directAlign == 0
+	switch {
+	case s.direct == 0 && aligned:
+		s.direct = -1
+		if setDirectIO(s.f, true) {
+			s.direct = 1
+		}
+	case s.direct == 1 && !aligned:
+		s.buffered()
+	}
+	n, err := s.f.Write(b)
+	if err != nil && s.direct == 1 && errors.Is(err, syscall.EINVAL) {
+		// The file system took the flag but not these writes.
+		s.buffered()
+		var m int
+		m, err = s.f.Write(b[n:])
+		n += m
+	}
+	s.written += int64(n)
+	if s.onWrite != nil {
+		s.onWrite()
+	}
+	if err != nil {
 		s.werr = err
 		s.failed.Store(true)
 		return
 	}
-	s.written += int64(len(b))
-	if s.written-s.kicked >= writebackEvery {
+	if s.direct != 1 && s.written-s.kicked >= writebackEvery {
 		startWriteback(s.f, s.kicked, s.written-s.kicked)
 		s.kicked = s.written
 	}
+}
+
+// buffered leaves direct I/O for good.
+func (s *sink) buffered() {
+	setDirectIO(s.f, false)
+	s.direct = -1
+	s.kicked = s.written // written directly: nothing to hand to writeback
 }
 
 // release hands a chunk back once both stages are done with it.

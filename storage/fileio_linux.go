@@ -1,0 +1,42 @@
+package storage
+
+import (
+	"os"
+	"syscall"
+)
+
+// startWriteback asks the kernel to start writing a range of f to disk
+// without waiting for it (sync_file_range with SYNC_FILE_RANGE_WRITE). It
+// is a hint: the fsync that follows is what makes the data durable.
+func startWriteback(f *os.File, off, n int64) {
+	const syncFileRangeWrite = 2
+	control(f, func(fd int) {
+		_ = syscall.SyncFileRange(fd, off, n, syncFileRangeWrite)
+	})
+}
+
+// setDirectIO turns O_DIRECT on or off for f and reports whether f is now
+// in that mode. File systems without direct I/O (tmpfs) refuse it.
+func setDirectIO(f *os.File, on bool) bool {
+	ok := false
+	control(f, func(fd int) {
+		flags, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0)
+		if e != 0 {
+			return
+		}
+		if on {
+			flags |= syscall.O_DIRECT
+		} else {
+			flags &^= syscall.O_DIRECT
+		}
+		_, _, e = syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFL, flags)
+		ok = e == 0
+	})
+	return ok
+}
+
+func control(f *os.File, fn func(fd int)) {
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { fn(int(fd)) })
+	}
+}
