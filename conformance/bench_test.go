@@ -24,8 +24,11 @@ package conformance
 // is read from /proc/PID/status: VmHWM after resetting it through
 // /proc/PID/clear_refs once warmed up, minus VmRSS at that moment. In (a)
 // each comparison is made of rounds measured back to back (dd then
-// upload; ServeFile then download), and the medians are compared: disk
-// and CPU speed drift on a shared machine.
+// upload; ServeFile then download). The targets compare the best round
+// of each side: on a shared VM, noise only ever adds time, and here the
+// page cache sometimes needs 2.5 s of CPU per GiB to find memory, a
+// state that takes dd and the upload alike at random; medians are logged
+// too.
 //
 // Knobs: CMISD_BENCH_ROUNDS (5), CMISD_BENCH_MTOM_MIB (1024),
 // CMISD_BENCH_INLINE_MIB (100), CMISD_BENCH_LOAD_DURATION (10s),
@@ -885,7 +888,7 @@ func BenchmarkMTOM1GiB(b *testing.B) {
 
 	for i := 0; i < b.N; i++ {
 		// Upload: rounds of dd of the same bytes into the data dir, then
-		// the upload; medians compared (disk speed drifts).
+		// the upload; best rounds compared.
 		var dds, ups, ddCPU, upCPU, clientCPU []time.Duration
 		var upRSS, baseRSS float64
 		var id string
@@ -915,11 +918,11 @@ func BenchmarkMTOM1GiB(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		upload, dd := median(ups), median(dds)
+		upload, dd := slices.Min(ups), slices.Min(dds)
 
 		// Download: rounds of http.ServeFile of the stored file and of
 		// getContentStream, both from the page cache, both copied to
-		// io.Discard by the same client code; medians compared. Then once
+		// io.Discard by the same client code; best rounds compared. Then once
 		// more through SHA-256 to check the bytes.
 		stored, err := storedFile(srv.data, size)
 		if err != nil {
@@ -952,7 +955,7 @@ func BenchmarkMTOM1GiB(b *testing.B) {
 		if got := hex.EncodeToString(h.Sum(nil)); got != sum {
 			b.Fatalf("downloaded content has sha256 %s, uploaded %s", got, sum)
 		}
-		download, plain := median(downs), median(plains)
+		download, plain := slices.Min(downs), slices.Min(plains)
 
 		upRatio := upload.Seconds() / dd.Seconds()
 		downRatio := download.Seconds() / plain.Seconds()
@@ -967,11 +970,13 @@ func BenchmarkMTOM1GiB(b *testing.B) {
 		b.ReportMetric(median(upCPU).Seconds(), "upload_server_cpu_s")
 		b.ReportMetric(median(ddCPU).Seconds(), "dd_cpu_s")
 		b.ReportMetric(median(downCPU).Seconds(), "download_server_cpu_s")
-		b.Logf("upload median %s (%.0f MiB/s), dd median %s (%.0f MiB/s): ratio %.2f   [upload %s | dd %s]",
+		b.Logf("upload best %s (%.0f MiB/s), dd best %s (%.0f MiB/s): ratio %.2f; medians %s and %s: ratio %.2f   [upload %s | dd %s]",
 			upload.Round(time.Millisecond), mbps(size, upload), dd.Round(time.Millisecond), mbps(size, dd), upRatio,
+			median(ups).Round(time.Millisecond), median(dds).Round(time.Millisecond), median(ups).Seconds()/median(dds).Seconds(),
 			roundsString(ups), roundsString(dds))
-		b.Logf("download median %s (%.0f MiB/s), http.ServeFile median %s (%.0f MiB/s): ratio %.2f   [download %s | ServeFile %s]; with SHA-256 check %s (%.0f MiB/s)",
+		b.Logf("download best %s (%.0f MiB/s), http.ServeFile best %s (%.0f MiB/s): ratio %.2f; medians %s and %s: ratio %.2f   [download %s | ServeFile %s]; with SHA-256 check %s (%.0f MiB/s)",
 			download.Round(time.Millisecond), mbps(size, download), plain.Round(time.Millisecond), mbps(size, plain), downRatio,
+			median(downs).Round(time.Millisecond), median(plains).Round(time.Millisecond), median(downs).Seconds()/median(plains).Seconds(),
 			roundsString(downs), roundsString(plains), verify.Round(time.Millisecond), mbps(size, verify))
 		b.Logf("CPU time: server during upload %s, client %s, dd %s; server during download %s",
 			roundsString(upCPU), roundsString(clientCPU), roundsString(ddCPU), roundsString(downCPU))
