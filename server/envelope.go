@@ -296,7 +296,6 @@ type bodyFilter struct {
 	simple  map[string]bool
 	started bool
 	done    bool
-	pending xml.Token   // a raw token read ahead, not yet processed
 	queue   []xml.Token // processed tokens waiting to be emitted
 	depth   int
 	path    []string
@@ -321,7 +320,7 @@ func (f *bodyFilter) Token() (xml.Token, error) {
 		return f.emit(f.mapAttrs(f.start)), nil
 	}
 	for {
-		t, err := f.next()
+		t, err := f.g.Token()
 		if err != nil {
 			return nil, err
 		}
@@ -355,15 +354,6 @@ func (f *bodyFilter) Token() (xml.Token, error) {
 	}
 }
 
-func (f *bodyFilter) next() (xml.Token, error) {
-	if f.pending != nil {
-		t := f.pending
-		f.pending = nil
-		return t, nil
-	}
-	return f.g.Token()
-}
-
 // lookahead reads a simple parameter's content. drop reports an empty one
 // (only white space), which is dropped whole.
 func (f *bodyFilter) lookahead(st xml.StartElement) (toks []xml.Token, drop bool, err error) {
@@ -386,9 +376,10 @@ func (f *bodyFilter) lookahead(st xml.StartElement) (toks []xml.Token, drop bool
 			}
 			return append(toks, v), false, nil
 		case xml.StartElement:
-			// Not a simple value after all: let the main loop process it.
-			f.pending = v.Copy()
-			return toks, false, nil
+			// encoding/xml would read it as the element's text, i.e. an
+			// empty value: "<folderId><x/></folderId>" must not become "".
+			return nil, false, &requestError{typ: cmis.ErrInvalidArgument,
+				msg: fmt.Sprintf("element %s holds a value, not the element <%s>", st.Name.Local, v.Name.Local)}
 		}
 	}
 }

@@ -151,6 +151,8 @@ func TestEnvelopeRejects(t *testing.T) {
 		{"mustUnderstand header", `<soap:Envelope xmlns:soap="` + soap11NS + `"><soap:Header><x:Tx xmlns:x="urn:tx" soap:mustUnderstand="1"/></soap:Header><soap:Body><m:getRepositories xmlns:m="` + cmis.MessagingNS + `"/></soap:Body></soap:Envelope>`, codeMustUnderstand, "", "urn:tx"},
 		{"mustUnderstand unqualified true", `<soap:Envelope xmlns:soap="` + soap11NS + `"><soap:Header><x:Tx xmlns:x="urn:tx" mustUnderstand="true"/></soap:Header><soap:Body><m:getRepositories xmlns:m="` + cmis.MessagingNS + `"/></soap:Body></soap:Envelope>`, codeMustUnderstand, "", "Tx"},
 		{"wrong type", soapWrap(`<m:getTypeChildren><m:repositoryId>A1</m:repositoryId><m:maxItems>abc</m:maxItems></m:getTypeChildren>`), codeClient, cmis.ErrInvalidArgument, `maxItems: invalid value "abc"`},
+		{"element in a simple parameter", soapWrap(`<m:getChildren><m:repositoryId>A1</m:repositoryId><m:folderId><m:x/></m:folderId></m:getChildren>`), codeClient, cmis.ErrInvalidArgument, "folderId holds a value, not the element <x>"},
+		{"text and element in a simple parameter", soapWrap(`<m:getChildren><m:repositoryId>A1</m:repositoryId><m:folderId>F1<m:x>F2</m:x></m:folderId></m:getChildren>`), codeClient, cmis.ErrInvalidArgument, "folderId"},
 		{"wrong boolean", soapWrap(`<m:getTypeChildren><m:repositoryId>A1</m:repositoryId><m:includePropertyDefinitions>yes</m:includePropertyDefinitions></m:getTypeChildren>`), codeClient, cmis.ErrInvalidArgument, "includePropertyDefinitions"},
 	}
 	for _, tt := range tests {
