@@ -289,10 +289,14 @@ func (s *subtree) Token() (xml.Token, error) {
 //   - empty parameters of simple type directly under the operation element
 //     are dropped (libcmis sends <typeId></typeId> for "no type");
 //   - attribute values "p:local" with p bound to the CMIS core namespace
-//     become "cmis:local" (suds rewrites propertyDefinitionId="cmis:name").
+//     become "cmis:local" (suds rewrites propertyDefinitionId="cmis:name");
+//   - an element inside one that holds a simple value is refused:
+//     encoding/xml would read <value><x/></value> as an empty value.
 type bodyFilter struct {
 	g       *guardReader
 	start   xml.StartElement
+	reqType reflect.Type
+	types   []reflect.Type // Go type of each open element; nil: not known
 	simple  map[string]bool
 	started bool
 	done    bool
@@ -303,7 +307,7 @@ type bodyFilter struct {
 }
 
 func newBodyFilter(env *envelope, req any) *bodyFilter {
-	return &bodyFilter{g: env.g, start: env.body, simple: simpleParams(reflect.TypeOf(req))}
+	return &bodyFilter{g: env.g, start: env.body, reqType: reflect.TypeOf(req), simple: simpleParams(reflect.TypeOf(req))}
 }
 
 func (f *bodyFilter) Token() (xml.Token, error) {
@@ -333,6 +337,10 @@ func (f *bodyFilter) Token() (xml.Token, error) {
 				continue
 			}
 			v = f.mapAttrs(v)
+			if t := f.types[len(f.types)-1]; t != nil && isSimpleType(t) {
+				return nil, &requestError{typ: cmis.ErrInvalidArgument,
+					msg: fmt.Sprintf("element %s holds a value, not the element <%s>", f.last, v.Name.Local)}
+			}
 			if f.depth == 1 && f.simple[v.Name.Local] {
 				toks, drop, err := f.lookahead(v)
 				if err != nil {
@@ -387,10 +395,18 @@ func (f *bodyFilter) lookahead(st xml.StartElement) (toks []xml.Token, drop bool
 func (f *bodyFilter) emit(t xml.Token) xml.Token {
 	switch v := t.(type) {
 	case xml.StartElement:
+		if f.depth == 0 {
+			f.types = append(f.types, f.reqType)
+		} else {
+			f.types = append(f.types, childType(f.types[len(f.types)-1], v.Name.Local))
+		}
 		f.depth++
 		f.path = append(f.path, v.Name.Local)
 		f.last = v.Name.Local
 	case xml.EndElement:
+		if n := len(f.types); n > 0 {
+			f.types = f.types[:n-1]
+		}
 		f.depth--
 		if n := len(f.path); n > 0 {
 			f.last = f.path[n-1]
@@ -469,6 +485,78 @@ func (f *bodyFilter) decodeErr(err error) error {
 			msg: fmt.Sprintf("element %s: invalid value %q", f.last, ne.Num), err: err}
 	}
 	return &requestError{typ: cmis.ErrInvalidArgument, msg: fmt.Sprintf("element %s: %v", f.last, err), err: err}
+}
+
+var childCache sync.Map // reflect.Type -> map[string]reflect.Type
+
+// childType is the Go type a child element named local decodes into, in
+// an element of type t; nil when it is not known (no such field, an ",any"
+// catch-all, a custom unmarshaler, a name two fields share).
+func childType(t reflect.Type, local string) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(xmlUnmarshalerType) {
+		return nil
+	}
+	if m, ok := childCache.Load(t); ok {
+		return m.(map[string]reflect.Type)[local]
+	}
+	m := map[string]reflect.Type{}
+	addChildFields(t, m, 0)
+	childCache.Store(t, m)
+	return m[local]
+}
+
+func addChildFields(t reflect.Type, m map[string]reflect.Type, depth int) {
+	if depth > 8 {
+		return
+	}
+	for i := 0; i < t.NumField(); i++ {
+		fld := t.Field(i)
+		tag := fld.Tag.Get("xml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if fld.Anonymous && name == "" && fld.Type.Kind() == reflect.Struct {
+			addChildFields(fld.Type, m, depth+1)
+			continue
+		}
+		if !fld.IsExported() || fld.Name == "XMLName" || name == "-" || !elementField(opts) || strings.Contains(name, ">") {
+			continue // attributes, chardata, any, innerxml, paths
+		}
+		if j := strings.LastIndexByte(name, ' '); j >= 0 {
+			name = name[j+1:]
+		}
+		if name == "" {
+			name = fld.Name
+		}
+		ft := fld.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Slice && ft.Elem().Kind() != reflect.Uint8 {
+			ft = ft.Elem() // one element per item
+		}
+		if _, dup := m[name]; dup {
+			m[name] = nil
+			continue
+		}
+		m[name] = ft
+	}
+}
+
+// elementField reports whether a field with these xml tag options is
+// decoded from a child element of its own name.
+func elementField(opts string) bool {
+	for _, o := range strings.Split(opts, ",") {
+		switch o {
+		case "attr", "chardata", "cdata", "innerxml", "comment", "any":
+			return false
+		}
+	}
+	return true
 }
 
 var simpleCache sync.Map // reflect.Type -> map[string]bool

@@ -153,6 +153,8 @@ func TestEnvelopeRejects(t *testing.T) {
 		{"wrong type", soapWrap(`<m:getTypeChildren><m:repositoryId>A1</m:repositoryId><m:maxItems>abc</m:maxItems></m:getTypeChildren>`), codeClient, cmis.ErrInvalidArgument, `maxItems: invalid value "abc"`},
 		{"element in a simple parameter", soapWrap(`<m:getChildren><m:repositoryId>A1</m:repositoryId><m:folderId><m:x/></m:folderId></m:getChildren>`), codeClient, cmis.ErrInvalidArgument, "folderId holds a value, not the element <x>"},
 		{"text and element in a simple parameter", soapWrap(`<m:getChildren><m:repositoryId>A1</m:repositoryId><m:folderId>F1<m:x>F2</m:x></m:folderId></m:getChildren>`), codeClient, cmis.ErrInvalidArgument, "folderId"},
+		{"element in a property value", soapWrap(`<m:updateProperties><m:repositoryId>A1</m:repositoryId><m:objectId>O</m:objectId><m:properties><cmis:propertyString propertyDefinitionId="cmis:description"><cmis:value><cmis:y/></cmis:value></cmis:propertyString></m:properties></m:updateProperties>`), codeClient, cmis.ErrInvalidArgument, "value holds a value, not the element <y>"},
+		{"element in an ACE principal", soapWrap(`<m:applyACL><m:repositoryId>A1</m:repositoryId><m:objectId>O</m:objectId><m:addACEs><cmis:permission><cmis:principal><cmis:principalId><b>alice</b></cmis:principalId></cmis:principal><cmis:permission>cmis:read</cmis:permission><cmis:direct>true</cmis:direct></cmis:permission></m:addACEs></m:applyACL>`), codeClient, cmis.ErrInvalidArgument, "principalId"},
 		{"wrong boolean", soapWrap(`<m:getTypeChildren><m:repositoryId>A1</m:repositoryId><m:includePropertyDefinitions>yes</m:includePropertyDefinitions></m:getTypeChildren>`), codeClient, cmis.ErrInvalidArgument, "includePropertyDefinitions"},
 	}
 	for _, tt := range tests {
