@@ -206,15 +206,7 @@ func TestContentStreamDownload(t *testing.T) {
 		{"text file range", "file", 1<<20 - 7, 2<<20 + 11, false, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := client.Do(contentRequest(t, ts.URL, tt.id, tt.offset, tt.length, tt.mtom))
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp, raw := fetch(t, client, contentRequest(t, ts.URL, tt.id, tt.offset, tt.length, tt.mtom))
 			if tt.sized {
 				if resp.ContentLength != int64(len(raw)) || len(resp.TransferEncoding) > 0 {
 					t.Errorf("Content-Length %d, Transfer-Encoding %v, body %d bytes", resp.ContentLength, resp.TransferEncoding, len(raw))
@@ -360,15 +352,7 @@ func TestContentStreamDownloadRecorded(t *testing.T) {
 	env, obj := newFileServer(t, 300<<10, func(c *Config) { c.RecordDir = dir })
 	ts := httptest.NewServer(env.srv)
 	defer ts.Close()
-	resp, err := ts.Client().Do(contentRequest(t, ts.URL, "file", 1000, 200<<10, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, raw := fetch(t, ts.Client(), contentRequest(t, ts.URL, "file", 1000, 200<<10, true))
 	if resp.ContentLength != int64(len(raw)) {
 		t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, len(raw))
 	}
@@ -441,4 +425,19 @@ func TestCopyStreamHandsOverTheFile(t *testing.T) {
 	if err := copyStream(rw, io.NewSectionReader(f, int64(len(data))-10, 100), 100); err == nil {
 		t.Error("a stream 90 bytes short of its size was copied without error")
 	}
+}
+
+// fetch sends req and reads the whole answer.
+func fetch(t *testing.T, c *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, raw
 }
