@@ -25,7 +25,8 @@ import (
 // (errNoCloseDelimiter).
 
 const (
-	mimeBufSize     = 256 << 10 // held-back bytes; also the largest direct read
+	mimeBufStart    = 2 * maxBodyHeaderBytes // enough for an envelope's package
+	mimeBufSize     = 256 << 10              // grown to on the first large read; the largest direct read
 	maxPreamble     = 64 << 10
 	maxDelimiterPad = 1 << 10 // transport padding after a delimiter
 )
@@ -63,7 +64,7 @@ type mimePart struct {
 func newMIMEReader(src io.Reader, boundary string) *mimeReader {
 	return &mimeReader{
 		src:   src,
-		buf:   make([]byte, mimeBufSize),
+		buf:   make([]byte, mimeBufStart),
 		nl:    []byte("\r\n"),
 		dash:  []byte("--" + boundary),
 		delim: []byte("\r\n--" + boundary),
@@ -325,7 +326,12 @@ func (p *mimePart) Read(b []byte) (int, error) {
 		}
 		// Nothing held back: read into b and scan it there. Whatever
 		// follows a delimiter (or might begin one) is moved to buf, which
-		// is why a direct read is no larger than buf.
+		// is why a direct read is no larger than buf. Most packages are an
+		// envelope alone and never need the large buffer.
+		if len(b) > len(m.buf) && len(m.buf) < mimeBufSize {
+			m.buf = make([]byte, mimeBufSize)
+			m.r, m.w = 0, 0
+		}
 		d := b[:min(len(b), len(m.buf))]
 		n, err := m.src.Read(d)
 		if err != nil {
