@@ -297,7 +297,6 @@ type bodyFilter struct {
 	start   xml.StartElement
 	reqType reflect.Type
 	types   []reflect.Type // Go type of each open element; nil: not known
-	simple  map[string]bool
 	started bool
 	done    bool
 	queue   []xml.Token // processed tokens waiting to be emitted
@@ -307,7 +306,7 @@ type bodyFilter struct {
 }
 
 func newBodyFilter(env *envelope, req any) *bodyFilter {
-	return &bodyFilter{g: env.g, start: env.body, reqType: reflect.TypeOf(req), simple: simpleParams(reflect.TypeOf(req))}
+	return &bodyFilter{g: env.g, start: env.body, reqType: reflect.TypeOf(req)}
 }
 
 func (f *bodyFilter) Token() (xml.Token, error) {
@@ -338,10 +337,9 @@ func (f *bodyFilter) Token() (xml.Token, error) {
 			}
 			v = f.mapAttrs(v)
 			if t := f.types[len(f.types)-1]; t != nil && isSimpleType(t) {
-				return nil, &requestError{typ: cmis.ErrInvalidArgument,
-					msg: fmt.Sprintf("element %s holds a value, not the element <%s>", f.last, v.Name.Local)}
+				return nil, elementInValue(f.last, v)
 			}
-			if f.depth == 1 && f.simple[v.Name.Local] {
+			if t := childType(f.reqType, v.Name.Local); f.depth == 1 && t != nil && isSimpleType(t) {
 				toks, drop, err := f.lookahead(v)
 				if err != nil {
 					return nil, err
@@ -386,8 +384,7 @@ func (f *bodyFilter) lookahead(st xml.StartElement) (toks []xml.Token, drop bool
 		case xml.StartElement:
 			// encoding/xml would read it as the element's text, i.e. an
 			// empty value: "<folderId><x/></folderId>" must not become "".
-			return nil, false, &requestError{typ: cmis.ErrInvalidArgument,
-				msg: fmt.Sprintf("element %s holds a value, not the element <%s>", st.Name.Local, v.Name.Local)}
+			return nil, false, elementInValue(st.Name.Local, v)
 		}
 	}
 }
@@ -559,52 +556,18 @@ func elementField(opts string) bool {
 	return true
 }
 
-var simpleCache sync.Map // reflect.Type -> map[string]bool
-
 var (
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	xmlUnmarshalerType  = reflect.TypeFor[xml.Unmarshaler]()
 )
 
-// simpleParams is the set of element local names of the request wrapper's
-// fields that hold a simple (text) value.
-func simpleParams(t reflect.Type) map[string]bool {
-	if t == nil {
-		return nil
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if m, ok := simpleCache.Load(t); ok {
-		return m.(map[string]bool)
-	}
-	m := map[string]bool{}
-	if t.Kind() == reflect.Struct {
-		for i := 0; i < t.NumField(); i++ {
-			fld := t.Field(i)
-			if !fld.IsExported() || fld.Name == "XMLName" {
-				continue
-			}
-			tag := fld.Tag.Get("xml")
-			name, _, _ := strings.Cut(tag, ",")
-			if name == "-" {
-				continue
-			}
-			if j := strings.LastIndexByte(name, ' '); j >= 0 {
-				name = name[j+1:]
-			}
-			if name == "" {
-				name = fld.Name
-			}
-			if isSimpleType(fld.Type) {
-				m[name] = true
-			}
-		}
-	}
-	simpleCache.Store(t, m)
-	return m
+// elementInValue is the fault for an element where a simple value belongs.
+func elementInValue(in string, child xml.StartElement) error {
+	return &requestError{typ: cmis.ErrInvalidArgument,
+		msg: fmt.Sprintf("element %s holds a value, not the element <%s>", in, child.Name.Local)}
 }
 
+// isSimpleType reports whether values of t are text (not elements).
 func isSimpleType(t reflect.Type) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
