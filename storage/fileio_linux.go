@@ -16,7 +16,8 @@ func startWriteback(f *os.File, off, n int64) {
 }
 
 // setDirectIO turns O_DIRECT on or off for f and reports whether f is now
-// in that mode. File systems without direct I/O (tmpfs) refuse it.
+// in that mode. File systems without direct I/O refuse it (tmpfs did
+// before Linux 6.6).
 func setDirectIO(f *os.File, on bool) bool {
 	ok := false
 	control(f, func(fd int) {
