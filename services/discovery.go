@@ -217,7 +217,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 			}
 		}
 		if w.Properties == nil {
-			w.Properties = &generated.CmisPropertiesType{PropertyId: []*generated.CmisPropertyId{{
+			w.Properties = &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyId{
 				CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectID, LocalName: cmis.PropObjectID,
 					QueryName: cmis.PropObjectID, DisplayName: "Object Id"},
 				Value: []string{e.ObjectID}}}}

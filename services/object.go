@@ -324,14 +324,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 }
 
 func mergeWire(dst, src *generated.CmisPropertiesType) {
-	dst.PropertyBoolean = append(dst.PropertyBoolean, src.PropertyBoolean...)
-	dst.PropertyId = append(dst.PropertyId, src.PropertyId...)
-	dst.PropertyInteger = append(dst.PropertyInteger, src.PropertyInteger...)
-	dst.PropertyDateTime = append(dst.PropertyDateTime, src.PropertyDateTime...)
-	dst.PropertyDecimal = append(dst.PropertyDecimal, src.PropertyDecimal...)
-	dst.PropertyHtml = append(dst.PropertyHtml, src.PropertyHtml...)
-	dst.PropertyString = append(dst.PropertyString, src.PropertyString...)
-	dst.PropertyUri = append(dst.PropertyUri, src.PropertyUri...)
+	dst.Properties = append(dst.Properties, src.Properties...)
 }
 
 // CreateFolderContext creates a folder in a folder.

@@ -11,7 +11,7 @@ import (
 
 func policyText(s string) func(*generated.CmisPropertiesType) {
 	return func(p *generated.CmisPropertiesType) {
-		p.PropertyString = append(p.PropertyString, &generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropPolicyText}, Value: []string{s}})
+		p.Properties = append(p.Properties, &generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropPolicyText}, Value: []string{s}})
 	}
 }
 

@@ -210,24 +210,28 @@ func wireProperties(o *cmis.Object, ot objectType, f filter) *generated.CmisProp
 // addWireValue appends one property; no values is "not set".
 func addWireValue(out *generated.CmisPropertiesType, p *cmis.PropertyDefinition, values []cmis.Value) {
 	head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
+	var v generated.Property
 	switch p.PropertyType {
 	case cmis.PropertyBoolean:
-		out.PropertyBoolean = append(out.PropertyBoolean, &generated.CmisPropertyBoolean{CmisProperty: head, Value: wireValues(values, asBool)})
+		v = &generated.CmisPropertyBoolean{CmisProperty: head, Value: wireValues(values, asBool)}
 	case cmis.PropertyID:
-		out.PropertyId = append(out.PropertyId, &generated.CmisPropertyId{CmisProperty: head, Value: wireValues(values, asString)})
+		v = &generated.CmisPropertyId{CmisProperty: head, Value: wireValues(values, asString)}
 	case cmis.PropertyInteger:
-		out.PropertyInteger = append(out.PropertyInteger, &generated.CmisPropertyInteger{CmisProperty: head, Value: wireValues(values, asInt)})
+		v = &generated.CmisPropertyInteger{CmisProperty: head, Value: wireValues(values, asInt)}
 	case cmis.PropertyDateTime:
-		out.PropertyDateTime = append(out.PropertyDateTime, &generated.CmisPropertyDateTime{CmisProperty: head, Value: wireValues(values, asDateTime)})
+		v = &generated.CmisPropertyDateTime{CmisProperty: head, Value: wireValues(values, asDateTime)}
 	case cmis.PropertyDecimal:
-		out.PropertyDecimal = append(out.PropertyDecimal, &generated.CmisPropertyDecimal{CmisProperty: head, Value: wireValues(values, asDecimal)})
+		v = &generated.CmisPropertyDecimal{CmisProperty: head, Value: wireValues(values, asDecimal)}
 	case cmis.PropertyHTML:
-		out.PropertyHtml = append(out.PropertyHtml, &generated.CmisPropertyHtml{CmisProperty: head, Value: wireValues(values, asString)})
+		v = &generated.CmisPropertyHtml{CmisProperty: head, Value: wireValues(values, asString)}
 	case cmis.PropertyString:
-		out.PropertyString = append(out.PropertyString, &generated.CmisPropertyString{CmisProperty: head, Value: wireValues(values, asString)})
+		v = &generated.CmisPropertyString{CmisProperty: head, Value: wireValues(values, asString)}
 	case cmis.PropertyURI:
-		out.PropertyUri = append(out.PropertyUri, &generated.CmisPropertyUri{CmisProperty: head, Value: wireValues(values, asURI)})
+		v = &generated.CmisPropertyUri{CmisProperty: head, Value: wireValues(values, asURI)}
+	default:
+		return
 	}
+	out.Properties = append(out.Properties, v)
 }
 
 // inputProperty is one property as a client sent it.
@@ -237,38 +241,35 @@ type inputProperty struct {
 	values []cmis.Value
 }
 
-// readProperties flattens the eight typed lists of a cmisPropertiesType.
+// readProperties reads the properties a client sent, in their order.
 func readProperties(p *generated.CmisPropertiesType) []inputProperty {
 	if p == nil {
 		return nil
 	}
-	var out []inputProperty
-	add := func(id string, kind cmis.PropertyType, vs []cmis.Value) {
-		out = append(out, inputProperty{id: id, kind: kind, values: vs})
-	}
-	for _, x := range p.PropertyBoolean {
-		add(x.PropertyDefinitionId, cmis.PropertyBoolean, domainValues(x.Value, func(v bool) cmis.Value { return v }))
-	}
-	for _, x := range p.PropertyId {
-		add(x.PropertyDefinitionId, cmis.PropertyID, domainValues(x.Value, fromString))
-	}
-	for _, x := range p.PropertyInteger {
-		add(x.PropertyDefinitionId, cmis.PropertyInteger, domainValues(x.Value, fromInt))
-	}
-	for _, x := range p.PropertyDateTime {
-		add(x.PropertyDefinitionId, cmis.PropertyDateTime, domainValues(x.Value, fromDateTime))
-	}
-	for _, x := range p.PropertyDecimal {
-		add(x.PropertyDefinitionId, cmis.PropertyDecimal, domainValues(x.Value, fromDecimal))
-	}
-	for _, x := range p.PropertyHtml {
-		add(x.PropertyDefinitionId, cmis.PropertyHTML, domainValues(x.Value, fromString))
-	}
-	for _, x := range p.PropertyString {
-		add(x.PropertyDefinitionId, cmis.PropertyString, domainValues(x.Value, fromString))
-	}
-	for _, x := range p.PropertyUri {
-		add(x.PropertyDefinitionId, cmis.PropertyURI, domainValues(x.Value, fromURI))
+	out := make([]inputProperty, 0, len(p.Properties))
+	for _, pv := range p.Properties {
+		in := inputProperty{id: pv.PropertyBase().PropertyDefinitionId}
+		switch x := pv.(type) {
+		case *generated.CmisPropertyBoolean:
+			in.kind, in.values = cmis.PropertyBoolean, domainValues(x.Value, func(v bool) cmis.Value { return v })
+		case *generated.CmisPropertyId:
+			in.kind, in.values = cmis.PropertyID, domainValues(x.Value, fromString)
+		case *generated.CmisPropertyInteger:
+			in.kind, in.values = cmis.PropertyInteger, domainValues(x.Value, fromInt)
+		case *generated.CmisPropertyDateTime:
+			in.kind, in.values = cmis.PropertyDateTime, domainValues(x.Value, fromDateTime)
+		case *generated.CmisPropertyDecimal:
+			in.kind, in.values = cmis.PropertyDecimal, domainValues(x.Value, fromDecimal)
+		case *generated.CmisPropertyHtml:
+			in.kind, in.values = cmis.PropertyHTML, domainValues(x.Value, fromString)
+		case *generated.CmisPropertyString:
+			in.kind, in.values = cmis.PropertyString, domainValues(x.Value, fromString)
+		case *generated.CmisPropertyUri:
+			in.kind, in.values = cmis.PropertyURI, domainValues(x.Value, fromURI)
+		default:
+			continue
+		}
+		out = append(out, in)
 	}
 	return out
 }

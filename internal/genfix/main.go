@@ -20,7 +20,7 @@
 //  4. every element field in the namespace of its declaration; no json tags;
 //  5. optionality and Go types from the schema (pointer+omitempty, value,
 //     slice; int64, xsd.Decimal, xsd.DateTime);
-//  6. repeated choices as one slice per kind;
+//  6. repeated choices as one ordered slice of an interface (choices.go);
 //  7. type definition subtypes merged into their base, with XsiType;
 //  8. xs:any as []xsd.Any, xs:anyAttribute as xsd.AnyAttrs;
 //  9. the content stream as *xsd.Stream;
