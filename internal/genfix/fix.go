@@ -39,6 +39,8 @@ type fixer struct {
 
 	choices     map[*choiceGroup]*choiceList // transformation 6
 	choiceOrder []*choiceList
+
+	m10 *schemaModel // the CMIS 1.0 schema (transformation 11)
 }
 
 func newFixer(in *goInput, m *schemaModel, services []*service, wsdlName string) (*fixer, error) {
@@ -344,6 +346,12 @@ type field struct {
 	name string
 	typ  string
 	tag  string
+
+	// For the writers (writers.go): not10 marks an element or attribute
+	// that the CMIS 1.0 schema does not define where this one does;
+	// inline holds the fields of an anonymous element type.
+	not10  bool
+	inline []field
 }
 
 func (f *fixer) structDecl(b *bytes.Buffer, name string, ct *complexType) error {
@@ -464,7 +472,7 @@ func (f *fixer) structFields(name string, ct *complexType) ([]field, error) {
 		if !a.required {
 			tag += ",omitempty"
 		}
-		fields = append(fields, field{doc: a.doc, name: gf.name, typ: typ, tag: tag})
+		fields = append(fields, field{doc: a.doc, name: gf.name, typ: typ, tag: tag, not10: f.attrNot10(ct, a.name)})
 	}
 	if ct.anyAttr {
 		// Transformation 8: xs:anyAttribute.
@@ -474,7 +482,7 @@ func (f *fixer) structFields(name string, ct *complexType) ([]field, error) {
 		})
 	}
 
-	els, err := f.particleFields(ct.particles, set, false)
+	els, err := f.particleFields(ct.particles, set, false, f.counterpart10(ct))
 	if err != nil {
 		return nil, err
 	}
@@ -496,7 +504,7 @@ func (f *fixer) structFields(name string, ct *complexType) ([]field, error) {
 			subSet := newGoFieldSet(subFields)
 			subSet.takeXMLName()
 			subSet.takeEmbedded(name)
-			sf, err := f.particleFields(sub.particles, subSet, true)
+			sf, err := f.particleFields(sub.particles, subSet, true, f.counterpart10(sub))
 			if err != nil {
 				return nil, fmt.Errorf("subtype %s: %w", sub.name.local, err)
 			}
@@ -539,8 +547,9 @@ func elementParticles(ps []*particle) []*particle {
 }
 
 // particleFields returns the fields for a content model. With optional set,
-// every element is treated as minOccurs=0 (merged subtype fields).
-func (f *fixer) particleFields(ps []*particle, set *goFieldSet, optional bool) ([]field, error) {
+// every element is treated as minOccurs=0 (merged subtype fields). ct10 is
+// the content model's CMIS 1.0 counterpart (nil: none to compare with).
+func (f *fixer) particleFields(ps []*particle, set *goFieldSet, optional bool, ct10 *complexType) ([]field, error) {
 	var fields []field
 	anyDone := false
 	for _, p := range ps {
@@ -587,7 +596,8 @@ func (f *fixer) particleFields(ps []*particle, set *goFieldSet, optional bool) (
 		if optional {
 			min = 0
 		}
-		typ, omit, err := f.elementGoType(p, gf, min)
+		p10 := particle10(ct10, p.name)
+		typ, inline, omit, err := f.elementGoType(p, gf, min, p10)
 		if err != nil {
 			return nil, fmt.Errorf("element %s: %w", p.name.local, err)
 		}
@@ -601,7 +611,7 @@ func (f *fixer) particleFields(ps []*particle, set *goFieldSet, optional bool) (
 			seenChoice[c] = true
 			doc = joinDoc(wrap(choiceNote(c)), doc)
 		}
-		fields = append(fields, field{doc: doc, name: gf.name, typ: typ, tag: tag})
+		fields = append(fields, field{doc: doc, name: gf.name, typ: typ, tag: tag, not10: ct10 != nil && p10 == nil, inline: inline})
 	}
 	return fields, nil
 }
@@ -668,54 +678,58 @@ func (f *fixer) checkGowsdlType(gf goField, t qname) error {
 // minOccurs=0 -> pointer with omitempty (nil = absent); required -> value
 // without omitempty so that false and 0 are written, except complex types,
 // which stay pointers (a nil pointer writes nothing either way).
-func (f *fixer) elementGoType(p *particle, gf goField, min int) (typ string, omitempty bool, err error) {
+func (f *fixer) elementGoType(p *particle, gf goField, min int, p10 *particle) (typ string, inline []field, omitempty bool, err error) {
 	var base string
 	complex := false
 	switch {
 	case p.inline != nil:
 		st, ok := baseType(gf.typ).(*ast.StructType)
 		if !ok {
-			return "", false, fmt.Errorf("gowsdl field %s is not an inline struct", gf.name)
+			return "", nil, false, fmt.Errorf("gowsdl field %s is not an inline struct", gf.name)
 		}
 		gfs, err := fieldsOf(st)
 		if err != nil {
-			return "", false, err
+			return "", nil, false, err
 		}
 		set := newGoFieldSet(gfs)
-		fields, err := f.particleFields(p.inline.particles, set, false)
+		var inline10 *complexType
+		if p10 != nil {
+			inline10 = p10.inline
+		}
+		fields, err := f.particleFields(p.inline.particles, set, false, inline10)
 		if err != nil {
-			return "", false, err
+			return "", nil, false, err
 		}
 		if len(p.inline.attrs) > 0 || p.inline.anyAttr || p.inline.base != (qname{}) {
-			return "", false, fmt.Errorf("inline type with attributes or base is not supported")
+			return "", nil, false, fmt.Errorf("inline type with attributes or base is not supported")
 		}
 		if err := set.allTaken(gf.name); err != nil {
-			return "", false, err
+			return "", nil, false, err
 		}
-		base, complex = renderStruct(fields, "\t"), true
+		base, complex, inline = renderStruct(fields, "\t"), true, fields
 	case p.typ.ns == xsNS:
 		bt, ok := builtins[p.typ.local]
 		if !ok {
-			return "", false, fmt.Errorf("unsupported built-in type xs:%s", p.typ.local)
+			return "", nil, false, fmt.Errorf("unsupported built-in type xs:%s", p.typ.local)
 		}
 		base, complex = bt.goType, bt.complex
 		if err := f.checkGowsdlType(gf, p.typ); err != nil {
-			return "", false, err
+			return "", nil, false, err
 		}
 	case f.m.types[p.typ] != nil:
 		if _, merged := f.mergedInto[f.typeName[f.m.types[p.typ]]]; merged {
-			return "", false, fmt.Errorf("element of merged subtype %s", p.typ)
+			return "", nil, false, fmt.Errorf("element of merged subtype %s", p.typ)
 		}
 		base, complex = f.typeName[f.m.types[p.typ]], true
 		if err := f.checkGowsdlType(gf, p.typ); err != nil {
-			return "", false, err
+			return "", nil, false, err
 		}
 	default:
 		if base, err = f.simpleGoType(p.typ); err != nil {
-			return "", false, err
+			return "", nil, false, err
 		}
 		if err := f.checkGowsdlType(gf, p.typ); err != nil {
-			return "", false, err
+			return "", nil, false, err
 		}
 	}
 	anonymous := p.inline != nil
@@ -725,17 +739,17 @@ func (f *fixer) elementGoType(p *particle, gf goField, min int) (typ string, omi
 		// element, so false, 0 and "" values would vanish from a
 		// property's values; a nil slice writes nothing anyway.
 		if complex && !anonymous {
-			return "[]*" + base, false, nil
+			return "[]*" + base, inline, false, nil
 		}
-		return "[]" + base, false, nil
+		return "[]" + base, inline, false, nil
 	case p.max == 0:
-		return "", false, fmt.Errorf("maxOccurs=0 is not supported")
+		return "", nil, false, fmt.Errorf("maxOccurs=0 is not supported")
 	case min == 0:
-		return "*" + base, true, nil
+		return "*" + base, inline, true, nil
 	case complex && !anonymous:
-		return "*" + base, false, nil
+		return "*" + base, inline, false, nil
 	default:
-		return base, false, nil
+		return base, inline, false, nil
 	}
 }
 
