@@ -88,11 +88,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 			def := col.Column.Property
 			var values []cmis.Value
 			if o != nil {
-				if v, ok := systemValues(o)[def.ID]; ok {
-					values = v
-				} else {
-					values = o.Properties[def.ID]
-				}
+				values = propertyValues(o, def)
 			}
 			// Columns are keyed by their alias or query name.
 			named := *def

@@ -282,14 +282,13 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 	for _, p := range readProperties(req.Properties) {
 		given[p.id] = true
 	}
-	sys := systemValues(src)
 	for _, def := range srcType.definitions() {
 		if given[def.ID] {
 			continue
 		}
 		switch {
 		case def.ID == cmis.PropName || def.ID == cmis.PropDescription || def.ID == cmis.PropObjectTypeID || def.ID == cmis.PropSecondaryObjectTypeIDs:
-			if vs := sys[def.ID]; len(vs) > 0 {
+			if vs := propertyValues(src, def); len(vs) > 0 {
 				addWireValue(merged, def, vs)
 			}
 		case !isSystemProperty(def.ID) && (def.Updatability == cmis.ReadWrite || def.Updatability == cmis.OnCreate):
