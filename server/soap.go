@@ -62,7 +62,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, sp *spooler) (*genera
 		return nil, nil, err
 	}
 
-	ctx := cmis.NewContextWithUser(r.Context(), user)
+	ctx := cmis.NewContextWithBaseURL(cmis.NewContextWithUser(r.Context(), user), s.baseURL(r))
 	resp, err := s.invoke(ctx, op, req, x)
 	if err != nil {
 		// A handler that read a broken attachment may report it in its own

@@ -108,7 +108,7 @@ func TestQueries(t *testing.T) {
 		{"SELECT cmis:name FROM q:doc", "alpha,beta,delta,epsilon,gamma", false},
 		{"SELECT * FROM q:doc", "alpha,beta,delta,epsilon,gamma", false},
 		{"SELECT cmis:name FROM cmis:document", "alpha,beta,delta,epsilon,gamma,plain", false},
-		{"SELECT cmis:name FROM cmis:folder", ",A,B,C", false},
+		{"SELECT cmis:name FROM cmis:folder", "A,B,C,root", false},
 		{sel + "q:title = 'Budget'", "beta", false},
 		{sel + "q:title <> 'Budget'", "alpha,delta,epsilon,gamma", false},
 		{sel + "q:pages = 42", "gamma", false},

@@ -544,3 +544,27 @@ func TestSecondaryTypes(t *testing.T) {
 		t.Fatalf("delete a secondary type no object uses: %v", err)
 	}
 }
+
+// The root folder has a non-empty cmis:name (clients and kits refuse empty
+// strings) and stays at cmis:path "/".
+func TestRootFolderNameAndPath(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.ports.Object.GetObjectByPathContext(f.ctx, &generated.GetObjectByPath{RepositoryId: repo, Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := value(r.Object, cmis.PropName); name != cmis.RootFolderName {
+		t.Errorf("root cmis:name %q", name)
+	}
+	if path, _ := value(r.Object, cmis.PropPath); path != "/" {
+		t.Errorf("root cmis:path %q", path)
+	}
+	a := f.folder(t, f.root, "a")
+	got, err := f.ports.Object.GetObjectContext(f.ctx, &generated.GetObject{RepositoryId: repo, ObjectId: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path, _ := value(got.Object, cmis.PropPath); path != "/a" {
+		t.Errorf("child of the root at %q", path)
+	}
+}

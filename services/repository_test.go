@@ -67,6 +67,13 @@ func TestRepositoryInfo(t *testing.T) {
 	}
 	_, err = s.GetRepositoryInfoContext(ctx, &generated.GetRepositoryInfo{RepositoryId: "nope"})
 	wantErr(t, "unknown repository", err, cmis.ErrObjectNotFound)
+
+	// The thin client URI is the page at / of the address the client used.
+	info, err = s.GetRepositoryInfoContext(cmis.NewContextWithBaseURL(ctx, "https://cmis.example.org/base"),
+		&generated.GetRepositoryInfo{RepositoryId: repo})
+	if err != nil || info.RepositoryInfo.ThinClientURI == nil || *info.RepositoryInfo.ThinClientURI != "https://cmis.example.org/base/" {
+		t.Fatalf("thinClientURI: %v %v", info.RepositoryInfo.ThinClientURI, err)
+	}
 }
 
 func TestBaseTypeDefinitions(t *testing.T) {
