@@ -21,13 +21,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cmisd/cmisd/auth"
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
 	"github.com/cmisd/cmisd/storage"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // The repository this server exposes.
@@ -168,9 +168,13 @@ func serve(args []string) error {
 			}
 		}()
 	}
+	authenticator, err := auth.New(db, auth.DefaultLimits, logger)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: version}),
-		Auth:           services.NewAuthenticator(db),
+		Auth:           authenticator,
 		Logger:         logger,
 		ExternalURL:    c.externalURL,
 		MaxXMLBytes:    c.maxXMLBytes,
@@ -248,7 +252,7 @@ func ensureAdmin(ctx context.Context, db *storage.DB, password string, logger *z
 			}
 			password = base64.RawURLEncoding.EncodeToString(b[:])
 		}
-		hash, err := services.HashPassword(password)
+		hash, err := auth.HashPassword(password)
 		if err != nil {
 			return fmt.Errorf("admin password: %w", err)
 		}
@@ -264,8 +268,8 @@ func ensureAdmin(ctx context.Context, db *storage.DB, password string, logger *z
 		return nil
 	case err != nil:
 		return err
-	case password != "" && bcrypt.CompareHashAndPassword([]byte(acct.PasswordHash), []byte(password)) != nil:
-		hash, err := services.HashPassword(password)
+	case password != "" && !auth.PasswordMatches(acct.PasswordHash, password):
+		hash, err := auth.HashPassword(password)
 		if err != nil {
 			return fmt.Errorf("admin password: %w", err)
 		}
@@ -340,7 +344,7 @@ func userCmd(args []string) error {
 			}
 			password = strings.TrimRight(line, "\r\n")
 		}
-		hash, err := services.HashPassword(password)
+		hash, err := auth.HashPassword(password)
 		if err != nil {
 			return err
 		}
