@@ -18,8 +18,9 @@ build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cmisd
 
 # The embedded default: SQLite and content under ./data, on 127.0.0.1:8080.
-# Set CMISD_ADMIN_PASSWORD to choose the admin password; without it a fresh
-# store gets a generated one, printed once in the log.
+# Set CMISD_ADMIN_PASSWORD to choose the admin password (at least 12
+# characters); without it a fresh store gets a generated one, printed once
+# in the log.
 run: build
 	$(BIN) serve --listen 127.0.0.1:8080 --data ./data
 

@@ -85,11 +85,11 @@ var recordingTime = time.Date(2026, 11, 29, 7, 20, 0, 0, time.UTC)
 // testAuth accepts test/test and admin/secret.
 type testAuth struct{}
 
-func (testAuth) Authenticate(_ context.Context, user, pass string) (*cmis.User, error) {
+func (testAuth) Authenticate(_ context.Context, c cmis.Credentials) (*cmis.User, error) {
 	switch {
-	case user == "test" && pass == "test":
+	case c.Username == "test" && c.Password == "test":
 		return &cmis.User{Name: "test"}, nil
-	case user == "admin" && pass == "secret":
+	case c.Username == "admin" && c.Password == "secret":
 		return &cmis.User{Name: "admin", Admin: true}, nil
 	}
 	return nil, cmis.Errorf(cmis.ErrPermissionDenied, "wrong user name or password")
