@@ -109,6 +109,7 @@ func serve(args []string) error {
 	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", 10<<20, "size limit of a request's XML, content streams excluded")
 	fs.DurationVar(&c.sweepGrace, "content-sweep-grace", storage.DefaultSweepGrace,
 		"at start-up, remove content files no object references once they are this old (younger ones may be another process's upload in flight)")
+	debugListen := fs.String("debug-listen", "", "loopback address to serve net/http/pprof (/debug/pprof/) and the allocation counter (/debug/allocs) on; off when empty")
 	fs.Parse(args)
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -122,6 +123,9 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := startDebug(ctx, *debugListen, logger); err != nil {
+		return err
+	}
 
 	db, err := storage.OpenSQLiteWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
