@@ -101,7 +101,7 @@ func benchFreeSpace(b *testing.B, dir string, need int64) {
 	}
 	free := int64(st.Bavail) * int64(st.Bsize)
 	if free < need {
-		b.Skipf("%s has %d MiB free, the benchmark needs %d MiB", dir, free/benchMiB, need/benchMiB)
+		b.Skipf("%s has %d MiB free, the benchmark needs %d MiB: set TMPDIR to a file system with more room", dir, free/benchMiB, need/benchMiB)
 	}
 }
 

@@ -319,7 +319,7 @@ func TestReplayContentRoundTrip(t *testing.T) {
 // bounded, through the whole server.
 func TestLargeMTOMUpload(t *testing.T) {
 	if testing.Short() {
-		t.Skip("large")
+		t.Skip("-short: a 48 MiB upload; run without -short")
 	}
 	const size = 48 << 20
 	env := newTestServer(t, nil)
