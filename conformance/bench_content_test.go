@@ -95,15 +95,16 @@ func (c *benchClient) uploadMTOM(name string, r io.Reader, size int64) (string, 
 	body := io.MultiReader(strings.NewReader(head), io.LimitReader(r, size), strings.NewReader(tail))
 	ct := `multipart/related;start="<root@cmisd-bench>";type="application/xop+xml";boundary="` +
 		benchBoundary + `";start-info="text/xml"`
-	out, err := c.do("ObjectService", "createDocument", ct, body, int64(len(head))+size+int64(len(tail)))
+	return c.create(ct, body, int64(len(head))+size+int64(len(tail)))
+}
+
+// create sends a createDocument and returns the new document's id.
+func (c *benchClient) create(ct string, body io.Reader, length int64) (string, error) {
+	out, err := c.do("ObjectService", "createDocument", ct, body, length)
 	if err != nil {
 		return "", err
 	}
-	id := loadgen.FirstElement(out, "objectId")
-	if id == "" {
-		return "", errors.New("createDocument answered no objectId")
-	}
-	return id, nil
+	return loadgen.ObjectID(out, "createDocument")
 }
 
 // uploadInline creates a document whose content is base64 text inside
@@ -142,16 +143,8 @@ func (c *benchClient) uploadInline(name string, gen io.Reader, size int64) (stri
 		pw.Close()
 	}()
 	length := int64(len(head)) + int64(base64.StdEncoding.EncodedLen(int(size))) + int64(len(tail))
-	out, err := c.do("ObjectService", "createDocument", "text/xml; charset=utf-8", pr, length)
-	pr.CloseWithError(errors.New("request done"))
-	if err != nil {
-		return "", err
-	}
-	id := loadgen.FirstElement(out, "objectId")
-	if id == "" {
-		return "", errors.New("createDocument answered no objectId")
-	}
-	return id, nil
+	defer pr.CloseWithError(errors.New("request done"))
+	return c.create(loadgen.TextXML, pr, length)
 }
 
 // noReadFrom hides a writer's ReadFrom so io.CopyBuffer uses our buffer.

@@ -208,7 +208,7 @@ func (c *Client) CreateFolder(ctx context.Context, parent, name string) (string,
 	if err != nil {
 		return "", err
 	}
-	return objectID(out, "createFolder "+name)
+	return ObjectID(out, "createFolder "+name)
 }
 
 // CreateDocument creates a document whose content goes as an MTOM
@@ -220,7 +220,7 @@ func (c *Client) CreateDocument(ctx context.Context, folder, name, mimeType stri
 	if err != nil {
 		return "", err
 	}
-	return objectID(out, "createDocument "+name)
+	return ObjectID(out, "createDocument "+name)
 }
 
 // DeleteTree deletes a folder and everything in it.
@@ -231,7 +231,8 @@ func (c *Client) DeleteTree(ctx context.Context, folder string) error {
 	return err
 }
 
-func objectID(answer []byte, what string) (string, error) {
+// ObjectID is the objectId an answer names; its absence is an error about what.
+func ObjectID(answer []byte, what string) (string, error) {
 	if id := FirstElement(answer, "objectId"); id != "" {
 		return id, nil
 	}

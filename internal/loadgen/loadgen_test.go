@@ -2,11 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cmisd/cmisd/conformance"
 )
 
 func TestPercentile(t *testing.T) {
@@ -51,43 +54,28 @@ func TestPercentile(t *testing.T) {
 // parsed is a request as a server reads it.
 type parsed struct {
 	root  []byte
-	parts map[string][]byte
+	parts []string // SHA-256 of each attachment
 	user  string
 	pass  string
 }
 
-// parseRequest reads a request the way a SOAP server would: the MTOM
-// package by its start parameter, the UsernameToken from the envelope.
+// parseRequest reads a request with the replay suite's MTOM reader and
+// takes the UsernameToken from its envelope.
 func parseRequest(r *http.Request) (*parsed, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, err
 	}
-	p := &parsed{parts: map[string][]byte{}}
-	if mt == "text/xml" {
-		if p.root, err = io.ReadAll(r.Body); err != nil {
-			return nil, err
-		}
-	} else {
-		if mt != "multipart/related" || params["type"] != "application/xop+xml" {
-			return nil, fmt.Errorf("content type %s %v", mt, params)
-		}
-		mr := multipart.NewReader(r.Body, params["boundary"])
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			data, _ := io.ReadAll(part)
-			if cid := part.Header.Get("Content-Id"); cid == params["start"] {
-				p.root = data
-			} else {
-				p.parts[strings.Trim(cid, "<>")] = data
-			}
-		}
+	ct := r.Header.Get("Content-Type")
+	if mt, params, err := mime.ParseMediaType(ct); err != nil || (mt != "text/xml" && params["type"] != "application/xop+xml") {
+		return nil, fmt.Errorf("content type %q", ct)
+	}
+	p := &parsed{}
+	if p.root, err = conformance.Envelope(ct, body); err != nil {
+		return nil, err
+	}
+	if p.parts, err = conformance.Attachments(ct, body); err != nil {
+		return nil, err
 	}
 	var env struct {
 		User string `xml:"Header>Security>UsernameToken>Username"`
@@ -124,8 +112,8 @@ func TestRequestPackaging(t *testing.T) {
 			if got := strings.HasPrefix(req.Header.Get("Content-Type"), "multipart/"); got != wantMTOM {
 				t.Errorf("text %v, %d parts: MTOM %v", text, len(parts), got)
 			}
-			if len(parts) > 0 && string(p.parts["content-1@x"]) != string(parts[0].Data) {
-				t.Errorf("attachment %q", p.parts)
+			if sum := sha256.Sum256([]byte("\x00binary\r\n--")); len(parts) > 0 && (len(p.parts) != 1 || p.parts[0] != hex.EncodeToString(sum[:])) {
+				t.Errorf("attachments %q", p.parts)
 			}
 		}
 	}
