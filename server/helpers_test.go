@@ -29,7 +29,11 @@ import (
 	"github.com/cmisd/cmisd/internal/xsd"
 )
 
-// recorded is a request recorded from a real client (testdata/recorded).
+// recordedDir holds the requests recorded from real clients, one copy for
+// the whole module (see its README).
+const recordedDir = "../conformance/recorded"
+
+// recorded is a request recorded from a real client (recordedDir).
 type recorded struct {
 	name   string
 	client string
@@ -60,12 +64,12 @@ func loadRecorded(t testing.TB, path string) recorded {
 	return recorded{name: base, client: client, op: op, method: req.Method, uri: req.RequestURI, header: req.Header, body: body}
 }
 
-// recordedFiles lists testdata/recorded/*/*-<op>.http, sorted.
+// recordedFiles lists recordedDir/*/*-<op>.http, sorted.
 func recordedFiles(t testing.TB, ops ...string) []string {
 	t.Helper()
 	var out []string
 	for _, op := range ops {
-		m, err := filepath.Glob(filepath.Join("testdata", "recorded", "*", "*-"+op+".http"))
+		m, err := filepath.Glob(filepath.Join(recordedDir, "*", "*-"+op+".http"))
 		if err != nil {
 			t.Fatal(err)
 		}

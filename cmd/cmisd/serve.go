@@ -35,6 +35,7 @@ const (
 type serveConfig struct {
 	listen, data, adminPassword, externalURL string
 	tlsCert, tlsKey, logLevel, record        string
+	debugListen                              string
 	allowWeakAdminPassword                   bool
 	maxXMLBytes                              int64
 	sweepGrace                               time.Duration
@@ -55,6 +56,7 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.record, "record", "", "directory to record every request/response pair into, as conformance cases")
+	fs.StringVar(&c.debugListen, "debug-listen", "", "loopback address to serve net/http/pprof (/debug/pprof/) and the allocation counter (/debug/allocs) on; off when empty")
 	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", server.DefaultMaxXMLBytes, "size limit of a request's XML, content streams excluded")
 	fs.DurationVar(&c.sweepGrace, "content-sweep-grace", storage.DefaultSweepGrace,
 		"at start-up, remove content files no object references once they are this old (younger ones may be another process's upload in flight)")
@@ -99,6 +101,9 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := startDebug(ctx, c.debugListen, logger); err != nil {
+		return err
+	}
 
 	db, err := storage.OpenSQLiteWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
