@@ -12,23 +12,43 @@ LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VER
 # Debian packages the tests need: the real SOAP clients that drive the server.
 TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++
 
-.PHONY: build run test generate deps clean
+.PHONY: build run test bench generate deps clean
 
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cmisd
 
 # The embedded default: SQLite and content under ./data, on 127.0.0.1:8080.
-# Set CMISD_ADMIN_PASSWORD to choose the admin password; without it a fresh
-# store gets a generated one, printed once in the log.
+# Set CMISD_ADMIN_PASSWORD to choose the admin password (at least 12
+# characters); without it a fresh store gets a generated one, printed once
+# in the log.
 run: build
 	$(BIN) serve --listen 127.0.0.1:8080 --data ./data
 
 # Everything: static checks, unit and conformance tests, and the real SOAP
 # clients (zeep, JAX-WS, WCF on Mono) against the built binary. Missing
-# client stacks fail the run instead of being skipped.
+# client stacks or full text fail the run instead of being skipped; what
+# may legitimately be missing (direct I/O on the temporary directory's
+# file system) is listed under NOT RUN at the end (internal/testenv).
 test: deps build
 	$(GO) vet -tags '$(BUILD_TAGS)' ./...
-	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./...
+	@notrun=$$(mktemp); \
+	echo "CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./..."; \
+	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_NOT_RUN=$$notrun \
+		$(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./...; rc=$$?; \
+	if [ -s $$notrun ]; then echo; echo "=== NOT RUN (each says why and how to run it):"; sort $$notrun; fi; \
+	rm -f $$notrun; exit $$rc
+
+# Measures the built binary: starts bin/cmisd on a fresh temporary store
+# (loopback, random port, generated admin password, --debug-listen), creates
+# the data set over SOAP and runs each of the nine operations with 8
+# keep-alive clients (one-part MTOM, UsernameToken): 1 s warm-up, then
+# BENCH_DURATION measured. Prints req/s, p50/p99, the server's CPU ms and
+# allocations per request against issue #10's targets; exits 0 whether
+# targets are met or missed (it measures, it does not gate).
+BENCH_DURATION ?= 5s
+bench: build
+	$(GO) build -o bin/cmisd-load ./cmd/cmisd-load
+	bin/cmisd-load -serve $(abspath $(BIN)) -clients 8 -warmup 1s -duration $(BENCH_DURATION)
 
 # Installs the Debian packages the tests use, when they are missing.
 deps:

@@ -10,6 +10,8 @@ require (
 	github.com/mattn/go-sqlite3 v1.14.53
 	go.uber.org/zap v1.28.0
 	golang.org/x/crypto v0.59.0
+	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
 )
 
 require (

@@ -29,10 +29,25 @@ func (u *User) Principals() []string {
 	return append(p, PrincipalAnyone)
 }
 
-// Authenticator verifies a user name and password. It returns an *Error of
-// type permissionDenied when they do not match.
+// Credentials are what a request presents to be authenticated.
+type Credentials struct {
+	Username string
+	Password string
+	// RemoteAddr is the client's address: the IP of the TCP peer, the port
+	// left off (a port in it is ignored). Failed logins are counted per
+	// address, so it must not come from anything the client writes.
+	RemoteAddr string
+}
+
+// String leaves the password out, so that logging Credentials by mistake
+// does not leak it.
+func (c Credentials) String() string { return c.Username + " from " + c.RemoteAddr }
+
+// Authenticator verifies credentials. It returns an *Error of type
+// permissionDenied when they do not match, or when the user may not try
+// now (too many failed logins).
 type Authenticator interface {
-	Authenticate(ctx context.Context, username, password string) (*User, error)
+	Authenticate(ctx context.Context, c Credentials) (*User, error)
 }
 
 type userKey struct{}
@@ -76,10 +91,16 @@ type Group struct {
 	Members []string
 }
 
+// AccountReader reads one account by name; a missing one is an
+// objectNotFound error. It is all that authentication needs of the store.
+type AccountReader interface {
+	Account(ctx context.Context, name string) (*Account, error)
+}
+
 // UserStore keeps users and groups. Missing names give objectNotFound
 // errors; duplicates give nameConstraintViolation errors.
 type UserStore interface {
-	Account(ctx context.Context, name string) (*Account, error)
+	AccountReader
 	Accounts(ctx context.Context) ([]Account, error)
 	CreateAccount(ctx context.Context, name, passwordHash string) error
 	SetPasswordHash(ctx context.Context, name, passwordHash string) error

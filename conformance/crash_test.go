@@ -48,7 +48,7 @@ import (
 // CMISD_CRASH_ROUNDS (default 3) and CMISD_CRASH_SEED repeat a run.
 func TestCrashConsistency(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills and restarts the server: not in -short")
+		t.Skip("-short: kills and restarts the server over several rounds of uploads; run without -short")
 	}
 	rounds := envInt(t, "CMISD_CRASH_ROUNDS", 3)
 	seed := uint64(time.Now().UnixNano())

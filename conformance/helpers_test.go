@@ -32,6 +32,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/cmisd/cmisd/auth"
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
@@ -80,7 +81,7 @@ func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID,
 		accounts = []account{{"admin", "test"}, {"test", "test"}}
 	}
 	for _, a := range accounts {
-		h, err := services.HashPassword(a.password)
+		h, err := auth.HashPassword(a.password)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,13 +105,18 @@ func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID,
 			t.Fatal(err)
 		}
 	}
+	// Internal errors and warnings (failed logins too) reach the test log.
+	logger := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	authenticator, err := auth.New(db, auth.DefaultLimits, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := server.New(server.Config{
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "conformance"}),
-		Auth:           services.NewAuthenticator(db),
+		Auth:           authenticator,
 		SpoolDir:       filepath.Join(data, "tmp"),
 		RepositoryName: "cmisd",
-		// Internal errors and warnings reach the test log.
-		Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
+		Logger:         logger,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cmisd/cmisd/internal/testenv"
 )
 
 // The interop tests drive a live bin/cmisd with real SOAP stacks, each
@@ -88,12 +90,8 @@ const (
 func requireTool(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CMISD_REQUIRE_CLIENTS") == "1" {
-				t.Fatalf("%s is not installed (make deps installs the client stacks)", tool)
-			}
-			t.Skipf("%s is not installed", tool)
-		}
+		_, err := exec.LookPath(tool)
+		testenv.Require(t, testenv.Clients, err == nil, tool+" is not installed")
 	}
 }
 

@@ -46,7 +46,7 @@ func TestMisuseLeavesStoreUnchanged(t *testing.T) {
 				t.Errorf("the request spool still holds %v after the request", left)
 			}
 			if after := e.snapshot(); after != before {
-				t.Errorf("the store changed:\n%s", lineDiff(before, after))
+				t.Errorf("the store changed:\n%s", Diff(before, after, 2))
 			}
 			if _, _, err := e.c.repositoryInfo(context.Background()); err != nil {
 				t.Errorf("the server no longer answers getRepositories: %v", err)
@@ -499,17 +499,4 @@ func (e *misuseEnv) halfUpload(contentType string, body []byte, cut int, busy st
 	} else {
 		e.t.Logf("closing the connection after %d of %d bytes; saw no file in %s meanwhile", cut, len(body), busy)
 	}
-}
-
-// lineDiff lists the lines only one of two texts has.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	var out []string
-	for _, l := range minus(al, bl) {
-		out = append(out, "- "+l)
-	}
-	for _, l := range minus(bl, al) {
-		out = append(out, "+ "+l)
-	}
-	return strings.Join(out, "\n")
 }

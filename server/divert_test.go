@@ -262,7 +262,7 @@ func (l *lineBreaker) Write(p []byte) (int, error) {
 // stream handed to the handler returns the bytes exactly.
 func TestDivertLargeBoundedMemory(t *testing.T) {
 	if testing.Short() {
-		t.Skip("large")
+		t.Skip("-short: diverts 64 MiB of base64; run without -short")
 	}
 	const size = 64 << 20
 	sp := newSpooler(t.TempDir())

@@ -29,7 +29,11 @@ import (
 	"github.com/cmisd/cmisd/internal/xsd"
 )
 
-// recorded is a request recorded from a real client (testdata/recorded).
+// recordedDir holds the requests recorded from real clients, one copy for
+// the whole module (see its README).
+const recordedDir = "../conformance/recorded"
+
+// recorded is a request recorded from a real client (recordedDir).
 type recorded struct {
 	name   string
 	client string
@@ -60,12 +64,12 @@ func loadRecorded(t testing.TB, path string) recorded {
 	return recorded{name: base, client: client, op: op, method: req.Method, uri: req.RequestURI, header: req.Header, body: body}
 }
 
-// recordedFiles lists testdata/recorded/*/*-<op>.http, sorted.
+// recordedFiles lists recordedDir/*/*-<op>.http, sorted.
 func recordedFiles(t testing.TB, ops ...string) []string {
 	t.Helper()
 	var out []string
 	for _, op := range ops {
-		m, err := filepath.Glob(filepath.Join("testdata", "recorded", "*", "*-"+op+".http"))
+		m, err := filepath.Glob(filepath.Join(recordedDir, "*", "*-"+op+".http"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,11 +89,11 @@ var recordingTime = time.Date(2026, 11, 29, 7, 20, 0, 0, time.UTC)
 // testAuth accepts test/test and admin/secret.
 type testAuth struct{}
 
-func (testAuth) Authenticate(_ context.Context, user, pass string) (*cmis.User, error) {
+func (testAuth) Authenticate(_ context.Context, c cmis.Credentials) (*cmis.User, error) {
 	switch {
-	case user == "test" && pass == "test":
+	case c.Username == "test" && c.Password == "test":
 		return &cmis.User{Name: "test"}, nil
-	case user == "admin" && pass == "secret":
+	case c.Username == "admin" && c.Password == "secret":
 		return &cmis.User{Name: "admin", Admin: true}, nil
 	}
 	return nil, cmis.Errorf(cmis.ErrPermissionDenied, "wrong user name or password")

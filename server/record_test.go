@@ -27,7 +27,7 @@ func TestRecording(t *testing.T) {
 	ts := httptest.NewServer(env.srv)
 	defer ts.Close()
 
-	rec := loadRecorded(t, "testdata/recorded/mono/mono-006-createDocument.http")
+	rec := loadRecorded(t, filepath.Join(recordedDir, "mono", "mono-006-createDocument.http"))
 	// 1: a recorded MTOM request; 2: chunked (unknown length); 3: a WSDL GET;
 	// 4: a fault whose body the server never reads to the end.
 	req1, _ := http.NewRequest("POST", ts.URL+rec.uri, bytes.NewReader(rec.body))

@@ -295,7 +295,7 @@ func (s *slowReader) Read(p []byte) (int, error) {
 // takes in all, and one that stops is cut off after the stall timeout.
 func TestContentStreamDownloadStall(t *testing.T) {
 	if testing.Short() {
-		t.Skip("slow")
+		t.Skip("-short: waits out stall timeouts; run without -short")
 	}
 	const stall = 600 * time.Millisecond
 	env, obj := newFileServer(t, 12<<20, func(c *Config) { c.StallTimeout = stall })

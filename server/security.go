@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/xml"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -115,7 +116,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, env *envelop
 	if !ok {
 		return nil, errNoCredentials
 	}
-	u, err := s.cfg.Auth.Authenticate(ctx, user, pass)
+	u, err := s.cfg.Auth.Authenticate(ctx, cmis.Credentials{Username: user, Password: pass, RemoteAddr: peerIP(r)})
 	if err != nil {
 		return nil, err
 	}
@@ -123,4 +124,14 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, env *envelop
 		return nil, cmis.Errorf(cmis.ErrPermissionDenied, "authentication failed")
 	}
 	return u, nil
+}
+
+// peerIP is the IP of the TCP peer. Failed logins are counted per address,
+// so it is never taken from a header the client writes (X-Forwarded-For).
+func peerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

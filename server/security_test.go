@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -108,6 +109,38 @@ func TestWSSecurity(t *testing.T) {
 				t.Errorf("WWW-Authenticate on a %d", sr.status)
 			}
 		})
+	}
+}
+
+// credentialsSeen is an Authenticator that keeps what it was handed.
+type credentialsSeen struct {
+	testAuth
+	got chan cmis.Credentials
+}
+
+func (c credentialsSeen) Authenticate(ctx context.Context, cr cmis.Credentials) (*cmis.User, error) {
+	c.got <- cr
+	return c.testAuth.Authenticate(ctx, cr)
+}
+
+// Failed logins are counted per client address, so the Authenticator gets
+// the TCP peer's IP (no port: each connection has its own), never what a
+// header claims.
+func TestAuthenticatorGetsPeerIP(t *testing.T) {
+	seen := credentialsSeen{got: make(chan cmis.Credentials, 1)}
+	env := newTestServer(t, func(c *Config) { c.Auth = seen })
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	spoof := func(r *http.Request) {
+		r.SetBasicAuth("test", "test")
+		r.Header.Set("X-Forwarded-For", "203.0.113.9")
+		r.Header.Set("X-Real-IP", "203.0.113.9")
+	}
+	if sr := send(t, ts.URL, "POST", "/services/RepositoryService", "text/xml; charset=utf-8", []byte(withHeader("")), spoof); sr.status != 200 {
+		t.Fatalf("status %d\n%s", sr.status, sr.root)
+	}
+	if got := <-seen.got; got.RemoteAddr != "127.0.0.1" || got.Username != "test" || got.Password != "test" {
+		t.Fatalf("credentials %+v (password %q), want test from 127.0.0.1", got, got.Password)
 	}
 }
 

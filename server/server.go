@@ -13,6 +13,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -159,11 +160,14 @@ func (s *Server) routes() *mux.Router {
 // within 30 seconds; after that there is no overall limit on a request
 // (a 1 GiB upload is fine), but every read and write of the body must make
 // progress within StallTimeout: the handler extends the connection's
-// deadlines as data moves (http.ResponseController).
+// deadlines as data moves (http.ResponseController). Served with TLS
+// (ServeTLS), it speaks TLS 1.2 and 1.3 only, with Go's default cipher
+// suites and curves.
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s,
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -166,23 +168,36 @@ func replay(t *testing.T, url string, rec recorded) soapResponse {
 	})
 }
 
+// recordedPassword is the UsernameToken password of a recorded request.
+var recordedPassword = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?Password[^>]*>([^<]*)<`)
+
 // Replays the recorded getRepositories, getRepositoryInfo and
 // getTypeChildren of every client: each is answered 200 in the encoding of
-// its request, with the response element the client expects.
+// its request, with the response element the client expects; the last
+// getRepositories of each scenario, sent with a wrong password, is
+// answered with a permissionDenied fault instead.
 func TestReplayRecorded(t *testing.T) {
 	env := newTestServer(t, nil)
 	ts := httptest.NewServer(env.srv)
 	defer ts.Close()
+	wrong := 0
 	for _, path := range recordedFiles(t, "getRepositories", "getRepositoryInfo", "getTypeChildren") {
 		rec := loadRecorded(t, path)
 		t.Run(rec.name, func(t *testing.T) {
 			sr := replay(t, ts.URL, rec)
-			if sr.status != http.StatusOK {
-				t.Fatalf("status %d\n%s", sr.status, sr.root)
-			}
 			wantMTOM := strings.HasPrefix(rec.header.Get("Content-Type"), "multipart/")
 			if sr.mtom != wantMTOM {
 				t.Errorf("response MTOM = %v, want %v (answer in the encoding of the request)", sr.mtom, wantMTOM)
+			}
+			if m := recordedPassword.FindSubmatch(rec.body); m == nil || string(m[1]) != "test" {
+				wrong++
+				if sr.status != http.StatusInternalServerError || !bytes.Contains(sr.root, []byte("<cmism:type>permissionDenied</cmism:type>")) {
+					t.Fatalf("wrong password: status %d, want 500 with a permissionDenied fault\n%s", sr.status, sr.root)
+				}
+				return
+			}
+			if sr.status != http.StatusOK {
+				t.Fatalf("status %d\n%s", sr.status, sr.root)
 			}
 			var resp struct {
 				XMLName xml.Name
@@ -230,6 +245,20 @@ func TestReplayRecorded(t *testing.T) {
 			}
 		})
 	}
+	// Every scenario ends with one.
+	if clients, _ := filepath.Glob(filepath.Join(recordedDir, "*")); wrong != countDirs(clients) {
+		t.Errorf("%d requests with a wrong password, want one per client (%d)", wrong, countDirs(clients))
+	}
+}
+
+func countDirs(paths []string) int {
+	n := 0
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			n++
+		}
+	}
+	return n
 }
 
 // Recorded createDocument requests of every client reach the port with
@@ -290,7 +319,7 @@ func TestReplayContentRoundTrip(t *testing.T) {
 // bounded, through the whole server.
 func TestLargeMTOMUpload(t *testing.T) {
 	if testing.Short() {
-		t.Skip("large")
+		t.Skip("-short: a 48 MiB upload; run without -short")
 	}
 	const size = 48 << 20
 	env := newTestServer(t, nil)

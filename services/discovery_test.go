@@ -9,6 +9,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/testenv"
 	"github.com/cmisd/cmisd/internal/xsd"
 )
 
@@ -291,8 +292,8 @@ func TestFullText(t *testing.T) {
 	if !f.fullText {
 		_, err := runQuery(f, f.ctx, "SELECT cmis:name FROM q:doc WHERE CONTAINS('report')", false)
 		wantErr(t, "CONTAINS without full text in this build", err, cmis.ErrNotSupported)
-		t.Skip("built without the sqlite_fts5 tag (make test sets it)")
 	}
+	testenv.Require(t, testenv.FullText, f.fullText, "CONTAINS answers notSupported in this build")
 	sel := "SELECT cmis:name FROM q:doc WHERE "
 	cases := []struct{ stmt, want string }{
 		{sel + "CONTAINS('report')", "alpha"},                  // a string property

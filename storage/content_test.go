@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/iotest"
+
+	"github.com/cmisd/cmisd/internal/testenv"
 )
 
 func randomBytes(n int, seed uint64) []byte {
@@ -157,9 +159,7 @@ func TestSinkDirectIO(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if !setDirectIO(f, true) || !setDirectIO(f, false) {
-		t.Skip("no direct I/O on this file system")
-	}
+	testenv.Require(t, testenv.DirectIO, setDirectIO(f, true) && setDirectIO(f, false), "O_DIRECT refused for "+f.Name())
 	data := randomBytes(3*chunkSize+directAlign/2, 6)
 	sk := newSink(f)
 	var states []int

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/cmisd/cmisd/internal/testenv"
 )
 
 // The query benchmarks of the issue, on a store of a million documents
@@ -61,9 +62,7 @@ func openBench(tb testing.TB) *benchStore {
 	if dir == "" {
 		tb.Skip("CMISD_BENCH_DATA is not set: make a store with `go run -tags sqlite_fts5 ./cmd/cmisd-gen --data DIR` and set CMISD_BENCH_DATA=DIR")
 	}
-	if !fullTextBuilt {
-		tb.Skip("built without sqlite_fts5")
-	}
+	testenv.Require(tb, testenv.FullText, fullTextBuilt, "the benchmark's queries use CONTAINS")
 	if _, err := os.Stat(dir + "/cmisd.db"); err != nil {
 		tb.Fatalf("CMISD_BENCH_DATA: %v", err)
 	}
@@ -222,9 +221,7 @@ func TestQueryPlans1M(t *testing.T) {
 // million-document store, so this catches a plan that would scan it in
 // every test run.
 func TestQueryPlansSmall(t *testing.T) {
-	if !fullTextBuilt {
-		t.Skip("built without sqlite_fts5")
-	}
+	testenv.Require(t, testenv.FullText, fullTextBuilt, "one of the plans is a CONTAINS query's")
 	db, repo := openTest(t)
 	if err := db.GenerateSynthetic(context.Background(), repo.ID, 30, 5, 1); err != nil {
 		t.Fatal(err)

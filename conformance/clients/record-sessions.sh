@@ -21,7 +21,8 @@
 #    -update run, not the one the recorded requests use.
 #
 # Finally `go test ./conformance -run TestReplay -update` records the expected responses of the new
-# cases (it writes only responses that are missing or differ).
+# cases (it writes only responses that are missing or differ, prints each with a diff of its
+# normalised XML, and fails so that the output is shown); a second run without -update checks them.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -67,5 +68,6 @@ copy "$REC/TestInteropWCF-text" "$CASES/wcf-text-session" 1 999999
 copy "$REC/TestInteropNodeSoap-mtom" "$CASES/node-mtom-session" 1 999999
 copy "$REC/TestInteropNodeSoap-inline" "$CASES/node-inline-session" 1 999999
 
-(cd "$ROOT" && go test -tags sqlite_fts5 ./conformance -run 'TestReplay/.*-session' -update -count=1)
+(cd "$ROOT" && go test -tags sqlite_fts5 ./conformance -run 'TestReplay/.*-session' -update -count=1) || true
+(cd "$ROOT" && go test -tags sqlite_fts5 ./conformance -run 'TestReplay/.*-session' -count=1)
 du -cb "$CASES"/*-session | tail -n1 | sed 's/total$/bytes in the session cases/' >&2

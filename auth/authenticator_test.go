@@ -1,0 +1,111 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/cmisd/cmisd/cmis"
+)
+
+// noLimits leaves failed logins alone, for the tests of the cache.
+var noLimits = Limits{}
+
+func mustLogin(t *testing.T, h *harness, user, password string) {
+	t.Helper()
+	u, err := h.login(user, password, "192.0.2.1")
+	if err != nil || u.Name != user {
+		t.Fatalf("%s: %v", user, err)
+	}
+}
+
+func mustBeDenied(t *testing.T, h *harness, user, password string) {
+	t.Helper()
+	if _, err := h.login(user, password, "192.0.2.1"); cmis.ErrorTypeOf(err) != cmis.ErrPermissionDenied {
+		t.Fatalf("%s/%s: %v, want permissionDenied", user, password, err)
+	}
+}
+
+func TestVerifiedCredentialsAreRemembered(t *testing.T) {
+	h := newHarness(t, noLimits)
+	h.store.set(t, "alice", "s3cret-enough")
+	for range 5 {
+		mustLogin(t, h, "alice", "s3cret-enough")
+	}
+	if n, _ := h.counts(); n != 1 {
+		t.Fatalf("bcrypt ran %d times for 5 requests with one credential", n)
+	}
+	mustBeDenied(t, h, "alice", "wrong")
+	mustBeDenied(t, h, "nobody", "s3cret-enough")
+	if n, _ := h.counts(); n != 3 {
+		t.Fatalf("bcrypt ran %d times, want 3: a wrong password and an unknown user cost one each", n)
+	}
+	h.store.remove("alice")
+	mustBeDenied(t, h, "alice", "s3cret-enough")
+}
+
+// The cache is checked against the stored hash on every request: a new
+// hash, even of the same password (bcrypt salts), makes the next request
+// check the password again, and an old password is refused at once.
+func TestChangedPasswordInvalidatesCache(t *testing.T) {
+	h := newHarness(t, noLimits)
+	h.store.set(t, "alice", "first-password")
+	mustLogin(t, h, "alice", "first-password")
+	h.store.set(t, "alice", "first-password")
+	mustLogin(t, h, "alice", "first-password")
+	if n, _ := h.counts(); n != 2 {
+		t.Fatalf("bcrypt ran %d times, want 2: the re-hashed password is checked again", n)
+	}
+	h.store.set(t, "alice", "second-password")
+	mustBeDenied(t, h, "alice", "first-password")
+	mustLogin(t, h, "alice", "second-password")
+}
+
+func TestVerifiedCredentialsExpire(t *testing.T) {
+	h := newHarness(t, noLimits)
+	h.store.set(t, "alice", "s3cret-enough")
+	mustLogin(t, h, "alice", "s3cret-enough")
+	h.advance(verifiedTTL - 1)
+	mustLogin(t, h, "alice", "s3cret-enough")
+	if n, _ := h.counts(); n != 1 {
+		t.Fatalf("bcrypt ran %d times within the time to live, want 1", n)
+	}
+	h.advance(1)
+	mustLogin(t, h, "alice", "s3cret-enough")
+	if n, _ := h.counts(); n != 2 {
+		t.Fatalf("bcrypt ran %d times once the time to live was over, want 2", n)
+	}
+	mustLogin(t, h, "alice", "s3cret-enough")
+	if n, _ := h.counts(); n != 2 {
+		t.Fatalf("bcrypt ran %d times, want 2: the new check is remembered again", n)
+	}
+}
+
+func TestVerifiedCredentialsAreBounded(t *testing.T) {
+	h := newHarness(t, noLimits)
+	h.maxVerified = 3
+	for i := range 10 {
+		user := fmt.Sprintf("user%d", i)
+		h.store.set(t, user, "s3cret-enough")
+		mustLogin(t, h, user, "s3cret-enough")
+		h.Authenticator.mu.Lock()
+		n := len(h.verified)
+		h.Authenticator.mu.Unlock()
+		if n > 3 {
+			t.Fatalf("after %d users the cache holds %d credentials, more than its bound 3", i+1, n)
+		}
+	}
+	// What was dropped is checked again.
+	before, _ := h.counts()
+	mustLogin(t, h, "user0", "s3cret-enough")
+	if n, _ := h.counts(); n != before+1 {
+		t.Fatalf("bcrypt ran %d more times for a dropped credential, want 1", n-before)
+	}
+}
+
+// A cancelled request does not wait out its delay (else this never returns).
+func TestSleepEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sleep(ctx, 1<<62)
+}

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/cmisd/cmisd/auth"
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/server"
+	"github.com/cmisd/cmisd/services"
+	"github.com/cmisd/cmisd/storage"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// The repository this server exposes.
+const (
+	repositoryID          = "default"
+	repositoryName        = "cmisd"
+	repositoryDescription = "cmisd CMIS 1.1 repository"
+)
+
+type serveConfig struct {
+	listen, data, adminPassword, externalURL string
+	tlsCert, tlsKey, logLevel, record        string
+	debugListen                              string
+	allowWeakAdminPassword                   bool
+	maxXMLBytes                              int64
+	sweepGrace                               time.Duration
+	login                                    auth.Limits
+}
+
+// parseServeFlags reads serve's flags; every one of them can come from
+// the environment too.
+func parseServeFlags(args []string) (serveConfig, error) {
+	c := serveConfig{login: auth.DefaultLimits}
+	fs := newFlags("serve")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.data, "data", "./data", "data directory: database and content")
+	fs.StringVar(&c.adminPassword, "admin-password", "", fmt.Sprintf("password of the admin user, at least %d characters; on a fresh store one is generated and logged once if empty", auth.MinPasswordLength))
+	fs.BoolVar(&c.allowWeakAdminPassword, "allow-weak-admin-password", false, fmt.Sprintf("take an admin password shorter than %d characters", auth.MinPasswordLength))
+	fs.StringVar(&c.externalURL, "external-url", "", "base URL clients reach this server at, for the WSDL's addresses (default: from each request)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file: serve HTTPS (TLS 1.2 and 1.3)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.record, "record", "", "directory to record every request/response pair into, as conformance cases")
+	fs.StringVar(&c.debugListen, "debug-listen", "", "loopback address to serve net/http/pprof (/debug/pprof/) and the allocation counter (/debug/allocs) on; off when empty")
+	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", server.DefaultMaxXMLBytes, "size limit of a request's XML, content streams excluded")
+	fs.DurationVar(&c.sweepGrace, "content-sweep-grace", storage.DefaultSweepGrace,
+		"at start-up, remove content files no object references once they are this old (younger ones may be another process's upload in flight)")
+	fs.DurationVar(&c.login.FirstDelay, "login-delay", c.login.FirstDelay, "how long the answer to a second failed login waits; each further one waits twice as long")
+	fs.DurationVar(&c.login.MaxDelay, "login-max-delay", c.login.MaxDelay, "the longest an answer to a failed login waits")
+	fs.IntVar(&c.login.MaxFailures, "login-max-failures", c.login.MaxFailures, "failed logins of one user from one address within --login-window that lock the pair out (0: never)")
+	fs.DurationVar(&c.login.Window, "login-window", c.login.Window, "how long failed logins count")
+	fs.DurationVar(&c.login.Lockout, "login-lockout", c.login.Lockout, "how long a user is refused from an address after too many failed logins")
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	fs.fromEnv(names...)
+	if err := fs.parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve: unexpected %q", fs.Arg(0))
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.adminPassword != "" && !c.allowWeakAdminPassword {
+		if err := auth.CheckPasswordLength(c.adminPassword); err != nil {
+			return c, fmt.Errorf("admin password (--admin-password, CMISD_ADMIN_PASSWORD): %w (--allow-weak-admin-password takes it anyway)", err)
+		}
+	}
+	if err := c.login.Validate(); err != nil {
+		return c, fmt.Errorf("--login-*: %w", err)
+	}
+	return c, nil
+}
+
+func serve(args []string) error {
+	c, err := parseServeFlags(args)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(c.logLevel)
+	if err != nil {
+		return err
+	}
+	defer logger.Sync()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := startDebug(ctx, c.debugListen, logger); err != nil {
+		return err
+	}
+
+	db, err := storage.OpenSQLiteWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureAdmin(ctx, db, c.adminPassword, logger); err != nil {
+		return err
+	}
+	if _, err := db.EnsureRepository(ctx, repositoryID, repositoryName, repositoryDescription, cmis.AdminUser); err != nil {
+		return err
+	}
+	spool := filepath.Join(c.data, "tmp")
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return err
+	}
+	sweepLeftovers(ctx, db, spool, c.sweepGrace, logger)
+
+	authenticator, err := auth.New(db, c.login, logger)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: version}),
+		Auth:           authenticator,
+		Logger:         logger,
+		ExternalURL:    c.externalURL,
+		MaxXMLBytes:    c.maxXMLBytes,
+		SpoolDir:       spool,
+		RecordDir:      c.record,
+		RepositoryName: repositoryName,
+	})
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, srv.HTTPServer(c.listen), c, logger)
+}
+
+// sweepLeftovers removes what a crash left behind (spooled uploads,
+// content no transaction committed) now and, for what was still too young
+// to be sure of, once more when the grace period has passed. Nothing later
+// needs it: this process's own failed uploads remove their files.
+func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace time.Duration, logger *zap.Logger) {
+	sweep := func() {
+		n, err := server.SweepSpool(spool, grace, time.Now())
+		if err != nil {
+			logger.Warn("spool sweep", zap.Error(err))
+		}
+		m, err := db.SweepContent(ctx, grace)
+		if err != nil {
+			logger.Warn("content sweep", zap.Error(err))
+		}
+		if n+m > 0 {
+			logger.Info("removed files left by interrupted uploads", zap.Int("spool", n), zap.Int("content", m))
+		}
+	}
+	sweep()
+	if grace > 0 {
+		go func() {
+			t := time.NewTimer(grace + time.Second)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+				sweep()
+			}
+		}()
+	}
+}
+
+// listenAndServe serves hs until ctx is done, then shuts it down.
+func listenAndServe(ctx context.Context, hs *http.Server, c serveConfig, logger *zap.Logger) error {
+	if c.tlsCert != "" {
+		// Loaded now, so that a bad certificate stops the start.
+		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		hs.TLSConfig.Certificates = []tls.Certificate{cert}
+	}
+	// Listen first so that the log names the real address (port 0 works).
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, "", "")
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", c.data),
+		zap.Bool("tls", c.tlsCert != ""), zap.String("version", version))
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(shutdownCtx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newLogger(level string) (*zap.Logger, error) {
+	var lvl zapcore.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.EncoderConfig.TimeKey = "time"
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	return cfg.Build()
+}
+
+// ensureAdmin creates the admin user on a fresh store, with the given
+// password or a generated one that is logged once. On a store that has
+// one, a given password that differs replaces it, so the setting stays
+// the truth.
+func ensureAdmin(ctx context.Context, db *storage.DB, password string, logger *zap.Logger) error {
+	acct, err := db.Account(ctx, cmis.AdminUser)
+	switch {
+	case cmis.ErrorTypeOf(err) == cmis.ErrObjectNotFound:
+		generated := password == ""
+		if generated {
+			var b [18]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return err
+			}
+			password = base64.RawURLEncoding.EncodeToString(b[:])
+		}
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return fmt.Errorf("admin password: %w", err)
+		}
+		if err := db.CreateAccount(ctx, cmis.AdminUser, hash); err != nil {
+			return err
+		}
+		if generated {
+			logger.Warn("created user admin with a generated password; it is shown only this once",
+				zap.String("user", cmis.AdminUser), zap.String("password", password))
+		} else {
+			logger.Info("created user admin", zap.String("user", cmis.AdminUser))
+		}
+		return nil
+	case err != nil:
+		return err
+	case password != "" && !auth.PasswordMatches(acct.PasswordHash, password):
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return fmt.Errorf("admin password: %w", err)
+		}
+		logger.Info("admin password set from the configuration", zap.String("user", cmis.AdminUser))
+		return db.SetPasswordHash(ctx, cmis.AdminUser, hash)
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+// Package testenv is how a test says it needs something from the build or
+// the machine (full text, a real SOAP client, direct I/O). A need that is
+// missing skips the test with a line saying what is missing and how to
+// run it, and, when the need's variable is 1 (make test sets them), fails
+// it instead: make test runs everything it requires or fails.
+//
+// Each line also goes to the file CMISD_NOT_RUN names (make test sets it
+// and prints the file at the end), because go test shows nothing of a
+// passing package but its "ok" line.
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Need is something a test needs.
+type Need struct {
+	What     string // what is missing, as a noun
+	Required string // the variable that, set to 1, makes the lack a failure; "" for never
+	How      string // how to get it
+}
+
+var (
+	// FullText: SQLite's FTS5, in a build with the sqlite_fts5 tag.
+	FullText = Need{
+		What:     "full text (a build with the sqlite_fts5 tag)",
+		Required: "CMISD_REQUIRE_FULLTEXT",
+		How:      "go test -tags 'netgo osusergo sqlite_omit_load_extension sqlite_fts5', as make test does",
+	}
+	// Clients: a real SOAP client stack (zeep, JAX-WS, Mono, node, libcmis).
+	Clients = Need{
+		What:     "a real SOAP client",
+		Required: "CMISD_REQUIRE_CLIENTS",
+		How:      "make deps installs every client stack",
+	}
+	// DirectIO: O_DIRECT on the file system of the temporary directory.
+	// Some file systems lack it; that is no failure.
+	DirectIO = Need{
+		What: "direct I/O (O_DIRECT) on the file system of the temporary directory",
+		How:  "set TMPDIR to a directory on ext4, xfs or btrfs (or tmpfs on Linux 6.6 and later)",
+	}
+)
+
+// Require goes on when ok; otherwise it fails t if n is required, else
+// skips it, saying what is missing (detail: what the test found) and how
+// to run it.
+func Require(t testing.TB, n Need, ok bool, detail string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	msg := fmt.Sprintf("needs %s: %s; %s", n.What, detail, n.How)
+	if n.Required != "" && os.Getenv(n.Required) == "1" {
+		t.Fatalf("%s (%s=1 requires it)", msg, n.Required)
+		return
+	}
+	note(t, msg)
+	t.Skip("NOT RUN: " + msg)
+}
+
+// note appends "NOT RUN <package dir> <test>: msg" to the CMISD_NOT_RUN file.
+func note(t testing.TB, msg string) {
+	path := os.Getenv("CMISD_NOT_RUN")
+	if path == "" {
+		return
+	}
+	pkg := packageDir()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Logf("cannot note the skip in %s: %v", path, err)
+		return
+	}
+	defer f.Close()
+	// One write per line: packages run in parallel and append to one file.
+	fmt.Fprintf(f, "NOT RUN %s %s: %s\n", pkg, t.Name(), msg)
+}
+
+// packageDir is the test's package directory (go test runs a test in it)
+// relative to the module root.
+func packageDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "?"
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if rel, err := filepath.Rel(dir, wd); err == nil {
+				return rel
+			}
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			break
+		}
+	}
+	return filepath.Base(wd)
+}
