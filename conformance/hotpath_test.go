@@ -2,20 +2,14 @@ package conformance
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.uber.org/zap"
-
-	"github.com/cmisd/cmisd/server"
-	"github.com/cmisd/cmisd/services"
-	"github.com/cmisd/cmisd/storage"
 )
 
 // BenchmarkHotPath runs the nine operations of the issue #10 table through
@@ -97,33 +91,7 @@ func (d hotPathData) ops() []hotPathOp {
 // one of 1 MiB, and returns the server's handler.
 func hotPathServer(b *testing.B) (http.Handler, hotPathData) {
 	b.Helper()
-	ctx := context.Background()
-	dir := b.TempDir()
-	db, err := storage.OpenSQLite(ctx, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	hash, err := services.HashPassword(hotPathPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.CreateAccount(ctx, "admin", hash); err != nil {
-		b.Fatal(err)
-	}
-	repo, err := db.EnsureRepository(ctx, "default", "cmisd", "hot path", "admin")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := server.New(server.Config{
-		Ports:    services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "bench"}),
-		Auth:     services.NewAuthenticator(db),
-		SpoolDir: filepath.Join(dir, "tmp"),
-		Logger:   zap.NewNop(),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv, repo, _ := newHandlerFor(b, []account{{"admin", hotPathPassword}}, zap.NewNop())
 	d := hotPathData{repo: repo.ID}
 	call := func(service, body string, content []byte) string {
 		env := soapEnvelope("admin", hotPathPassword, body)
