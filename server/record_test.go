@@ -155,7 +155,7 @@ func TestOneLogLinePerRequest(t *testing.T) {
 }
 
 func TestHTTPServerTimeouts(t *testing.T) {
-	env := newTestServer(t, func(c *Config) { c.StallTimeout = 400 * time.Millisecond })
+	env := newTestServer(t, func(c *Config) { c.ReadStallTimeout = 400 * time.Millisecond })
 	hs := env.srv.HTTPServer("127.0.0.1:0")
 	if hs.ReadHeaderTimeout <= 0 || hs.IdleTimeout <= 0 {
 		t.Errorf("ReadHeaderTimeout %v IdleTimeout %v", hs.ReadHeaderTimeout, hs.IdleTimeout)
