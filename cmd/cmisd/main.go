@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -88,11 +89,31 @@ func env(name, def string) string {
 	return def
 }
 
+// envOr is the typed default of a flag: the environment's value if set,
+// else def. A value that does not parse stops the program, as a bad flag
+// does.
+func envOr[T any](name string, def T, parse func(string) (T, error)) T {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return def
+	}
+	t, err := parse(v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cmisd: %s=%q: %v\n", name, v, err)
+		os.Exit(2)
+	}
+	return t
+}
+
+func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+
 type serveConfig struct {
 	listen, data, adminPassword, externalURL string
 	tlsCert, tlsKey, logLevel, record        string
 	maxXMLBytes                              int64
-	sweepGrace                               time.Duration
+	sweepGrace, readStall                    time.Duration
+	maxUploads, maxUploadsPerUser, rateBurst int
+	rateLimit                                float64
 }
 
 func serve(args []string) error {
@@ -109,6 +130,16 @@ func serve(args []string) error {
 	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", 10<<20, "size limit of a request's XML, content streams excluded")
 	fs.DurationVar(&c.sweepGrace, "content-sweep-grace", storage.DefaultSweepGrace,
 		"at start-up, remove content files no object references once they are this old (younger ones may be another process's upload in flight)")
+	fs.DurationVar(&c.readStall, "read-stall-timeout", envOr("CMISD_READ_STALL_TIMEOUT", server.DefaultReadStallTimeout, time.ParseDuration),
+		"drop a client whose request body makes no progress for this long (env CMISD_READ_STALL_TIMEOUT)")
+	fs.IntVar(&c.maxUploads, "max-uploads", envOr("CMISD_MAX_UPLOADS", server.DefaultMaxUploads, strconv.Atoi),
+		"uploads in progress at once, past which an upload gets a runtime fault; -1: no limit (env CMISD_MAX_UPLOADS)")
+	fs.IntVar(&c.maxUploadsPerUser, "max-uploads-per-user", envOr("CMISD_MAX_UPLOADS_PER_USER", server.DefaultMaxUploadsPerUser, strconv.Atoi),
+		"uploads in progress at once per user; -1: no limit (env CMISD_MAX_UPLOADS_PER_USER)")
+	fs.Float64Var(&c.rateLimit, "rate-limit", envOr("CMISD_RATE_LIMIT", 0.0, parseFloat),
+		"requests a second per client address, past which a request is answered 429; 0: off (env CMISD_RATE_LIMIT)")
+	fs.IntVar(&c.rateBurst, "rate-burst", envOr("CMISD_RATE_BURST", 0, strconv.Atoi),
+		"requests a client address may send at once under --rate-limit; 0: twice the rate, at least 10 (env CMISD_RATE_BURST)")
 	fs.Parse(args)
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -177,6 +208,12 @@ func serve(args []string) error {
 		SpoolDir:       spool,
 		RecordDir:      c.record,
 		RepositoryName: repositoryName,
+
+		ReadStallTimeout:  c.readStall,
+		MaxUploads:        c.maxUploads,
+		MaxUploadsPerUser: c.maxUploadsPerUser,
+		RateLimit:         c.rateLimit,
+		RateBurst:         c.rateBurst,
 	})
 	if err != nil {
 		return err
