@@ -63,15 +63,21 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	head := "POST /services/RepositoryService HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: text/xml\r\nContent-Length: " +
 		strconv.Itoa(len(body)) + "\r\n\r\n"
 
-	// A slow upload that keeps moving takes longer than the stall timeout
-	// in total, and succeeds.
-	t.Run("slow but moving", func(t *testing.T) {
+	// open dials the server and sends the start of a request.
+	open := func(t *testing.T, head string) net.Conn {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
-		conn.Write([]byte(head))
+		t.Cleanup(func() { conn.Close() })
+		io.WriteString(conn, head)
+		return conn
+	}
+
+	// A slow upload that keeps moving takes longer than the stall timeout
+	// in total, and succeeds.
+	t.Run("slow but moving", func(t *testing.T) {
+		conn := open(t, head)
 		chunk := len(body) / 10
 		for i := 0; i < 10; i++ {
 			end := (i + 1) * chunk
@@ -107,16 +113,11 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	// Headers that trickle in, a byte now and then, are cut off after
 	// ReadHeaderTimeout: the deadline does not move with them.
 	t.Run("trickled headers", func(t *testing.T) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		conn := open(t, "POST /services/RepositoryService HTTP/1.1\r\nHost: x\r\n")
 		start := time.Now()
 		stop := make(chan struct{})
 		defer close(stop)
 		go func() {
-			io.WriteString(conn, "POST /services/RepositoryService HTTP/1.1\r\nHost: x\r\n")
 			for {
 				select {
 				case <-stop:
@@ -141,12 +142,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 
 	// A stalled upload is cut off after the stall timeout.
 	t.Run("stalled", func(t *testing.T) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		conn.Write([]byte(head))
+		conn := open(t, head)
 		conn.Write(body[:100])
 		start := time.Now()
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
