@@ -6,9 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,7 +34,7 @@ func TestMisuseLeavesStoreUnchanged(t *testing.T) {
 			case err != nil:
 				t.Fatalf("no answer: %v", err)
 			default:
-				e.checkFault(r, tc.wantCode, tc.wantType)
+				e.checkFault(r, tc.wantCode, tc.wantType, tc.wantMessage)
 			}
 			// Spool files and staged uploads go when the request ends.
 			if left := waitEmpty(t, filepath.Join(e.data, "content", "tmp"), 5*time.Second); len(left) > 0 {
@@ -62,7 +60,8 @@ type misuseCase struct {
 	// Server: a CMIS service exception) and cmisFault type. The HTTP
 	// status of a SOAP 1.1 fault is 500.
 	wantCode, wantType string
-	noAnswer           bool // the client closes the connection itself
+	wantMessage        string // if set, a substring of the fault message
+	noAnswer           bool   // the client closes the connection itself
 }
 
 // misuseCases: where the CMIS spec names the exception, the case expects
@@ -77,7 +76,7 @@ func misuseCases() []misuseCase {
 		client = "Client" // the request itself is broken
 		svc    = "Server" // a CMIS service exception
 	)
-	return []misuseCase{
+	return append([]misuseCase{
 		{
 			name: "truncated MTOM createDocument",
 			send: func(e *misuseEnv) (*soapReply, error) {
@@ -303,7 +302,7 @@ func misuseCases() []misuseCase {
 			},
 			noAnswer: true,
 		},
-	}
+	}, bodyMisuseCases()...)
 }
 
 func moveObjectXML(repo, id, target, source string) string {
@@ -421,9 +420,9 @@ func (e *misuseEnv) snapshot() string {
 	return strings.Join(lines, "\n")
 }
 
-// checkFault asserts a SOAP 1.1 fault: HTTP 500, the faultcode and the
-// cmisFault type.
-func (e *misuseEnv) checkFault(r *soapReply, code, typ string) {
+// checkFault asserts a SOAP 1.1 fault: HTTP 500, the faultcode, the
+// cmisFault type and, if msg is set, words of the message.
+func (e *misuseEnv) checkFault(r *soapReply, code, typ, msg string) {
 	e.t.Helper()
 	f := r.fault()
 	if f == nil {
@@ -438,6 +437,9 @@ func (e *misuseEnv) checkFault(r *soapReply, code, typ string) {
 	}
 	if f.cmisType != typ {
 		e.t.Errorf("cmisFault type %q, want %q (%s)", f.cmisType, typ, f.message)
+	}
+	if !strings.Contains(f.message, msg) {
+		e.t.Errorf("fault message %q does not say %q", f.message, msg)
 	}
 	e.t.Logf("fault %s/%s: %s", f.code, f.cmisType, f.message)
 }
@@ -472,18 +474,8 @@ func (e *misuseEnv) mtomWith(env string, size int) ([]byte, int) {
 // in busy, and closes the connection.
 func (e *misuseEnv) halfUpload(contentType string, body []byte, cut int, busy string) {
 	e.t.Helper()
-	u, err := url.Parse(e.c.base)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	conn, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	conn, head := e.rawConn(contentType, fmt.Sprintf("Content-Length: %d", len(body)))
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
-	head := fmt.Sprintf("POST /services/ObjectService HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nSOAPAction: \"\"\r\nContent-Length: %d\r\n\r\n",
-		u.Host, contentType, len(body))
 	if _, err := conn.Write(append([]byte(head), body[:cut]...)); err != nil {
 		e.t.Fatalf("sending half the request: %v", err)
 	}

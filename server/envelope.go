@@ -14,6 +14,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xop"
 )
 
 const (
@@ -22,6 +23,9 @@ const (
 	xsiNS     = "http://www.w3.org/2001/XMLSchema-instance"
 	actorNext = "http://schemas.xmlsoap.org/soap/actor/next"
 )
+
+// isXMLSpace reports whether b is XML white space only.
+func isXMLSpace(b []byte) bool { return len(bytes.Trim(b, " \t\r\n")) == 0 }
 
 // envelope is a parsed SOAP 1.1 envelope up to the first child of the
 // Body; the decoder is positioned just after that child's start tag.
@@ -38,7 +42,7 @@ type guardReader struct {
 	d        *xml.Decoder
 	depth    int
 	maxDepth int
-	ns       nsStack
+	ns       xop.Scope
 }
 
 func newGuard(data []byte, maxDepth int) *guardReader {
@@ -65,25 +69,25 @@ func (g *guardReader) Token() (xml.Token, error) {
 	}
 	switch v := t.(type) {
 	case xml.Directive:
-		return nil, errDoctype
+		return nil, xop.ErrDoctype
 	case xml.StartElement:
 		g.depth++
 		if g.depth > g.maxDepth {
 			return nil, badRequest("the SOAP message nests elements deeper than %d levels", g.maxDepth)
 		}
-		var bs []nsBinding
+		var bs []xop.Binding
 		for _, a := range v.Attr {
 			switch {
 			case a.Name.Space == "xmlns":
-				bs = append(bs, nsBinding{a.Name.Local, a.Value})
+				bs = append(bs, xop.Binding{Prefix: a.Name.Local, URI: a.Value})
 			case a.Name.Space == "" && a.Name.Local == "xmlns":
-				bs = append(bs, nsBinding{"", a.Value})
+				bs = append(bs, xop.Binding{URI: a.Value})
 			}
 		}
-		g.ns.push(bs)
+		g.ns.Push(bs)
 	case xml.EndElement:
 		g.depth--
-		g.ns.pop()
+		g.ns.Pop()
 	}
 	return t, nil
 }
@@ -138,7 +142,7 @@ func parseEnvelope(data []byte, maxDepth int) (*envelope, error) {
 			root = st
 			break
 		}
-		if cd, ok := t.(xml.CharData); ok && !isSpace(cd) {
+		if cd, ok := t.(xml.CharData); ok && !isXMLSpace(cd) {
 			return nil, badRequest("malformed XML: text before the root element")
 		}
 	}
@@ -172,7 +176,7 @@ func parseEnvelope(data []byte, maxDepth int) (*envelope, error) {
 		case xml.EndElement:
 			return nil, badRequest("the SOAP envelope has no Body")
 		case xml.CharData:
-			if !isSpace(v) {
+			if !isXMLSpace(v) {
 				return nil, badRequest("malformed SOAP envelope: text in the Envelope element")
 			}
 		}
@@ -192,7 +196,7 @@ func (env *envelope) findBodyChild() error {
 		case xml.EndElement:
 			return badRequest("the SOAP Body is empty")
 		case xml.CharData:
-			if !isSpace(v) {
+			if !isXMLSpace(v) {
 				return badRequest("malformed SOAP envelope: text in the Body element")
 			}
 		}
@@ -373,7 +377,7 @@ func (f *bodyFilter) lookahead(st xml.StartElement) (toks []xml.Token, drop bool
 		}
 		switch v := t.(type) {
 		case xml.CharData:
-			if !isSpace(v) {
+			if !isXMLSpace(v) {
 				empty = false
 			}
 			toks = append(toks, v.Copy())
@@ -438,7 +442,7 @@ func (f *bodyFilter) mapAttrs(st xml.StartElement) xml.StartElement {
 		if !ok || p == "cmis" || p == "" || strings.ContainsAny(p, " /") {
 			continue
 		}
-		if f.g.ns.resolve(p, nil) != cmis.CoreNS {
+		if f.g.ns.Resolve(p, nil) != cmis.CoreNS {
 			continue
 		}
 		if out == nil {

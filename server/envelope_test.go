@@ -203,9 +203,7 @@ func TestRecordedTypeIdAbsent(t *testing.T) {
 	env := newTestServer(t, nil)
 	for _, path := range recordedFiles(t, "getTypeChildren") {
 		rec := loadRecorded(t, path)
-		sp := newSpooler(t.TempDir())
-		d, err := decodeHTTP(t, env.srv, recordedRequest(rec), sp)
-		sp.cleanup()
+		d, err := decodeHTTP(t, env.srv, recordedRequest(rec))
 		if err != nil {
 			t.Fatalf("%s: %v", rec.name, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/xop"
 )
 
 // SOAP 1.1 fault codes (local names in the envelope namespace).
@@ -21,9 +22,10 @@ const (
 )
 
 // requestError is a request the server rejects itself, before or around
-// dispatch (malformed XML, broken MTOM framing, unknown operation, missing
-// credentials...). It becomes a fault with faultcode soap:Client (or the
-// SOAP code it names) and the CMIS type it carries.
+// dispatch (malformed XML, unknown operation, missing credentials...);
+// internal/xop reports a broken body as an *xop.Error instead. It becomes
+// a fault with faultcode soap:Client (or the SOAP code it names) and the
+// CMIS type it carries.
 type requestError struct {
 	code   string         // SOAP faultcode local name; codeClient when empty
 	typ    cmis.ErrorType // cmisFault type
@@ -78,6 +80,14 @@ func faultFor(err error) fault {
 			f.detail = false
 		}
 		return f
+	}
+	// A body the client got wrong (broken MTOM framing, a body cut short,
+	// the XML limits), wherever it surfaced: in reading the request, or
+	// through a content stream a service was reading.
+	var xe *xop.Error
+	if errors.As(err, &xe) {
+		return fault{code: codeClient, typ: cmis.ErrInvalidArgument, message: xe.Msg,
+			status: http.StatusInternalServerError, detail: true}
 	}
 	if ce, ok := cmis.AsError(err); ok && knownTypes[ce.Type] {
 		msg := ce.Message

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xop"
 )
 
 func TestFaultFor(t *testing.T) {
@@ -33,6 +34,12 @@ func TestFaultFor(t *testing.T) {
 		{"rejected input", badRequest("malformed XML: x"), codeClient, cmis.ErrInvalidArgument, 500, "malformed XML: x", false, true},
 		{"challenge", errNoCredentials, codeClient, cmis.ErrPermissionDenied, 401, errNoCredentials.msg, false, true},
 		{"version mismatch", errSOAP12, codeVersionMismatch, cmis.ErrInvalidArgument, 500, errSOAP12.msg, false, false},
+		{"broken body", &xop.Error{Msg: "broken MTOM framing: x", Err: errors.New("secret cause")}, codeClient, cmis.ErrInvalidArgument, 500, "broken MTOM framing: x", false, true},
+		// A service that read a broken content stream and wrapped the error
+		// as its own: the client's broken body is still what it is told.
+		{"broken body inside a service error", &cmis.Error{Type: cmis.ErrStorage, Message: "content could not be stored",
+			Err: fmt.Errorf("reading the content stream: %w", &xop.Error{Msg: "body cut short"})}, codeClient, cmis.ErrInvalidArgument, 500, "body cut short", false, true},
+		{"upload limit", cmis.Errorf(cmis.ErrRuntime, "too many uploads"), codeServer, cmis.ErrRuntime, 500, "too many uploads", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,16 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/zap/zapcore"
 )
@@ -152,92 +149,4 @@ func TestOneLogLinePerRequest(t *testing.T) {
 			t.Errorf("line %d: bytes %v/%v", i, m["bytes_in"], m["bytes_out"])
 		}
 	}
-}
-
-func TestHTTPServerTimeouts(t *testing.T) {
-	env := newTestServer(t, func(c *Config) { c.StallTimeout = 400 * time.Millisecond })
-	hs := env.srv.HTTPServer("127.0.0.1:0")
-	if hs.ReadHeaderTimeout <= 0 || hs.IdleTimeout <= 0 {
-		t.Errorf("ReadHeaderTimeout %v IdleTimeout %v", hs.ReadHeaderTimeout, hs.IdleTimeout)
-	}
-	if hs.ReadTimeout != 0 || hs.WriteTimeout != 0 {
-		t.Errorf("a whole-request ReadTimeout/WriteTimeout (%v/%v) would cut large uploads", hs.ReadTimeout, hs.WriteTimeout)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go hs.Serve(ln)
-	defer hs.Close()
-	addr := ln.Addr().String()
-
-	body := []byte(withHeader(`<wsse:Security xmlns:wsse="` + wsseNS + `">` + token("test", "test", "") + `</wsse:Security>` +
-		`<x:pad xmlns:x="urn:x">` + strings.Repeat("p", 2000) + `</x:pad>`))
-	head := "POST /services/RepositoryService HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: text/xml\r\nContent-Length: " +
-		strconv.Itoa(len(body)) + "\r\n\r\n"
-
-	// A slow upload that keeps moving takes longer than the stall timeout
-	// in total, and succeeds.
-	t.Run("slow but moving", func(t *testing.T) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		conn.Write([]byte(head))
-		chunk := len(body) / 10
-		for i := 0; i < 10; i++ {
-			end := (i + 1) * chunk
-			if i == 9 {
-				end = len(body)
-			}
-			if _, err := conn.Write(body[i*chunk : end]); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(150 * time.Millisecond) // 1.5 s in all
-		}
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("status %d", resp.StatusCode)
-		}
-	})
-
-	// An operation that runs longer than the stall timeout after the body
-	// is in keeps its context.
-	t.Run("slow operation", func(t *testing.T) {
-		body := soapWrap(`<m:getTypeDefinition><m:repositoryId>A1</m:repositoryId><m:typeId>slow</m:typeId></m:getTypeDefinition>`)
-		sr := send(t, "http://"+addr, "POST", "/services/RepositoryService", "text/xml", []byte(body), basic("test", "test"))
-		if sr.status != 200 {
-			t.Fatalf("status %d\n%s", sr.status, sr.root)
-		}
-	})
-
-	// A stalled upload is cut off after the stall timeout.
-	t.Run("stalled", func(t *testing.T) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		conn.Write([]byte(head))
-		conn.Write(body[:100])
-		start := time.Now()
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		elapsed := time.Since(start)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				t.Fatal("a stalled request succeeded")
-			}
-		}
-		if elapsed > 3*time.Second {
-			t.Errorf("stalled connection held for %v", elapsed)
-		}
-	})
 }

@@ -298,7 +298,7 @@ func TestContentStreamDownloadStall(t *testing.T) {
 		t.Skip("-short: waits out stall timeouts; run without -short")
 	}
 	const stall = 600 * time.Millisecond
-	env, obj := newFileServer(t, 12<<20, func(c *Config) { c.StallTimeout = stall })
+	env, obj := newFileServer(t, 12<<20, func(c *Config) { c.WriteStallTimeout = stall })
 	ts := httptest.NewServer(env.srv)
 	defer ts.Close()
 	dial := func(t *testing.T) net.Conn {

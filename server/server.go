@@ -1,9 +1,12 @@
 // Package server is the HTTP side of cmisd: the CMIS 1.1 Web Services
 // binding (SOAP 1.1, text/xml and MTOM/XOP) over the generated service
-// ports.
+// ports. It keeps HTTP (routing, deadlines, limits), SOAP envelopes and
+// WS-Security, faults, WSDL serving, response writing, request logs and
+// recording; reading the body (MIME packages, XOP, inline base64) is
+// internal/xop's.
 //
 // One request takes one straight path: route (gorilla/mux), read the body
-// (text, or the MTOM root part) through the diverter, which moves inline
+// (text, or the MTOM root part) through internal/xop, which moves inline
 // base64 content to spool files, parse the envelope (WS-Security header,
 // mustUnderstand), authenticate, decode the Body's first element into the
 // generated request type, attach the content streams, call the port, and
@@ -30,6 +33,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xop"
 )
 
 // Config configures a Server.
@@ -64,18 +68,50 @@ type Config struct {
 	// Now is the clock for WS-Security timestamps. Default time.Now.
 	Now func() time.Time
 
-	// StallTimeout is how long a read or write of the connection may make
-	// no progress before the connection is dropped (HTTPServer and the
-	// per-request deadlines). Default 2 minutes.
-	StallTimeout time.Duration
+	// ReadStallTimeout is how long reading a request's body may make no
+	// progress before the connection is dropped; WriteStallTimeout the
+	// same for writing the response. The deadlines move with progress, so
+	// a slow transfer that keeps moving is never cut off. Defaults 30
+	// seconds and 2 minutes.
+	ReadStallTimeout  time.Duration
+	WriteStallTimeout time.Duration
+
+	// ReadHeaderTimeout bounds the reading of a request's headers
+	// (HTTPServer). Default 10 seconds.
+	ReadHeaderTimeout time.Duration
+
+	// MaxUploads bounds the requests carrying content (an MTOM attachment
+	// or inline base64) in progress at once; MaxUploadsPerUser the same
+	// per authenticated user. Past them a request gets a runtime fault.
+	// Zero is the default (64 and 8), below zero no limit.
+	MaxUploads        int
+	MaxUploadsPerUser int
+
+	// RateLimit, if above zero, limits each client address to that many
+	// requests a second, with bursts of RateBurst (default: twice the
+	// rate, at least 10); past it a request is answered 429.
+	RateLimit float64
+	RateBurst int
 }
 
 // Defaults.
 const (
-	DefaultMaxXMLBytes  = defaultMaxXMLSize
-	DefaultMaxDepth     = defaultMaxDepth
-	DefaultStallTimeout = 2 * time.Minute
+	DefaultMaxXMLBytes        = 10 << 20
+	DefaultMaxDepth           = 64
+	DefaultReadStallTimeout   = 30 * time.Second
+	DefaultWriteStallTimeout  = 2 * time.Minute
+	DefaultReadHeaderTimeout  = 10 * time.Second
+	DefaultMaxUploads         = 64
+	DefaultMaxUploadsPerUser  = 8
+	defaultRateBurstPerSecond = 2
+	minRateBurst              = 10
 )
+
+// SweepSpool removes request spool files older than grace from dir: those
+// of requests a crash cut off (see xop.SweepSpool).
+func SweepSpool(dir string, grace time.Duration, now time.Time) (int, error) {
+	return xop.SweepSpool(dir, grace, now)
+}
 
 // ServiceNames are the nine CMIS services, each published at
 // /services/<name>.
@@ -87,11 +123,13 @@ var ServiceNames = []string{
 
 // Server is the CMIS Web Services endpoint; it is an http.Handler.
 type Server struct {
-	cfg    Config
-	log    *zap.Logger
-	router *mux.Router
-	ops    map[string]*generated.Operation
-	rec    *recorder
+	cfg     Config
+	log     *zap.Logger
+	router  *mux.Router
+	ops     map[string]*generated.Operation
+	rec     *recorder
+	uploads *uploads
+	rate    *rateLimiter // nil: no rate limit
 }
 
 // New checks cfg, fills in defaults and builds the server.
@@ -120,14 +158,27 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.StallTimeout <= 0 {
-		cfg.StallTimeout = DefaultStallTimeout
+	setDefault(&cfg.ReadStallTimeout, DefaultReadStallTimeout)
+	setDefault(&cfg.WriteStallTimeout, DefaultWriteStallTimeout)
+	setDefault(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	if cfg.MaxUploads == 0 {
+		cfg.MaxUploads = DefaultMaxUploads
+	}
+	if cfg.MaxUploadsPerUser == 0 {
+		cfg.MaxUploadsPerUser = DefaultMaxUploadsPerUser
+	}
+	if cfg.RateLimit > 0 && cfg.RateBurst <= 0 {
+		cfg.RateBurst = max(minRateBurst, int(math.Ceil(defaultRateBurstPerSecond*cfg.RateLimit)))
 	}
 	if cfg.RepositoryName == "" {
 		cfg.RepositoryName = "cmisd"
 	}
 	cfg.ExternalURL = strings.TrimRight(cfg.ExternalURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Logger, ops: generated.Operations}
+	s := &Server{cfg: cfg, log: cfg.Logger, ops: generated.Operations,
+		uploads: newUploads(cfg.MaxUploads, cfg.MaxUploadsPerUser)}
+	if cfg.RateLimit > 0 {
+		s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now)
+	}
 	if cfg.RecordDir != "" {
 		rec, err := newRecorder(cfg.RecordDir)
 		if err != nil {
@@ -156,19 +207,26 @@ func (s *Server) routes() *mux.Router {
 	return r
 }
 
+// setDefault sets *d to def unless it is positive.
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
 // HTTPServer returns an http.Server for the handler. Headers must arrive
-// within 30 seconds; after that there is no overall limit on a request
-// (a 1 GiB upload is fine), but every read and write of the body must make
-// progress within StallTimeout: the handler extends the connection's
-// deadlines as data moves (http.ResponseController). Served with TLS
-// (ServeTLS), it speaks TLS 1.2 and 1.3 only, with Go's default cipher
-// suites and curves.
+// within ReadHeaderTimeout; after that there is no overall limit on a
+// request (a 1 GiB upload is fine), but every read of the body must make
+// progress within ReadStallTimeout and every write of the response within
+// WriteStallTimeout: the handler extends the connection's deadlines as
+// data moves (http.ResponseController). Served with TLS (ServeTLS), it
+// speaks TLS 1.2 and 1.3 only, with Go's default cipher suites and curves.
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s,
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
@@ -204,8 +262,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	// Deadlines left by an earlier request on this connection.
 	_ = rc.SetWriteDeadline(time.Time{})
-	rw := &respWriter{w: w, rc: rc, stall: s.cfg.StallTimeout}
-	body := &bodyReader{r: r.Body, rc: rc, stall: s.cfg.StallTimeout}
+	rw := &respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout}
+	body := &bodyReader{r: r.Body, rc: rc, stall: s.cfg.ReadStallTimeout}
 	if r.ContentLength != 0 {
 		body.extend(true)
 	}
@@ -245,6 +303,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler)
 		}
 	}()
+	if s.limitRate(rw, r, x) {
+		return
+	}
 	s.router.ServeHTTP(rw, r)
 }
 
@@ -451,7 +512,7 @@ func (w *respWriter) Write(p []byte) (int, error) {
 
 // readFromChunk is how much ReadFrom hands the connection at a time. The
 // write deadline moves ahead between chunks only, so a client must take
-// a chunk within the stall timeout (256 KiB in 2 minutes by default).
+// a chunk within the write stall timeout (256 KiB in 2 minutes by default).
 const readFromChunk = 256 << 10
 
 // ReadFrom lets io.Copy reach net/http's ReadFrom, which sends an *os.File,

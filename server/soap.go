@@ -1,10 +1,9 @@
 package server
 
 import (
-	"bufio"
 	"context"
+	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -13,13 +12,17 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xop"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 // handleSOAP serves one SOAP POST.
 func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, x *exchange) {
-	sp := newSpooler(s.cfg.SpoolDir)
-	defer sp.cleanup()
-	op, resp, err := s.processSOAP(r, x, sp)
+	up := s.uploads.slot()
+	defer up.release()
+	rd := xop.NewReader(s.bodyOptions(up.begin))
+	defer rd.Close()
+	op, resp, err := s.processSOAP(r, x, rd, up)
 	if err != nil {
 		s.writeFault(w, x, err)
 		return
@@ -27,9 +30,19 @@ func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, x *exchange)
 	s.writeResult(w, x, op, resp)
 }
 
+// streamElement is the element whose text is content.
+var streamElement = xml.Name{Space: cmis.MessagingNS, Local: "stream"}
+
+// bodyOptions are the limits of reading one request's body; onContent
+// runs when it turns out to carry content.
+func (s *Server) bodyOptions(onContent func() error) xop.Options {
+	return xop.Options{SpoolDir: s.cfg.SpoolDir, MaxXMLBytes: s.cfg.MaxXMLBytes, MaxDepth: s.cfg.MaxDepth,
+		Stream: streamElement, OnContent: onContent}
+}
+
 // processSOAP reads, authenticates, decodes and dispatches a request.
-func (s *Server) processSOAP(r *http.Request, x *exchange, sp *spooler) (*generated.Operation, any, error) {
-	xmlBytes, mtom, err := s.readXML(r, x, sp)
+func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *uploadSlot) (*generated.Operation, any, error) {
+	xmlBytes, err := s.readXML(r, x, rd)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,83 +71,82 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, sp *spooler) (*genera
 		return nil, nil, err
 	}
 	x.repository = repositoryID(req)
-	if err := attachStreams(req, sp, mtom); err != nil {
+	if err := attachStreams(req, rd); err != nil {
+		return nil, nil, err
+	}
+	// An upload counts against its user from here; inline content was
+	// spooled (under the global limit) before the user was known.
+	if err := up.forUser(user.Name); err != nil {
 		return nil, nil, err
 	}
 
 	ctx := cmis.NewContextWithBaseURL(cmis.NewContextWithUser(r.Context(), user), s.baseURL(r))
 	resp, err := s.invoke(ctx, op, req, x)
 	if err != nil {
-		// A handler that read a broken attachment may report it in its own
+		// A handler that read a broken body may report it in its own
 		// words; the framing error is what the client needs to know.
-		if mtom != nil && mtom.live != nil && mtom.live.err != nil {
-			if _, ok := cmis.AsError(err); !ok || cmis.ErrorTypeOf(err) != cmis.ErrInvalidArgument {
-				return nil, nil, partErr(mtom.live.err)
-			}
+		if ferr := rd.Err(); ferr != nil {
+			return nil, nil, ferr
 		}
 		if errors.Is(err, generated.ErrNoPort) {
 			return nil, nil, cmis.Errorf(cmis.ErrNotSupported, "%s is not implemented by this server", op.Service)
 		}
 		return nil, nil, err
 	}
+	// An operation that did not read its content to the end has not seen
+	// the body end: no success answer for a body that was cut short.
+	if err := rd.End(); err != nil {
+		return nil, nil, err
+	}
 	return op, resp, nil
 }
 
 // readXML reads the SOAP XML of the request (the body, or the MTOM root
-// part), diverting inline content. For MTOM it also returns the reader of
-// the remaining parts.
-func (s *Server) readXML(r *http.Request, x *exchange, sp *spooler) ([]byte, *mtomReader, error) {
+// part), diverting inline content.
+func (s *Server) readXML(r *http.Request, x *exchange, rd *xop.Reader) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
-	mt, params := parseMediaType(ct)
+	mt, params := xop.ParseMediaType(ct)
 	switch mt {
 	case "text/xml", "application/xml", "":
 		if err := checkCharset(params["charset"]); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		data, err := divertStreams(r.Body, s.cfg.MaxXMLBytes, s.cfg.MaxDepth, sp)
-		return data, nil, err
+		return rd.ReadText(r.Body)
 	case "application/soap+xml":
-		return nil, nil, errSOAP12
+		return nil, errSOAP12
 	case "multipart/related":
 		x.mtom = true
 		if isSOAP12Type(params["type"]) || isSOAP12Type(params["start-info"]) {
-			return nil, nil, errSOAP12
+			return nil, errSOAP12
 		}
-		// Room for the MIME header WCF puts at the top of the body; the
-		// parts are read in larger pieces, past this buffer.
-		br := bufio.NewReaderSize(r.Body, 2*maxBodyHeaderBytes)
-		params, err := mtomParams(br, params)
+		params, err := rd.OpenPackage(r.Body, params)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if isSOAP12Type(params["type"]) || isSOAP12Type(params["start-info"]) {
-			return nil, nil, errSOAP12
+			return nil, errSOAP12
 		}
-		m, root, hdr, err := openMTOM(br, params, sp)
+		hdr, err := rd.Root()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		rmt, rparams := parseMediaType(hdr.Get("Content-Type"))
+		rmt, rparams := xop.ParseMediaType(hdr.Get("Content-Type"))
 		if rmt == "application/soap+xml" || isSOAP12Type(rparams["type"]) {
-			return nil, nil, errSOAP12
+			return nil, errSOAP12
 		}
 		if err := checkCharset(rparams["charset"]); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		data, err := divertStreams(root, s.cfg.MaxXMLBytes, s.cfg.MaxDepth, sp)
-		if err != nil {
-			return nil, nil, err
-		}
-		return data, m, nil
+		return rd.ReadRoot()
 	}
-	return nil, nil, badRequest("unsupported Content-Type %q: send text/xml or multipart/related (MTOM/XOP)", ct)
+	return nil, badRequest("unsupported Content-Type %q: send text/xml or multipart/related (MTOM/XOP)", ct)
 }
 
 var errSOAP12 = &requestError{code: codeVersionMismatch, typ: cmis.ErrInvalidArgument,
 	msg: "SOAP 1.2 is not supported: send a SOAP 1.1 envelope (text/xml or MTOM)"}
 
 func isSOAP12Type(v string) bool {
-	mt, _ := parseMediaType(v)
+	mt, _ := xop.ParseMediaType(v)
 	return mt == "application/soap+xml"
 }
 
@@ -148,46 +160,26 @@ func checkCharset(cs string) error {
 
 // attachStreams sets the Reader of every content stream of the request:
 // diverted inline content from its spool file, an MTOM attachment from
-// its part.
-func attachStreams(req any, sp *spooler, m *mtomReader) error {
-	var pending []*streamRef
+// its part. For MTOM it reads the package to its end when no attachment
+// is left to stream.
+func attachStreams(req any, rd *xop.Reader) error {
+	var streams []*xsd.Stream
+	var hrefs []string
 	for _, st := range findStreams(req) {
 		if st.Href == "" {
 			continue // decoded inline (empty content)
 		}
-		if path, ok := sp.lookup(st.Href); ok {
-			rd, err := sp.openRead(path)
-			if err != nil {
-				return err
-			}
-			st.Reader = rd
-			continue
-		}
-		if m == nil {
-			return badRequest("xop:Include names cid:%s, but the request is not an MTOM package", st.Href)
-		}
-		pending = append(pending, &streamRef{href: st.Href, set: func(r io.Reader) { st.Reader = r }})
+		streams = append(streams, st)
+		hrefs = append(hrefs, st.Href)
 	}
-	if len(pending) == 0 {
-		return nil
-	}
-	hrefs := make([]string, len(pending))
-	for i, p := range pending {
-		hrefs[i] = p.href
-	}
-	readers, err := m.resolve(hrefs)
+	readers, err := rd.Streams(hrefs)
 	if err != nil {
 		return err
 	}
-	for i, p := range pending {
-		p.set(readers[i])
+	for i, st := range streams {
+		st.Reader = readers[i]
 	}
 	return nil
-}
-
-type streamRef struct {
-	href string
-	set  func(io.Reader)
 }
 
 // invoke calls the port, turning a panic into a runtime fault.

@@ -38,7 +38,9 @@ type serveConfig struct {
 	debugListen                              string
 	allowWeakAdminPassword                   bool
 	maxXMLBytes                              int64
-	sweepGrace                               time.Duration
+	sweepGrace, readStall                    time.Duration
+	maxUploads, maxUploadsPerUser, rateBurst int
+	rateLimit                                float64
 	login                                    auth.Limits
 }
 
@@ -56,6 +58,11 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.record, "record", "", "directory to record every request/response pair into, as conformance cases")
+	fs.DurationVar(&c.readStall, "read-stall-timeout", server.DefaultReadStallTimeout, "drop a client whose request body makes no progress for this long")
+	fs.IntVar(&c.maxUploads, "max-uploads", server.DefaultMaxUploads, "uploads in progress at once, past which an upload gets a runtime fault; -1: no limit")
+	fs.IntVar(&c.maxUploadsPerUser, "max-uploads-per-user", server.DefaultMaxUploadsPerUser, "uploads in progress at once per user; -1: no limit")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests a second per client address, past which a request is answered 429; 0: off")
+	fs.IntVar(&c.rateBurst, "rate-burst", 0, "requests a client address may send at once under --rate-limit; 0: twice the rate, at least 10")
 	fs.StringVar(&c.debugListen, "debug-listen", "", "loopback address to serve net/http/pprof (/debug/pprof/) and the allocation counter (/debug/allocs) on; off when empty")
 	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", server.DefaultMaxXMLBytes, "size limit of a request's XML, content streams excluded")
 	fs.DurationVar(&c.sweepGrace, "content-sweep-grace", storage.DefaultSweepGrace,
@@ -135,6 +142,12 @@ func serve(args []string) error {
 		SpoolDir:       spool,
 		RecordDir:      c.record,
 		RepositoryName: repositoryName,
+
+		ReadStallTimeout:  c.readStall,
+		MaxUploads:        c.maxUploads,
+		MaxUploadsPerUser: c.maxUploadsPerUser,
+		RateLimit:         c.rateLimit,
+		RateBurst:         c.rateBurst,
 	})
 	if err != nil {
 		return err

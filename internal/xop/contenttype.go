@@ -1,4 +1,4 @@
-package server
+package xop
 
 import (
 	"mime"
@@ -6,12 +6,12 @@ import (
 	"strings"
 )
 
-// parseMediaType parses a Content-Type value leniently: the media type is
+// ParseMediaType parses a Content-Type value leniently: the media type is
 // lower-cased, parameter names are lower-cased, values are unquoted. It
 // accepts what mime.ParseMediaType accepts and, where that fails
 // (duplicate parameters, stray semicolons, odd quoting), falls back to a
 // plain split on ';' outside quotes.
-func parseMediaType(v string) (string, map[string]string) {
+func ParseMediaType(v string) (string, map[string]string) {
 	if mt, params, err := mime.ParseMediaType(v); err == nil {
 		return mt, params
 	}

@@ -1,22 +1,19 @@
-package server
+package xop
 
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
+	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
-	"os"
 	"strconv"
-	"strings"
 
-	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 // The diverter is a streaming pass over the raw bytes of the SOAP XML (a
 // text/xml body or the root part of an MTOM package). It copies the XML to
-// a bounded buffer, except for the base64 text of <cmism:stream> elements:
+// a bounded buffer, except for the base64 text of stream elements:
 // that is decoded on the fly into a spool file and replaced by
 // <xop:Include href="cid:spool-N@cmisd.invalid"/>, so that inline and MTOM
 // content reach the handler the same way and encoding/xml never holds
@@ -29,36 +26,33 @@ import (
 // not check (well-formedness) encoding/xml checks afterwards.
 
 const (
-	xopNS             = "http://www.w3.org/2004/08/xop/include"
-	divertBufSize     = 64 << 10
-	b64ChunkSize      = 48 << 10 // base64 characters decoded at a time (multiple of 4)
-	maxCharRefLen     = 12
-	defaultMaxDepth   = 64
-	defaultMaxXMLSize = 10 << 20
+	divertBufSize = 64 << 10
+	b64ChunkSize  = 48 << 10 // base64 characters decoded at a time (multiple of 4)
+	maxCharRefLen = 12
 )
 
-var (
-	errDoctype = badRequest("DOCTYPE and ENTITY declarations are not allowed")
-	utf8BOM    = []byte{0xEF, 0xBB, 0xBF}
-)
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 type diverter struct {
-	r        *bufio.Reader
-	out      bytes.Buffer
-	max      int64
-	maxDepth int
-	spool    *spooler
-	depth    int
-	ns       nsStack
-	tag      []byte
-	attrs    []nsBinding
+	r         *bufio.Reader
+	out       bytes.Buffer
+	max       int64
+	maxDepth  int
+	stream    xml.Name // the element whose text is content
+	spool     *spooler
+	onContent func() error // called as a stream's content begins
+	depth     int
+	ns        Scope
+	tag       []byte
+	attrs     []Binding
 }
 
-// divertStreams reads all of src and returns the XML with inline stream
-// content diverted to spool files registered with sp. max bounds the
-// returned XML (stream text does not count).
-func divertStreams(src io.Reader, max int64, maxDepth int, sp *spooler) ([]byte, error) {
-	d := &diverter{r: bufio.NewReaderSize(src, divertBufSize), max: max, maxDepth: maxDepth, spool: sp}
+// divertStreams reads all of src and returns the XML with the content of
+// stream elements diverted to spool files registered with sp. max bounds
+// the returned XML (stream text does not count).
+func divertStreams(src io.Reader, max int64, maxDepth int, stream xml.Name, sp *spooler, onContent func() error) ([]byte, error) {
+	d := &diverter{r: bufio.NewReaderSize(src, divertBufSize), max: max, maxDepth: maxDepth,
+		stream: stream, spool: sp, onContent: onContent}
 	if err := d.run(); err != nil {
 		return nil, err
 	}
@@ -83,7 +77,7 @@ func (d *diverter) run() error {
 }
 
 func (d *diverter) tooLarge() error {
-	return badRequest("the SOAP message is larger than the limit of %d bytes (content streams excluded)", d.max)
+	return errorf("the SOAP message is larger than the limit of %d bytes (content streams excluded)", d.max)
 }
 
 func (d *diverter) write(p []byte) error {
@@ -98,13 +92,13 @@ func (d *diverter) write(p []byte) error {
 // the XML ended in the middle of markup.
 func readErr(err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return &requestError{typ: cmis.ErrInvalidArgument, msg: "the request body ended in the middle of the SOAP message", err: err}
+		return &Error{Msg: "the request body ended in the middle of the SOAP message", Err: err}
 	}
-	var re *requestError
-	if errors.As(err, &re) {
+	var xe *Error
+	if errors.As(err, &xe) {
 		return err
 	}
-	return &requestError{typ: cmis.ErrInvalidArgument, msg: "cannot read the request body: " + err.Error(), err: err}
+	return &Error{Msg: "cannot read the request body: " + err.Error(), Err: err}
 }
 
 // fill makes sure at least one byte is buffered and returns the buffer.
@@ -154,7 +148,7 @@ func (d *diverter) markup() error {
 	case bytes.HasPrefix(p, []byte("<![CDATA[")):
 		return d.passThrough(9, "]]>")
 	case bytes.HasPrefix(p, []byte("<!")):
-		return errDoctype
+		return ErrDoctype
 	case bytes.HasPrefix(p, []byte("<?")):
 		return d.passThrough(2, "?>")
 	case bytes.HasPrefix(p, []byte("</")):
@@ -244,7 +238,7 @@ func (d *diverter) endElement() {
 	if d.depth > 0 {
 		d.depth--
 	}
-	d.ns.pop()
+	d.ns.Pop()
 }
 
 func (d *diverter) startTag() error {
@@ -256,13 +250,13 @@ func (d *diverter) startTag() error {
 	d.attrs = bindings
 	selfClosing := len(tag) >= 2 && tag[len(tag)-2] == '/'
 	if d.depth+1 > d.maxDepth {
-		return badRequest("the SOAP message nests elements deeper than %d levels", d.maxDepth)
+		return errorf("the SOAP message nests elements deeper than %d levels", d.maxDepth)
 	}
 	prefix, local := splitQName(name)
-	isStream := local == "stream" && d.ns.resolve(prefix, bindings) == cmis.MessagingNS
+	isStream := local == d.stream.Local && d.ns.Resolve(prefix, bindings) == d.stream.Space
 	if !selfClosing {
 		d.depth++
-		d.ns.push(bindings)
+		d.ns.Push(bindings)
 	}
 	if err := d.write(tag); err != nil {
 		return err
@@ -291,6 +285,9 @@ func (d *diverter) streamContent() error {
 				}
 				ws = append(ws, seg...)
 				return nil
+			}
+			if err := d.onContent(); err != nil {
+				return err
 			}
 			s, err := newB64Sink(d.spool)
 			if err != nil {
@@ -325,7 +322,7 @@ func (d *diverter) streamContent() error {
 				return err
 			}
 			if r >= 0x80 {
-				return badRequest("invalid character in the base64 content of <stream>")
+				return errorf("invalid character in the base64 content of <%s>", d.stream.Local)
 			}
 			if err := text([]byte{byte(r)}); err != nil {
 				return err
@@ -343,7 +340,7 @@ func (d *diverter) streamContent() error {
 				if err != nil {
 					return err
 				}
-				ph := `<xop:Include xmlns:xop="` + xopNS + `" href="cid:` + id + `"/>`
+				ph := `<xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:` + id + `"/>`
 				if err := d.write([]byte(ph)); err != nil {
 					return err
 				}
@@ -372,7 +369,7 @@ func (d *diverter) streamContent() error {
 				return err
 			}
 		case bytes.HasPrefix(p, []byte("<!")):
-			return errDoctype
+			return ErrDoctype
 		case bytes.HasPrefix(p, []byte("<?")):
 			if err := d.skip(2, "?>"); err != nil {
 				return err
@@ -380,7 +377,7 @@ func (d *diverter) streamContent() error {
 		default:
 			// An element: xop:Include. Leave it to the main loop.
 			if sink != nil {
-				return badRequest("<stream> holds both base64 text and an element")
+				return errorf("<%s> holds both base64 text and an element", d.stream.Local)
 			}
 			return d.write(ws)
 		}
@@ -402,7 +399,7 @@ func (d *diverter) readCharRef() (rune, error) {
 			break
 		}
 	}
-	bad := badRequest("invalid reference %q in the base64 content of <stream>", string(ref))
+	bad := errorf("invalid reference %q in the base64 content of <%s>", string(ref), d.stream.Local)
 	if len(ref) < 4 || ref[1] != '#' || ref[len(ref)-1] != ';' {
 		return 0, bad
 	}
@@ -416,241 +413,4 @@ func (d *diverter) readCharRef() (rune, error) {
 		return 0, bad
 	}
 	return rune(v), nil
-}
-
-// parseStartTag returns the element name of a start tag and the namespace
-// declarations on it. Malformed attributes are skipped: encoding/xml
-// rejects them later.
-func parseStartTag(tag []byte, bindings []nsBinding) (string, []nsBinding) {
-	i := 1
-	for i < len(tag) && !isSpaceByte(tag[i]) && tag[i] != '/' && tag[i] != '>' {
-		i++
-	}
-	name := string(tag[1:i])
-	for i < len(tag) {
-		for i < len(tag) && (isSpaceByte(tag[i]) || tag[i] == '/') {
-			i++
-		}
-		if i >= len(tag) || tag[i] == '>' {
-			break
-		}
-		start := i
-		for i < len(tag) && tag[i] != '=' && !isSpaceByte(tag[i]) && tag[i] != '>' {
-			i++
-		}
-		attr := string(tag[start:i])
-		for i < len(tag) && isSpaceByte(tag[i]) {
-			i++
-		}
-		if i >= len(tag) || tag[i] != '=' {
-			continue
-		}
-		i++
-		for i < len(tag) && isSpaceByte(tag[i]) {
-			i++
-		}
-		if i >= len(tag) || (tag[i] != '"' && tag[i] != '\'') {
-			continue
-		}
-		q := tag[i]
-		i++
-		vstart := i
-		for i < len(tag) && tag[i] != q {
-			i++
-		}
-		val := string(tag[vstart:min(i, len(tag))])
-		i++
-		switch {
-		case attr == "xmlns":
-			bindings = append(bindings, nsBinding{"", unescapeAttr(val)})
-		case len(attr) > 6 && attr[:6] == "xmlns:":
-			bindings = append(bindings, nsBinding{attr[6:], unescapeAttr(val)})
-		}
-	}
-	return name, bindings
-}
-
-var attrUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'", "&amp;", "&")
-
-func unescapeAttr(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	return attrUnescaper.Replace(s)
-}
-
-func splitQName(name string) (prefix, local string) {
-	for i := 0; i < len(name); i++ {
-		if name[i] == ':' {
-			return name[:i], name[i+1:]
-		}
-	}
-	return "", name
-}
-
-func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
-
-func isSpace(p []byte) bool {
-	for _, b := range p {
-		if !isSpaceByte(b) {
-			return false
-		}
-	}
-	return true
-}
-
-type nsBinding struct{ prefix, uri string }
-
-// nsStack is the namespace declarations in scope, one frame per open
-// element.
-type nsStack struct {
-	b      []nsBinding
-	frames []int
-}
-
-func (s *nsStack) push(bs []nsBinding) {
-	s.frames = append(s.frames, len(s.b))
-	s.b = append(s.b, bs...)
-}
-
-func (s *nsStack) pop() {
-	if len(s.frames) == 0 {
-		return
-	}
-	n := s.frames[len(s.frames)-1]
-	s.b = s.b[:n]
-	s.frames = s.frames[:len(s.frames)-1]
-}
-
-// resolve is the namespace of prefix, looking first at the declarations
-// of the element itself.
-func (s *nsStack) resolve(prefix string, own []nsBinding) string {
-	for i := len(own) - 1; i >= 0; i-- {
-		if own[i].prefix == prefix {
-			return own[i].uri
-		}
-	}
-	for i := len(s.b) - 1; i >= 0; i-- {
-		if s.b[i].prefix == prefix {
-			return s.b[i].uri
-		}
-	}
-	return ""
-}
-
-// b64Sink decodes base64 text written to it in arbitrary pieces into a
-// spool file.
-type b64Sink struct {
-	sp     *spooler
-	f      *os.File
-	w      *bufio.Writer
-	buf    []byte // pending base64 characters, white space removed
-	dec    []byte
-	padded bool
-	done   bool
-}
-
-func newB64Sink(sp *spooler) (*b64Sink, error) {
-	f, err := sp.create()
-	if err != nil {
-		return nil, fmt.Errorf("spooling inline content: %w", err)
-	}
-	return &b64Sink{
-		sp:  sp,
-		f:   f,
-		w:   bufio.NewWriterSize(f, 64<<10),
-		buf: make([]byte, 0, b64ChunkSize),
-		dec: make([]byte, base64.StdEncoding.DecodedLen(b64ChunkSize)),
-	}, nil
-}
-
-var errBase64 = badRequest("the content of <stream> is not valid base64")
-
-func (s *b64Sink) write(p []byte) error {
-	for len(p) > 0 {
-		// The longest run without white space, up to the free room.
-		n := 0
-		for n < len(p) && n < cap(s.buf)-len(s.buf) && !isSpaceByte(p[n]) {
-			n++
-		}
-		if n == 0 {
-			p = p[1:] // white space
-			continue
-		}
-		run := p[:n]
-		p = p[n:]
-		if s.padded && len(bytes.Trim(run, "=")) > 0 {
-			return errBase64 // data after the padding
-		}
-		if i := bytes.IndexByte(run, '='); i >= 0 {
-			s.padded = true
-			for _, c := range run[i:] {
-				if c != '=' {
-					return errBase64
-				}
-			}
-		}
-		s.buf = append(s.buf, run...)
-		if len(s.buf) == cap(s.buf) {
-			if err := s.flush(len(s.buf)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// flush decodes the first n pending characters (a multiple of 4).
-func (s *b64Sink) flush(n int) error {
-	m, err := base64.StdEncoding.Decode(s.dec, s.buf[:n])
-	if err != nil {
-		return errBase64
-	}
-	if _, err := s.w.Write(s.dec[:m]); err != nil {
-		return fmt.Errorf("spooling inline content: %w", err)
-	}
-	s.buf = append(s.buf[:0], s.buf[n:]...)
-	return nil
-}
-
-// finish decodes the rest, closes the file and returns its placeholder id.
-func (s *b64Sink) finish() (string, error) {
-	n := len(s.buf) - len(s.buf)%4
-	if err := s.flush(n); err != nil {
-		s.abort()
-		return "", err
-	}
-	if len(s.buf) > 0 {
-		// Missing padding: tolerated.
-		if s.padded {
-			s.abort()
-			return "", errBase64
-		}
-		m, err := base64.RawStdEncoding.Decode(s.dec, s.buf)
-		if err != nil {
-			s.abort()
-			return "", errBase64
-		}
-		if _, err := s.w.Write(s.dec[:m]); err != nil {
-			s.abort()
-			return "", fmt.Errorf("spooling inline content: %w", err)
-		}
-	}
-	if err := s.w.Flush(); err != nil {
-		s.abort()
-		return "", fmt.Errorf("spooling inline content: %w", err)
-	}
-	s.done = true
-	if err := s.f.Close(); err != nil {
-		return "", fmt.Errorf("spooling inline content: %w", err)
-	}
-	return s.sp.register(s.f.Name()), nil
-}
-
-// abort closes the file if finish did not (the spooler removes it).
-func (s *b64Sink) abort() {
-	if !s.done {
-		s.done = true
-		s.f.Close()
-	}
 }

@@ -1,9 +1,10 @@
-package server
+package xop
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/xml"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -13,11 +14,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/internal/xsd"
 )
 
-const msgNS = `xmlns:m="` + cmis.MessagingNS + `"`
+// testNS is the namespace of the stream element in these tests.
+const testNS = "urn:cmisd:test"
+
+var testStream = xml.Name{Space: testNS, Local: "stream"}
+
+const msgNS = `xmlns:m="` + testNS + `"`
+
+func noHook() error { return nil }
 
 // divertString runs the diverter and returns the XML and the content of
 // each placeholder, in order.
@@ -25,7 +32,7 @@ func divertString(t *testing.T, in string, max int64) (string, [][]byte, error) 
 	t.Helper()
 	sp := newSpooler(t.TempDir())
 	t.Cleanup(sp.cleanup)
-	out, err := divertStreams(strings.NewReader(in), max, 64, sp)
+	out, err := divertStreams(strings.NewReader(in), max, 64, testStream, sp, noHook)
 	if err != nil {
 		return "", nil, err
 	}
@@ -47,7 +54,7 @@ func divertString(t *testing.T, in string, max int64) (string, [][]byte, error) 
 func TestDivert(t *testing.T) {
 	hello := base64.StdEncoding.EncodeToString([]byte("hello, world"))
 	ph := func(n int) string {
-		return `<xop:Include xmlns:xop="` + xopNS + `" href="cid:` + placeholderID(n) + `"/>`
+		return `<xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:` + placeholderID(n) + `"/>`
 	}
 	tests := []struct {
 		name     string
@@ -63,8 +70,8 @@ func TestDivert(t *testing.T) {
 		},
 		{
 			name:     "default namespace, line breaks and blanks",
-			in:       `<x xmlns="` + cmis.MessagingNS + `"><stream>` + "\r\n  aGVs\nbG8s\r\n IHdv cmxk\n" + `</stream></x>`,
-			wantXML:  `<x xmlns="` + cmis.MessagingNS + `"><stream>` + ph(1) + `</stream></x>`,
+			in:       `<x xmlns="` + testNS + `"><stream>` + "\r\n  aGVs\nbG8s\r\n IHdv cmxk\n" + `</stream></x>`,
+			wantXML:  `<x xmlns="` + testNS + `"><stream>` + ph(1) + `</stream></x>`,
 			contents: []string{"hello, world"},
 		},
 		{
@@ -88,7 +95,7 @@ func TestDivert(t *testing.T) {
 		{
 			name: "xop:Include left alone",
 			in: `<m:x ` + msgNS + `><m:stream>
-  <xop:Include xmlns:xop="` + xopNS + `" href="cid:a@b"/>
+  <xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:a@b"/>
 </m:stream></m:x>`,
 		},
 		{
@@ -177,12 +184,12 @@ func TestDivertRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := divertString(t, tt.in, tt.max)
-			var re *requestError
-			if !errors.As(err, &re) {
-				t.Fatalf("err = %v, want a request error", err)
+			var xe *Error
+			if !errors.As(err, &xe) {
+				t.Fatalf("err = %v, want an *Error", err)
 			}
-			if re.typ != cmis.ErrInvalidArgument || !strings.Contains(re.msg, tt.want) {
-				t.Errorf("err = %s %q, want invalidArgument containing %q", re.typ, re.msg, tt.want)
+			if !strings.Contains(xe.Msg, tt.want) {
+				t.Errorf("err = %q, want one containing %q", xe.Msg, tt.want)
 			}
 		})
 	}
@@ -202,34 +209,20 @@ func TestDivertLimitExcludesStream(t *testing.T) {
 }
 
 // pseudoRandom is a deterministic stream of n bytes.
-type pseudoRandom struct {
-	r *rand.ChaCha8
-	n int64
+func pseudoRandom(seed byte, n int64) io.Reader {
+	return io.LimitReader(rand.NewChaCha8([32]byte{seed}), n)
 }
 
-func (p *pseudoRandom) Read(b []byte) (int, error) {
-	if p.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(b)) > p.n {
-		b = b[:p.n]
-	}
-	p.r.Read(b)
-	p.n -= int64(len(b))
-	return len(b), nil
-}
-
-// base64Body is an envelope with n bytes of content inline as base64 with
+// base64Body is an XML document with n bytes of content inline as base64 with
 // line breaks, produced as a stream.
 func base64Body(n int64, seed byte) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
-		pw.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="` + soap11NS + `"><soap:Body>` +
-			`<createDocument xmlns="` + cmis.MessagingNS + `"><repositoryId>A1</repositoryId><contentStream><stream>`))
+		pw.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><r xmlns="` + testNS + `"><id>A1</id><content><stream>`))
 		enc := base64.NewEncoder(base64.StdEncoding, &lineBreaker{w: pw})
-		io.Copy(enc, &pseudoRandom{r: rand.NewChaCha8([32]byte{seed}), n: n})
+		io.Copy(enc, pseudoRandom(seed, n))
 		enc.Close()
-		pw.Write([]byte(`</stream></contentStream></createDocument></soap:Body></soap:Envelope>`))
+		pw.Write([]byte(`</stream></content></r>`))
 		pw.Close()
 	}()
 	return pr
@@ -271,7 +264,7 @@ func TestDivertLargeBoundedMemory(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	out, err := divertStreams(base64Body(size, 7), 1<<20, 64, sp)
+	out, err := divertStreams(base64Body(size, 7), 1<<20, 64, testStream, sp, noHook)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
@@ -290,23 +283,14 @@ func TestDivertLargeBoundedMemory(t *testing.T) {
 		t.Errorf("XML after diverting is %d bytes", len(out))
 	}
 
-	// Decode the envelope and read the stream as a handler would.
-	env, err := parseEnvelope(out, 64)
-	if err != nil {
-		t.Fatal(err)
+	// Read the stream as a handler would.
+	m := regexp.MustCompile(`href="cid:([^"]+)"`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no placeholder in %s", out)
 	}
-	var req struct {
-		RepositoryId  string `xml:"repositoryId"`
-		ContentStream struct {
-			Stream xsd.Stream `xml:"stream"`
-		} `xml:"contentStream"`
-	}
-	if err := decodeRequest(env, &req); err != nil {
-		t.Fatal(err)
-	}
-	path, ok := sp.lookup(req.ContentStream.Stream.Href)
+	path, ok := sp.lookup(string(m[1]))
 	if !ok {
-		t.Fatalf("no spool file for %q", req.ContentStream.Stream.Href)
+		t.Fatalf("no spool file for %q", m[1])
 	}
 	rd, err := sp.openRead(path)
 	if err != nil {
@@ -318,7 +302,7 @@ func TestDivertLargeBoundedMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sha256.New()
-	io.Copy(want, &pseudoRandom{r: rand.NewChaCha8([32]byte{7}), n: size})
+	io.Copy(want, pseudoRandom(7, size))
 	if n != size || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
 		t.Fatalf("stream returned %d bytes, digest mismatch=%v", n, !bytes.Equal(got.Sum(nil), want.Sum(nil)))
 	}

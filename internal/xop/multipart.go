@@ -1,4 +1,4 @@
-package server
+package xop
 
 import (
 	"bytes"
@@ -22,18 +22,23 @@ import (
 // delimiter, and an empty part whose delimiter follows its header without
 // a line break. Unlike mime/multipart it tells a package that ends after
 // its close delimiter (io.EOF from NextPart) from one that stops short
-// (errNoCloseDelimiter).
+// (errNoCloseDelimiter), and it answers io.EOF only once the epilogue (at
+// most maxEpilogue bytes) has been read to the source's own io.EOF: a
+// source that fails after the close delimiter (a body cut short of its
+// Content-Length) fails the package.
 
 const (
 	mimeBufStart    = 2 * maxBodyHeaderBytes // enough for an envelope's package
 	mimeBufSize     = 256 << 10              // grown to on the first large read; the largest direct read
 	maxPreamble     = 64 << 10
 	maxDelimiterPad = 1 << 10 // transport padding after a delimiter
+	maxEpilogue     = 64 << 10
 )
 
 var (
 	errNoCloseDelimiter = errors.New("the multipart body ends without its closing delimiter")
 	errNoFirstDelimiter = errors.New("no multipart delimiter (is the boundary right?)")
+	errLongEpilogue     = errors.New("the multipart body goes on for too long after its closing delimiter")
 )
 
 type mimeReader struct {
@@ -48,7 +53,8 @@ type mimeReader struct {
 
 	part   *mimePart // the part handed out last
 	parts  int
-	closed bool // the close delimiter was read
+	closed bool  // the close delimiter was read
+	end    error // once closed: io.EOF after a clean epilogue, or what broke it
 }
 
 // mimePart is one part of the package: its header, and its data up to the
@@ -138,10 +144,10 @@ func (m *mimeReader) srcErr() error {
 }
 
 // NextPart skips what is left of the current part and returns the next
-// one. It answers io.EOF after the close delimiter.
+// one. It answers io.EOF after the close delimiter and the epilogue.
 func (m *mimeReader) NextPart() (*mimePart, error) {
 	if m.closed {
-		return nil, io.EOF
+		return nil, m.epilogue()
 	}
 	if m.part == nil {
 		if err := m.firstDelimiter(); err != nil {
@@ -164,7 +170,7 @@ func (m *mimeReader) NextPart() (*mimePart, error) {
 		}
 	}
 	if m.closed {
-		return nil, io.EOF
+		return nil, m.epilogue()
 	}
 	if len(m.need(1)) == 0 && m.err == io.EOF {
 		return nil, errNoCloseDelimiter // it ends after a delimiter line
@@ -176,6 +182,43 @@ func (m *mimeReader) NextPart() (*mimePart, error) {
 	m.parts++
 	m.part = &mimePart{Header: hdr, m: m}
 	return m.part, nil
+}
+
+// epilogue reads what follows the close delimiter to the source's end,
+// once: io.EOF when the source ends cleanly within maxEpilogue bytes.
+func (m *mimeReader) epilogue() error {
+	if m.end != nil {
+		return m.end
+	}
+	n := 0
+	for {
+		n += m.w - m.r
+		m.r, m.w = 0, 0
+		if n > maxEpilogue {
+			m.end = errLongEpilogue
+			return m.end
+		}
+		if m.err != nil {
+			m.end = m.err // io.EOF, or the source's failure as it is
+			return m.end
+		}
+		m.fill()
+	}
+}
+
+// closeFollows reports, once the current part has been read to its end,
+// whether its delimiter is the close delimiter (or the source ended
+// there, so that no part can follow).
+func (m *mimeReader) closeFollows() bool {
+	d := len(m.delim)
+	if m.part != nil && m.part.atDash {
+		d = len(m.dash)
+	}
+	b := m.need(d + 2)
+	if len(b) >= d+2 {
+		return b[d] == '-' && b[d+1] == '-'
+	}
+	return m.err != nil
 }
 
 // onlyReader hides WriterTo/ReaderFrom so io.CopyBuffer uses its buffer.

@@ -1,4 +1,4 @@
-package server
+package xop
 
 import (
 	"bytes"
@@ -84,6 +84,8 @@ func TestMIMEReader(t *testing.T) {
 		{"large part", "--b\r\n\r\n" + big + "\r\n--b\r\n\r\nend\r\n--b--\r\n", [][2]string{{"", big}, {"", "end"}}, nil},
 		{"no parts", "--b--\r\n", nil, nil},
 		{"folded header", "--b\r\nContent-ID:\r\n <f>\r\n\r\nx\r\n--b--\r\n", [][2]string{{"<f>", "x"}}, nil},
+		{"epilogue at the limit", "--b\r\n\r\nx\r\n--b--" + strings.Repeat("e", maxEpilogue-2), [][2]string{{"", "x"}}, nil},
+		{"epilogue too long", "--b\r\n\r\nx\r\n--b--" + strings.Repeat("e", maxEpilogue+1), [][2]string{{"", "x"}}, errLongEpilogue},
 		{"ends after a delimiter", "--b\r\n\r\nx\r\n--b\r\n", [][2]string{{"", "x"}}, errNoCloseDelimiter},
 		{"ends at a delimiter", "--b\r\n\r\nx\r\n--b", [][2]string{{"", "x"}}, errNoCloseDelimiter},
 		{"ends inside a part", "--b\r\n\r\nxyz", nil, io.ErrUnexpectedEOF},
@@ -146,13 +148,21 @@ func (spaces) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// A source error inside a part reaches the part's reader as it is.
+// A source error reaches the reader as it is: inside a part, and after
+// the close delimiter too (a body cut short of its Content-Length there
+// is no clean end).
 func TestMIMEReaderSourceError(t *testing.T) {
 	boom := errors.New("boom")
-	src := io.MultiReader(strings.NewReader("--b\r\n\r\nsome data"), iotest.ErrReader(boom))
-	_, err := mimeParts(src, "b", 4096)
-	if !errors.Is(err, boom) {
-		t.Fatalf("error %v, want %v", err, boom)
+	for _, body := range []string{
+		"--b\r\n\r\nsome data",
+		"--b\r\n\r\nx\r\n--b--",
+		"--b\r\n\r\nx\r\n--b--\r\nepilogue",
+		"--b--\r\n",
+	} {
+		src := io.MultiReader(strings.NewReader(body), iotest.ErrReader(boom))
+		if _, err := mimeParts(src, "b", 4096); !errors.Is(err, boom) {
+			t.Errorf("%q: error %v, want %v", body, err, boom)
+		}
 	}
 }
 

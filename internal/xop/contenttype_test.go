@@ -1,0 +1,51 @@
+package xop
+
+import "testing"
+
+func TestCIDMatch(t *testing.T) {
+	tests := []struct {
+		ref, cid string
+		want     bool
+	}{
+		{"cid:a@b", "<a@b>", true},
+		{"CID:a@b", "a@b", true},
+		{"cid:a%40b", "<a@b>", true},
+		{"cid:http://tempuri.org/1/2", "<http://tempuri.org/1/2>", true},
+		{"cid:a%2Fb", "<a%2Fb>", true},
+		{"<root>", "<root>", true},
+		{"root", "<root>", true},
+		{"cid:a@b", "<a@c>", false},
+		{"", "<a>", false},
+	}
+	for _, tt := range tests {
+		if got := cidMatch(tt.ref, tt.cid); got != tt.want {
+			t.Errorf("cidMatch(%q, %q) = %v, want %v", tt.ref, tt.cid, got, tt.want)
+		}
+	}
+}
+
+func TestParseMediaType(t *testing.T) {
+	tests := []struct {
+		in     string
+		mt     string
+		params map[string]string
+	}{
+		{`multipart/related;start="<rootpart*f2@example.jaxws.sun.com>";type="application/xop+xml";boundary="uuid:f2";start-info="text/xml"`,
+			"multipart/related", map[string]string{"start": "<rootpart*f2@example.jaxws.sun.com>", "boundary": "uuid:f2", "type": "application/xop+xml"}},
+		{`multipart/related; type=application/xop+xml`, "multipart/related", map[string]string{"type": "application/xop+xml"}},
+		{`Text/XML; Charset="UTF-8"`, "text/xml", map[string]string{"charset": "UTF-8"}},
+		// Duplicate parameter and stray ';': mime.ParseMediaType refuses.
+		{`multipart/related; boundary=a; boundary=b;; type="x"`, "multipart/related", map[string]string{"boundary": "a", "type": "x"}},
+	}
+	for _, tt := range tests {
+		mt, params := ParseMediaType(tt.in)
+		if mt != tt.mt {
+			t.Errorf("%s: media type %q", tt.in, mt)
+		}
+		for k, v := range tt.params {
+			if params[k] != v {
+				t.Errorf("%s: %s = %q, want %q", tt.in, k, params[k], v)
+			}
+		}
+	}
+}

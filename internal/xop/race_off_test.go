@@ -1,0 +1,5 @@
+//go:build !race
+
+package xop
+
+const raceEnabled = false
