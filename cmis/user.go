@@ -2,6 +2,10 @@ package cmis
 
 import "context"
 
+// RootFolderName is the cmis:name of a repository's root folder: clients
+// and conformance kits refuse an empty string; its cmis:path is "/".
+const RootFolderName = "root"
+
 // Principal ids with a fixed meaning in ACLs (repository info's
 // principalAnonymous and principalAnyone).
 const (
@@ -47,6 +51,20 @@ type Authenticator interface {
 }
 
 type userKey struct{}
+
+type baseURLKey struct{}
+
+// NewContextWithBaseURL returns ctx carrying the URL the client reached
+// the server at (scheme, host, path prefix; no trailing slash).
+func NewContextWithBaseURL(ctx context.Context, base string) context.Context {
+	return context.WithValue(ctx, baseURLKey{}, base)
+}
+
+// BaseURLFromContext is the base URL of a request, or "".
+func BaseURLFromContext(ctx context.Context) string {
+	s, _ := ctx.Value(baseURLKey{}).(string)
+	return s
+}
 
 // NewContextWithUser returns ctx carrying the authenticated user.
 func NewContextWithUser(ctx context.Context, u *User) context.Context {

@@ -28,11 +28,7 @@ func (n *Node) Format() string {
 			}
 			return
 		}
-		kids := n.Children
-		if unordered(n) {
-			kids = sortedByKey(kids)
-		}
-		for _, c := range kids {
+		for _, c := range n.Children {
 			walk(c, depth+1)
 		}
 	}

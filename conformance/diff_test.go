@@ -36,9 +36,13 @@ func TestFormat(t *testing.T) {
 		`<c:propertyId propertyDefinitionId="cmis:objectId"><c:value>id</c:value></c:propertyId>` +
 		`</c:properties></S:Body></S:Envelope>`
 	b := `<E:Envelope xmlns:E="s"><E:Body><properties xmlns="` + strings.Trim(coreNS, "{}") + `">` +
-		`<propertyId propertyDefinitionId="cmis:objectId"><value>id</value></propertyId>` +
 		`<propertyId propertyDefinitionId="cmis:name"><value>n</value></propertyId>` +
+		`<propertyId propertyDefinitionId="cmis:objectId"><value>id</value></propertyId>` +
 		`</properties></E:Body></E:Envelope>`
+	// Properties in another order: the order is part of the answer.
+	reordered := `<properties xmlns="` + strings.Trim(coreNS, "{}") + `">` +
+		`<propertyId propertyDefinitionId="cmis:objectId"><value>id</value></propertyId>` +
+		`<propertyId propertyDefinitionId="cmis:name"><value>n</value></propertyId></properties>`
 	na, err := Parse([]byte(a))
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +67,14 @@ func TestFormat(t *testing.T) {
 		t.Errorf("Format =\n%s\nwant\n%s", got, want)
 	}
 	if na.Format() != nb.Format() {
-		t.Errorf("prefixes or order changed the text:\n%s\n%s", na.Format(), nb.Format())
+		t.Errorf("prefixes changed the text:\n%s\n%s", na.Format(), nb.Format())
+	}
+	nr, err := Parse([]byte(reordered))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nr.Format(); strings.Index(got, "cmis:objectId") > strings.Index(got, "cmis:name") {
+		t.Errorf("Format sorted the properties:\n%s", got)
 	}
 }
 

@@ -69,6 +69,17 @@ type account struct{ name, password string }
 // those users on a fresh repository, as cmisd serve sets one up.
 func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID, data string) {
 	t.Helper()
+	// Internal errors and warnings (failed logins too) reach the test log.
+	srv, repo, data := newHandlerFor(t, accounts, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	ts := httptest.NewServer(srv)
+	// Connections still open (a test's raw conn) must not hold Close up.
+	t.Cleanup(func() { ts.CloseClientConnections(); ts.Close() })
+	return ts.URL, repo.ID, repo.RootFolderID, data
+}
+
+// newHandlerFor is newServerFor's server as a handler, without a network.
+func newHandlerFor(t testing.TB, accounts []account, logger *zap.Logger) (h http.Handler, repo *cmis.RepositoryInfo, data string) {
+	t.Helper()
 	ctx := context.Background()
 	data = t.TempDir()
 	db, err := storage.OpenSQLite(ctx, data)
@@ -94,7 +105,7 @@ func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID,
 	if !standIn {
 		description = "cmisd CMIS 1.1 repository"
 	}
-	repo, err := db.EnsureRepository(ctx, "default", "cmisd", description, "admin")
+	repo, err = db.EnsureRepository(ctx, "default", "cmisd", description, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +116,6 @@ func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID,
 			t.Fatal(err)
 		}
 	}
-	// Internal errors and warnings (failed logins too) reach the test log.
-	logger := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	authenticator, err := auth.New(db, auth.DefaultLimits, logger)
 	if err != nil {
 		t.Fatal(err)
@@ -121,10 +130,7 @@ func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID,
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
-	// Connections still open (a test's raw conn) must not hold Close up.
-	t.Cleanup(func() { ts.CloseClientConnections(); ts.Close() })
-	return ts.URL, repo.ID, repo.RootFolderID, data
+	return srv, repo, data
 }
 
 // ---------------------------------------------------------------------------

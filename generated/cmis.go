@@ -10,9 +10,9 @@
 //     kept only on SOAP body elements (request/response wrappers, cmisFault);
 //   - minOccurs=0 elements are pointers with omitempty (nil = absent),
 //     required ones are written even when false or 0, repeated ones are slices;
-//   - repeated choices (properties, property definitions) are one slice per
-//     kind; type definition subtypes are merged into CmisTypeDefinitionType,
-//     whose XsiType names the concrete type;
+//   - repeated choices (properties, property definitions) are one slice of
+//     an interface, in document order; type definition subtypes are merged
+//     into CmisTypeDefinitionType, whose XsiType names the concrete type;
 //   - xs:integer is int64, xs:decimal xsd.Decimal, xs:dateTime xsd.DateTime,
 //     the content stream xsd.Stream, xs:any xsd.Any, xs:anyAttribute
 //     xsd.AnyAttrs;
@@ -25,6 +25,7 @@ package generated
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 
 	"github.com/cmisd/cmisd/internal/xsd"
 )
@@ -481,22 +482,14 @@ type CmisPropertiesType struct {
 	// AnyAttr holds attributes from other namespaces (xs:anyAttribute).
 	AnyAttr xsd.AnyAttrs `xml:",any,attr"`
 
-	// The schema's repeated choice of propertyBoolean | propertyId |
-	// propertyInteger | propertyDateTime | propertyDecimal | propertyHtml |
-	// propertyString | propertyUri became one slice per kind. The order across
-	// kinds is lost, which CMIS does not care about: entries are identified by
-	// their id (propertyDefinitionId), not by position.
-	PropertyBoolean  []*CmisPropertyBoolean  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyBoolean"`
-	PropertyId       []*CmisPropertyId       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyId"`
-	PropertyInteger  []*CmisPropertyInteger  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyInteger"`
-	PropertyDateTime []*CmisPropertyDateTime `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDateTime"`
-	PropertyDecimal  []*CmisPropertyDecimal  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDecimal"`
-	PropertyHtml     []*CmisPropertyHtml     `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyHtml"`
-	PropertyString   []*CmisPropertyString   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyString"`
-	PropertyUri      []*CmisPropertyUri      `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyUri"`
-
-	// Any holds extension elements (xs:any); the server ignores them.
-	Any []xsd.Any `xml:",any"`
+	// Properties holds the schema's repeated choice of propertyBoolean |
+	// propertyId | propertyInteger | propertyDateTime | propertyDecimal |
+	// propertyHtml | propertyString | propertyUri in document order; each entry is
+	// one of *CmisPropertyBoolean, *CmisPropertyId, *CmisPropertyInteger,
+	// *CmisPropertyDateTime, *CmisPropertyDecimal, *CmisPropertyHtml,
+	// *CmisPropertyString, *CmisPropertyUri. Extension elements (xs:any) among
+	// them are skipped.
+	Properties PropertyList `xml:",any"`
 }
 
 // CmisProperty is the complexType cmisProperty of the core schema.
@@ -867,23 +860,17 @@ type CmisTypeDefinitionType struct {
 	ControllableACL          bool                                `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ controllableACL"`
 	TypeMutability           *CmisTypeMutabilityCapabilitiesType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ typeMutability,omitempty"`
 
-	// The schema's repeated choice of propertyBooleanDefinition |
-	// propertyDateTimeDefinition | propertyDecimalDefinition |
-	// propertyIdDefinition | propertyIntegerDefinition | propertyHtmlDefinition |
-	// propertyStringDefinition | propertyUriDefinition became one slice per kind.
-	// The order across kinds is lost, which CMIS does not care about: entries are
-	// identified by their id (propertyDefinitionId), not by position.
-	PropertyBooleanDefinition  []*CmisPropertyBooleanDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyBooleanDefinition"`
-	PropertyDateTimeDefinition []*CmisPropertyDateTimeDefinitionType `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDateTimeDefinition"`
-	PropertyDecimalDefinition  []*CmisPropertyDecimalDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyDecimalDefinition"`
-	PropertyIdDefinition       []*CmisPropertyIdDefinitionType       `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyIdDefinition"`
-	PropertyIntegerDefinition  []*CmisPropertyIntegerDefinitionType  `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyIntegerDefinition"`
-	PropertyHtmlDefinition     []*CmisPropertyHtmlDefinitionType     `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyHtmlDefinition"`
-	PropertyStringDefinition   []*CmisPropertyStringDefinitionType   `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyStringDefinition"`
-	PropertyUriDefinition      []*CmisPropertyUriDefinitionType      `xml:"http://docs.oasis-open.org/ns/cmis/core/200908/ propertyUriDefinition"`
-
-	// Any holds extension elements (xs:any); the server ignores them.
-	Any []xsd.Any `xml:",any"`
+	// PropertyDefinitions holds the schema's repeated choice of
+	// propertyBooleanDefinition | propertyDateTimeDefinition |
+	// propertyDecimalDefinition | propertyIdDefinition | propertyIntegerDefinition
+	// | propertyHtmlDefinition | propertyStringDefinition | propertyUriDefinition
+	// in document order; each entry is one of *CmisPropertyBooleanDefinitionType,
+	// *CmisPropertyDateTimeDefinitionType, *CmisPropertyDecimalDefinitionType,
+	// *CmisPropertyIdDefinitionType, *CmisPropertyIntegerDefinitionType,
+	// *CmisPropertyHtmlDefinitionType, *CmisPropertyStringDefinitionType,
+	// *CmisPropertyUriDefinitionType. Extension elements (xs:any) among them are
+	// skipped.
+	PropertyDefinitions PropertyDefinitionList `xml:",any"`
 
 	// The fields below come from the subtypes of cmisTypeDefinitionType, merged
 	// here because elements are declared with cmisTypeDefinitionType and the
@@ -2911,4 +2898,216 @@ type ACLServicePort interface {
 	// ApplyACLContext performs operation applyACL. An error is answered with a
 	// SOAP fault carrying a cmisFault (CmisFaultType).
 	ApplyACLContext(ctx context.Context, request *ApplyACL) (*ApplyACLResponse, error)
+}
+
+// Alternative is one element of a repeated choice with the Go type of its
+// entries, for code that walks the generated types by reflection.
+type Alternative struct {
+	Name xml.Name
+	New  func() any // a new, empty entry
+}
+
+// OfType returns the entries of a choice list that have type T, in order:
+// OfType[*CmisPropertyString](props.Properties).
+func OfType[T any, L ~[]E, E any](l L) []T {
+	var out []T
+	for _, e := range l {
+		if t, ok := any(e).(T); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Property is an entry of a PropertyList: one of *CmisPropertyBoolean,
+// *CmisPropertyId, *CmisPropertyInteger, *CmisPropertyDateTime,
+// *CmisPropertyDecimal, *CmisPropertyHtml, *CmisPropertyString,
+// *CmisPropertyUri.
+type Property interface {
+	PropertyBase() *CmisProperty
+}
+
+// PropertyBase returns the CmisProperty part that every Property shares.
+func (v *CmisProperty) PropertyBase() *CmisProperty { return v }
+
+// PropertyList is a repeated choice of propertyBoolean | propertyId |
+// propertyInteger | propertyDateTime | propertyDecimal | propertyHtml |
+// propertyString | propertyUri, in document order. Its XML methods map each
+// entry to its element by Go type.
+type PropertyList []Property
+
+// Alternatives lists the elements of the choice.
+func (PropertyList) Alternatives() []Alternative {
+	return []Alternative{
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyBoolean"}, func() any { return new(CmisPropertyBoolean) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyId"}, func() any { return new(CmisPropertyId) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyInteger"}, func() any { return new(CmisPropertyInteger) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDateTime"}, func() any { return new(CmisPropertyDateTime) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDecimal"}, func() any { return new(CmisPropertyDecimal) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyHtml"}, func() any { return new(CmisPropertyHtml) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyString"}, func() any { return new(CmisPropertyString) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyUri"}, func() any { return new(CmisPropertyUri) }},
+	}
+}
+
+// UnmarshalXML appends the entry an element of the choice holds; encoding/xml
+// calls it for every element no other field of the struct names. Other
+// elements (extensions) are skipped.
+func (l *PropertyList) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var v Property
+	switch start.Name {
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyBoolean"}:
+		v = new(CmisPropertyBoolean)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyId"}:
+		v = new(CmisPropertyId)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyInteger"}:
+		v = new(CmisPropertyInteger)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDateTime"}:
+		v = new(CmisPropertyDateTime)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDecimal"}:
+		v = new(CmisPropertyDecimal)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyHtml"}:
+		v = new(CmisPropertyHtml)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyString"}:
+		v = new(CmisPropertyString)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyUri"}:
+		v = new(CmisPropertyUri)
+	default:
+		return d.Skip()
+	}
+	if err := d.DecodeElement(v, &start); err != nil {
+		return err
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+// MarshalXML writes every entry as the element of its type, in order; the list
+// itself has no element of its own.
+func (l PropertyList) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	for _, v := range l {
+		var name xml.Name
+		switch v.(type) {
+		case *CmisPropertyBoolean:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyBoolean"}
+		case *CmisPropertyId:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyId"}
+		case *CmisPropertyInteger:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyInteger"}
+		case *CmisPropertyDateTime:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDateTime"}
+		case *CmisPropertyDecimal:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDecimal"}
+		case *CmisPropertyHtml:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyHtml"}
+		case *CmisPropertyString:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyString"}
+		case *CmisPropertyUri:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyUri"}
+		default:
+			return fmt.Errorf("generated: %T in a PropertyList", v)
+		}
+		if err := e.EncodeElement(v, xml.StartElement{Name: name}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PropertyDefinition is an entry of a PropertyDefinitionList: one of
+// *CmisPropertyBooleanDefinitionType, *CmisPropertyDateTimeDefinitionType,
+// *CmisPropertyDecimalDefinitionType, *CmisPropertyIdDefinitionType,
+// *CmisPropertyIntegerDefinitionType, *CmisPropertyHtmlDefinitionType,
+// *CmisPropertyStringDefinitionType, *CmisPropertyUriDefinitionType.
+type PropertyDefinition interface {
+	PropertyDefinitionBase() *CmisPropertyDefinitionType
+}
+
+// PropertyDefinitionBase returns the CmisPropertyDefinitionType part that
+// every PropertyDefinition shares.
+func (v *CmisPropertyDefinitionType) PropertyDefinitionBase() *CmisPropertyDefinitionType { return v }
+
+// PropertyDefinitionList is a repeated choice of propertyBooleanDefinition |
+// propertyDateTimeDefinition | propertyDecimalDefinition |
+// propertyIdDefinition | propertyIntegerDefinition | propertyHtmlDefinition |
+// propertyStringDefinition | propertyUriDefinition, in document order. Its XML
+// methods map each entry to its element by Go type.
+type PropertyDefinitionList []PropertyDefinition
+
+// Alternatives lists the elements of the choice.
+func (PropertyDefinitionList) Alternatives() []Alternative {
+	return []Alternative{
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyBooleanDefinition"}, func() any { return new(CmisPropertyBooleanDefinitionType) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDateTimeDefinition"}, func() any { return new(CmisPropertyDateTimeDefinitionType) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDecimalDefinition"}, func() any { return new(CmisPropertyDecimalDefinitionType) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyIdDefinition"}, func() any { return new(CmisPropertyIdDefinitionType) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyIntegerDefinition"}, func() any { return new(CmisPropertyIntegerDefinitionType) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyHtmlDefinition"}, func() any { return new(CmisPropertyHtmlDefinitionType) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyStringDefinition"}, func() any { return new(CmisPropertyStringDefinitionType) }},
+		{xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyUriDefinition"}, func() any { return new(CmisPropertyUriDefinitionType) }},
+	}
+}
+
+// UnmarshalXML appends the entry an element of the choice holds; encoding/xml
+// calls it for every element no other field of the struct names. Other
+// elements (extensions) are skipped.
+func (l *PropertyDefinitionList) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var v PropertyDefinition
+	switch start.Name {
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyBooleanDefinition"}:
+		v = new(CmisPropertyBooleanDefinitionType)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDateTimeDefinition"}:
+		v = new(CmisPropertyDateTimeDefinitionType)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDecimalDefinition"}:
+		v = new(CmisPropertyDecimalDefinitionType)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyIdDefinition"}:
+		v = new(CmisPropertyIdDefinitionType)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyIntegerDefinition"}:
+		v = new(CmisPropertyIntegerDefinitionType)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyHtmlDefinition"}:
+		v = new(CmisPropertyHtmlDefinitionType)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyStringDefinition"}:
+		v = new(CmisPropertyStringDefinitionType)
+	case xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyUriDefinition"}:
+		v = new(CmisPropertyUriDefinitionType)
+	default:
+		return d.Skip()
+	}
+	if err := d.DecodeElement(v, &start); err != nil {
+		return err
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+// MarshalXML writes every entry as the element of its type, in order; the list
+// itself has no element of its own.
+func (l PropertyDefinitionList) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	for _, v := range l {
+		var name xml.Name
+		switch v.(type) {
+		case *CmisPropertyBooleanDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyBooleanDefinition"}
+		case *CmisPropertyDateTimeDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDateTimeDefinition"}
+		case *CmisPropertyDecimalDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyDecimalDefinition"}
+		case *CmisPropertyIdDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyIdDefinition"}
+		case *CmisPropertyIntegerDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyIntegerDefinition"}
+		case *CmisPropertyHtmlDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyHtmlDefinition"}
+		case *CmisPropertyStringDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyStringDefinition"}
+		case *CmisPropertyUriDefinitionType:
+			name = xml.Name{Space: "http://docs.oasis-open.org/ns/cmis/core/200908/", Local: "propertyUriDefinition"}
+		default:
+			return fmt.Errorf("generated: %T in a PropertyDefinitionList", v)
+		}
+		if err := e.EncodeElement(v, xml.StartElement{Name: name}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

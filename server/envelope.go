@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/generated"
 	"github.com/cmisd/cmisd/internal/xop"
 )
 
@@ -522,6 +523,16 @@ func addChildFields(t reflect.Type, m map[string]reflect.Type, depth int) {
 		name, opts, _ := strings.Cut(tag, ",")
 		if fld.Anonymous && name == "" && fld.Type.Kind() == reflect.Struct {
 			addChildFields(fld.Type, m, depth+1)
+			continue
+		}
+		if c, ok := reflect.Zero(fld.Type).Interface().(interface {
+			Alternatives() []generated.Alternative
+		}); ok {
+			// A repeated choice (properties, property definitions): one
+			// element per alternative, each of its own type.
+			for _, a := range c.Alternatives() {
+				m[a.Name.Local] = reflect.TypeOf(a.New())
+			}
 			continue
 		}
 		if !fld.IsExported() || fld.Name == "XMLName" || name == "-" || !elementField(opts) || strings.Contains(name, ">") {

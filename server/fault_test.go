@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/generated"
 	"github.com/cmisd/cmisd/internal/xop"
 )
 
@@ -215,7 +216,7 @@ func TestPanicRecovered(t *testing.T) {
 	if sr.status != 200 {
 		t.Fatalf("after panic: status %d\n%s", sr.status, sr.root)
 	}
-	if !bytes.Contains(sr.root, []byte("<cmism:getTypeDefinitionResponse/>")) {
+	if !bytes.Contains(sr.root, []byte("<cmism:getTypeDefinitionResponse"+generated.BodyNamespaces+"/>")) {
 		t.Errorf("nil response:\n%s", sr.root)
 	}
 }

@@ -5,14 +5,17 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 // Response writing. A response is answered in the encoding of the request:
@@ -20,9 +23,12 @@ import (
 // text in, text out (content inline as base64, streamed).
 
 const (
+	// envelopeOpen declares the prefixes faults use; a response's body
+	// element declares the ones it uses itself (generated.BodyNamespaces).
 	envelopeOpen = `<?xml version="1.0" encoding="UTF-8"?>` +
 		`<soap:Envelope xmlns:soap="` + soap11NS + `" xmlns:xsi="` + xsiNS +
 		`" xmlns:cmis="` + cmis.CoreNS + `" xmlns:cmism="` + cmis.MessagingNS + `"><soap:Body>`
+	responseOpen  = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="` + soap11NS + `"><soap:Body>`
 	envelopeClose = `</soap:Body></soap:Envelope>`
 	rootCID       = "root.message@cmisd"
 	textXMLType   = "text/xml; charset=utf-8"
@@ -40,21 +46,6 @@ type outStream struct {
 	r  io.Reader
 }
 
-// prepareStreams gives every stream of the response that has content a
-// fresh, unique Content-ID; the text encoding finds its xop:Include by it.
-func prepareStreams(resp any) []outStream {
-	var out []outStream
-	tag := randomHex(8)
-	for i, s := range findStreams(resp) {
-		if s.Reader == nil {
-			continue
-		}
-		s.Href = fmt.Sprintf("content-%d-%s@cmisd", i+1, tag)
-		out = append(out, outStream{id: s.Href, r: s.Reader})
-	}
-	return out
-}
-
 func closeStreams(streams []outStream) {
 	for _, s := range streams {
 		if c, ok := s.r.(io.Closer); ok {
@@ -63,41 +54,148 @@ func closeStreams(streams []outStream) {
 	}
 }
 
-// marshalEnvelope encodes resp (a generated response element, or nil for
-// an empty response named by emptyName) into a SOAP envelope.
-func marshalEnvelope(resp any, emptyName string) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(envelopeOpen)
-	if resp == nil {
-		b.WriteString(`<cmism:` + emptyName + `/>`)
-	} else {
-		start := b.Len()
-		if err := xml.NewEncoder(&b).Encode(resp); err != nil {
-			return nil, err
-		}
-		declarePrefixes(&b, start)
-	}
-	b.WriteString(envelopeClose)
-	return b.Bytes(), nil
+// bodyWriter is a generated SOAP body element.
+type bodyWriter interface{ WriteBody(w *xsd.Writer) }
+
+// spillSize is how much of a response is kept to send it with a
+// Content-Length; past it the response streams out (chunked) as it is
+// written, so a large listing never sits in memory whole.
+const spillSize = 64 << 10
+
+var writerPool = sync.Pool{New: func() any { return xsd.NewWriter(make([]byte, 0, spillSize+spillSize/4)) }}
+
+// encoder writes one response envelope: through a pooled xsd.Writer into
+// the connection, MTOM or text as the request was.
+type encoder struct {
+	w        http.ResponseWriter
+	xw       *xsd.Writer
+	mtom     bool
+	boundary string
+	streams  []outStream // MTOM attachments, in the order of their xop:Include
+	inlined  []io.Reader // streams written inline, closed with the encoder
+	tag      string      // makes Content-IDs unique per response
+	started  bool        // the status line and part of the body are out
 }
 
-// bodyPrefixes are declared again on the response element: xsi:type
-// values ("cmis:cmisTypeDocumentDefinitionType") name the cmis prefix, and
-// stacks that copy the Body out of its Envelope (WCF message inspectors
-// buffering a reply) lose declarations made on the Envelope.
-const bodyPrefixes = ` xmlns:xsi="` + xsiNS + `" xmlns:cmis="` + cmis.CoreNS + `"`
-
-// declarePrefixes inserts bodyPrefixes into the start tag encoding/xml
-// wrote at b[start:], right after the element name.
-func declarePrefixes(b *bytes.Buffer, start int) {
-	out := b.Bytes()
-	i := start + 1
-	for i < len(out) && out[i] != ' ' && out[i] != '>' && out[i] != '/' {
-		i++
+func newEncoder(w http.ResponseWriter, mtom, v10 bool) *encoder {
+	e := &encoder{w: w, mtom: mtom, xw: writerPool.Get().(*xsd.Writer)}
+	e.xw.Reset()
+	e.xw.V10 = v10
+	e.xw.SetOutput(spillSize, e.spill)
+	if mtom {
+		e.xw.Stream = e.attach
+	} else {
+		e.xw.Stream = e.inline
 	}
-	tail := append([]byte(bodyPrefixes), out[i:]...)
-	b.Truncate(i)
-	b.Write(tail)
+	return e
+}
+
+func (e *encoder) release() {
+	closeStreams(e.streams)
+	for _, r := range e.inlined {
+		if c, ok := r.(io.Closer); ok {
+			c.Close()
+		}
+	}
+	e.xw.Stream = nil
+	if cap(e.xw.Bytes()) <= 4*spillSize {
+		writerPool.Put(e.xw)
+	}
+}
+
+// attach writes an xop:Include for a stream and queues it as an MTOM
+// attachment.
+func (e *encoder) attach(w *xsd.Writer, s *xsd.Stream) {
+	if s.Reader == nil {
+		w.Fail(errors.New("server: a response stream without content"))
+		return
+	}
+	if e.tag == "" {
+		e.tag = randomHex(8)
+	}
+	id := fmt.Sprintf("content-%d-%s@cmisd", len(e.streams)+1, e.tag)
+	e.streams = append(e.streams, outStream{id: id, r: s.Reader})
+	w.Raw(`<xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:` + id + `"/>`)
+}
+
+// inline writes a stream's content as base64 text, as it is read.
+func (e *encoder) inline(w *xsd.Writer, s *xsd.Stream) {
+	if s.Reader == nil {
+		w.Fail(errors.New("server: a response stream without content"))
+		return
+	}
+	e.inlined = append(e.inlined, s.Reader)
+	enc := base64.NewEncoder(base64.StdEncoding, rawWriter{w})
+	if _, err := io.Copy(enc, s.Reader); err != nil {
+		w.Fail(fmt.Errorf("server: content stream: %w", err))
+		return
+	}
+	if err := enc.Close(); err != nil {
+		w.Fail(err)
+	}
+}
+
+// rawWriter appends bytes that need no escaping (base64) to an xsd.Writer.
+type rawWriter struct{ w *xsd.Writer }
+
+func (r rawWriter) Write(p []byte) (int, error) {
+	r.w.RawBytes(p)
+	return len(p), r.w.Err()
+}
+
+// spill starts the response when the writer's buffer overflows: status
+// line and headers (no Content-Length), the MTOM root part's header, then
+// the envelope as it is written.
+func (e *encoder) spill(p []byte) error {
+	if !e.started {
+		e.started = true
+		if e.mtom {
+			e.boundary = "uuid:" + randomHex(16)
+			setMTOMHeaders(e.w.Header(), e.boundary)
+			e.w.WriteHeader(http.StatusOK)
+			if _, err := io.WriteString(e.w, rootPartHeader(e.boundary)); err != nil {
+				return err
+			}
+		} else {
+			e.w.Header().Set("Content-Type", textXMLType)
+			e.w.WriteHeader(http.StatusOK)
+		}
+	}
+	_, err := e.w.Write(p)
+	return err
+}
+
+// writeBody encodes the envelope of resp, or an empty responseName
+// element for a nil response.
+func (e *encoder) writeBody(resp any, responseName string) {
+	e.xw.Raw(responseOpen)
+	switch r := resp.(type) {
+	case nil:
+		e.xw.Raw(`<cmism:` + responseName + generated.BodyNamespaces + `/>`)
+	case bodyWriter:
+		r.WriteBody(e.xw)
+	default:
+		e.xw.Fail(fmt.Errorf("server: %T is not a generated body element", resp))
+	}
+	e.xw.Raw(envelopeClose)
+}
+
+// finish sends what is left: the whole answer if nothing went out yet,
+// else the rest of the envelope and the attachments.
+func (e *encoder) finish() error {
+	if !e.started {
+		if e.mtom {
+			return writeMTOM(e.w, http.StatusOK, e.xw.Bytes(), e.streams)
+		}
+		return writeText(e.w, http.StatusOK, e.xw.Bytes())
+	}
+	if err := e.xw.Flush(); err != nil {
+		return err
+	}
+	if e.mtom {
+		return writeAttachments(e.w, e.boundary, e.streams)
+	}
+	return nil
 }
 
 // faultEnvelope is the envelope of a fault.
@@ -109,122 +207,82 @@ func faultEnvelope(f fault) []byte {
 	return b.Bytes()
 }
 
-// writeText writes a text/xml answer; streams replace their xop:Include
-// placeholders by base64 text, encoded while it is copied.
-func writeText(w http.ResponseWriter, status int, env []byte, streams []outStream) error {
+// writeText writes a whole text/xml answer with its length.
+func writeText(w http.ResponseWriter, status int, env []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", textXMLType)
-	if len(streams) == 0 {
-		h.Set("Content-Length", strconv.Itoa(len(env)))
-		w.WriteHeader(status)
-		_, err := w.Write(env)
-		return err
-	}
-	type cut struct{ start, end int }
-	cuts := make([]cut, len(streams))
-	for i, s := range streams {
-		st, end, ok := findInclude(env, s.id)
-		if !ok || (i > 0 && st < cuts[i-1].end) {
-			return fmt.Errorf("server: no xop:Include placeholder for %s in the response", s.id)
-		}
-		cuts[i] = cut{st, end}
-	}
+	h.Set("Content-Length", strconv.Itoa(len(env)))
 	w.WriteHeader(status)
-	pos := 0
-	for i, s := range streams {
-		if _, err := w.Write(env[pos:cuts[i].start]); err != nil {
-			return err
-		}
-		enc := base64.NewEncoder(base64.StdEncoding, w)
-		if _, err := io.Copy(enc, s.r); err != nil {
-			return err
-		}
-		if err := enc.Close(); err != nil {
-			return err
-		}
-		pos = cuts[i].end
-	}
-	_, err := w.Write(env[pos:])
+	_, err := w.Write(env)
 	return err
 }
 
-// findInclude locates the xop:Include element whose href is cid:id: from
-// its '<' to the end of its end tag (or of the empty-element tag).
-func findInclude(env []byte, id string) (start, end int, ok bool) {
-	i := bytes.Index(env, []byte(`"cid:`+id+`"`))
-	if i < 0 {
-		return 0, 0, false
-	}
-	start = bytes.LastIndexByte(env[:i], '<')
-	gt := bytes.IndexByte(env[i:], '>')
-	if start < 0 || gt < 0 {
-		return 0, 0, false
-	}
-	gt += i
-	if env[gt-1] == '/' {
-		return start, gt + 1, true
-	}
-	rest := env[gt+1:]
-	if !bytes.HasPrefix(rest, []byte("</")) {
-		return 0, 0, false
-	}
-	e := bytes.IndexByte(rest, '>')
-	if e < 0 {
-		return 0, 0, false
-	}
-	return start, gt + 1 + e + 1, true
-}
-
-// writeMTOM writes a multipart/related (XOP) answer: the envelope as root
-// part, then one binary part per stream, copied from its reader. When
-// every stream knows its size the answer has a Content-Length.
-func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream) error {
-	boundary := "uuid:" + randomHex(16)
-	h := w.Header()
+func setMTOMHeaders(h http.Header, boundary string) {
 	h.Set("Content-Type", `multipart/related; type="application/xop+xml"; boundary="`+boundary+
 		`"; start="<`+rootCID+`>"; start-info="text/xml"`)
 	h.Set("MIME-Version", "1.0")
-	var head bytes.Buffer
-	head.WriteString("--" + boundary + "\r\n" +
+}
+
+func rootPartHeader(boundary string) string {
+	return "--" + boundary + "\r\n" +
 		"Content-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\n" +
 		"Content-Transfer-Encoding: binary\r\n" +
-		"Content-ID: <" + rootCID + ">\r\n\r\n")
-	head.Write(env)
-	head.WriteString("\r\n")
-	closing := "--" + boundary + "--\r\n"
-	parts := make([]string, len(streams))
-	sizes := make([]int64, len(streams))
-	// With every stream's length known the body's is too: announced, it
-	// spares chunked encoding, and net/http sends files with sendfile.
+		"Content-ID: <" + rootCID + ">\r\n\r\n"
+}
+
+func attachmentHeader(boundary, id string) string {
+	return "--" + boundary + "\r\n" +
+		"Content-Type: application/octet-stream\r\n" +
+		"Content-Transfer-Encoding: binary\r\n" +
+		"Content-ID: <" + id + ">\r\n\r\n"
+}
+
+// writeMTOM writes a whole multipart/related (XOP) answer: the envelope
+// as root part, then one binary part per stream, copied from its reader.
+// When every stream knows its size the answer has a Content-Length: it
+// spares chunked encoding, and net/http sends files with sendfile.
+func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream) error {
+	boundary := "uuid:" + randomHex(16)
+	setMTOMHeaders(w.Header(), boundary)
+	head := rootPartHeader(boundary)
 	sized := true
-	length := int64(head.Len() + len(closing))
-	for i, s := range streams {
-		parts[i] = "--" + boundary + "\r\n" +
-			"Content-Type: application/octet-stream\r\n" +
-			"Content-Transfer-Encoding: binary\r\n" +
-			"Content-ID: <" + s.id + ">\r\n\r\n"
+	length := int64(len(head) + len(env) + len("\r\n") + len("--"+boundary+"--\r\n"))
+	for _, s := range streams {
 		sz, ok := s.r.(sizer)
 		if !ok {
 			sized = false
-			continue
+			break
 		}
-		sizes[i] = sz.Size()
-		length += int64(len(parts[i])) + sizes[i] + int64(len("\r\n"))
+		length += int64(len(attachmentHeader(boundary, s.id))) + sz.Size() + int64(len("\r\n"))
 	}
 	if sized {
-		h.Set("Content-Length", strconv.FormatInt(length, 10))
+		w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
 	}
 	w.WriteHeader(status)
-	if _, err := w.Write(head.Bytes()); err != nil {
+	if _, err := io.WriteString(w, head); err != nil {
 		return err
 	}
-	for i, s := range streams {
-		if _, err := io.WriteString(w, parts[i]); err != nil {
+	if _, err := w.Write(env); err != nil {
+		return err
+	}
+	return writeAttachments(w, boundary, streams)
+}
+
+// writeAttachments ends the root part and writes the attachment parts and
+// the close delimiter. A stream that knows its size must deliver exactly
+// that many bytes (its length may be in Content-Length; a short one must
+// not look complete).
+func writeAttachments(w io.Writer, boundary string, streams []outStream) error {
+	if _, err := io.WriteString(w, "\r\n"); err != nil {
+		return err
+	}
+	for _, s := range streams {
+		if _, err := io.WriteString(w, attachmentHeader(boundary, s.id)); err != nil {
 			return err
 		}
 		var err error
-		if sized {
-			err = copyStream(w, s.r, sizes[i])
+		if sz, ok := s.r.(sizer); ok {
+			err = copyStream(w, s.r, sz.Size())
 		} else {
 			_, err = io.Copy(w, s.r)
 		}
@@ -235,7 +293,7 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 			return err
 		}
 	}
-	_, err := io.WriteString(w, closing)
+	_, err := io.WriteString(w, "--"+boundary+"--\r\n")
 	return err
 }
 

@@ -30,10 +30,7 @@ import (
 func TestBodyContentDeclaresItsPrefixes(t *testing.T) {
 	resp := &generated.GetTypeDefinitionResponse{Type_: &generated.CmisTypeDefinitionType{
 		XsiType: generated.XsiCmisTypeDocumentDefinitionType, Id: "cmis:document", LocalName: "document", BaseId: "cmis:document"}}
-	env, err := marshalEnvelope(resp, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := encodeText(t, resp)
 	start := bytes.Index(env, []byte("<soap:Body>")) + len("<soap:Body>")
 	end := bytes.LastIndex(env, []byte("</soap:Body>"))
 	body := env[start:end]
@@ -67,6 +64,22 @@ func TestBodyContentDeclaresItsPrefixes(t *testing.T) {
 	if err := xml.Unmarshal(env, new(struct{})); err != nil {
 		t.Fatalf("envelope: %v", err)
 	}
+}
+
+// encodeText is the text/xml envelope the server writes for resp.
+func encodeText(t *testing.T, resp any) []byte {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	e := newEncoder(rec, false, false)
+	defer e.release()
+	e.writeBody(resp, "")
+	if err := e.xw.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.finish(); err != nil {
+		t.Fatal(err)
+	}
+	return rec.Body.Bytes()
 }
 
 // fileObject serves getContentStream from a file in the shape the object

@@ -400,7 +400,7 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, err error) {
 	if x.mtom {
 		werr = writeMTOM(w, f.status, env, nil)
 	} else {
-		werr = writeText(w, f.status, env, nil)
+		werr = writeText(w, f.status, env)
 	}
 	if werr != nil {
 		s.log.Debug("writing fault", zap.Error(werr))

@@ -80,7 +80,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		return nil, nil, err
 	}
 
-	ctx := cmis.NewContextWithUser(r.Context(), user)
+	ctx := cmis.NewContextWithBaseURL(cmis.NewContextWithUser(r.Context(), user), s.baseURL(r))
 	resp, err := s.invoke(ctx, op, req, x)
 	if err != nil {
 		// A handler that read a broken body may report it in its own
@@ -200,28 +200,26 @@ func (s *Server) invoke(ctx context.Context, op *generated.Operation, req any, x
 
 // writeResult encodes a successful response.
 func (s *Server) writeResult(w http.ResponseWriter, x *exchange, op *generated.Operation, resp any) {
-	streams := prepareStreams(resp)
-	defer closeStreams(streams)
-	env, err := marshalEnvelope(resp, op.Name+"Response")
-	if err != nil {
-		s.writeFault(w, x, err)
+	e := newEncoder(w, x.mtom, false)
+	defer e.release()
+	e.writeBody(resp, op.Name+"Response")
+	err := e.xw.Err()
+	if err == nil {
+		x.outcome = "ok"
+		err = e.finish()
+	}
+	if err == nil {
 		return
 	}
-	x.outcome = "ok"
-	if x.mtom {
-		err = writeMTOM(w, http.StatusOK, env, streams)
-	} else {
-		err = writeText(w, http.StatusOK, env, streams)
-	}
-	if err != nil {
-		// Part of the answer is on the wire: the only honest thing left is
-		// to break the connection, so the client sees a truncated message.
-		x.outcome = "aborted"
-		s.log.Warn("response aborted", zap.String("operation", x.operation), zap.Error(err))
-		if rw, ok := w.(*respWriter); ok && !rw.wroteHeader {
+	if !e.started {
+		if rw, ok := w.(*respWriter); !ok || !rw.wroteHeader {
 			s.writeFault(w, x, err)
 			return
 		}
-		panic(http.ErrAbortHandler)
 	}
+	// Part of the answer is on the wire: the only honest thing left is to
+	// break the connection, so the client sees a truncated message.
+	x.outcome = "aborted"
+	s.log.Warn("response aborted", zap.String("operation", x.operation), zap.Error(err))
+	panic(http.ErrAbortHandler)
 }

@@ -109,7 +109,7 @@ func TestACLsBiteEverywhere(t *testing.T) {
 
 	rename := func(ctx context.Context, name string) error {
 		_, err := f.ports.Object.UpdatePropertiesContext(ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: doc,
-			Properties: &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{name}}}}})
+			Properties: &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{name}}}}})
 		return err
 	}
 	setContent := func(ctx context.Context) error {

@@ -124,7 +124,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceBoolean) *generated.CmisChoiceBoolean {
 			return &generated.CmisChoiceBoolean{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asBool), Choice: sub}
 		})
-		w.PropertyBooleanDefinition = append(w.PropertyBooleanDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	case cmis.PropertyID:
 		d := &generated.CmisPropertyIdDefinitionType{CmisPropertyDefinitionType: base}
 		if hasDefault {
@@ -133,7 +133,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceId) *generated.CmisChoiceId {
 			return &generated.CmisChoiceId{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asString), Choice: sub}
 		})
-		w.PropertyIdDefinition = append(w.PropertyIdDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	case cmis.PropertyInteger:
 		d := &generated.CmisPropertyIntegerDefinitionType{CmisPropertyDefinitionType: base}
 		if hasDefault {
@@ -148,7 +148,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceInteger) *generated.CmisChoiceInteger {
 			return &generated.CmisChoiceInteger{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asInt), Choice: sub}
 		})
-		w.PropertyIntegerDefinition = append(w.PropertyIntegerDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	case cmis.PropertyDateTime:
 		d := &generated.CmisPropertyDateTimeDefinitionType{CmisPropertyDefinitionType: base}
 		if hasDefault {
@@ -160,7 +160,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceDateTime) *generated.CmisChoiceDateTime {
 			return &generated.CmisChoiceDateTime{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asDateTime), Choice: sub}
 		})
-		w.PropertyDateTimeDefinition = append(w.PropertyDateTimeDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	case cmis.PropertyDecimal:
 		d := &generated.CmisPropertyDecimalDefinitionType{CmisPropertyDefinitionType: base}
 		if hasDefault {
@@ -178,7 +178,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceDecimal) *generated.CmisChoiceDecimal {
 			return &generated.CmisChoiceDecimal{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asDecimal), Choice: sub}
 		})
-		w.PropertyDecimalDefinition = append(w.PropertyDecimalDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	case cmis.PropertyHTML:
 		d := &generated.CmisPropertyHtmlDefinitionType{CmisPropertyDefinitionType: base}
 		if hasDefault {
@@ -187,7 +187,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceHtml) *generated.CmisChoiceHtml {
 			return &generated.CmisChoiceHtml{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asString), Choice: sub}
 		})
-		w.PropertyHtmlDefinition = append(w.PropertyHtmlDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	case cmis.PropertyString:
 		d := &generated.CmisPropertyStringDefinitionType{CmisPropertyDefinitionType: base, MaxLength: p.MaxLength}
 		if hasDefault {
@@ -196,7 +196,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceString) *generated.CmisChoiceString {
 			return &generated.CmisChoiceString{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asString), Choice: sub}
 		})
-		w.PropertyStringDefinition = append(w.PropertyStringDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	case cmis.PropertyURI:
 		d := &generated.CmisPropertyUriDefinitionType{CmisPropertyDefinitionType: base}
 		if hasDefault {
@@ -205,7 +205,7 @@ func addWireProperty(w *generated.CmisTypeDefinitionType, p *cmis.PropertyDefini
 		d.Choice = choices(p.Choices, func(c cmis.Choice, sub []*generated.CmisChoiceUri) *generated.CmisChoiceUri {
 			return &generated.CmisChoiceUri{CmisChoice: generated.CmisChoice{DisplayName: c.DisplayName}, Value: wireValues(c.Values, asURI), Choice: sub}
 		})
-		w.PropertyUriDefinition = append(w.PropertyUriDefinition, d)
+		w.PropertyDefinitions = append(w.PropertyDefinitions, d)
 	}
 }
 
@@ -250,118 +250,104 @@ func domainType(w *generated.CmisTypeDefinitionType) (*cmis.TypeDefinition, erro
 		t.PropertyDefinitions = append(t.PropertyDefinitions, p)
 		return nil
 	}
-	for _, d := range w.PropertyBooleanDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyBoolean, func(p *cmis.PropertyDefinition) {
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, func(v bool) cmis.Value { return v })
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceBoolean) (string, []cmis.Value, []*generated.CmisChoiceBoolean) {
-				return c.DisplayName, domainValues(c.Value, func(v bool) cmis.Value { return v }), c.Choice
+	for _, pd := range w.PropertyDefinitions {
+		var err error
+		switch d := pd.(type) {
+		case *generated.CmisPropertyBooleanDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyBoolean, func(p *cmis.PropertyDefinition) {
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, func(v bool) cmis.Value { return v })
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceBoolean) (string, []cmis.Value, []*generated.CmisChoiceBoolean) {
+					return c.DisplayName, domainValues(c.Value, func(v bool) cmis.Value { return v }), c.Choice
+				})
 			})
-		}); err != nil {
-			return nil, err
+		case *generated.CmisPropertyIdDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyID, func(p *cmis.PropertyDefinition) {
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceId) (string, []cmis.Value, []*generated.CmisChoiceId) {
+					return c.DisplayName, domainValues(c.Value, fromString), c.Choice
+				})
+			})
+		case *generated.CmisPropertyIntegerDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyInteger, func(p *cmis.PropertyDefinition) {
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, fromInt)
+				}
+				if d.MinValue != nil {
+					p.MinValue = ptr(fromInt(*d.MinValue))
+				}
+				if d.MaxValue != nil {
+					p.MaxValue = ptr(fromInt(*d.MaxValue))
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceInteger) (string, []cmis.Value, []*generated.CmisChoiceInteger) {
+					return c.DisplayName, domainValues(c.Value, fromInt), c.Choice
+				})
+			})
+		case *generated.CmisPropertyDateTimeDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyDateTime, func(p *cmis.PropertyDefinition) {
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, fromDateTime)
+				}
+				if d.Resolution != nil {
+					p.Resolution = ptr(string(*d.Resolution))
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDateTime) (string, []cmis.Value, []*generated.CmisChoiceDateTime) {
+					return c.DisplayName, domainValues(c.Value, fromDateTime), c.Choice
+				})
+			})
+		case *generated.CmisPropertyDecimalDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyDecimal, func(p *cmis.PropertyDefinition) {
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, fromDecimal)
+				}
+				if d.MinValue != nil {
+					p.MinValue = ptr(fromDecimal(*d.MinValue))
+				}
+				if d.MaxValue != nil {
+					p.MaxValue = ptr(fromDecimal(*d.MaxValue))
+				}
+				if d.Precision != nil {
+					p.Precision = ptr(string(*d.Precision))
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDecimal) (string, []cmis.Value, []*generated.CmisChoiceDecimal) {
+					return c.DisplayName, domainValues(c.Value, fromDecimal), c.Choice
+				})
+			})
+		case *generated.CmisPropertyHtmlDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyHTML, func(p *cmis.PropertyDefinition) {
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceHtml) (string, []cmis.Value, []*generated.CmisChoiceHtml) {
+					return c.DisplayName, domainValues(c.Value, fromString), c.Choice
+				})
+			})
+		case *generated.CmisPropertyStringDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyString, func(p *cmis.PropertyDefinition) {
+				p.MaxLength = d.MaxLength
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceString) (string, []cmis.Value, []*generated.CmisChoiceString) {
+					return c.DisplayName, domainValues(c.Value, fromString), c.Choice
+				})
+			})
+		case *generated.CmisPropertyUriDefinitionType:
+			err = add(d.CmisPropertyDefinitionType, cmis.PropertyURI, func(p *cmis.PropertyDefinition) {
+				if d.DefaultValue != nil {
+					p.DefaultValue = domainValues(d.DefaultValue.Value, fromURI)
+				}
+				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceUri) (string, []cmis.Value, []*generated.CmisChoiceUri) {
+					return c.DisplayName, domainValues(c.Value, fromURI), c.Choice
+				})
+			})
+		default:
+			err = cmis.Errorf(cmis.ErrInvalidArgument, "unknown property definition %T", pd)
 		}
-	}
-	for _, d := range w.PropertyIdDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyID, func(p *cmis.PropertyDefinition) {
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceId) (string, []cmis.Value, []*generated.CmisChoiceId) {
-				return c.DisplayName, domainValues(c.Value, fromString), c.Choice
-			})
-		}); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range w.PropertyIntegerDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyInteger, func(p *cmis.PropertyDefinition) {
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, fromInt)
-			}
-			if d.MinValue != nil {
-				p.MinValue = ptr(fromInt(*d.MinValue))
-			}
-			if d.MaxValue != nil {
-				p.MaxValue = ptr(fromInt(*d.MaxValue))
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceInteger) (string, []cmis.Value, []*generated.CmisChoiceInteger) {
-				return c.DisplayName, domainValues(c.Value, fromInt), c.Choice
-			})
-		}); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range w.PropertyDateTimeDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyDateTime, func(p *cmis.PropertyDefinition) {
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, fromDateTime)
-			}
-			if d.Resolution != nil {
-				p.Resolution = ptr(string(*d.Resolution))
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDateTime) (string, []cmis.Value, []*generated.CmisChoiceDateTime) {
-				return c.DisplayName, domainValues(c.Value, fromDateTime), c.Choice
-			})
-		}); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range w.PropertyDecimalDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyDecimal, func(p *cmis.PropertyDefinition) {
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, fromDecimal)
-			}
-			if d.MinValue != nil {
-				p.MinValue = ptr(fromDecimal(*d.MinValue))
-			}
-			if d.MaxValue != nil {
-				p.MaxValue = ptr(fromDecimal(*d.MaxValue))
-			}
-			if d.Precision != nil {
-				p.Precision = ptr(string(*d.Precision))
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDecimal) (string, []cmis.Value, []*generated.CmisChoiceDecimal) {
-				return c.DisplayName, domainValues(c.Value, fromDecimal), c.Choice
-			})
-		}); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range w.PropertyHtmlDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyHTML, func(p *cmis.PropertyDefinition) {
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceHtml) (string, []cmis.Value, []*generated.CmisChoiceHtml) {
-				return c.DisplayName, domainValues(c.Value, fromString), c.Choice
-			})
-		}); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range w.PropertyStringDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyString, func(p *cmis.PropertyDefinition) {
-			p.MaxLength = d.MaxLength
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceString) (string, []cmis.Value, []*generated.CmisChoiceString) {
-				return c.DisplayName, domainValues(c.Value, fromString), c.Choice
-			})
-		}); err != nil {
-			return nil, err
-		}
-	}
-	for _, d := range w.PropertyUriDefinition {
-		if err := add(d.CmisPropertyDefinitionType, cmis.PropertyURI, func(p *cmis.PropertyDefinition) {
-			if d.DefaultValue != nil {
-				p.DefaultValue = domainValues(d.DefaultValue.Value, fromURI)
-			}
-			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceUri) (string, []cmis.Value, []*generated.CmisChoiceUri) {
-				return c.DisplayName, domainValues(c.Value, fromURI), c.Choice
-			})
-		}); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}

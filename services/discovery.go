@@ -88,11 +88,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 			def := col.Column.Property
 			var values []cmis.Value
 			if o != nil {
-				if v, ok := systemValues(o)[def.ID]; ok {
-					values = v
-				} else {
-					values = o.Properties[def.ID]
-				}
+				values = propertyValues(o, def)
 			}
 			// Columns are keyed by their alias or query name.
 			named := *def
@@ -217,7 +213,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 			}
 		}
 		if w.Properties == nil {
-			w.Properties = &generated.CmisPropertiesType{PropertyId: []*generated.CmisPropertyId{{
+			w.Properties = &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyId{
 				CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectID, LocalName: cmis.PropObjectID,
 					QueryName: cmis.PropObjectID, DisplayName: "Object Id"},
 				Value: []string{e.ObjectID}}}}

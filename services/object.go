@@ -282,14 +282,13 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 	for _, p := range readProperties(req.Properties) {
 		given[p.id] = true
 	}
-	sys := systemValues(src)
 	for _, def := range srcType.definitions() {
 		if given[def.ID] {
 			continue
 		}
 		switch {
 		case def.ID == cmis.PropName || def.ID == cmis.PropDescription || def.ID == cmis.PropObjectTypeID || def.ID == cmis.PropSecondaryObjectTypeIDs:
-			if vs := sys[def.ID]; len(vs) > 0 {
+			if vs := propertyValues(src, def); len(vs) > 0 {
 				addWireValue(merged, def, vs)
 			}
 		case !isSystemProperty(def.ID) && (def.Updatability == cmis.ReadWrite || def.Updatability == cmis.OnCreate):
@@ -324,14 +323,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 }
 
 func mergeWire(dst, src *generated.CmisPropertiesType) {
-	dst.PropertyBoolean = append(dst.PropertyBoolean, src.PropertyBoolean...)
-	dst.PropertyId = append(dst.PropertyId, src.PropertyId...)
-	dst.PropertyInteger = append(dst.PropertyInteger, src.PropertyInteger...)
-	dst.PropertyDateTime = append(dst.PropertyDateTime, src.PropertyDateTime...)
-	dst.PropertyDecimal = append(dst.PropertyDecimal, src.PropertyDecimal...)
-	dst.PropertyHtml = append(dst.PropertyHtml, src.PropertyHtml...)
-	dst.PropertyString = append(dst.PropertyString, src.PropertyString...)
-	dst.PropertyUri = append(dst.PropertyUri, src.PropertyUri...)
+	dst.Properties = append(dst.Properties, src.Properties...)
 }
 
 // CreateFolderContext creates a folder in a folder.

@@ -46,8 +46,10 @@ func newFixtureTB(t testing.TB) *fixture {
 
 func props(typeID, name string, more ...func(*generated.CmisPropertiesType)) *generated.CmisPropertiesType {
 	p := &generated.CmisPropertiesType{
-		PropertyId:     []*generated.CmisPropertyId{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectTypeID}, Value: []string{typeID}}},
-		PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{name}}},
+		Properties: generated.PropertyList{
+			&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectTypeID}, Value: []string{typeID}},
+			&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{name}},
+		},
 	}
 	for _, m := range more {
 		m(p)
@@ -99,22 +101,22 @@ func (f *fixture) get(t *testing.T, id string, filter string) *generated.CmisObj
 // value returns a property's first value as text.
 func value(o *generated.CmisObjectType, id string) (string, bool) {
 	p := o.Properties
-	for _, x := range p.PropertyString {
+	for _, x := range generated.OfType[*generated.CmisPropertyString](p.Properties) {
 		if x.PropertyDefinitionId == id && len(x.Value) > 0 {
 			return x.Value[0], true
 		}
 	}
-	for _, x := range p.PropertyId {
+	for _, x := range generated.OfType[*generated.CmisPropertyId](p.Properties) {
 		if x.PropertyDefinitionId == id && len(x.Value) > 0 {
 			return x.Value[0], true
 		}
 	}
-	for _, x := range p.PropertyInteger {
+	for _, x := range generated.OfType[*generated.CmisPropertyInteger](p.Properties) {
 		if x.PropertyDefinitionId == id && len(x.Value) > 0 {
 			return cmis.FormatValue(cmis.PropertyInteger, x.Value[0]), true
 		}
 	}
-	for _, x := range p.PropertyBoolean {
+	for _, x := range generated.OfType[*generated.CmisPropertyBoolean](p.Properties) {
 		if x.PropertyDefinitionId == id && len(x.Value) > 0 {
 			return cmis.FormatValue(cmis.PropertyBoolean, x.Value[0]), true
 		}
@@ -125,19 +127,19 @@ func value(o *generated.CmisObjectType, id string) (string, bool) {
 func ids(o *generated.CmisObjectType) []string {
 	var out []string
 	p := o.Properties
-	for _, x := range p.PropertyBoolean {
+	for _, x := range generated.OfType[*generated.CmisPropertyBoolean](p.Properties) {
 		out = append(out, x.PropertyDefinitionId)
 	}
-	for _, x := range p.PropertyId {
+	for _, x := range generated.OfType[*generated.CmisPropertyId](p.Properties) {
 		out = append(out, x.PropertyDefinitionId)
 	}
-	for _, x := range p.PropertyInteger {
+	for _, x := range generated.OfType[*generated.CmisPropertyInteger](p.Properties) {
 		out = append(out, x.PropertyDefinitionId)
 	}
-	for _, x := range p.PropertyDateTime {
+	for _, x := range generated.OfType[*generated.CmisPropertyDateTime](p.Properties) {
 		out = append(out, x.PropertyDefinitionId)
 	}
-	for _, x := range p.PropertyString {
+	for _, x := range generated.OfType[*generated.CmisPropertyString](p.Properties) {
 		out = append(out, x.PropertyDefinitionId)
 	}
 	sort.Strings(out)
@@ -347,11 +349,11 @@ func TestUpdateRules(t *testing.T) {
 	obj := f.ports.Object
 	rename := func(name string, token *string) error {
 		_, err := obj.UpdatePropertiesContext(f.ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: d, ChangeToken: token,
-			Properties: &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{name}}}}})
+			Properties: &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{name}}}}})
 		return err
 	}
 	r, err := obj.UpdatePropertiesContext(f.ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: d, ChangeToken: ptr("1"),
-		Properties: &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{"renamed"}}}}})
+		Properties: &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{"renamed"}}}}})
 	if err != nil || *r.ChangeToken != "2" {
 		t.Fatalf("rename: %v %v", r, err)
 	}
@@ -374,12 +376,12 @@ func TestUpdateRules(t *testing.T) {
 		p    *generated.CmisPropertiesType
 		want cmis.ErrorType
 	}{
-		{"readonly", &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropCreatedBy}, Value: []string{"eve"}}}}, cmis.ErrConstraint},
-		{"oncreate changed", &generated.CmisPropertiesType{PropertyId: []*generated.CmisPropertyId{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectTypeID}, Value: []string{"cmis:folder"}}}}, cmis.ErrConstraint},
-		{"oncreate echoed", &generated.CmisPropertiesType{PropertyId: []*generated.CmisPropertyId{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectTypeID}, Value: []string{"cmis:document"}}}}, ""},
-		{"unknown", &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "x:nope"}, Value: []string{"v"}}}}, cmis.ErrInvalidArgument},
-		{"wrong kind", &generated.CmisPropertiesType{PropertyInteger: []*generated.CmisPropertyInteger{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []int64{1}}}}, cmis.ErrInvalidArgument},
-		{"two values", &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{"a", "b"}}}}, cmis.ErrInvalidArgument},
+		{"readonly", &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropCreatedBy}, Value: []string{"eve"}}}}, cmis.ErrConstraint},
+		{"oncreate changed", &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectTypeID}, Value: []string{"cmis:folder"}}}}, cmis.ErrConstraint},
+		{"oncreate echoed", &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropObjectTypeID}, Value: []string{"cmis:document"}}}}, ""},
+		{"unknown", &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "x:nope"}, Value: []string{"v"}}}}, cmis.ErrInvalidArgument},
+		{"wrong kind", &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyInteger{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []int64{1}}}}, cmis.ErrInvalidArgument},
+		{"two values", &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{"a", "b"}}}}, cmis.ErrInvalidArgument},
 	}
 	for _, c := range bad {
 		_, err := obj.UpdatePropertiesContext(f.ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: d, Properties: c.p})
@@ -404,7 +406,7 @@ func TestCreateRules(t *testing.T) {
 	}{
 		{"folder type", &generated.CreateDocument{RepositoryId: repo, FolderId: &a, Properties: props("cmis:folder", "x")}, cmis.ErrInvalidArgument},
 		{"unknown type", &generated.CreateDocument{RepositoryId: repo, FolderId: &a, Properties: props("x:nope", "x")}, cmis.ErrInvalidArgument},
-		{"no name", &generated.CreateDocument{RepositoryId: repo, FolderId: &a, Properties: &generated.CmisPropertiesType{PropertyId: props("cmis:document", "").PropertyId}}, cmis.ErrConstraint},
+		{"no name", &generated.CreateDocument{RepositoryId: repo, FolderId: &a, Properties: &generated.CmisPropertiesType{Properties: generated.PropertyList{generated.OfType[*generated.CmisPropertyId](props("cmis:document", "").Properties)[0]}}}, cmis.ErrConstraint},
 		{"no folder: unfiled", &generated.CreateDocument{RepositoryId: repo, Properties: props("cmis:document", "x")}, ""},
 		{"folder is a document", &generated.CreateDocument{RepositoryId: repo, FolderId: &d, Properties: props("cmis:document", "x")}, cmis.ErrInvalidArgument},
 		{"duplicate", &generated.CreateDocument{RepositoryId: repo, FolderId: &a, Properties: props("cmis:document", "d")}, cmis.ErrNameConstraintViolation},
@@ -512,14 +514,14 @@ func TestSecondaryTypes(t *testing.T) {
 	rs := f.ports.Repository
 	_, err := rs.CreateTypeContext(f.ctx, &generated.CreateType{RepositoryId: repo, Type_: &generated.CmisTypeDefinitionType{
 		Id: "t:tagged", LocalName: "tagged", BaseId: "cmis:secondary", ParentId: ptr("cmis:secondary"), Queryable: true,
-		PropertyStringDefinition: []*generated.CmisPropertyStringDefinitionType{{CmisPropertyDefinitionType: generated.CmisPropertyDefinitionType{
+		PropertyDefinitions: generated.PropertyDefinitionList{&generated.CmisPropertyStringDefinitionType{CmisPropertyDefinitionType: generated.CmisPropertyDefinitionType{
 			Id: "t:tag", LocalName: "tag", PropertyType: "string", Cardinality: "single", Updatability: "readwrite"}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	withSecondary := func(p *generated.CmisPropertiesType) {
-		p.PropertyId = append(p.PropertyId, &generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSecondaryObjectTypeIDs}, Value: []string{"t:tagged"}})
-		p.PropertyString = append(p.PropertyString, &generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "t:tag"}, Value: []string{"red"}})
+		p.Properties = append(p.Properties, &generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSecondaryObjectTypeIDs}, Value: []string{"t:tagged"}})
+		p.Properties = append(p.Properties, &generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "t:tag"}, Value: []string{"red"}})
 	}
 	r, err := f.ports.Object.CreateDocumentContext(f.ctx, &generated.CreateDocument{RepositoryId: repo, FolderId: &f.root, Properties: props("cmis:document", "d", withSecondary)})
 	if err != nil {
@@ -529,7 +531,7 @@ func TestSecondaryTypes(t *testing.T) {
 		t.Fatalf("secondary property %q", tag)
 	}
 	_, err = f.ports.Object.UpdatePropertiesContext(f.ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: r.ObjectId,
-		Properties: &generated.CmisPropertiesType{PropertyId: []*generated.CmisPropertyId{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSecondaryObjectTypeIDs}}}}})
+		Properties: &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSecondaryObjectTypeIDs}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,5 +542,29 @@ func TestSecondaryTypes(t *testing.T) {
 	_, err = rs.DeleteTypeContext(f.ctx, &generated.DeleteType{RepositoryId: repo, TypeId: "t:tagged"})
 	if err != nil {
 		t.Fatalf("delete a secondary type no object uses: %v", err)
+	}
+}
+
+// The root folder has a non-empty cmis:name (clients and kits refuse empty
+// strings) and stays at cmis:path "/".
+func TestRootFolderNameAndPath(t *testing.T) {
+	f := newFixture(t)
+	r, err := f.ports.Object.GetObjectByPathContext(f.ctx, &generated.GetObjectByPath{RepositoryId: repo, Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := value(r.Object, cmis.PropName); name != cmis.RootFolderName {
+		t.Errorf("root cmis:name %q", name)
+	}
+	if path, _ := value(r.Object, cmis.PropPath); path != "/" {
+		t.Errorf("root cmis:path %q", path)
+	}
+	a := f.folder(t, f.root, "a")
+	got, err := f.ports.Object.GetObjectContext(f.ctx, &generated.GetObject{RepositoryId: repo, ObjectId: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path, _ := value(got.Object, cmis.PropPath); path != "/a" {
+		t.Errorf("child of the root at %q", path)
 	}
 }

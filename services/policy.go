@@ -100,7 +100,10 @@ func (s PolicyService) GetAppliedPoliciesContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.policyTarget(ctx, req.RepositoryId, req.ObjectId, "canGetAppliedPolicies.Object")
+	// Any object the caller may read answers: one whose type is not
+	// policy-controllable (a policy, say) has no policies, which is an
+	// empty list, not a fault (clients and kits ask of every object).
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetAppliedPolicies.Object")
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 
 func policyText(s string) func(*generated.CmisPropertiesType) {
 	return func(p *generated.CmisPropertiesType) {
-		p.PropertyString = append(p.PropertyString, &generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropPolicyText}, Value: []string{s}})
+		p.Properties = append(p.Properties, &generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropPolicyText}, Value: []string{s}})
 	}
 }
 
@@ -167,8 +167,13 @@ func TestApplyAndRemovePolicy(t *testing.T) {
 	if got := f.policyIDs(t, bob, a); !reflect.DeepEqual(got, []string{p}) {
 		t.Fatalf("bob's policyIds %v", got)
 	}
-	_, err = ps.GetAppliedPoliciesContext(f.ctx, &generated.GetAppliedPolicies{RepositoryId: repo, ObjectId: p})
-	wantErr(t, "applied policies of a policy", err, cmis.ErrConstraint)
+	// Every object answers getAppliedPolicies: a policy, a folder and a
+	// document without policies have an empty list, not a fault.
+	for _, id := range []string{p, f.root, f.doc(t, f.root, "plain.txt", "x")} {
+		if got := f.applied(t, f.ctx, id); len(got) != 0 {
+			t.Fatalf("applied policies of %s: %v", id, got)
+		}
+	}
 
 	// Deleting an applied policy is refused until it is removed.
 	_, err = f.ports.Object.DeleteObjectContext(f.ctx, &generated.DeleteObject{RepositoryId: repo, ObjectId: p})

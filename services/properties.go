@@ -58,10 +58,28 @@ type typeCache struct {
 	store cmis.TypeStore
 	repo  string
 	types map[string]*cmis.TypeDefinition
+	defs  map[*cmis.TypeDefinition][]*cmis.PropertyDefinition
 }
 
 func (c *core) typeCache(repo string) *typeCache {
 	return &typeCache{store: c.types, repo: repo, types: map[string]*cmis.TypeDefinition{}}
+}
+
+// definitions is ot.definitions(), kept for objects without secondary
+// types, which most of a page usually are.
+func (tc *typeCache) definitions(ot objectType) []*cmis.PropertyDefinition {
+	if len(ot.secondaries) > 0 {
+		return ot.definitions()
+	}
+	if d, ok := tc.defs[ot.primary]; ok {
+		return d
+	}
+	if tc.defs == nil {
+		tc.defs = map[*cmis.TypeDefinition][]*cmis.PropertyDefinition{}
+	}
+	d := ot.definitions()
+	tc.defs[ot.primary] = d
+	return d
 }
 
 func (tc *typeCache) get(ctx context.Context, id string) (*cmis.TypeDefinition, error) {
@@ -124,109 +142,12 @@ func (f filter) allows(p *cmis.PropertyDefinition) bool {
 	return f == nil || f[p.QueryName]
 }
 
-// systemValues are the values of an object's system properties; custom
-// ones come from Object.Properties. An absent key is "not set".
-func systemValues(o *cmis.Object) map[string][]cmis.Value {
-	v := map[string][]cmis.Value{
-		cmis.PropName:                 {o.Name},
-		cmis.PropObjectID:             {o.ID},
-		cmis.PropBaseTypeID:           {string(o.BaseTypeID)},
-		cmis.PropObjectTypeID:         {o.TypeID},
-		cmis.PropCreatedBy:            {o.CreatedBy},
-		cmis.PropCreationDate:         {o.CreationDate},
-		cmis.PropLastModifiedBy:       {o.LastModifiedBy},
-		cmis.PropLastModificationDate: {o.LastModificationDate},
-		cmis.PropChangeToken:          {strconv.FormatInt(o.ChangeToken, 10)},
-	}
-	if o.Description != nil {
-		v[cmis.PropDescription] = []cmis.Value{*o.Description}
-	}
-	if len(o.SecondaryTypeIDs) > 0 {
-		ids := make([]cmis.Value, len(o.SecondaryTypeIDs))
-		for i, id := range o.SecondaryTypeIDs {
-			ids[i] = id
-		}
-		v[cmis.PropSecondaryObjectTypeIDs] = ids
-	}
-	switch o.BaseTypeID {
-	case cmis.BaseDocument:
-		v[cmis.PropIsImmutable] = []cmis.Value{false}
-		v[cmis.PropIsLatestVersion] = []cmis.Value{o.IsLatestVersion}
-		v[cmis.PropIsMajorVersion] = []cmis.Value{o.IsMajorVersion}
-		v[cmis.PropIsLatestMajorVersion] = []cmis.Value{o.IsLatestMajorVersion}
-		v[cmis.PropIsPrivateWorkingCopy] = []cmis.Value{o.IsPrivateWorkingCopy}
-		v[cmis.PropVersionLabel] = []cmis.Value{o.VersionLabel}
-		v[cmis.PropVersionSeriesID] = []cmis.Value{o.VersionSeriesID}
-		v[cmis.PropIsVersionSeriesCheckedOut] = []cmis.Value{o.VersionSeriesCheckedOutID != ""}
-		if o.VersionSeriesCheckedOutID != "" {
-			v[cmis.PropVersionSeriesCheckedOutID] = []cmis.Value{o.VersionSeriesCheckedOutID}
-			v[cmis.PropVersionSeriesCheckedOutBy] = []cmis.Value{o.VersionSeriesCheckedOutBy}
-		}
-		if o.CheckinComment != nil {
-			v[cmis.PropCheckinComment] = []cmis.Value{*o.CheckinComment}
-		}
-		if c := o.Content; c != nil {
-			v[cmis.PropContentStreamLength] = []cmis.Value{c.Length}
-			v[cmis.PropContentStreamMimeType] = []cmis.Value{c.MimeType}
-			if c.FileName != "" {
-				v[cmis.PropContentStreamFileName] = []cmis.Value{c.FileName}
-			}
-			v[cmis.PropContentStreamID] = []cmis.Value{c.ID}
-		}
-	case cmis.BaseFolder:
-		v[cmis.PropPath] = []cmis.Value{o.Path}
-		if o.ParentID != "" {
-			v[cmis.PropParentID] = []cmis.Value{o.ParentID}
-		}
-	case cmis.BaseRelationship:
-		v[cmis.PropSourceID] = []cmis.Value{o.SourceID}
-		v[cmis.PropTargetID] = []cmis.Value{o.TargetID}
-	case cmis.BasePolicy:
-		if o.PolicyText != nil {
-			v[cmis.PropPolicyText] = []cmis.Value{*o.PolicyText}
-		}
-	}
-	return v
-}
-
-// wireProperties renders the properties of an object that the filter
-// selects, each with its id, local name, display name and query name.
-func wireProperties(o *cmis.Object, ot objectType, f filter) *generated.CmisPropertiesType {
-	sys := systemValues(o)
-	out := &generated.CmisPropertiesType{}
-	for _, p := range ot.definitions() {
-		if !f.allows(p) {
-			continue
-		}
-		values, ok := sys[p.ID]
-		if !ok {
-			values = o.Properties[p.ID]
-		}
-		addWireValue(out, p, values)
-	}
-	return out
-}
-
 // addWireValue appends one property; no values is "not set".
 func addWireValue(out *generated.CmisPropertiesType, p *cmis.PropertyDefinition, values []cmis.Value) {
+	var s wireSlab
 	head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
-	switch p.PropertyType {
-	case cmis.PropertyBoolean:
-		out.PropertyBoolean = append(out.PropertyBoolean, &generated.CmisPropertyBoolean{CmisProperty: head, Value: wireValues(values, asBool)})
-	case cmis.PropertyID:
-		out.PropertyId = append(out.PropertyId, &generated.CmisPropertyId{CmisProperty: head, Value: wireValues(values, asString)})
-	case cmis.PropertyInteger:
-		out.PropertyInteger = append(out.PropertyInteger, &generated.CmisPropertyInteger{CmisProperty: head, Value: wireValues(values, asInt)})
-	case cmis.PropertyDateTime:
-		out.PropertyDateTime = append(out.PropertyDateTime, &generated.CmisPropertyDateTime{CmisProperty: head, Value: wireValues(values, asDateTime)})
-	case cmis.PropertyDecimal:
-		out.PropertyDecimal = append(out.PropertyDecimal, &generated.CmisPropertyDecimal{CmisProperty: head, Value: wireValues(values, asDecimal)})
-	case cmis.PropertyHTML:
-		out.PropertyHtml = append(out.PropertyHtml, &generated.CmisPropertyHtml{CmisProperty: head, Value: wireValues(values, asString)})
-	case cmis.PropertyString:
-		out.PropertyString = append(out.PropertyString, &generated.CmisPropertyString{CmisProperty: head, Value: wireValues(values, asString)})
-	case cmis.PropertyURI:
-		out.PropertyUri = append(out.PropertyUri, &generated.CmisPropertyUri{CmisProperty: head, Value: wireValues(values, asURI)})
+	if w := s.values(p, head, values); w != nil {
+		out.Properties = append(out.Properties, w)
 	}
 }
 
@@ -237,38 +158,35 @@ type inputProperty struct {
 	values []cmis.Value
 }
 
-// readProperties flattens the eight typed lists of a cmisPropertiesType.
+// readProperties reads the properties a client sent, in their order.
 func readProperties(p *generated.CmisPropertiesType) []inputProperty {
 	if p == nil {
 		return nil
 	}
-	var out []inputProperty
-	add := func(id string, kind cmis.PropertyType, vs []cmis.Value) {
-		out = append(out, inputProperty{id: id, kind: kind, values: vs})
-	}
-	for _, x := range p.PropertyBoolean {
-		add(x.PropertyDefinitionId, cmis.PropertyBoolean, domainValues(x.Value, func(v bool) cmis.Value { return v }))
-	}
-	for _, x := range p.PropertyId {
-		add(x.PropertyDefinitionId, cmis.PropertyID, domainValues(x.Value, fromString))
-	}
-	for _, x := range p.PropertyInteger {
-		add(x.PropertyDefinitionId, cmis.PropertyInteger, domainValues(x.Value, fromInt))
-	}
-	for _, x := range p.PropertyDateTime {
-		add(x.PropertyDefinitionId, cmis.PropertyDateTime, domainValues(x.Value, fromDateTime))
-	}
-	for _, x := range p.PropertyDecimal {
-		add(x.PropertyDefinitionId, cmis.PropertyDecimal, domainValues(x.Value, fromDecimal))
-	}
-	for _, x := range p.PropertyHtml {
-		add(x.PropertyDefinitionId, cmis.PropertyHTML, domainValues(x.Value, fromString))
-	}
-	for _, x := range p.PropertyString {
-		add(x.PropertyDefinitionId, cmis.PropertyString, domainValues(x.Value, fromString))
-	}
-	for _, x := range p.PropertyUri {
-		add(x.PropertyDefinitionId, cmis.PropertyURI, domainValues(x.Value, fromURI))
+	out := make([]inputProperty, 0, len(p.Properties))
+	for _, pv := range p.Properties {
+		in := inputProperty{id: pv.PropertyBase().PropertyDefinitionId}
+		switch x := pv.(type) {
+		case *generated.CmisPropertyBoolean:
+			in.kind, in.values = cmis.PropertyBoolean, domainValues(x.Value, func(v bool) cmis.Value { return v })
+		case *generated.CmisPropertyId:
+			in.kind, in.values = cmis.PropertyID, domainValues(x.Value, fromString)
+		case *generated.CmisPropertyInteger:
+			in.kind, in.values = cmis.PropertyInteger, domainValues(x.Value, fromInt)
+		case *generated.CmisPropertyDateTime:
+			in.kind, in.values = cmis.PropertyDateTime, domainValues(x.Value, fromDateTime)
+		case *generated.CmisPropertyDecimal:
+			in.kind, in.values = cmis.PropertyDecimal, domainValues(x.Value, fromDecimal)
+		case *generated.CmisPropertyHtml:
+			in.kind, in.values = cmis.PropertyHTML, domainValues(x.Value, fromString)
+		case *generated.CmisPropertyString:
+			in.kind, in.values = cmis.PropertyString, domainValues(x.Value, fromString)
+		case *generated.CmisPropertyUri:
+			in.kind, in.values = cmis.PropertyURI, domainValues(x.Value, fromURI)
+		default:
+			continue
+		}
+		out = append(out, in)
 	}
 	return out
 }

@@ -14,7 +14,7 @@ import (
 // ends sets cmis:sourceId and cmis:targetId.
 func ends(src, tgt string) func(*generated.CmisPropertiesType) {
 	return func(p *generated.CmisPropertiesType) {
-		p.PropertyId = append(p.PropertyId,
+		p.Properties = append(p.Properties,
 			&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSourceID}, Value: []string{src}},
 			&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropTargetID}, Value: []string{tgt}})
 	}
@@ -98,7 +98,7 @@ func TestCreateRelationship(t *testing.T) {
 		{"source type not allowed", f.ctx, &generated.CreateRelationship{Properties: props("t:docToFolder", "x", ends(a, a))}, cmis.ErrConstraint},
 		{"target type not allowed", f.ctx, &generated.CreateRelationship{Properties: props("t:docToFolder", "x", ends(d, d))}, cmis.ErrConstraint},
 		{"no target", f.ctx, &generated.CreateRelationship{Properties: props("cmis:relationship", "x", func(p *generated.CmisPropertiesType) {
-			p.PropertyId = append(p.PropertyId, &generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSourceID}, Value: []string{d}})
+			p.Properties = append(p.Properties, &generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSourceID}, Value: []string{d}})
 		})}, cmis.ErrInvalidArgument},
 		{"unknown end", f.ctx, &generated.CreateRelationship{Properties: props("cmis:relationship", "x", ends(d, "nope"))}, cmis.ErrObjectNotFound},
 		{"relationship as end", f.ctx, &generated.CreateRelationship{Properties: props("cmis:relationship", "x", ends(r, d))}, cmis.ErrConstraint},

@@ -64,12 +64,15 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 		return nil, err
 	}
 	out := make([]*generated.CmisObjectType, len(objs))
+	wires := make([]generated.CmisObjectType, len(objs))
+	var slab wireSlab
 	for i, o := range objs {
 		ot, err := tc.of(ctx, o)
 		if err != nil {
 			return nil, err
 		}
-		w := &generated.CmisObjectType{Properties: wireProperties(o, ot, opt.filter)}
+		w := &wires[i]
+		w.Properties = slab.properties(o, tc.definitions(ot), opt.filter)
 		if opt.allowableActions {
 			w.AllowableActions = allowableActions(o, ot, levels[o.ID])
 			if err := facts.actions(ctx, w.AllowableActions, o, ot, levels[o.ID]); err != nil {

@@ -40,7 +40,13 @@ func (s RepositoryService) GetRepositoryInfoContext(ctx context.Context, req *ge
 	if err != nil {
 		return nil, err
 	}
-	return &generated.GetRepositoryInfoResponse{RepositoryInfo: s.repositoryInfo(r, latest, incomplete)}, nil
+	info := s.repositoryInfo(r, latest, incomplete)
+	if base := cmis.BaseURLFromContext(ctx); base != "" {
+		// The page at / is for people: name, version, endpoints, how to
+		// connect.
+		info.ThinClientURI = ptr(generated.AnyURI(base + "/"))
+	}
+	return &generated.GetRepositoryInfoResponse{RepositoryInfo: info}, nil
 }
 
 func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo, latestChange string, changesIncomplete bool) *generated.CmisRepositoryInfoType {

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -66,6 +67,13 @@ func TestRepositoryInfo(t *testing.T) {
 	}
 	_, err = s.GetRepositoryInfoContext(ctx, &generated.GetRepositoryInfo{RepositoryId: "nope"})
 	wantErr(t, "unknown repository", err, cmis.ErrObjectNotFound)
+
+	// The thin client URI is the page at / of the address the client used.
+	info, err = s.GetRepositoryInfoContext(cmis.NewContextWithBaseURL(ctx, "https://cmis.example.org/base"),
+		&generated.GetRepositoryInfo{RepositoryId: repo})
+	if err != nil || info.RepositoryInfo.ThinClientURI == nil || *info.RepositoryInfo.ThinClientURI != "https://cmis.example.org/base/" {
+		t.Fatalf("thinClientURI: %v %v", info.RepositoryInfo.ThinClientURI, err)
+	}
 }
 
 func TestBaseTypeDefinitions(t *testing.T) {
@@ -105,7 +113,7 @@ func TestBaseTypeDefinitions(t *testing.T) {
 	}
 	// Spot checks of the spec's system property attributes.
 	resp, _ := s.GetTypeDefinitionContext(ctx, &generated.GetTypeDefinition{RepositoryId: repo, TypeId: "cmis:document"})
-	for _, p := range resp.Type_.PropertyIdDefinition {
+	for _, p := range generated.OfType[*generated.CmisPropertyIdDefinitionType](resp.Type_.PropertyDefinitions) {
 		if p.Id == cmis.PropObjectTypeID && (p.Updatability != "oncreate" || !p.Required) {
 			t.Fatalf("cmis:objectTypeId must be oncreate and required: %+v", p.CmisPropertyDefinitionType)
 		}
@@ -113,7 +121,7 @@ func TestBaseTypeDefinitions(t *testing.T) {
 			t.Fatalf("cmis:secondaryObjectTypeIds must be multi and not orderable")
 		}
 	}
-	for _, p := range resp.Type_.PropertyStringDefinition {
+	for _, p := range generated.OfType[*generated.CmisPropertyStringDefinitionType](resp.Type_.PropertyDefinitions) {
 		if p.Id == cmis.PropChangeToken && (p.Queryable || p.Orderable || p.Updatability != "readonly") {
 			t.Fatalf("cmis:changeToken is readonly, not queryable, not orderable")
 		}
@@ -122,10 +130,11 @@ func TestBaseTypeDefinitions(t *testing.T) {
 	wantErr(t, "unknown type", err, cmis.ErrObjectNotFound)
 }
 
-func countProps(t *generated.CmisTypeDefinitionType) int {
-	return len(t.PropertyBooleanDefinition) + len(t.PropertyIdDefinition) + len(t.PropertyIntegerDefinition) +
-		len(t.PropertyDateTimeDefinition) + len(t.PropertyDecimalDefinition) + len(t.PropertyHtmlDefinition) +
-		len(t.PropertyStringDefinition) + len(t.PropertyUriDefinition)
+func countProps(t *generated.CmisTypeDefinitionType) int { return len(t.PropertyDefinitions) }
+
+// firstDef is the first property definition of kind D in a type.
+func firstDef[D generated.PropertyDefinition](t *generated.CmisTypeDefinitionType) D {
+	return generated.OfType[D](t.PropertyDefinitions)[0]
 }
 
 func TestTypeChildrenPaging(t *testing.T) {
@@ -173,20 +182,24 @@ func everyKind(id string) *generated.CmisTypeDefinitionType {
 		XsiType: generated.XsiCmisTypeDocumentDefinitionType, Id: id, LocalName: id, QueryName: ptr(id),
 		BaseId: "cmis:document", ParentId: ptr("cmis:document"), Creatable: true, Fileable: true, Queryable: true,
 		Versionable: ptr(false), ContentStreamAllowed: ptr(generated.EnumContentStreamAllowed("allowed")),
-		PropertyBooleanDefinition: []*generated.CmisPropertyBooleanDefinitionType{{CmisPropertyDefinitionType: base("t:bool", "boolean"),
-			DefaultValue: &generated.CmisPropertyBoolean{CmisProperty: one("t:bool"), Value: []bool{true}}}},
-		PropertyIdDefinition: []*generated.CmisPropertyIdDefinitionType{{CmisPropertyDefinitionType: base("t:id", "id")}},
-		PropertyIntegerDefinition: []*generated.CmisPropertyIntegerDefinitionType{{CmisPropertyDefinitionType: base("t:int", "integer"),
-			MinValue: ptr(int64(0)), MaxValue: ptr(int64(10)),
-			Choice: []*generated.CmisChoiceInteger{{CmisChoice: generated.CmisChoice{DisplayName: "five"}, Value: []int64{5}}}}},
-		PropertyDateTimeDefinition: []*generated.CmisPropertyDateTimeDefinitionType{{CmisPropertyDefinitionType: base("t:date", "datetime"),
-			Resolution: ptr(generated.EnumDateTimeResolution("date"))}},
-		PropertyDecimalDefinition: []*generated.CmisPropertyDecimalDefinitionType{{CmisPropertyDefinitionType: base("t:dec", "decimal"),
-			Precision: ptr(generated.EnumDecimalPrecision("64")), MinValue: ptr(xsdDecimal("-1.5"))}},
-		PropertyHtmlDefinition: []*generated.CmisPropertyHtmlDefinitionType{{CmisPropertyDefinitionType: base("t:html", "html")}},
-		PropertyStringDefinition: []*generated.CmisPropertyStringDefinitionType{{CmisPropertyDefinitionType: base("t:str", "string"),
-			MaxLength: ptr(int64(20)), DefaultValue: &generated.CmisPropertyString{CmisProperty: one("t:str"), Value: []string{"x"}}}},
-		PropertyUriDefinition: []*generated.CmisPropertyUriDefinitionType{{CmisPropertyDefinitionType: base("t:uri", "uri")}},
+		// Not in the schema's order of kinds: definitions keep the order
+		// they were created in.
+		PropertyDefinitions: generated.PropertyDefinitionList{
+			&generated.CmisPropertyStringDefinitionType{CmisPropertyDefinitionType: base("t:str", "string"),
+				MaxLength: ptr(int64(20)), DefaultValue: &generated.CmisPropertyString{CmisProperty: one("t:str"), Value: []string{"x"}}},
+			&generated.CmisPropertyBooleanDefinitionType{CmisPropertyDefinitionType: base("t:bool", "boolean"),
+				DefaultValue: &generated.CmisPropertyBoolean{CmisProperty: one("t:bool"), Value: []bool{true}}},
+			&generated.CmisPropertyUriDefinitionType{CmisPropertyDefinitionType: base("t:uri", "uri")},
+			&generated.CmisPropertyIdDefinitionType{CmisPropertyDefinitionType: base("t:id", "id")},
+			&generated.CmisPropertyDecimalDefinitionType{CmisPropertyDefinitionType: base("t:dec", "decimal"),
+				Precision: ptr(generated.EnumDecimalPrecision("64")), MinValue: ptr(xsdDecimal("-1.5"))},
+			&generated.CmisPropertyIntegerDefinitionType{CmisPropertyDefinitionType: base("t:int", "integer"),
+				MinValue: ptr(int64(0)), MaxValue: ptr(int64(10)),
+				Choice: []*generated.CmisChoiceInteger{{CmisChoice: generated.CmisChoice{DisplayName: "five"}, Value: []int64{5}}}},
+			&generated.CmisPropertyHtmlDefinitionType{CmisPropertyDefinitionType: base("t:html", "html")},
+			&generated.CmisPropertyDateTimeDefinitionType{CmisPropertyDefinitionType: base("t:date", "datetime"),
+				Resolution: ptr(generated.EnumDateTimeResolution("date"))},
+		},
 	}
 }
 
@@ -208,12 +221,12 @@ func TestCreateTypeRoundTrips(t *testing.T) {
 		t.Fatalf("created type: %d props, mutability %+v", countProps(ty), ty.TypeMutability)
 	}
 	var own int
-	for _, p := range ty.PropertyIntegerDefinition {
+	for _, p := range generated.OfType[*generated.CmisPropertyIntegerDefinitionType](ty.PropertyDefinitions) {
 		if p.Id == "t:int" && (*p.MaxValue != 10 || p.Choice[0].Value[0] != 5 || *p.Inherited) {
 			t.Fatalf("t:int: %+v", p)
 		}
 	}
-	for _, p := range ty.PropertyStringDefinition {
+	for _, p := range generated.OfType[*generated.CmisPropertyStringDefinitionType](ty.PropertyDefinitions) {
 		if !*p.Inherited {
 			own++
 			if *p.MaxLength != 20 || p.DefaultValue.Value[0] != "x" {
@@ -257,19 +270,19 @@ func TestCreateTypeRules(t *testing.T) {
 		{"base mismatch", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.BaseId = "cmis:folder" }), cmis.ErrInvalidArgument},
 		{"xsi mismatch", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.XsiType = generated.XsiCmisTypeFolderDefinitionType }), cmis.ErrInvalidArgument},
 		{"default too long", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
-			t.PropertyStringDefinition[0].DefaultValue.Value = []string{"this default is longer than twenty"}
+			firstDef[*generated.CmisPropertyStringDefinitionType](t).DefaultValue.Value = []string{"this default is longer than twenty"}
 		}), cmis.ErrInvalidArgument},
 		{"choice out of range", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
-			t.PropertyIntegerDefinition[0].Choice[0].Value = []int64{11}
+			firstDef[*generated.CmisPropertyIntegerDefinitionType](t).Choice[0].Value = []int64{11}
 		}), cmis.ErrInvalidArgument},
 		{"multi orderable", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
-			t.PropertyIdDefinition[0].Cardinality, t.PropertyIdDefinition[0].Orderable = "multi", true
+			firstDef[*generated.CmisPropertyIdDefinitionType](t).Cardinality, firstDef[*generated.CmisPropertyIdDefinitionType](t).Orderable = "multi", true
 		}), cmis.ErrInvalidArgument},
 		{"redefines inherited", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
-			t.PropertyIdDefinition[0].Id = "cmis:objectId"
+			firstDef[*generated.CmisPropertyIdDefinitionType](t).Id = "cmis:objectId"
 		}), cmis.ErrInvalidArgument},
 		{"wrong kind tag", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
-			t.PropertyIdDefinition[0].PropertyType = "string"
+			firstDef[*generated.CmisPropertyIdDefinitionType](t).PropertyType = "string"
 		}), cmis.ErrInvalidArgument},
 		{"creatable secondary", ctx, &generated.CmisTypeDefinitionType{Id: "t:sec", BaseId: "cmis:secondary",
 			ParentId: ptr("cmis:secondary"), Creatable: true}, cmis.ErrConstraint},
@@ -280,11 +293,11 @@ func TestCreateTypeRules(t *testing.T) {
 		{"same property ids, same definitions", ctx, everyKind("t:y"), ""},
 		{"property id redefined differently", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
 			t.Id, t.QueryName = "t:z", ptr("t:z")
-			t.PropertyIdDefinition[0].Cardinality = "multi"
+			firstDef[*generated.CmisPropertyIdDefinitionType](t).Cardinality = "multi"
 		}), cmis.ErrNameConstraintViolation},
 		{"query name standing for another id", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
 			t.Id, t.QueryName = "t:w", ptr("t:w")
-			t.PropertyIdDefinition[0].Id = "t:other"
+			firstDef[*generated.CmisPropertyIdDefinitionType](t).Id = "t:other"
 		}), cmis.ErrNameConstraintViolation},
 	}
 	for _, c := range cases {
@@ -300,8 +313,12 @@ func TestUpdateAndDeleteType(t *testing.T) {
 	}
 	upd := everyKind("t:doc")
 	upd.DisplayName = ptr("Renamed")
-	upd.PropertyBooleanDefinition = nil // not restated: kept
-	upd.PropertyStringDefinition = append(upd.PropertyStringDefinition, &generated.CmisPropertyStringDefinitionType{
+	// The boolean is not restated: kept.
+	upd.PropertyDefinitions = slices.DeleteFunc(upd.PropertyDefinitions, func(d generated.PropertyDefinition) bool {
+		_, ok := d.(*generated.CmisPropertyBooleanDefinitionType)
+		return ok
+	})
+	upd.PropertyDefinitions = append(upd.PropertyDefinitions, &generated.CmisPropertyStringDefinitionType{
 		CmisPropertyDefinitionType: generated.CmisPropertyDefinitionType{Id: "t:new", LocalName: "t:new", PropertyType: "string",
 			Cardinality: "single", Updatability: "readwrite"}})
 	resp, err := s.UpdateTypeContext(ctx, &generated.UpdateType{RepositoryId: repo, Type_: upd})
@@ -312,7 +329,7 @@ func TestUpdateAndDeleteType(t *testing.T) {
 		t.Fatalf("updated: %s, %d props", *resp.Type_.DisplayName, countProps(resp.Type_))
 	}
 	bad := everyKind("t:doc")
-	bad.PropertyIntegerDefinition[0].Cardinality = "multi"
+	firstDef[*generated.CmisPropertyIntegerDefinitionType](bad).Cardinality = "multi"
 	_, err = s.UpdateTypeContext(ctx, &generated.UpdateType{RepositoryId: repo, Type_: bad})
 	wantErr(t, "cardinality change", err, cmis.ErrConstraint)
 	_, err = s.UpdateTypeContext(ctx, &generated.UpdateType{RepositoryId: repo, Type_: &generated.CmisTypeDefinitionType{Id: "cmis:folder", BaseId: "cmis:folder"}})
@@ -320,9 +337,7 @@ func TestUpdateAndDeleteType(t *testing.T) {
 
 	child := everyKind("t:child")
 	child.ParentId = ptr("t:doc")
-	child.PropertyBooleanDefinition, child.PropertyIdDefinition, child.PropertyIntegerDefinition = nil, nil, nil
-	child.PropertyDateTimeDefinition, child.PropertyDecimalDefinition, child.PropertyHtmlDefinition = nil, nil, nil
-	child.PropertyStringDefinition, child.PropertyUriDefinition = nil, nil
+	child.PropertyDefinitions = nil
 	if _, err := s.CreateTypeContext(ctx, &generated.CreateType{RepositoryId: repo, Type_: child}); err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func TestVersioningFaults(t *testing.T) {
 		{"check in a non-PWC", checkIn(&generated.CheckIn{ObjectId: doc}), cmis.ErrVersioning},
 		{"check in with policies", checkIn(&generated.CheckIn{ObjectId: pwc, Policies: []string{"p"}}), cmis.ErrNotSupported},
 		{"check in a read-only property", checkIn(&generated.CheckIn{ObjectId: pwc, Properties: &generated.CmisPropertiesType{
-			PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropCreatedBy}, Value: []string{"eve"}}}}}), cmis.ErrConstraint},
+			Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropCreatedBy}, Value: []string{"eve"}}}}}), cmis.ErrConstraint},
 		{"check in an unknown permission", checkIn(&generated.CheckIn{ObjectId: pwc, AddACEs: aceList("bob", "cmis:fly")}), cmis.ErrConstraint},
 		{"cancel a non-PWC", cancel(doc), cmis.ErrVersioning},
 		{"cancel a folder", cancel(folder), cmis.ErrVersioning},
@@ -282,7 +282,7 @@ func TestChangesToVersions(t *testing.T) {
 	_, err := f.ports.Repository.CreateTypeContext(f.ctx, &generated.CreateType{RepositoryId: repo, Type_: &generated.CmisTypeDefinitionType{
 		Id: "t:doc", LocalName: "doc", BaseId: "cmis:document", ParentId: ptr("cmis:document"), Creatable: true, Fileable: true,
 		ControllableACL: true, Versionable: ptr(true), ContentStreamAllowed: ptr(generated.EnumContentStreamAllowed("allowed")),
-		PropertyStringDefinition: []*generated.CmisPropertyStringDefinitionType{{CmisPropertyDefinitionType: generated.CmisPropertyDefinitionType{
+		PropertyDefinitions: generated.PropertyDefinitionList{&generated.CmisPropertyStringDefinitionType{CmisPropertyDefinitionType: generated.CmisPropertyDefinitionType{
 			Id: "t:draft", LocalName: "draft", PropertyType: "string", Cardinality: "single", Updatability: "whencheckedout"}}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -297,8 +297,8 @@ func TestChangesToVersions(t *testing.T) {
 	v2 := f.checkIn(t, f.ctx, f.checkOut(t, f.ctx, v1), true, "second")
 	pwc := f.checkOut(t, f.ctx, v2)
 
-	draft := &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "t:draft"}, Value: []string{"wip"}}}}
-	rename := &generated.CmisPropertiesType{PropertyString: []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{"x"}}}}
+	draft := &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "t:draft"}, Value: []string{"wip"}}}}
+	rename := &generated.CmisPropertiesType{Properties: generated.PropertyList{&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropName}, Value: []string{"x"}}}}
 	update := func(id string, p *generated.CmisPropertiesType) error {
 		_, err := obj.UpdatePropertiesContext(f.ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: id, Properties: p})
 		return err

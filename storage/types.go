@@ -37,8 +37,8 @@ func (s *DB) EnsureRepository(ctx context.Context, id, name, description, rootOw
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO objects (id, repository_id, type_id, base_type_id, name,
 			created_by, creation_date, last_modified_by, last_modification_date, path)
-			VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, '/')`,
-			rootID, id, cmis.BaseFolder, cmis.BaseFolder, rootOwner, now, rootOwner, now)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '/')`,
+			rootID, id, cmis.BaseFolder, cmis.BaseFolder, cmis.RootFolderName, rootOwner, now, rootOwner, now)
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func gowsdlOutput(t *testing.T) string {
 // generated/ holds Go files that genfix does not write.
 func TestGeneratedIsUpToDate(t *testing.T) {
 	in := gowsdlOutput(t)
-	files, err := generate(in, filepath.Join(moduleRoot, "wsdl", "CMISWS-Service.wsdl"))
+	files, err := generate(in, filepath.Join(moduleRoot, "wsdl", "CMISWS-Service.wsdl"), wsdl10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestGeneratedIsUpToDate(t *testing.T) {
 	}
 
 	// Deterministic: a second run gives the same bytes.
-	again, err := generate(in, filepath.Join(moduleRoot, "wsdl", "CMISWS-Service.wsdl"))
+	again, err := generate(in, filepath.Join(moduleRoot, "wsdl", "CMISWS-Service.wsdl"), wsdl10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestGeneratedIsUpToDate(t *testing.T) {
 func TestRunWritesFiles(t *testing.T) {
 	in := gowsdlOutput(t)
 	out := t.TempDir()
-	if err := run(in, filepath.Join(moduleRoot, "wsdl", "CMISWS-Service.wsdl"), out); err != nil {
+	if err := run(in, filepath.Join(moduleRoot, "wsdl", "CMISWS-Service.wsdl"), wsdl10, out); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range outputFiles {
@@ -124,13 +124,16 @@ func TestGowsdlDriftIsAnError(t *testing.T) {
 			if err := os.WriteFile(p, bytes.Replace(src, []byte(tt.old), []byte(tt.new), 1), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := generate(p, wsdl)
+			_, err := generate(p, wsdl, wsdl10)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("generate = %v, want an error containing %q", err, tt.want)
 			}
 		})
 	}
 }
+
+// wsdl10 is the CMIS 1.0 WSDL the writers' 1.0 mode is derived from.
+var wsdl10 = filepath.Join(moduleRoot, "wsdl", "1.0", "CMISWS-Service.wsdl")
 
 func firstDiff(a, b []byte) string {
 	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")

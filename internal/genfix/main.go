@@ -20,11 +20,12 @@
 //  4. every element field in the namespace of its declaration; no json tags;
 //  5. optionality and Go types from the schema (pointer+omitempty, value,
 //     slice; int64, xsd.Decimal, xsd.DateTime);
-//  6. repeated choices as one slice per kind;
+//  6. repeated choices as one ordered slice of an interface (choices.go);
 //  7. type definition subtypes merged into their base, with XsiType;
 //  8. xs:any as []xsd.Any, xs:anyAttribute as xsd.AnyAttrs;
 //  9. the content stream as *xsd.Stream;
-//  10. operations.go: Ports, Operation, Operations.
+//  10. operations.go: Ports, Operation, Operations;
+//  11. write.go: reflection-free writers, with a CMIS 1.0 mode (writers.go).
 package main
 
 import (
@@ -38,20 +39,21 @@ func main() {
 	in := flag.String("in", "", "gowsdl output (`file` …/generated/cmis.go)")
 	xsdDir := flag.String("xsd", "wsdl", "`directory` holding the WSDL and the XSDs")
 	wsdlName := flag.String("wsdl", "CMISWS-Service.wsdl", "WSDL `file` name inside -xsd")
+	wsdl10 := flag.String("wsdl10", "1.0/CMISWS-Service.wsdl", "CMIS 1.0 WSDL `file` inside -xsd, for the writers' 1.0 mode")
 	out := flag.String("out", "generated", "output `directory`")
 	flag.Parse()
 	if *in == "" || flag.NArg() > 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*in, filepath.Join(*xsdDir, *wsdlName), *out); err != nil {
+	if err := run(*in, filepath.Join(*xsdDir, *wsdlName), filepath.Join(*xsdDir, *wsdl10), *out); err != nil {
 		fmt.Fprintln(os.Stderr, "genfix:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, wsdlPath, outDir string) error {
-	files, err := generate(in, wsdlPath)
+func run(in, wsdlPath, wsdl10Path, outDir string) error {
+	files, err := generate(in, wsdlPath, wsdl10Path)
 	if err != nil {
 		return err
 	}
@@ -67,10 +69,10 @@ func run(in, wsdlPath, outDir string) error {
 }
 
 // outputFiles are the files genfix writes into the output directory.
-var outputFiles = []string{"cmis.go", "operations.go"}
+var outputFiles = []string{"cmis.go", "operations.go", "write.go"}
 
 // generate returns the contents of the output files.
-func generate(inPath, wsdlPath string) (map[string][]byte, error) {
+func generate(inPath, wsdlPath, wsdl10Path string) (map[string][]byte, error) {
 	src, err := os.ReadFile(inPath)
 	if err != nil {
 		return nil, err
@@ -95,6 +97,15 @@ func generate(inPath, wsdlPath string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The CMIS 1.0 schema, only compared with: what 1.1 adds is left out
+	// by the writers' 1.0 mode.
+	root10, err := readTree(wsdl10Path)
+	if err != nil {
+		return nil, err
+	}
+	if f.m10, err = loadSchemas(root10, wsdl10Path); err != nil {
+		return nil, fmt.Errorf("CMIS 1.0 schema: %w", err)
+	}
 	cmis, err := f.cmisGo()
 	if err != nil {
 		return nil, err
@@ -103,7 +114,11 @@ func generate(inPath, wsdlPath string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{"cmis.go": cmis, "operations.go": ops}, nil
+	write, err := f.writeGo()
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{"cmis.go": cmis, "operations.go": ops, "write.go": write}, nil
 }
 
 // writeFile replaces path atomically, so that an interrupted run leaves the

@@ -68,7 +68,7 @@ func documentType() *generated.CmisTypeDefinitionType {
 		IncludedInSupertypeQuery: true,
 		ControllablePolicy:       false,
 		ControllableACL:          false,
-		PropertyStringDefinition: []*generated.CmisPropertyStringDefinitionType{{
+		PropertyDefinitions: generated.PropertyDefinitionList{&generated.CmisPropertyStringDefinitionType{
 			CmisPropertyDefinitionType: generated.CmisPropertyDefinitionType{
 				Id: "cmis:name", LocalName: "name",
 				PropertyType: generated.EnumPropertyTypestring,
@@ -151,8 +151,10 @@ func TestUnmarshalTypeDefinitionFromClient(t *testing.T) {
 		!td.Creatable || !td.ControllableACL || td.ParentId != nil || td.Versionable != nil {
 		t.Fatalf("decoded %+v", td)
 	}
-	if len(td.Any) != 1 || td.Any[0].XMLName.Local != "hint" {
-		t.Errorf("extension element: %+v", td.Any)
+	// Where a repeated choice takes every element no field names, an
+	// extension element is skipped, not taken for a property definition.
+	if len(td.PropertyDefinitions) != 0 {
+		t.Errorf("extension element decoded as %+v", td.PropertyDefinitions)
 	}
 	if len(td.AnyAttr) != 1 || td.AnyAttr[0].Name.Local != "unknown" {
 		t.Errorf("extension attribute: %+v", td.AnyAttr)
@@ -164,21 +166,14 @@ func TestMarshalProperties(t *testing.T) {
 		RepositoryId: "A1",
 		FolderId:     "root",
 		Properties: &generated.CmisPropertiesType{
-			PropertyString: []*generated.CmisPropertyString{
-				{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:name"}, Value: []string{"a"}},
-				{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:description"}, Value: []string{"b", "c"}},
-			},
-			PropertyId: []*generated.CmisPropertyId{
-				{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:objectTypeId"}, Value: []string{"cmis:folder"}},
-			},
-			PropertyInteger: []*generated.CmisPropertyInteger{
-				{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:contentStreamLength"}, Value: []int64{5 << 30}},
-			},
-			PropertyDecimal: []*generated.CmisPropertyDecimal{
-				{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "x:price"}, Value: []xsd.Decimal{"12345678901234567890.25"}},
-			},
-			PropertyBoolean: []*generated.CmisPropertyBoolean{
-				{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "x:empty"}}, // no value
+			// Kinds interleaved: the order must survive the round trip.
+			Properties: generated.PropertyList{
+				&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:name"}, Value: []string{"a"}},
+				&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:objectTypeId"}, Value: []string{"cmis:folder"}},
+				&generated.CmisPropertyInteger{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:contentStreamLength"}, Value: []int64{5 << 30}},
+				&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "cmis:description"}, Value: []string{"b", "c"}},
+				&generated.CmisPropertyDecimal{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "x:price"}, Value: []xsd.Decimal{"12345678901234567890.25"}},
+				&generated.CmisPropertyBoolean{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "x:empty"}}, // no value
 			},
 		},
 	}
@@ -305,9 +300,11 @@ func TestOperations(t *testing.T) {
 // loses elements and positions).
 func TestZeroPropertyValuesAreWritten(t *testing.T) {
 	props := &generated.CmisPropertiesType{
-		PropertyBoolean: []*generated.CmisPropertyBoolean{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "b"}, Value: []bool{false, true}}},
-		PropertyInteger: []*generated.CmisPropertyInteger{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "i"}, Value: []int64{0, 5}}},
-		PropertyString:  []*generated.CmisPropertyString{{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "s"}, Value: []string{"", "x"}}},
+		Properties: generated.PropertyList{
+			&generated.CmisPropertyBoolean{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "b"}, Value: []bool{false, true}},
+			&generated.CmisPropertyInteger{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "i"}, Value: []int64{0, 5}},
+			&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "s"}, Value: []string{"", "x"}},
+		},
 	}
 	out, err := xml.Marshal(&generated.GetPropertiesResponse{Properties: props})
 	if err != nil {
@@ -318,9 +315,12 @@ func TestZeroPropertyValuesAreWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := back.Properties
-	if len(p.PropertyBoolean[0].Value) != 2 || p.PropertyBoolean[0].Value[0] != false ||
-		len(p.PropertyInteger[0].Value) != 2 || p.PropertyInteger[0].Value[0] != 0 ||
-		len(p.PropertyString[0].Value) != 2 || p.PropertyString[0].Value[0] != "" {
+	pb := generated.OfType[*generated.CmisPropertyBoolean](p.Properties)
+	pi := generated.OfType[*generated.CmisPropertyInteger](p.Properties)
+	ps := generated.OfType[*generated.CmisPropertyString](p.Properties)
+	if len(pb[0].Value) != 2 || pb[0].Value[0] != false ||
+		len(pi[0].Value) != 2 || pi[0].Value[0] != 0 ||
+		len(ps[0].Value) != 2 || ps[0].Value[0] != "" {
 		t.Fatalf("zero values lost: %s", out)
 	}
 }

@@ -263,36 +263,36 @@ func propertyValues(p *generated.CmisPropertiesType) map[string][]string {
 	if p == nil {
 		return m
 	}
-	for _, x := range p.PropertyString {
+	for _, x := range generated.OfType[*generated.CmisPropertyString](p.Properties) {
 		m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], x.Value...)
 	}
-	for _, x := range p.PropertyId {
+	for _, x := range generated.OfType[*generated.CmisPropertyId](p.Properties) {
 		m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], x.Value...)
 	}
-	for _, x := range p.PropertyBoolean {
+	for _, x := range generated.OfType[*generated.CmisPropertyBoolean](p.Properties) {
 		for _, v := range x.Value {
 			m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], fmt.Sprint(v))
 		}
 	}
-	for _, x := range p.PropertyInteger {
+	for _, x := range generated.OfType[*generated.CmisPropertyInteger](p.Properties) {
 		for _, v := range x.Value {
 			m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], fmt.Sprint(v))
 		}
 	}
-	for _, x := range p.PropertyDateTime {
+	for _, x := range generated.OfType[*generated.CmisPropertyDateTime](p.Properties) {
 		for _, v := range x.Value {
 			m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], v.String())
 		}
 	}
-	for _, x := range p.PropertyDecimal {
+	for _, x := range generated.OfType[*generated.CmisPropertyDecimal](p.Properties) {
 		for _, v := range x.Value {
 			m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], string(v))
 		}
 	}
-	for _, x := range p.PropertyHtml {
+	for _, x := range generated.OfType[*generated.CmisPropertyHtml](p.Properties) {
 		m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], x.Value...)
 	}
-	for _, x := range p.PropertyUri {
+	for _, x := range generated.OfType[*generated.CmisPropertyUri](p.Properties) {
 		for _, v := range x.Value {
 			m[x.PropertyDefinitionId] = append(m[x.PropertyDefinitionId], string(v))
 		}

@@ -189,8 +189,9 @@ type element struct {
 
 type schemaModel struct {
 	types      map[qname]*complexType
-	typeOrder  []*complexType // named complex types in document order
-	simple     map[qname]bool // named simple types
+	typeOrder  []*complexType     // named complex types in document order
+	simple     map[qname]bool     // named simple types
+	enums      map[qname][]string // enumeration values of the simple types that have them
 	elements   map[qname]*element
 	attrGroups map[qname]*node
 	namespaces []string // target namespaces in load order
@@ -201,6 +202,7 @@ func loadSchemas(wsdlRoot *node, wsdlPath string) (*schemaModel, error) {
 	m := &schemaModel{
 		types:      map[qname]*complexType{},
 		simple:     map[qname]bool{},
+		enums:      map[qname][]string{},
 		elements:   map[qname]*element{},
 		attrGroups: map[qname]*node{},
 	}
@@ -261,6 +263,13 @@ func loadSchemas(wsdlRoot *node, wsdlPath string) (*schemaModel, error) {
 				m.attrGroups[qname{tns, name}] = c
 			case c.is(xsNS, "simpleType"):
 				m.simple[qname{tns, name}] = true
+				if r := c.child(xsNS, "restriction"); r != nil {
+					for _, e := range r.Children {
+						if v, ok := e.attr("value"); ok && e.is(xsNS, "enumeration") {
+							m.enums[qname{tns, name}] = append(m.enums[qname{tns, name}], v)
+						}
+					}
+				}
 			}
 		}
 	}

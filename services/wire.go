@@ -1,0 +1,321 @@
+package services
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xsd"
+)
+
+// sysValue is the value an object holds for one of its system properties.
+type sysValue struct {
+	set bool // the property has a value
+	s   string
+	ss  []string // cmis:secondaryObjectTypeIds
+	b   bool
+	i   int64
+	t   time.Time
+}
+
+// systemValue returns the value of system property id for o; ok is false
+// when id is not a system property of o's base kind (custom properties
+// live in o.Properties).
+func systemValue(o *cmis.Object, id string) (v sysValue, ok bool) {
+	str := func(s string) (sysValue, bool) { return sysValue{set: true, s: s}, true }
+	opt := func(s *string) (sysValue, bool) {
+		if s == nil {
+			return sysValue{}, true
+		}
+		return str(*s)
+	}
+	flag := func(b bool) (sysValue, bool) { return sysValue{set: true, b: b}, true }
+	switch id {
+	case cmis.PropName:
+		return str(o.Name)
+	case cmis.PropObjectID:
+		return str(o.ID)
+	case cmis.PropBaseTypeID:
+		return str(string(o.BaseTypeID))
+	case cmis.PropObjectTypeID:
+		return str(o.TypeID)
+	case cmis.PropCreatedBy:
+		return str(o.CreatedBy)
+	case cmis.PropCreationDate:
+		return sysValue{set: true, t: o.CreationDate}, true
+	case cmis.PropLastModifiedBy:
+		return str(o.LastModifiedBy)
+	case cmis.PropLastModificationDate:
+		return sysValue{set: true, t: o.LastModificationDate}, true
+	case cmis.PropChangeToken:
+		return str(strconv.FormatInt(o.ChangeToken, 10))
+	case cmis.PropDescription:
+		return opt(o.Description)
+	case cmis.PropSecondaryObjectTypeIDs:
+		return sysValue{set: len(o.SecondaryTypeIDs) > 0, ss: o.SecondaryTypeIDs}, true
+	}
+	switch o.BaseTypeID {
+	case cmis.BaseDocument:
+		c := o.Content
+		switch id {
+		case cmis.PropIsImmutable:
+			return flag(false)
+		case cmis.PropIsLatestVersion:
+			return flag(o.IsLatestVersion)
+		case cmis.PropIsMajorVersion:
+			return flag(o.IsMajorVersion)
+		case cmis.PropIsLatestMajorVersion:
+			return flag(o.IsLatestMajorVersion)
+		case cmis.PropIsPrivateWorkingCopy:
+			return flag(o.IsPrivateWorkingCopy)
+		case cmis.PropVersionLabel:
+			return str(o.VersionLabel)
+		case cmis.PropVersionSeriesID:
+			return str(o.VersionSeriesID)
+		case cmis.PropIsVersionSeriesCheckedOut:
+			return flag(o.VersionSeriesCheckedOutID != "")
+		case cmis.PropVersionSeriesCheckedOutID, cmis.PropVersionSeriesCheckedOutBy:
+			if o.VersionSeriesCheckedOutID == "" {
+				return sysValue{}, true
+			}
+			if id == cmis.PropVersionSeriesCheckedOutID {
+				return str(o.VersionSeriesCheckedOutID)
+			}
+			return str(o.VersionSeriesCheckedOutBy)
+		case cmis.PropCheckinComment:
+			return opt(o.CheckinComment)
+		case cmis.PropContentStreamLength:
+			if c == nil {
+				return sysValue{}, true
+			}
+			return sysValue{set: true, i: c.Length}, true
+		case cmis.PropContentStreamMimeType, cmis.PropContentStreamID:
+			if c == nil {
+				return sysValue{}, true
+			}
+			if id == cmis.PropContentStreamID {
+				return str(c.ID)
+			}
+			return str(c.MimeType)
+		case cmis.PropContentStreamFileName:
+			if c == nil || c.FileName == "" {
+				return sysValue{}, true
+			}
+			return str(c.FileName)
+		}
+	case cmis.BaseFolder:
+		switch id {
+		case cmis.PropPath:
+			return str(o.Path)
+		case cmis.PropParentID:
+			if o.ParentID == "" {
+				return sysValue{}, true
+			}
+			return str(o.ParentID)
+		}
+	case cmis.BaseRelationship:
+		switch id {
+		case cmis.PropSourceID:
+			return str(o.SourceID)
+		case cmis.PropTargetID:
+			return str(o.TargetID)
+		}
+	case cmis.BasePolicy:
+		if id == cmis.PropPolicyText {
+			return opt(o.PolicyText)
+		}
+	}
+	return sysValue{}, false
+}
+
+// values is v in the domain's form, nil when not set.
+func (v sysValue) values(t cmis.PropertyType) []cmis.Value {
+	if !v.set {
+		return nil
+	}
+	switch {
+	case v.ss != nil:
+		out := make([]cmis.Value, len(v.ss))
+		for i, s := range v.ss {
+			out[i] = s
+		}
+		return out
+	case t == cmis.PropertyBoolean:
+		return []cmis.Value{v.b}
+	case t == cmis.PropertyInteger:
+		return []cmis.Value{v.i}
+	case t == cmis.PropertyDateTime:
+		return []cmis.Value{v.t}
+	}
+	return []cmis.Value{v.s}
+}
+
+// propertyValues is what o holds for property p: a system value or a
+// custom one; nil is "not set".
+func propertyValues(o *cmis.Object, p *cmis.PropertyDefinition) []cmis.Value {
+	if v, ok := systemValue(o, p.ID); ok {
+		return v.values(p.PropertyType)
+	}
+	return o.Properties[p.ID]
+}
+
+// wireSlab hands out the wire form of properties from blocks, so that a
+// page of objects costs a few allocations per object rather than two or
+// three per property.
+type wireSlab struct {
+	props []generated.Property
+	strs  []generated.CmisPropertyString
+	ids   []generated.CmisPropertyId
+	bools []generated.CmisPropertyBoolean
+	ints  []generated.CmisPropertyInteger
+	dates []generated.CmisPropertyDateTime
+	sv    []string
+	bv    []bool
+	iv    []int64
+	tv    []xsd.DateTime
+}
+
+// grow is the size of the block after one of size n: blocks start small
+// (one object needs little) and double up to a bound (a page needs more).
+func grow(n, need int) int { return max(need, min(max(2*n, 16), 1024)) }
+
+// take returns a new zero entry from a block.
+func take[T any](block *[]T) *T {
+	if len(*block) == cap(*block) {
+		*block = make([]T, 0, grow(cap(*block), 1))
+	}
+	var zero T
+	*block = append(*block, zero)
+	return &(*block)[len(*block)-1]
+}
+
+// many returns a slice of n entries from a block, with no room to grow
+// into its neighbours.
+func many[T any](block *[]T, n int) []T {
+	if n == 0 {
+		return nil
+	}
+	if cap(*block)-len(*block) < n {
+		*block = make([]T, 0, grow(cap(*block), n))
+	}
+	i := len(*block)
+	*block = (*block)[:i+n]
+	return (*block)[i : i+n : i+n]
+}
+
+func one[T any](block *[]T, v T) []T {
+	s := many(block, 1)
+	s[0] = v
+	return s
+}
+
+// properties renders the properties of o that f selects, in the order of
+// defs (the object's type definitions).
+func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f filter) *generated.CmisPropertiesType {
+	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(defs))[:0]}
+	for _, p := range defs {
+		if !f.allows(p) {
+			continue
+		}
+		head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
+		var w generated.Property
+		if v, ok := systemValue(o, p.ID); ok {
+			w = s.system(p, head, v)
+		} else {
+			w = s.values(p, head, o.Properties[p.ID])
+		}
+		if w != nil {
+			out.Properties = append(out.Properties, w)
+		}
+	}
+	return out
+}
+
+// system is the wire property of a system value.
+func (s *wireSlab) system(p *cmis.PropertyDefinition, head generated.CmisProperty, v sysValue) generated.Property {
+	switch p.PropertyType {
+	case cmis.PropertyBoolean:
+		w := take(&s.bools)
+		w.CmisProperty = head
+		if v.set {
+			w.Value = one(&s.bv, v.b)
+		}
+		return w
+	case cmis.PropertyInteger:
+		w := take(&s.ints)
+		w.CmisProperty = head
+		if v.set {
+			w.Value = one(&s.iv, v.i)
+		}
+		return w
+	case cmis.PropertyDateTime:
+		w := take(&s.dates)
+		w.CmisProperty = head
+		if v.set {
+			w.Value = one(&s.tv, xsd.DateTime{Time: v.t})
+		}
+		return w
+	case cmis.PropertyID, cmis.PropertyString:
+		var vals []string
+		switch {
+		case v.ss != nil:
+			vals = v.ss
+		case v.set:
+			vals = one(&s.sv, v.s)
+		}
+		if p.PropertyType == cmis.PropertyID {
+			w := take(&s.ids)
+			w.CmisProperty, w.Value = head, vals
+			return w
+		}
+		w := take(&s.strs)
+		w.CmisProperty, w.Value = head, vals
+		return w
+	}
+	return s.values(p, head, v.values(p.PropertyType))
+}
+
+// values is the wire property of domain values; no values is "not set".
+func (s *wireSlab) values(p *cmis.PropertyDefinition, head generated.CmisProperty, values []cmis.Value) generated.Property {
+	switch p.PropertyType {
+	case cmis.PropertyBoolean:
+		w := take(&s.bools)
+		w.CmisProperty, w.Value = head, convert(&s.bv, values, asBool)
+		return w
+	case cmis.PropertyID:
+		w := take(&s.ids)
+		w.CmisProperty, w.Value = head, convert(&s.sv, values, asString)
+		return w
+	case cmis.PropertyInteger:
+		w := take(&s.ints)
+		w.CmisProperty, w.Value = head, convert(&s.iv, values, asInt)
+		return w
+	case cmis.PropertyDateTime:
+		w := take(&s.dates)
+		w.CmisProperty, w.Value = head, convert(&s.tv, values, asDateTime)
+		return w
+	case cmis.PropertyString:
+		w := take(&s.strs)
+		w.CmisProperty, w.Value = head, convert(&s.sv, values, asString)
+		return w
+	case cmis.PropertyDecimal:
+		return &generated.CmisPropertyDecimal{CmisProperty: head, Value: wireValues(values, asDecimal)}
+	case cmis.PropertyHTML:
+		return &generated.CmisPropertyHtml{CmisProperty: head, Value: wireValues(values, asString)}
+	case cmis.PropertyURI:
+		return &generated.CmisPropertyUri{CmisProperty: head, Value: wireValues(values, asURI)}
+	}
+	return nil
+}
+
+func convert[W any](block *[]W, vs []cmis.Value, conv func(cmis.Value) W) []W {
+	if vs == nil {
+		return nil
+	}
+	out := many(block, len(vs))
+	for i, v := range vs {
+		out[i] = conv(v)
+	}
+	return out
+}
