@@ -33,9 +33,9 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
-	"github.com/cmisd/cmisd/storage"
 )
 
 const (
@@ -70,11 +70,7 @@ func newServerFor(t *testing.T, accounts []account) (base, repositoryID, rootID,
 	t.Helper()
 	ctx := context.Background()
 	data = t.TempDir()
-	db, err := storage.OpenSQLite(ctx, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.OpenIn(t, data)
 	standIn := accounts == nil
 	if standIn {
 		accounts = []account{{"admin", "test"}, {"test", "test"}}

@@ -5,16 +5,12 @@ import (
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/storage"
+	"github.com/cmisd/cmisd/internal/storetest"
 )
 
 func TestAuthenticatorCachesVerifiedCredentials(t *testing.T) {
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t)
 	h, _ := HashPassword("s3cret")
 	if err := db.CreateAccount(ctx, "alice", h); err != nil {
 		t.Fatal(err)

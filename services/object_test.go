@@ -11,8 +11,8 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/xsd"
-	"github.com/cmisd/cmisd/storage"
 )
 
 type fixture struct {
@@ -27,11 +27,7 @@ func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
 func newFixtureTB(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	r, err := db.EnsureRepository(ctx, repo, "Test", "", "admin")
 	if err != nil {
 		t.Fatal(err)

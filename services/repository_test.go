@@ -7,8 +7,8 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/xsd"
-	"github.com/cmisd/cmisd/storage"
 )
 
 const repo = "default"
@@ -16,11 +16,7 @@ const repo = "default"
 func newRepositoryService(t *testing.T) (RepositoryService, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	if _, err := db.EnsureRepository(ctx, repo, "Test", "", "admin"); err != nil {
 		t.Fatal(err)
 	}

@@ -69,15 +69,15 @@ func (s *DB) ensureFullText(ctx context.Context) error {
 
 // reindex rebuilds one object's row (start-up backfill).
 func (s *DB) reindex(ctx context.Context, id string) error {
-	var contentID *string
-	var mimeType *string
-	if err := s.db.QueryRowxContext(ctx, `SELECT o.content_id, ct.mime_type FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id
-		WHERE o.id = ?`, id).Scan(&contentID, &mimeType); err != nil {
+	var contentID, mimeType *string
+	var length *int64
+	if err := s.db.QueryRowxContext(ctx, `SELECT o.content_id, ct.mime_type, ct.length FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id
+		WHERE o.id = ?`, id).Scan(&contentID, &mimeType, &length); err != nil {
 		return err
 	}
 	body := ""
-	if contentID != nil && mimeType != nil {
-		body = s.contentText(*contentID, *mimeType)
+	if contentID != nil && mimeType != nil && length != nil {
+		body = s.contentText(ctx, &cmis.StoredContent{ID: *contentID, Length: *length}, *mimeType)
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := indexProps(ctx, tx, id); err != nil {
@@ -99,16 +99,16 @@ func textual(mimeType string) bool {
 
 // contentText is the indexable text of a stored stream: textual content,
 // valid UTF-8 only, at most maxIndexedText bytes.
-func (s *DB) contentText(contentID, mimeType string) string {
+func (s *DB) contentText(ctx context.Context, st *cmis.StoredContent, mimeType string) string {
 	if !fullTextBuilt || !textual(mimeType) {
 		return ""
 	}
-	f, err := s.content.open(contentID)
+	r, err := s.content.Open(ctx, st.ID, 0, min(st.Length, maxIndexedText))
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxIndexedText))
+	defer r.Close()
+	b, err := io.ReadAll(r)
 	if err != nil || !utf8.Valid(b) {
 		return ""
 	}

@@ -3,8 +3,8 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -13,41 +13,68 @@ import (
 
 // stage writes incoming content durably before any transaction starts,
 // so that the single SQLite writer is never held while bytes are copied.
-func (s *DB) stage(content *cmis.ContentStream, prefix string) (*staged, error) {
+// prefix, if set, is stored content whose bytes come first
+// (appendContentStream).
+func (s *DB) stage(ctx context.Context, content *cmis.ContentStream, prefix *cmis.ContentInfo) (*cmis.StoredContent, error) {
 	if content == nil || content.Reader == nil {
 		return nil, nil
 	}
-	st, err := s.content.put(content.Reader, prefix)
-	var se *sourceError
-	if errors.As(err, &se) {
-		return nil, err // the upload broke: the caller's error, kept as it came
+	src := &sourceReader{r: content.Reader}
+	var r io.Reader = src
+	if prefix != nil {
+		old, err := s.content.Open(ctx, prefix.ID, 0, prefix.Length)
+		if err != nil {
+			return nil, &cmis.Error{Type: cmis.ErrStorage, Message: "content could not be read", Err: err}
+		}
+		defer old.Close()
+		r = io.MultiReader(old, src)
+	}
+	st, err := s.content.Put(ctx, r)
+	if src.err != nil {
+		// The upload broke: the caller's error, kept as it came.
+		return nil, fmt.Errorf("reading the content stream: %w", src.err)
 	}
 	if err != nil {
 		return nil, &cmis.Error{Type: cmis.ErrStorage, Message: "content could not be stored", Err: err}
 	}
-	return st, nil
+	return &st, nil
 }
 
-func insertContent(ctx context.Context, tx *sqlx.Tx, st *staged, c *cmis.ContentStream, now int64) error {
+// sourceReader remembers the error reading incoming content, which is
+// the client's (a broken upload), not the store's.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+func insertContent(ctx context.Context, tx *sqlx.Tx, st *cmis.StoredContent, c *cmis.ContentStream, now int64) error {
 	mime := c.MimeType
 	if mime == "" {
 		mime = "application/octet-stream"
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO contents (id, length, mime_type, file_name, sha256, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, st.id, st.length, mime, c.FileName, st.sha256, now)
+		VALUES (?, ?, ?, ?, ?, ?)`, st.ID, st.Length, mime, c.FileName, st.SHA256, now)
 	return err
 }
 
 // CreateObject stores a new object with its properties, filing and content
 // in one transaction.
 func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, content *cmis.ContentStream, add, remove []cmis.ACE) (*cmis.Object, error) {
-	st, err := s.stage(content, "")
+	st, err := s.stage(ctx, content, nil)
 	if err != nil {
 		return nil, err
 	}
 	body := ""
 	if st != nil {
-		body = s.contentText(st.id, content.MimeType)
+		body = s.contentText(ctx, st, content.MimeType)
 	}
 	var out *cmis.Object
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -71,7 +98,7 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			if err := insertContent(ctx, tx, st, content, now); err != nil {
 				return err
 			}
-			contentID = st.id
+			contentID = st.ID
 		}
 		if o.BaseTypeID == cmis.BaseDocument && o.VersionSeriesID == "" {
 			o.VersionSeriesID = newID()
@@ -127,7 +154,7 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 	})
 	if err != nil {
 		if st != nil {
-			s.content.remove(st.id)
+			s.discard(ctx, st.ID)
 		}
 		return nil, fmt.Errorf("create %q: %w", o.Name, err)
 	}
@@ -295,8 +322,8 @@ func (s *DB) movePaths(ctx context.Context, tx *sqlx.Tx, repo, from, to string) 
 	return err
 }
 
-// OpenContent opens a document's content.
-func (s *DB) OpenContent(ctx context.Context, repo, id string) (*cmis.Content, error) {
+// OpenContent opens a byte range of a document's content.
+func (s *DB) OpenContent(ctx context.Context, repo, id string, offset, length int64) (*cmis.Content, error) {
 	o, err := s.Object(ctx, repo, id)
 	if err != nil {
 		return nil, err
@@ -304,11 +331,12 @@ func (s *DB) OpenContent(ctx context.Context, repo, id string) (*cmis.Content, e
 	if o.Content == nil {
 		return nil, cmis.Errorf(cmis.ErrConstraint, "object %s has no content stream", id)
 	}
-	f, err := s.content.open(o.Content.ID)
+	offset, length = o.Content.Range(offset, length)
+	r, err := s.content.Open(ctx, o.Content.ID, offset, length)
 	if err != nil {
 		return nil, cmis.Errorf(cmis.ErrStorage, "content of %s cannot be read: %v", id, err)
 	}
-	return &cmis.Content{Info: *o.Content, ReadSeekCloser: f}, nil
+	return &cmis.Content{Info: *o.Content, Offset: offset, Length: length, ReadCloser: r}, nil
 }
 
 // SetContent stores new content (or the old content followed by new bytes
@@ -325,9 +353,9 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 	if before.Content != nil && !overwrite && !appendTo {
 		return nil, cmis.Errorf(cmis.ErrContentAlreadyExists, "document %s has content", id)
 	}
-	prefix := ""
+	var prefix *cmis.ContentInfo
 	if appendTo && before.Content != nil {
-		prefix = before.Content.ID
+		prefix = before.Content
 		if content.MimeType == "" {
 			content.MimeType = before.Content.MimeType
 		}
@@ -335,11 +363,11 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 			content.FileName = before.Content.FileName
 		}
 	}
-	st, err := s.stage(content, prefix)
+	st, err := s.stage(ctx, content, prefix)
 	if err != nil {
 		return nil, err
 	}
-	body := s.contentText(st.id, content.MimeType)
+	body := s.contentText(ctx, st, content.MimeType)
 	var out *cmis.Object
 	var replaced string
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -359,7 +387,7 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 		if err := insertContent(ctx, tx, st, content, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE objects SET content_id = ? WHERE id = ?`, st.id, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE objects SET content_id = ? WHERE id = ?`, st.ID, id); err != nil {
 			return err
 		}
 		var err error
@@ -373,10 +401,10 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 		return err
 	})
 	if err != nil {
-		s.content.remove(st.id)
+		s.discard(ctx, st.ID)
 		return nil, fmt.Errorf("set content of %s: %w", id, err)
 	}
-	s.content.remove(replaced)
+	s.discard(ctx, replaced)
 	return out, nil
 }
 
@@ -434,7 +462,7 @@ func (s *DB) DeleteContent(ctx context.Context, repo, id string, changeToken *in
 	if err != nil {
 		return nil, fmt.Errorf("delete content of %s: %w", id, err)
 	}
-	s.content.remove(removed)
+	s.discard(ctx, removed)
 	return out, nil
 }
 
@@ -516,7 +544,7 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", id, err)
 	}
-	s.content.remove(removed...)
+	s.discard(ctx, removed...)
 	return nil
 }
 
@@ -638,6 +666,6 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 	if err != nil {
 		return nil, fmt.Errorf("delete tree %s: %w", folderID, err)
 	}
-	s.content.remove(removed...)
+	s.discard(ctx, removed...)
 	return nil, nil
 }

@@ -67,7 +67,7 @@ func openBench(tb testing.TB) *benchStore {
 	if _, err := os.Stat(dir + "/cmisd.db"); err != nil {
 		tb.Fatalf("CMISD_BENCH_DATA: %v", err)
 	}
-	db, err := OpenSQLiteWith(context.Background(), dir, Options{SweepGrace: DefaultSweepGrace})
+	db, err := OpenSQLite(context.Background(), dir, fileContent(tb, dir, nil))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,39 +9,38 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cmisd/cmisd/cmis"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 )
 
 // OpenSQLite opens (creating if needed) the store in the data directory
-// dir: the SQLite database cmisd.db and the content files under content/.
-// It brings the schema up to date and sweeps content left behind by a
-// crash.
+// dir, the SQLite database cmisd.db, with content in content. It brings
+// the schema up to date and sweeps content left behind by a crash.
 //
 // WAL lets readers run beside the single writer; busy_timeout makes a
 // second writer wait instead of failing; foreign keys are off by default
 // in SQLite and must be asked for on every connection, hence the DSN.
-func OpenSQLite(ctx context.Context, dir string) (*DB, error) {
-	return OpenSQLiteWith(ctx, dir, Options{SweepGrace: DefaultSweepGrace})
+func OpenSQLite(ctx context.Context, dir string, content cmis.ContentStore) (*DB, error) {
+	return OpenSQLiteWith(ctx, dir, content, Options{SweepGrace: DefaultSweepGrace})
 }
 
 // Options tune a store.
 type Options struct {
-	// SweepGrace is how old an unreferenced content file must be before
-	// the start-up sweep removes it.
+	// SweepGrace is how old an unreferenced content stream must be
+	// before the start-up sweep removes it.
 	SweepGrace time.Duration
 }
 
 // OpenSQLiteWith is OpenSQLite with options.
-func OpenSQLiteWith(ctx context.Context, dir string, opt Options) (*DB, error) {
+func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, opt Options) (*DB, error) {
+	if content == nil {
+		return nil, errors.New("open store: no content store")
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, "cmisd.db")
-	content, err := openContentStore(filepath.Join(dir, "content"))
-	if err != nil {
-		return nil, err
-	}
 	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
 	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=FULL", url.PathEscape(path))
 	// SQLite has one writer. Writes go through a pool of one connection

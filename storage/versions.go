@@ -380,7 +380,7 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
 	if err != nil {
 		return fmt.Errorf("cancel check-out %s: %w", pwcID, err)
 	}
-	s.content.remove(removed...)
+	s.discard(ctx, removed...)
 	return nil
 }
 
@@ -389,13 +389,13 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
 // (that of the previous latest version; the checker-out's cmis:all on the
 // PWC does not carry over) then ci's ACEs, and the series' filing.
 func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (*cmis.Object, error) {
-	st, err := s.stage(ci.Content, "")
+	st, err := s.stage(ctx, ci.Content, nil)
 	if err != nil {
 		return nil, err
 	}
 	body := ""
 	if st != nil {
-		body = s.contentText(st.id, ci.Content.MimeType)
+		body = s.contentText(ctx, st, ci.Content.MimeType)
 	}
 	var out *cmis.Object
 	var replaced string
@@ -434,7 +434,7 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 			if err := insertContent(ctx, tx, st, ci.Content, now); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE objects SET content_id = ? WHERE id = ?`, st.id, pwcID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE objects SET content_id = ? WHERE id = ?`, st.ID, pwcID); err != nil {
 				return err
 			}
 			if replaced, err = dropContentIfUnused(ctx, tx, contentIDOf(o)); err != nil {
@@ -483,11 +483,11 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 	})
 	if err != nil {
 		if st != nil {
-			s.content.remove(st.id)
+			s.discard(ctx, st.ID)
 		}
 		return nil, fmt.Errorf("check in %s: %w", pwcID, err)
 	}
-	s.content.remove(replaced)
+	s.discard(ctx, replaced)
 	return out, nil
 }
 
@@ -531,7 +531,7 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete version %s: %w", id, err)
 	}
-	s.content.remove(removed...)
+	s.discard(ctx, removed...)
 	return nil
 }
 

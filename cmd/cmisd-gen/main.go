@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/filecontent"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -57,7 +58,11 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := storage.OpenSQLiteWith(ctx, *data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	content, err := filecontent.Open(filepath.Join(*data, "content"))
+	if err != nil {
+		return err
+	}
+	db, err := storage.OpenSQLite(ctx, *data, content)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/filecontent"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
 	"github.com/cmisd/cmisd/storage"
@@ -123,7 +124,7 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	db, err := storage.OpenSQLiteWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
+	db, err := openStoreWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
 		return err
 	}
@@ -226,10 +227,20 @@ func newLogger(level string) (*zap.Logger, error) {
 }
 
 func openStore(ctx context.Context, data string) (*storage.DB, error) {
+	return openStoreWith(ctx, data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+}
+
+// openStoreWith opens the store in the data directory: the database, and
+// the content files under content/.
+func openStoreWith(ctx context.Context, data string, opt storage.Options) (*storage.DB, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
-	return storage.OpenSQLite(ctx, data)
+	content, err := filecontent.Open(filepath.Join(data, "content"))
+	if err != nil {
+		return nil, err
+	}
+	return storage.OpenSQLiteWith(ctx, data, content, opt)
 }
 
 // ensureAdmin creates the admin user on a fresh store, with the given
