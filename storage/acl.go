@@ -101,13 +101,19 @@ func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, ad
 			if n > 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
-				VALUES (?, ?, ?, ?, ?)`, id, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(id == target)); err != nil {
+			if err := insertACE(ctx, tx, id, cmis.ACE{Principal: a.Principal, Permission: a.Permission, Direct: id == target}); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// insertACE adds one entry to an object's ACL.
+func insertACE(ctx context.Context, tx execer, objectID string, a cmis.ACE) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+		VALUES (?, ?, ?, ?, ?)`, objectID, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(a.Direct))
+	return err
 }
 
 // ApplyACL changes an object's ACL, and with propagate that of everything

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/jmoiron/sqlx"
 )
 
 // Change types of the change log (enumTypeOfChanges).
@@ -22,7 +21,7 @@ const (
 // change, so the log and the data never disagree, in the order the ids
 // are given (a tree's documents before their folder, say), which is the
 // order the log reports. For deletions it must run before the rows go.
-func logChanges(ctx context.Context, tx *sqlx.Tx, now int64, changeType string, ids ...string) error {
+func logChanges(ctx context.Context, tx execer, now int64, changeType string, ids ...string) error {
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
 			SELECT repository_id, id, ?, ?, type_id, base_type_id FROM objects WHERE id = ?`, changeType, now, id); err != nil {

@@ -126,6 +126,9 @@ type dialect interface {
 	// noIndexPrefix, put before a column, keeps the planner from driving
 	// a query through that column's index (it stays a filter).
 	noIndexPrefix() string
+	// bulkSession readies a connection for a bulk load and returns what
+	// undoes it.
+	bulkSession(ctx context.Context, conn *sqlx.Conn) (restore func(), err error)
 }
 
 // Close closes the database.

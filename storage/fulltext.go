@@ -121,28 +121,32 @@ func indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
 	if !fullTextBuilt {
 		return nil
 	}
-	var parts []string
 	var name string
 	var desc *string
 	if err := tx.QueryRowxContext(ctx, `SELECT name, description FROM objects WHERE id = ?`, id).Scan(&name, &desc); err != nil {
 		return err
-	}
-	parts = append(parts, name)
-	if desc != nil {
-		parts = append(parts, *desc)
 	}
 	var vals []string
 	if err := tx.SelectContext(ctx, &vals, `SELECT value_text FROM object_properties WHERE object_id = ? AND property_type = 'string'
 		AND value_text IS NOT NULL ORDER BY property_id, position`, id); err != nil {
 		return err
 	}
-	parts = append(parts, vals...)
 	row, err := ftsRow(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE rowid = ?`, strings.Join(parts, "\n"), row)
+	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE rowid = ?`, propsText(name, desc, vals), row)
 	return err
+}
+
+// propsText is the props text of an object: its name, description and
+// string values (ordered by property id, then position).
+func propsText(name string, desc *string, values []string) string {
+	parts := append(make([]string, 0, 2+len(values)), name)
+	if desc != nil {
+		parts = append(parts, *desc)
+	}
+	return strings.Join(append(parts, values...), "\n")
 }
 
 // ftsRow returns the rowid of an object's full-text row, making the row
@@ -156,14 +160,21 @@ func ftsRow(ctx context.Context, tx *sqlx.Tx, id string) (int64, error) {
 	if !isNoRows(err) {
 		return 0, err
 	}
+	return newFTSRow(ctx, tx, id, "", "")
+}
+
+// newFTSRow makes an object's full-text row: a rowid in fulltext_rows,
+// which keys its row in fulltext.
+func newFTSRow(ctx context.Context, tx execer, id, props, body string) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO fulltext_rows (object_id) VALUES (?)`, id)
 	if err != nil {
 		return 0, err
 	}
-	if row, err = res.LastInsertId(); err != nil {
+	row, err := res.LastInsertId()
+	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (rowid, object_id, props, body) VALUES (?, ?, '', '')`, row, id)
+	_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (rowid, object_id, props, body) VALUES (?, ?, ?, ?)`, row, id, props, body)
 	return row, err
 }
 

@@ -165,7 +165,7 @@ func decodeValue(t cmis.PropertyType, text sql.NullString, n sql.NullInt64) (cmi
 
 // propertyTypes maps property ids to their types for the values being
 // written; the caller (services) has validated values against definitions.
-func insertProperties(ctx context.Context, tx *sqlx.Tx, objectID string, props map[string][]cmis.Value) error {
+func insertProperties(ctx context.Context, tx execer, objectID string, props map[string][]cmis.Value) error {
 	ids := make([]string, 0, len(props))
 	for id := range props {
 		ids = append(ids, id)

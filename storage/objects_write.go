@@ -100,22 +100,7 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			}
 			contentID = st.ID
 		}
-		if o.BaseTypeID == cmis.BaseDocument && o.VersionSeriesID == "" {
-			o.VersionSeriesID = newID()
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO objects (id, repository_id, type_id, base_type_id, name, description,
-			created_by, creation_date, last_modified_by, last_modification_date, change_token, path,
-			version_series_id, version_label, is_major_version, is_latest_version, is_latest_major, is_pwc,
-			checkin_comment, content_id, source_id, target_id, policy_text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.ID, o.RepositoryID, o.TypeID, o.BaseTypeID, o.Name, o.Description, o.CreatedBy, now, o.CreatedBy, now,
-			path, nullIfEmpty(o.VersionSeriesID), nullIfEmpty(o.VersionLabel), docBool(o, o.IsMajorVersion),
-			docBool(o, o.IsLatestVersion), docBool(o, o.IsLatestMajorVersion), docBool(o, o.IsPrivateWorkingCopy),
-			o.CheckinComment, contentID, nullIfEmpty(o.SourceID), nullIfEmpty(o.TargetID), o.PolicyText)
-		if s.dialect.isUniqueViolation(err) {
-			return cmis.Errorf(cmis.ErrNameConstraintViolation, "a folder named %q exists in the parent folder", o.Name)
-		}
-		if err != nil {
+		if err := s.insertObject(ctx, tx, o, path, contentID, now); err != nil {
 			return err
 		}
 		if parentID != "" {
@@ -161,8 +146,36 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 	return out, nil
 }
 
+// execer runs statements: a transaction, or one that prepares each
+// statement once (bulk loads).
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// insertObject writes a new object's row, with its first change token;
+// a document without a version series starts one. A folder's path taken
+// is nameConstraintViolation.
+func (s *DB) insertObject(ctx context.Context, tx execer, o *cmis.Object, path, contentID any, now int64) error {
+	if o.BaseTypeID == cmis.BaseDocument && o.VersionSeriesID == "" {
+		o.VersionSeriesID = newID()
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO objects (id, repository_id, type_id, base_type_id, name, description,
+		created_by, creation_date, last_modified_by, last_modification_date, change_token, path,
+		version_series_id, version_label, is_major_version, is_latest_version, is_latest_major, is_pwc,
+		checkin_comment, content_id, source_id, target_id, policy_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.RepositoryID, o.TypeID, o.BaseTypeID, o.Name, o.Description, o.CreatedBy, now, o.CreatedBy, now,
+		path, nullIfEmpty(o.VersionSeriesID), nullIfEmpty(o.VersionLabel), docBool(o, o.IsMajorVersion),
+		docBool(o, o.IsLatestVersion), docBool(o, o.IsLatestMajorVersion), docBool(o, o.IsPrivateWorkingCopy),
+		o.CheckinComment, contentID, nullIfEmpty(o.SourceID), nullIfEmpty(o.TargetID), o.PolicyText)
+	if s.dialect.isUniqueViolation(err) {
+		return cmis.Errorf(cmis.ErrNameConstraintViolation, "a folder named %q exists in the parent folder", o.Name)
+	}
+	return err
+}
+
 // file adds a containment row; a taken name is nameConstraintViolation.
-func (s *DB) file(ctx context.Context, tx *sqlx.Tx, parentID, childID, name string) error {
+func (s *DB) file(ctx context.Context, tx execer, parentID, childID, name string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO containment (parent_id, child_id, name) VALUES (?, ?, ?)`, parentID, childID, name)
 	if s.dialect.isUniqueViolation(err) {
 		return cmis.Errorf(cmis.ErrNameConstraintViolation, "an object named %q exists in folder %s", name, parentID)
