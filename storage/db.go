@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -129,6 +130,23 @@ type dialect interface {
 	// bulkSession readies a connection for a bulk load and returns what
 	// undoes it.
 	bulkSession(ctx context.Context, conn *sqlx.Conn) (restore func(), err error)
+	// limitOffset is the clause selecting a page of rows; max < 0 is no
+	// limit.
+	limitOffset(max, skip int64) string
+	// explain returns the planner's description of a statement.
+	explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error)
+
+	// Full-text search in queries (CONTAINS, SCORE()); search is the
+	// placeholder of textQuery's result.
+	//
+	// textQuery writes a CMIS text search in the database's language.
+	textQuery(ts *query.TextSearch) (string, error)
+	// textMatches is a subquery of the ids of the objects that match.
+	textMatches(search string) string
+	// textRanks is a subquery of (fts_id, fts_rank): the objects that
+	// match and how well, which textScore maps onto [0, 1).
+	textRanks(search string) string
+	textScore(rank string) string
 }
 
 // Close closes the database.

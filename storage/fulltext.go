@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -227,31 +226,4 @@ func unindex(ctx context.Context, tx *sqlx.Tx, ids []string) error {
 	}
 	_, err = tx.ExecContext(ctx, q, args...)
 	return err
-}
-
-// ftsQuery writes a CMIS text search in FTS5's query language: each word
-// and phrase quoted (so no user text is FTS5 syntax), terms ANDed, NOT
-// for negation, conjuncts ORed.
-func ftsQuery(ts *query.TextSearch) (string, error) {
-	var ors []string
-	for _, c := range ts.Conjuncts {
-		var pos, neg []string
-		for _, t := range c.Terms {
-			q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
-			if t.Negated {
-				neg = append(neg, q)
-			} else {
-				pos = append(pos, q)
-			}
-		}
-		if len(pos) == 0 {
-			return "", cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
-		}
-		expr := strings.Join(pos, " AND ")
-		for _, n := range neg {
-			expr = "(" + expr + ") NOT " + n
-		}
-		ors = append(ors, "("+expr+")")
-	}
-	return strings.Join(ors, " OR "), nil
 }

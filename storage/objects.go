@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -348,14 +347,6 @@ func orderBy(keys []cmis.Order) (string, []any) {
 	return " ORDER BY " + strings.Join(parts, ", "), args
 }
 
-func limitClause(p cmis.Page) string {
-	max := p.MaxItems
-	if max < 0 {
-		max = -1 // SQLite and PostgreSQL (as LIMIT ALL via -1 → handled by dialect later)
-	}
-	return " LIMIT " + strconv.FormatInt(max, 10) + " OFFSET " + strconv.FormatInt(p.SkipCount, 10)
-}
-
 func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path string, err error) {
 	var base string
 	var p sql.NullString
@@ -387,7 +378,7 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 		if q.FoldersOnly {
 			where += ` AND o.base_type_id = 'cmis:folder'`
 		}
-		acl, aclArgs := readFilter(q.Reader)
+		acl, aclArgs := readFilter("o", q.Reader)
 		where += acl
 		args = append(args, aclArgs...)
 		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
@@ -395,7 +386,7 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 		}
 		order, oargs := orderBy(q.OrderBy)
 		var err error
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+limitClause(q.Page), append(args, oargs...)...)
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+s.dialect.limitOffset(q.Page.MaxItems, q.Page.SkipCount), append(args, oargs...)...)
 		return err
 	})
 	if err != nil {
@@ -435,7 +426,7 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		if foldersOnly {
 			kind = ` AND o.base_type_id = 'cmis:folder'`
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.parent_id, p.path`+objectFrom+`
 			JOIN containment cc ON cc.child_id = o.id JOIN objects p ON p.id = cc.parent_id
 			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`+kind+acl+`
@@ -479,7 +470,7 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		if _, err := getObject(ctx, tx, repo, id); err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
 			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id IN (SELECT ? UNION
 				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = ?)`+acl+`

@@ -56,14 +56,14 @@ func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.Relationshi
 		if err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(rq.Reader)
+		acl, aclArgs := readFilter("o", rq.Reader)
 		where += acl
 		args = append(args, aclArgs...)
 		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
 			return err
 		}
 		order, _ := orderBy(nil)
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+limitClause(rq.Page), args...)
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+s.dialect.limitOffset(rq.Page.MaxItems, rq.Page.SkipCount), args...)
 		return err
 	})
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *DB) RelationshipsOf(ctx context.Context, repo string, ids []string, d c
 		if err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		order, _ := orderBy(nil)
 		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+acl+order, append(args, aclArgs...)...)
 		return err

@@ -7,9 +7,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 )
@@ -104,4 +107,71 @@ func (sqliteDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func(), 
 	return func() {
 		conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
 	}, nil
+}
+
+// textQuery writes a CMIS text search in FTS5's query language: each word
+// and phrase quoted (so no user text is FTS5 syntax), terms ANDed, NOT
+// for negation, conjuncts ORed.
+func (sqliteDialect) textQuery(ts *query.TextSearch) (string, error) {
+	var ors []string
+	for _, c := range ts.Conjuncts {
+		var pos, neg []string
+		for _, t := range c.Terms {
+			q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
+			if t.Negated {
+				neg = append(neg, q)
+			} else {
+				pos = append(pos, q)
+			}
+		}
+		if len(pos) == 0 {
+			return "", cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
+		}
+		expr := strings.Join(pos, " AND ")
+		for _, n := range neg {
+			expr = "(" + expr + ") NOT " + n
+		}
+		ors = append(ors, "("+expr+")")
+	}
+	return strings.Join(ors, " OR "), nil
+}
+
+func (sqliteDialect) textMatches(search string) string {
+	return "SELECT object_id FROM fulltext WHERE fulltext MATCH " + search
+}
+
+// FTS5's bm25 rank is negative, lower the better.
+func (sqliteDialect) textRanks(search string) string {
+	return "SELECT object_id AS fts_id, bm25(fulltext) AS fts_rank FROM fulltext WHERE fulltext MATCH " + search
+}
+
+func (sqliteDialect) textScore(rank string) string {
+	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
+}
+
+// limitOffset: SQLite spells "no limit" -1.
+func (sqliteDialect) limitOffset(max, skip int64) string {
+	if max < 0 {
+		max = -1
+	}
+	return " LIMIT " + strconv.FormatInt(max, 10) + " OFFSET " + strconv.FormatInt(skip, 10)
+}
+
+// explain collects the detail column of EXPLAIN QUERY PLAN's rows.
+func (sqliteDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error) {
+	rows, err := tx.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return nil, err
+		}
+		plan = append(plan, detail)
+	}
+	return plan, rows.Err()
 }

@@ -544,7 +544,7 @@ func (s *DB) Versions(ctx context.Context, repo, id string, reader *cmis.Access)
 		if err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.version_series_id = ?`+acl,
 			append([]any{repo, vs}, aclArgs...)...)
 		return err
@@ -615,7 +615,7 @@ func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) 
 				WHERE cc.parent_id = ? AND h.version_series_id = o.version_series_id)`
 			args = append(args, q.FolderID)
 		}
-		acl, aclArgs := readFilter(q.Reader)
+		acl, aclArgs := readFilter("o", q.Reader)
 		where += acl
 		args = append(args, aclArgs...)
 		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
@@ -623,7 +623,7 @@ func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) 
 		}
 		order, oargs := orderBy(q.OrderBy)
 		var err error
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+limitClause(q.Page), append(args, oargs...)...)
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+s.dialect.limitOffset(q.Page.MaxItems, q.Page.SkipCount), append(args, oargs...)...)
 		return err
 	})
 	if err != nil {
