@@ -40,8 +40,9 @@ func (s *DB) ContentChanges(ctx context.Context, repo string, token *int64, max 
 	if token != nil {
 		from = *token
 	}
+	// One more than asked tells whether more follow: the log is not counted.
 	rows, err := s.db.QueryxContext(ctx, `SELECT token, object_id, change_type, change_time, type_id, base_type_id
-		FROM change_log WHERE repository_id = ? AND token >= ? ORDER BY token LIMIT ?`, repo, from, max+1)
+		FROM change_log WHERE repository_id = ? AND token >= ? ORDER BY token`+s.dialect.limit(cmis.Page{MaxItems: max + 1}), repo, from)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("content changes: %w", err)
 	}

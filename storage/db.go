@@ -130,9 +130,8 @@ type dialect interface {
 	// bulkSession readies a connection for a bulk load and returns what
 	// undoes it.
 	bulkSession(ctx context.Context, conn *sqlx.Conn) (restore func(), err error)
-	// limitOffset is the clause selecting a page of rows; max < 0 is no
-	// limit.
-	limitOffset(max, skip int64) string
+	// limit is the clause selecting a page of rows.
+	limit(p cmis.Page) string
 	// explain returns the planner's description of a statement.
 	explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error)
 

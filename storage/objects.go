@@ -308,45 +308,6 @@ func (s *DB) ObjectByPath(ctx context.Context, repo, path string) (*cmis.Object,
 	return o, nil
 }
 
-// orderColumns are the system properties listings can be ordered by
-// without a join; custom properties order through a correlated lookup.
-var orderColumns = map[string]string{
-	cmis.PropName: "o.name", cmis.PropObjectID: "o.id", cmis.PropObjectTypeID: "o.type_id",
-	cmis.PropBaseTypeID: "o.base_type_id", cmis.PropCreatedBy: "o.created_by",
-	cmis.PropCreationDate: "o.creation_date", cmis.PropLastModifiedBy: "o.last_modified_by",
-	cmis.PropLastModificationDate: "o.last_modification_date", cmis.PropDescription: "o.description",
-	cmis.PropVersionLabel: "o.version_label", cmis.PropVersionSeriesID: "o.version_series_id",
-	cmis.PropCheckinComment: "o.checkin_comment", cmis.PropContentStreamLength: "ct.length",
-	cmis.PropContentStreamMimeType: "ct.mime_type", cmis.PropContentStreamFileName: "ct.file_name",
-	cmis.PropPath: "o.path", cmis.PropSourceID: "o.source_id", cmis.PropTargetID: "o.target_id",
-	cmis.PropPolicyText: "o.policy_text",
-}
-
-// orderBy renders ORDER BY keys with a unique tie-breaker (the id) so that
-// pages never overlap or skip.
-func orderBy(keys []cmis.Order) (string, []any) {
-	var parts []string
-	var args []any
-	for _, k := range keys {
-		col, ok := orderColumns[k.PropertyID]
-		if !ok {
-			col = `(SELECT COALESCE(p.value_text, p.value_int, p.value_real) FROM object_properties p
-				WHERE p.object_id = o.id AND p.property_id = ? AND p.position = 0)`
-			args = append(args, k.PropertyID)
-		}
-		dir := " ASC"
-		if k.Descending {
-			dir = " DESC"
-		}
-		parts = append(parts, col+dir)
-	}
-	if len(keys) == 0 {
-		parts = append(parts, "o.name ASC")
-	}
-	parts = append(parts, "o.id ASC")
-	return " ORDER BY " + strings.Join(parts, ", "), args
-}
-
 func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path string, err error) {
 	var base string
 	var p sql.NullString
@@ -381,12 +342,8 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 		acl, aclArgs := readFilter("o", q.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
-			return err
-		}
-		order, oargs := orderBy(q.OrderBy)
 		var err error
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+s.dialect.limitOffset(q.Page.MaxItems, q.Page.SkipCount), append(args, oargs...)...)
+		out, total, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
 		return err
 	})
 	if err != nil {

@@ -176,7 +176,7 @@ func (cq *compiledQuery) count(ctx context.Context, tx *sqlx.Tx) (int64, error) 
 
 // pageSQL is the statement reading a page of result rows.
 func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page) (string, []any) {
-	stmt := "SELECT " + strings.Join(cq.columns, ", ") + cq.body.sql + cq.order.sql + d.limitOffset(p.MaxItems, p.SkipCount)
+	stmt := "SELECT " + strings.Join(cq.columns, ", ") + cq.body.sql + cq.order.sql + d.limit(p)
 	return stmt, append(append([]any{}, cq.body.args...), cq.order.args...)
 }
 

@@ -59,11 +59,7 @@ func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.Relationshi
 		acl, aclArgs := readFilter("o", rq.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
-			return err
-		}
-		order, _ := orderBy(nil)
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+s.dialect.limitOffset(rq.Page.MaxItems, rq.Page.SkipCount), args...)
+		out, total, err = s.listPage(ctx, tx, where, args, nil, rq.Page)
 		return err
 	})
 	if err != nil {

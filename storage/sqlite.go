@@ -149,12 +149,9 @@ func (sqliteDialect) textScore(rank string) string {
 	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
 }
 
-// limitOffset: SQLite spells "no limit" -1.
-func (sqliteDialect) limitOffset(max, skip int64) string {
-	if max < 0 {
-		max = -1
-	}
-	return " LIMIT " + strconv.FormatInt(max, 10) + " OFFSET " + strconv.FormatInt(skip, 10)
+// limit: SQLite spells "no limit" -1.
+func (sqliteDialect) limit(p cmis.Page) string {
+	return " LIMIT " + strconv.FormatInt(max(p.MaxItems, -1), 10) + " OFFSET " + strconv.FormatInt(p.SkipCount, 10)
 }
 
 // explain collects the detail column of EXPLAIN QUERY PLAN's rows.

@@ -459,7 +459,7 @@ func (s *DB) TypeChildren(ctx context.Context, repo, typeID string, page cmis.Pa
 			return err
 		}
 		total = int64(len(ids))
-		ids = pageSlice(ids, page)
+		ids = cmis.PageOf(ids, page)
 		for _, id := range ids {
 			t, err := loadType(ctx, tx, repo, id)
 			if err != nil {
@@ -485,17 +485,6 @@ func orderBaseTypes(ids []string) []string {
 		}
 	}
 	return out
-}
-
-func pageSlice[T any](all []T, p cmis.Page) []T {
-	if p.SkipCount >= int64(len(all)) {
-		return nil
-	}
-	all = all[p.SkipCount:]
-	if p.MaxItems >= 0 && p.MaxItems < int64(len(all)) {
-		all = all[:p.MaxItems]
-	}
-	return all
 }
 
 // CreateType stores a new subtype. The caller has validated it against

@@ -618,12 +618,8 @@ func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) 
 		acl, aclArgs := readFilter("o", q.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
-			return err
-		}
-		order, oargs := orderBy(q.OrderBy)
 		var err error
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+s.dialect.limitOffset(q.Page.MaxItems, q.Page.SkipCount), append(args, oargs...)...)
+		out, total, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
 		return err
 	})
 	if err != nil {
