@@ -217,7 +217,7 @@ func (s RepositoryService) CreateTypeContext(ctx context.Context, req *generated
 	if err != nil {
 		return nil, err
 	}
-	if t, err = checkNewType(t, parent); err != nil {
+	if t, err = checkType(t, parent, nil); err != nil {
 		return nil, err
 	}
 	created, err := s.types.CreateType(ctx, req.RepositoryId, t)
@@ -242,13 +242,13 @@ func (s RepositoryService) UpdateTypeContext(ctx context.Context, req *generated
 		return nil, err
 	}
 	if old.IsBase() {
-		return nil, cmis.Errorf(cmis.ErrConstraint, "base type %s cannot be updated", old.ID)
+		return nil, checkMutable(nil, old) // a base type has no parent to read
 	}
 	parent, err := s.types.Type(ctx, req.RepositoryId, old.ParentID)
 	if err != nil {
 		return nil, err
 	}
-	if t, err = checkTypeUpdate(t, old, parent); err != nil {
+	if t, err = checkType(t, parent, old); err != nil {
 		return nil, err
 	}
 	updated, err := s.types.UpdateType(ctx, req.RepositoryId, t)
