@@ -3,10 +3,13 @@ package services
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -536,5 +539,39 @@ func TestSecondaryTypes(t *testing.T) {
 	_, err = rs.DeleteTypeContext(f.ctx, &generated.DeleteType{RepositoryId: repo, TypeId: "t:tagged"})
 	if err != nil {
 		t.Fatalf("delete a secondary type no object uses: %v", err)
+	}
+}
+
+// updateProperties from two clients holding one change token, sent at
+// the same moment: one is applied, the other is updateConflict, and the
+// name is the one that was applied.
+func TestUpdatePropertiesRace(t *testing.T) {
+	f := newFixture(t)
+	d := f.doc(t, f.root, "d", "")
+	for round := range 50 {
+		token, _ := value(f.get(t, d, cmis.PropChangeToken), cmis.PropChangeToken)
+		names := [2]string{fmt.Sprintf("r%d-a", round), fmt.Sprintf("r%d-b", round)}
+		var errs [2]error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for w, name := range names {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[w] = f.ports.Object.UpdatePropertiesContext(f.ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: d,
+					ChangeToken: &token, Properties: props("cmis:document", name)})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := slices.IndexFunc(errs[:], func(err error) bool { return err == nil })
+		lost := 1 - won
+		if won < 0 || cmis.ErrorTypeOf(errs[lost]) != cmis.ErrUpdateConflict {
+			t.Fatalf("round %d: %v, want one success and one updateConflict", round, errs)
+		}
+		if got, _ := value(f.get(t, d, cmis.PropName), cmis.PropName); got != names[won] {
+			t.Fatalf("round %d: name %q, want the winner's %q", round, got, names[won])
+		}
 	}
 }
