@@ -3,8 +3,10 @@
 // principals) in one database, each operation in one transaction. The
 // bytes of content streams live in a cmis.ContentStore given at open
 // (package filecontent keeps them as files); storage holds SQL only.
-// Everything specific to SQLite lives in sqlite.go so that a PostgreSQL
-// dialect can sit beside it.
+// What is specific to SQLite lives in sqlite.go, behind the dialect
+// interface, so that a PostgreSQL dialect can sit beside it; the
+// exceptions are the full-text index (fulltext.go: FTS5 tables, rowids)
+// and the migrations' DDL.
 package storage
 
 import (
