@@ -17,17 +17,6 @@ type DiscoveryService struct{ *core }
 
 var _ generated.DiscoveryServicePort = DiscoveryService{}
 
-// resolver binds a query's tables through the store.
-type resolver struct {
-	ctx  context.Context
-	run  query.Runner
-	repo string
-}
-
-func (r resolver) TypeByQueryName(name string) (*cmis.TypeDefinition, error) {
-	return r.run.TypeByQueryName(r.ctx, r.repo, name)
-}
-
 // QueryContext runs a CMIS query.
 func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query) (*generated.QueryResponse, error) {
 	if _, err := s.repository(ctx, req.RepositoryId); err != nil {
@@ -39,11 +28,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	if req.Statement == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "statement is required")
 	}
-	stmt, err := query.Parse(req.Statement)
-	if err != nil {
-		return nil, err
-	}
-	q, err := query.Bind(stmt, resolver{ctx, s.queries, req.RepositoryId})
+	q, err := query.Prepare(ctx, s.queries, req.RepositoryId, req.Statement)
 	if err != nil {
 		return nil, err
 	}

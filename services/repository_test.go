@@ -186,6 +186,22 @@ func everyKind(id string) *generated.CmisTypeDefinitionType {
 	}
 }
 
+// everyKindWith is everyKind changed by f.
+func everyKindWith(id string, f func(*generated.CmisTypeDefinitionType)) *generated.CmisTypeDefinitionType {
+	ty := everyKind(id)
+	f(ty)
+	return ty
+}
+
+// typeCase is a type for createType or updateType and the fault it gets
+// ("": none).
+type typeCase struct {
+	name string
+	ctx  context.Context
+	ty   *generated.CmisTypeDefinitionType
+	want cmis.ErrorType
+}
+
 func TestCreateTypeRoundTrips(t *testing.T) {
 	s, ctx := newRepositoryService(t)
 	created, err := s.CreateTypeContext(ctx, &generated.CreateType{RepositoryId: repo, Type_: everyKind("t:doc")})
@@ -234,16 +250,9 @@ func TestCreateTypeRules(t *testing.T) {
 	s, ctx := newRepositoryService(t)
 	user := cmis.NewContextWithUser(context.Background(), &cmis.User{Name: "bob"})
 	mutate := func(f func(*generated.CmisTypeDefinitionType)) *generated.CmisTypeDefinitionType {
-		ty := everyKind("t:x")
-		f(ty)
-		return ty
+		return everyKindWith("t:x", f)
 	}
-	cases := []struct {
-		name string
-		ctx  context.Context
-		ty   *generated.CmisTypeDefinitionType
-		want cmis.ErrorType
-	}{
+	cases := []typeCase{
 		{"not admin", user, everyKind("t:x"), cmis.ErrPermissionDenied},
 		{"no type", ctx, nil, cmis.ErrInvalidArgument},
 		{"no parent", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.ParentId = nil }), cmis.ErrInvalidArgument},
@@ -305,9 +314,7 @@ func TestUpdateTypeRules(t *testing.T) {
 		}
 	}
 	mutate := func(f func(*generated.CmisTypeDefinitionType)) *generated.CmisTypeDefinitionType {
-		ty := everyKind("t:doc")
-		f(ty)
-		return ty
+		return everyKindWith("t:doc", f)
 	}
 	newProp := func(f func(*generated.CmisPropertyDefinitionType)) func(*generated.CmisTypeDefinitionType) {
 		return func(t *generated.CmisTypeDefinitionType) {
@@ -316,12 +323,7 @@ func TestUpdateTypeRules(t *testing.T) {
 			t.PropertyIdDefinition = append(t.PropertyIdDefinition, &generated.CmisPropertyIdDefinitionType{CmisPropertyDefinitionType: p})
 		}
 	}
-	cases := []struct {
-		name string
-		ctx  context.Context
-		ty   *generated.CmisTypeDefinitionType
-		want cmis.ErrorType
-	}{
+	cases := []typeCase{
 		{"not admin", user, everyKind("t:doc"), cmis.ErrPermissionDenied},
 		{"unknown type", ctx, everyKind("t:none"), cmis.ErrObjectNotFound},
 		{"base type", ctx, &generated.CmisTypeDefinitionType{Id: "cmis:folder", BaseId: "cmis:folder"}, cmis.ErrConstraint},

@@ -47,16 +47,6 @@ type benchStore struct {
 	queries []benchQuery
 }
 
-type benchResolver struct {
-	ctx  context.Context
-	db   *storage.DB
-	repo string
-}
-
-func (r benchResolver) TypeByQueryName(name string) (*cmis.TypeDefinition, error) {
-	return r.db.TypeByQueryName(r.ctx, r.repo, name)
-}
-
 // openBench opens the store CMISD_BENCH_DATA names, or skips.
 func openBench(tb testing.TB) *benchStore {
 	tb.Helper()
@@ -144,11 +134,7 @@ func (s *benchStore) run(ctx context.Context, stmt string) ([]query.Row, int64, 
 }
 
 func (s *benchStore) bind(ctx context.Context, stmt string) (*query.Query, error) {
-	p, err := query.Parse(stmt)
-	if err != nil {
-		return nil, err
-	}
-	return query.Bind(p, benchResolver{ctx, s.db, s.repo})
+	return query.Prepare(ctx, s.db, s.repo, stmt)
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -11,26 +11,12 @@ import (
 	"github.com/cmisd/cmisd/storage"
 )
 
-type resolver struct {
-	ctx  context.Context
-	db   *storage.DB
-	repo string
-}
-
-func (r resolver) TypeByQueryName(name string) (*cmis.TypeDefinition, error) {
-	return r.db.TypeByQueryName(r.ctx, r.repo, name)
-}
-
 // count runs a query as reader (nil: the administrator) and returns its
 // number of matches.
 func count(t *testing.T, db *storage.DB, repo, stmt string, reader *cmis.Access) int64 {
 	t.Helper()
 	ctx := context.Background()
-	p, err := query.Parse(stmt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := query.Bind(p, resolver{ctx, db, repo})
+	q, err := query.Prepare(ctx, db, repo, stmt)
 	if err != nil {
 		t.Fatal(err)
 	}
