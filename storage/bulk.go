@@ -162,7 +162,7 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 	if err := insertProperties(ctx, tx, o.ID, o.Properties); err != nil {
 		return err
 	}
-	if err := logChanges(ctx, tx, now, changeCreated, o.ID); err != nil {
+	if err := logCreated(ctx, tx, now, o); err != nil {
 		return err
 	}
 	if fullTextBuilt {

@@ -31,6 +31,16 @@ func logChanges(ctx context.Context, tx execer, now int64, changeType string, id
 	return nil
 }
 
+// logCreated records the creation of o, whose row the caller has just
+// written: its values are at hand, no need to read them back.
+func logCreated(ctx context.Context, tx execer, now int64, o *cmis.Object) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
+		VALUES (?, ?, ?, ?, ?, ?)`, o.RepositoryID, o.ID, changeCreated, now, o.TypeID, o.BaseTypeID); err != nil {
+		return fmt.Errorf("change log: %w", err)
+	}
+	return nil
+}
+
 // ContentChanges returns change events from token on (inclusive; nil: from
 // the start of the log), at most max of them, and the token to resume
 // from.

@@ -70,7 +70,7 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 				return err
 			}
 		}
-		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeCreated, o.ID); err != nil {
+		if err := logCreated(ctx, tx, s.now().UnixMilli(), o); err != nil {
 			return err
 		}
 		if err := indexProps(ctx, tx, o.ID); err != nil {
