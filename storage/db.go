@@ -63,10 +63,11 @@ func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int
 		if err != nil {
 			return err
 		}
-		if err := s.content.Remove(ctx, orphans...); err != nil {
-			return err
+		for _, id := range orphans {
+			if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
+				removed++
+			}
 		}
-		removed += len(orphans)
 		return nil
 	}
 	err = s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
