@@ -1,7 +1,8 @@
 // Package cmis holds what every layer of cmisd shares: the CMIS object
 // model (types, properties, repository info), the CMIS error kinds, the
-// authenticated principal, and the interfaces that services/ needs from
-// storage/. It imports nothing of SOAP, HTTP or SQL.
+// authenticated principal, the interfaces that services/ needs from
+// storage/, and the one storage/ needs from a content store
+// (ContentStore). It imports nothing of SOAP, HTTP or SQL.
 package cmis
 
 // Namespaces of the CMIS 1.1 schemas. The 200908 URIs did not change in 1.1.

@@ -2,7 +2,6 @@ package cmis
 
 import (
 	"context"
-	"io"
 	"time"
 )
 
@@ -53,28 +52,6 @@ type Object struct {
 	// Properties are the values of the object's own custom properties
 	// and those of its secondary types; an absent id is "not set".
 	Properties map[string][]Value
-}
-
-// ContentInfo describes a stored content stream.
-type ContentInfo struct {
-	ID       string
-	Length   int64
-	MimeType string
-	FileName string
-	SHA256   string // hex
-}
-
-// ContentStream is content coming in: read once, straight into the store.
-type ContentStream struct {
-	Reader   io.Reader
-	MimeType string
-	FileName string
-}
-
-// Content is a stored stream opened for reading.
-type Content struct {
-	Info ContentInfo
-	io.ReadSeekCloser
 }
 
 // Order is one key of an ORDER BY: a property id, descending or not.
@@ -139,8 +116,9 @@ type ObjectStore interface {
 	// The object takes its parent's ACEs as inherited ones; then remove
 	// and add (direct ACEs) apply.
 	CreateObject(ctx context.Context, o *Object, parentID string, content *ContentStream, add, remove []ACE) (*Object, error)
-	// OpenContent opens a document's content stream for reading.
-	OpenContent(ctx context.Context, repositoryID, objectID string) (*Content, error)
+	// OpenContent opens length bytes (negative: all) of a document's
+	// content stream from offset; a range past the end is cut short.
+	OpenContent(ctx context.Context, repositoryID, objectID string, offset, length int64) (*Content, error)
 	// UpdateObject applies a change if changeToken (when given) is the
 	// object's current one; else updateConflict.
 	UpdateObject(ctx context.Context, repositoryID, objectID string, changeToken *int64, c Change, user string) (*Object, error)

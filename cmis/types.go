@@ -187,11 +187,30 @@ type RepositoryInfo struct {
 	CreatedAt    time.Time
 }
 
-// Page selects a slice of a listing: maxItems (negative = repository
-// default) and skipCount.
+// Page selects a slice of a listing: maxItems (negative: all) and
+// skipCount.
 type Page struct {
 	MaxItems  int64
 	SkipCount int64
+}
+
+// AllItems is the page that is the whole listing.
+var AllItems = Page{MaxItems: -1}
+
+// HasMore reports whether items follow the page, n items of a listing of
+// total (hasMoreItems).
+func (p Page) HasMore(n int, total int64) bool { return p.SkipCount+int64(n) < total }
+
+// PageOf is the page of a listing held whole in memory.
+func PageOf[T any](all []T, p Page) []T {
+	if p.SkipCount >= int64(len(all)) {
+		return nil
+	}
+	all = all[p.SkipCount:]
+	if p.MaxItems >= 0 && p.MaxItems < int64(len(all)) {
+		all = all[:p.MaxItems]
+	}
+	return all
 }
 
 // TypeStore keeps the type system of repositories. Every method runs in

@@ -34,9 +34,9 @@ import (
 
 	"github.com/cmisd/cmisd/auth"
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
-	"github.com/cmisd/cmisd/storage"
 )
 
 const (
@@ -82,11 +82,7 @@ func newHandlerFor(t testing.TB, accounts []account, logger *zap.Logger) (h http
 	t.Helper()
 	ctx := context.Background()
 	data = t.TempDir()
-	db, err := storage.OpenSQLite(ctx, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.OpenIn(t, data)
 	standIn := accounts == nil
 	if standIn {
 		accounts = []account{{"admin", "test"}, {"test", "test"}}
@@ -105,7 +101,7 @@ func newHandlerFor(t testing.TB, accounts []account, logger *zap.Logger) (h http
 	if !standIn {
 		description = "cmisd CMIS 1.1 repository"
 	}
-	repo, err = db.EnsureRepository(ctx, "default", "cmisd", description, "admin")
+	repo, err := db.EnsureRepository(ctx, "default", "cmisd", description, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,20 +17,6 @@ type DiscoveryService struct{ *core }
 
 var _ generated.DiscoveryServicePort = DiscoveryService{}
 
-// defaultQueryPage is the page size when a client sends no maxItems.
-const defaultQueryPage = 100
-
-// resolver binds a query's tables through the store.
-type resolver struct {
-	ctx  context.Context
-	run  query.Runner
-	repo string
-}
-
-func (r resolver) TypeByQueryName(name string) (*cmis.TypeDefinition, error) {
-	return r.run.TypeByQueryName(r.ctx, r.repo, name)
-}
-
 // QueryContext runs a CMIS query.
 func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query) (*generated.QueryResponse, error) {
 	if _, err := s.repository(ctx, req.RepositoryId); err != nil {
@@ -42,11 +28,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	if req.Statement == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "statement is required")
 	}
-	stmt, err := query.Parse(req.Statement)
-	if err != nil {
-		return nil, err
-	}
-	q, err := query.Bind(stmt, resolver{ctx, s.queries, req.RepositoryId})
+	q, err := query.Prepare(ctx, s.queries, req.RepositoryId, req.Statement)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +55,8 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	for i, t := range q.Tables {
 		index[t] = i
 	}
-	list := &generated.CmisObjectListType{HasMoreItems: p.SkipCount+int64(len(rows)) < total, NumItems: ptr(total)}
+	list := &generated.CmisObjectListType{}
+	list.HasMoreItems, list.NumItems = pageEnd(p, len(rows), total)
 	var firsts []*cmis.Object
 	for _, r := range rows {
 		props := &generated.CmisPropertiesType{}
@@ -110,9 +93,6 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	return &generated.QueryResponse{Objects: list}, nil
 }
 
-// defaultChangesPage is the page size when a client sends no maxItems.
-const defaultChangesPage = 1000
-
 // GetContentChangesContext reads the change log from changeLogToken on
 // (inclusive) and answers the token to resume from. Events of objects
 // that still exist are listed only if the caller may read them, with
@@ -131,14 +111,9 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 		}
 		token = &n
 	}
-	max := int64(defaultChangesPage)
-	if req.MaxItems != nil {
-		if *req.MaxItems < 0 {
-			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "maxItems must not be negative")
-		}
-		if *req.MaxItems > 0 && *req.MaxItems < max {
-			max = *req.MaxItems
-		}
+	max, err := changesPage(req.MaxItems)
+	if err != nil {
+		return nil, err
 	}
 	opt, err := readOptions(req.Filter, nil, nil, nil)
 	if err != nil {

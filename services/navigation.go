@@ -14,9 +14,6 @@ type NavigationService struct{ *core }
 
 var _ generated.NavigationServicePort = NavigationService{}
 
-// defaultChildrenPage is the page size when a client sends no maxItems.
-const defaultChildrenPage = 100
-
 // folder loads a folder after checking the repository and the caller's
 // access for key.
 func (s NavigationService) folder(ctx context.Context, repo, id, key string) (*cmis.Object, error) {
@@ -104,7 +101,8 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 	if err != nil {
 		return nil, err
 	}
-	list := &generated.CmisObjectInFolderListType{HasMoreItems: p.SkipCount+int64(len(kids)) < total, NumItems: ptr(total)}
+	list := &generated.CmisObjectInFolderListType{}
+	list.HasMoreItems, list.NumItems = pageEnd(p, len(kids), total)
 	for i, k := range kids {
 		in := &generated.CmisObjectInFolderType{Object: ws[i]}
 		if deref(req.IncludePathSegment) {
@@ -278,6 +276,7 @@ func (s NavigationService) GetCheckedOutDocsContext(ctx context.Context, req *ge
 	if err != nil {
 		return nil, err
 	}
-	return &generated.GetCheckedOutDocsResponse{Objects: &generated.CmisObjectListType{Objects: ws,
-		HasMoreItems: q.Page.SkipCount+int64(len(pwcs)) < total, NumItems: ptr(total)}}, nil
+	list := &generated.CmisObjectListType{Objects: ws}
+	list.HasMoreItems, list.NumItems = pageEnd(q.Page, len(pwcs), total)
+	return &generated.GetCheckedOutDocsResponse{Objects: list}, nil
 }

@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"io"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
@@ -302,7 +301,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 	}
 	var content *generated.CmisContentStreamType
 	if src.Content != nil {
-		c, err := s.objects.OpenContent(ctx, req.RepositoryId, src.ID)
+		c, err := s.objects.OpenContent(ctx, req.RepositoryId, src.ID, 0, -1)
 		if err != nil {
 			return nil, err
 		}
@@ -433,17 +432,11 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 	return &generated.GetObjectByPathResponse{Object: w}, nil
 }
 
-// contentReader is a content stream, or a byte range of it, that closes
-// the content. Through *io.SectionReader it tells the server its length
-// (Size) and the file under it (Outer): the server announces the length
-// and sends the file with sendfile.
-type contentReader struct {
-	*io.SectionReader
-	io.Closer
-}
-
 // GetContentStreamContext streams a document's content, or a byte range
-// of it, straight from the store into the response.
+// of it, straight from the store into the response. The content store
+// hands out what the server can send best: from the file store, a
+// section of the file (its Size the length announced, its Outer the file
+// sent with sendfile).
 func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generated.GetContentStream) (*generated.GetContentStreamResponse, error) {
 	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canViewContent.Object"); err != nil {
 		return nil, err
@@ -451,45 +444,23 @@ func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generat
 	if req.StreamId != nil && *req.StreamId != "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "stream %s does not exist: this repository has no renditions", *req.StreamId)
 	}
-	c, err := s.objects.OpenContent(ctx, req.RepositoryId, req.ObjectId)
+	offset, length := deref(req.Offset), int64(-1)
+	if req.Length != nil {
+		length = *req.Length
+	}
+	if offset < 0 || (req.Length != nil && length < 0) {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "offset and length must not be negative")
+	}
+	c, err := s.objects.OpenContent(ctx, req.RepositoryId, req.ObjectId, offset, length)
 	if err != nil {
 		return nil, err
 	}
-	offset, length := deref(req.Offset), c.Info.Length
-	if offset < 0 || (req.Length != nil && *req.Length < 0) {
-		c.Close()
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "offset and length must not be negative")
-	}
-	if offset > c.Info.Length {
-		offset = c.Info.Length
-	}
-	length -= offset
-	if req.Length != nil && *req.Length < length {
-		length = *req.Length
-	}
-	// The store's files are *os.File, which read at an offset themselves.
-	ra, ok := c.ReadSeekCloser.(io.ReaderAt)
-	if !ok {
-		ra = readerAt{c}
-	}
-	r := contentReader{io.NewSectionReader(ra, offset, length), c}
 	return &generated.GetContentStreamResponse{ContentStream: &generated.CmisContentStreamType{
-		Length:   ptr(length),
+		Length:   ptr(c.Length),
 		MimeType: ptr(c.Info.MimeType),
 		Filename: optString(c.Info.FileName),
-		Stream:   &xsd.Stream{Reader: r},
+		Stream:   &xsd.Stream{Reader: c.ReadCloser},
 	}}, nil
-}
-
-// readerAt adapts a ReadSeeker for io.NewSectionReader, for content that
-// is not an io.ReaderAt.
-type readerAt struct{ rs io.ReadSeeker }
-
-func (r readerAt) ReadAt(p []byte, off int64) (int, error) {
-	if _, err := r.rs.Seek(off, io.SeekStart); err != nil {
-		return 0, err
-	}
-	return io.ReadFull(r.rs, p)
 }
 
 // GetRenditionsContext lists renditions: this repository has none

@@ -3,16 +3,19 @@ package services
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/xsd"
-	"github.com/cmisd/cmisd/storage"
 )
 
 type fixture struct {
@@ -27,11 +30,7 @@ func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
 func newFixtureTB(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	r, err := db.EnsureRepository(ctx, repo, "Test", "", "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -566,5 +565,39 @@ func TestRootFolderNameAndPath(t *testing.T) {
 	}
 	if path, _ := value(got.Object, cmis.PropPath); path != "/a" {
 		t.Errorf("child of the root at %q", path)
+	}
+}
+
+// updateProperties from two clients holding one change token, sent at
+// the same moment: one is applied, the other is updateConflict, and the
+// name is the one that was applied.
+func TestUpdatePropertiesRace(t *testing.T) {
+	f := newFixture(t)
+	d := f.doc(t, f.root, "d", "")
+	for round := range 50 {
+		token, _ := value(f.get(t, d, cmis.PropChangeToken), cmis.PropChangeToken)
+		names := [2]string{fmt.Sprintf("r%d-a", round), fmt.Sprintf("r%d-b", round)}
+		var errs [2]error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for w, name := range names {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[w] = f.ports.Object.UpdatePropertiesContext(f.ctx, &generated.UpdateProperties{RepositoryId: repo, ObjectId: d,
+					ChangeToken: &token, Properties: props("cmis:document", name)})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := slices.IndexFunc(errs[:], func(err error) bool { return err == nil })
+		lost := 1 - won
+		if won < 0 || cmis.ErrorTypeOf(errs[lost]) != cmis.ErrUpdateConflict {
+			t.Fatalf("round %d: %v, want one success and one updateConflict", round, errs)
+		}
+		if got, _ := value(f.get(t, d, cmis.PropName), cmis.PropName); got != names[won] {
+			t.Fatalf("round %d: name %q, want the winner's %q", round, got, names[won])
+		}
 	}
 }

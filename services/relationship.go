@@ -22,10 +22,6 @@ type RelationshipService struct{ *core }
 
 var _ generated.RelationshipServicePort = RelationshipService{}
 
-// defaultRelationshipsPage is the page size when a client sends no
-// maxItems.
-const defaultRelationshipsPage = 100
-
 // GetObjectRelationshipsContext lists one page of the relationships an
 // object is the source or target of, that the caller may read.
 func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, req *generated.GetObjectRelationships) (*generated.GetObjectRelationshipsResponse, error) {
@@ -79,15 +75,16 @@ func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	return &generated.GetObjectRelationshipsResponse{Objects: &generated.CmisObjectListType{
-		Objects: ws, HasMoreItems: p.SkipCount+int64(len(rels)) < total, NumItems: ptr(total)}}, nil
+	list := &generated.CmisObjectListType{Objects: ws}
+	list.HasMoreItems, list.NumItems = pageEnd(p, len(rels), total)
+	return &generated.GetObjectRelationshipsResponse{Objects: list}, nil
 }
 
 // subtypes lists a type and all its descendants.
 func (c *core) subtypes(ctx context.Context, repo, typeID string) ([]string, error) {
 	out := []string{typeID}
 	for i := 0; i < len(out); i++ {
-		kids, _, err := c.types.TypeChildren(ctx, repo, out[i], cmis.Page{MaxItems: -1})
+		kids, _, err := c.types.TypeChildren(ctx, repo, out[i], cmis.AllItems)
 		if err != nil {
 			return nil, err
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
-	"github.com/cmisd/cmisd/storage"
+	"github.com/cmisd/cmisd/internal/storetest"
 )
 
 // ends sets cmis:sourceId and cmis:targetId.
@@ -314,11 +314,7 @@ func (s *countingStore) Filed(ctx context.Context, ids []string) (map[string]boo
 func newCountingFixture(t *testing.T) (*fixture, *countingStore) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	r, err := db.EnsureRepository(ctx, repo, "Test", "", "admin")
 	if err != nil {
 		t.Fatal(err)

@@ -13,9 +13,6 @@ type RepositoryService struct{ *core }
 
 var _ generated.RepositoryServicePort = RepositoryService{}
 
-// defaultTypePage is the page size when a client sends no maxItems.
-const defaultTypePage = 100
-
 // GetRepositoriesContext lists the repositories this server offers.
 func (s RepositoryService) GetRepositoriesContext(ctx context.Context, req *generated.GetRepositories) (*generated.GetRepositoriesResponse, error) {
 	repos, err := s.types.Repositories(ctx)
@@ -117,10 +114,8 @@ func (s RepositoryService) GetTypeChildrenContext(ctx context.Context, req *gene
 		return nil, err
 	}
 	withProps := deref(req.IncludePropertyDefinitions)
-	list := &generated.CmisTypeDefinitionListType{
-		HasMoreItems: p.SkipCount+int64(len(types)) < total,
-		NumItems:     ptr(total),
-	}
+	list := &generated.CmisTypeDefinitionListType{}
+	list.HasMoreItems, list.NumItems = pageEnd(p, len(types), total)
 	for _, t := range types {
 		list.Types = append(list.Types, wireType(t, withProps))
 	}
@@ -148,7 +143,7 @@ func (s RepositoryService) GetTypeDescendantsContext(ctx context.Context, req *g
 	withProps := deref(req.IncludePropertyDefinitions)
 	resp := &generated.GetTypeDescendantsResponse{}
 	if typeID == "" {
-		bases, _, err := s.types.TypeChildren(ctx, req.RepositoryId, "", cmis.Page{MaxItems: -1})
+		bases, _, err := s.types.TypeChildren(ctx, req.RepositoryId, "", cmis.AllItems)
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +166,7 @@ func (s RepositoryService) GetTypeDescendantsContext(ctx context.Context, req *g
 // typeTree returns the subtypes of typeID as containers, depth levels
 // deep. A type hierarchy is small, so one lookup per type is fine here.
 func (s RepositoryService) typeTree(ctx context.Context, repo, typeID string, depth int64, withProps bool) ([]*generated.CmisTypeContainer, error) {
-	kids, _, err := s.types.TypeChildren(ctx, repo, typeID, cmis.Page{MaxItems: -1})
+	kids, _, err := s.types.TypeChildren(ctx, repo, typeID, cmis.AllItems)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +223,7 @@ func (s RepositoryService) CreateTypeContext(ctx context.Context, req *generated
 	if err != nil {
 		return nil, err
 	}
-	if t, err = checkNewType(t, parent); err != nil {
+	if t, err = checkType(t, parent, nil); err != nil {
 		return nil, err
 	}
 	created, err := s.types.CreateType(ctx, req.RepositoryId, t)
@@ -253,13 +248,13 @@ func (s RepositoryService) UpdateTypeContext(ctx context.Context, req *generated
 		return nil, err
 	}
 	if old.IsBase() {
-		return nil, cmis.Errorf(cmis.ErrConstraint, "base type %s cannot be updated", old.ID)
+		return nil, checkMutable(nil, old) // a base type has no parent to read
 	}
 	parent, err := s.types.Type(ctx, req.RepositoryId, old.ParentID)
 	if err != nil {
 		return nil, err
 	}
-	if t, err = checkTypeUpdate(t, old, parent); err != nil {
+	if t, err = checkType(t, parent, old); err != nil {
 		return nil, err
 	}
 	updated, err := s.types.UpdateType(ctx, req.RepositoryId, t)

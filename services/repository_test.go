@@ -8,8 +8,8 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/xsd"
-	"github.com/cmisd/cmisd/storage"
 )
 
 const repo = "default"
@@ -17,11 +17,7 @@ const repo = "default"
 func newRepositoryService(t *testing.T) (RepositoryService, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	if _, err := db.EnsureRepository(ctx, repo, "Test", "", "admin"); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +199,22 @@ func everyKind(id string) *generated.CmisTypeDefinitionType {
 	}
 }
 
+// everyKindWith is everyKind changed by f.
+func everyKindWith(id string, f func(*generated.CmisTypeDefinitionType)) *generated.CmisTypeDefinitionType {
+	ty := everyKind(id)
+	f(ty)
+	return ty
+}
+
+// typeCase is a type for createType or updateType and the fault it gets
+// ("": none).
+type typeCase struct {
+	name string
+	ctx  context.Context
+	ty   *generated.CmisTypeDefinitionType
+	want cmis.ErrorType
+}
+
 func TestCreateTypeRoundTrips(t *testing.T) {
 	s, ctx := newRepositoryService(t)
 	created, err := s.CreateTypeContext(ctx, &generated.CreateType{RepositoryId: repo, Type_: everyKind("t:doc")})
@@ -251,22 +263,19 @@ func TestCreateTypeRules(t *testing.T) {
 	s, ctx := newRepositoryService(t)
 	user := cmis.NewContextWithUser(context.Background(), &cmis.User{Name: "bob"})
 	mutate := func(f func(*generated.CmisTypeDefinitionType)) *generated.CmisTypeDefinitionType {
-		ty := everyKind("t:x")
-		f(ty)
-		return ty
+		return everyKindWith("t:x", f)
 	}
-	cases := []struct {
-		name string
-		ctx  context.Context
-		ty   *generated.CmisTypeDefinitionType
-		want cmis.ErrorType
-	}{
+	cases := []typeCase{
 		{"not admin", user, everyKind("t:x"), cmis.ErrPermissionDenied},
 		{"no type", ctx, nil, cmis.ErrInvalidArgument},
 		{"no parent", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.ParentId = nil }), cmis.ErrInvalidArgument},
 		{"unknown parent", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.ParentId = ptr("t:none") }), cmis.ErrInvalidArgument},
 		{"reserved id", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.Id = "cmis:mine" }), cmis.ErrInvalidArgument},
 		{"bad query name", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.QueryName = ptr("a b") }), cmis.ErrInvalidArgument},
+		{"reserved query name", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.QueryName = ptr("cmis:x") }), cmis.ErrInvalidArgument},
+		{"bad content stream rule", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			t.ContentStreamAllowed = ptr(generated.EnumContentStreamAllowed("sometimes"))
+		}), cmis.ErrInvalidArgument},
 		{"base mismatch", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.BaseId = "cmis:folder" }), cmis.ErrInvalidArgument},
 		{"xsi mismatch", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.XsiType = generated.XsiCmisTypeFolderDefinitionType }), cmis.ErrInvalidArgument},
 		{"default too long", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
@@ -303,6 +312,75 @@ func TestCreateTypeRules(t *testing.T) {
 	for _, c := range cases {
 		_, err := s.CreateTypeContext(c.ctx, &generated.CreateType{RepositoryId: repo, Type_: c.ty})
 		wantErr(t, c.name, err, c.want)
+	}
+}
+
+// updateType applies createType's rules, and keeps what an update may
+// not change.
+func TestUpdateTypeRules(t *testing.T) {
+	s, ctx := newRepositoryService(t)
+	user := cmis.NewContextWithUser(context.Background(), &cmis.User{Name: "bob"})
+	for _, ty := range []*generated.CmisTypeDefinitionType{everyKind("t:doc"),
+		{Id: "t:sec", BaseId: "cmis:secondary", ParentId: ptr("cmis:secondary")}} {
+		if _, err := s.CreateTypeContext(ctx, &generated.CreateType{RepositoryId: repo, Type_: ty}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mutate := func(f func(*generated.CmisTypeDefinitionType)) *generated.CmisTypeDefinitionType {
+		return everyKindWith("t:doc", f)
+	}
+	newProp := func(f func(*generated.CmisPropertyDefinitionType)) func(*generated.CmisTypeDefinitionType) {
+		return func(t *generated.CmisTypeDefinitionType) {
+			p := generated.CmisPropertyDefinitionType{Id: "t:new", LocalName: "t:new", PropertyType: "id", Cardinality: "single", Updatability: "readwrite"}
+			f(&p)
+			t.PropertyDefinitions = append(t.PropertyDefinitions, &generated.CmisPropertyIdDefinitionType{CmisPropertyDefinitionType: p})
+		}
+	}
+	cases := []typeCase{
+		{"not admin", user, everyKind("t:doc"), cmis.ErrPermissionDenied},
+		{"unknown type", ctx, everyKind("t:none"), cmis.ErrObjectNotFound},
+		{"base type", ctx, &generated.CmisTypeDefinitionType{Id: "cmis:folder", BaseId: "cmis:folder"}, cmis.ErrConstraint},
+		{"base change", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.BaseId = "cmis:folder" }), cmis.ErrInvalidArgument},
+		{"parent change", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.ParentId = ptr("cmis:folder") }), cmis.ErrInvalidArgument},
+		{"bad query name", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.QueryName = ptr("a b") }), cmis.ErrInvalidArgument},
+		{"reserved query name", ctx, mutate(func(t *generated.CmisTypeDefinitionType) { t.QueryName = ptr("cmis:doc") }), cmis.ErrInvalidArgument},
+		{"content stream rule change", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			t.ContentStreamAllowed = ptr(generated.EnumContentStreamAllowed("required"))
+		}), cmis.ErrConstraint},
+		{"creatable secondary", ctx, &generated.CmisTypeDefinitionType{Id: "t:sec", BaseId: "cmis:secondary", Creatable: true}, cmis.ErrConstraint},
+		{"cardinality change", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			firstDef[*generated.CmisPropertyIntegerDefinitionType](t).Cardinality = "multi"
+		}), cmis.ErrConstraint},
+		{"property becomes required", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			firstDef[*generated.CmisPropertyIdDefinitionType](t).Required = true
+		}), cmis.ErrConstraint},
+		{"restated default too long", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			firstDef[*generated.CmisPropertyStringDefinitionType](t).DefaultValue.Value = []string{"this default is longer than twenty"}
+		}), cmis.ErrInvalidArgument},
+		{"new property multi orderable", ctx, mutate(newProp(func(p *generated.CmisPropertyDefinitionType) {
+			p.Cardinality, p.Orderable = "multi", true
+		})), cmis.ErrInvalidArgument},
+		{"new property reserved id", ctx, mutate(newProp(func(p *generated.CmisPropertyDefinitionType) { p.Id = "cmis:new" })), cmis.ErrInvalidArgument},
+		{"new property redefines inherited", ctx, mutate(newProp(func(p *generated.CmisPropertyDefinitionType) { p.Id = "cmis:objectId" })), cmis.ErrInvalidArgument},
+		{"new property with a taken query name", ctx, mutate(newProp(func(p *generated.CmisPropertyDefinitionType) { p.QueryName = ptr("t:int") })), cmis.ErrInvalidArgument},
+		{"valid: new names and a new property", ctx, mutate(func(t *generated.CmisTypeDefinitionType) {
+			t.DisplayName, t.QueryName = ptr("Doc"), ptr("t:document")
+			newProp(func(*generated.CmisPropertyDefinitionType) {})(t)
+		}), ""},
+	}
+	for _, c := range cases {
+		_, err := s.UpdateTypeContext(c.ctx, &generated.UpdateType{RepositoryId: repo, Type_: c.ty})
+		wantErr(t, c.name, err, c.want)
+	}
+	got, err := s.GetTypeDefinitionContext(ctx, &generated.GetTypeDefinition{RepositoryId: repo, TypeId: "t:doc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ty := got.Type_
+	if *ty.QueryName != "t:document" || *ty.DisplayName != "Doc" || *ty.ContentStreamAllowed != "allowed" ||
+		!ty.TypeMutability.Update || countProps(ty) != 26+9 {
+		t.Errorf("after the updates: query name %s, display name %s, contentStreamAllowed %s, mutability %+v, %d properties",
+			*ty.QueryName, *ty.DisplayName, *ty.ContentStreamAllowed, ty.TypeMutability, countProps(ty))
 	}
 }
 

@@ -66,25 +66,6 @@ func (c *core) notSupported(ctx context.Context, repositoryID, operation string)
 	return cmis.Errorf(cmis.ErrNotSupported, "%s is not supported by this repository", operation)
 }
 
-// page turns the optional maxItems and skipCount of a request into a
-// Page; absent maxItems means the repository default.
-func page(maxItems, skipCount *int64, def int64) (cmis.Page, error) {
-	p := cmis.Page{MaxItems: def}
-	if maxItems != nil {
-		if *maxItems < 0 {
-			return p, cmis.Errorf(cmis.ErrInvalidArgument, "maxItems must not be negative")
-		}
-		p.MaxItems = *maxItems
-	}
-	if skipCount != nil {
-		if *skipCount < 0 {
-			return p, cmis.Errorf(cmis.ErrInvalidArgument, "skipCount must not be negative")
-		}
-		p.SkipCount = *skipCount
-	}
-	return p, nil
-}
-
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {

@@ -15,46 +15,106 @@ func validQueryName(s string) bool {
 	return s != "" && !strings.ContainsAny(s, forbiddenQueryNameChars)
 }
 
-// checkNewType validates a type for createType against its parent and
-// fills what the client may leave out. It returns the type to store.
-func checkNewType(t *cmis.TypeDefinition, parent *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
-	if !parent.TypeMutability.Create {
-		return nil, cmis.Errorf(cmis.ErrConstraint, "type %s does not allow subtypes", parent.ID)
+// checkType validates a type for createType (old nil) or updateType
+// (old the stored type) against its parent, fills what the client may
+// leave out, and returns the type to store. Both apply the same rules, in
+// this order: the parent (or the type) allows the change; the type sits
+// under its parent with its parent's base type; names default and must be
+// usable in queries; what its base kind allows (checkKind); its own
+// property definitions (checkOwnProperties). What an update may not
+// change is fixedOnUpdate's.
+func checkType(t, parent, old *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
+	if err := checkMutable(parent, old); err != nil {
+		return nil, err
 	}
 	if t.BaseID != "" && t.BaseID != parent.BaseID {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "baseId %s does not match parent %s's base type %s", t.BaseID, parent.ID, parent.BaseID)
 	}
-	t.BaseID = parent.BaseID
-	if t.ID == "" {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "type id is required")
+	if t.ParentID != "" && t.ParentID != parent.ID {
+		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "the parent of %s is %s: it cannot change", t.ID, parent.ID)
 	}
-	if strings.HasPrefix(t.ID, "cmis:") {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "type id %q: the cmis: prefix is reserved", t.ID)
+	t.BaseID, t.ParentID = parent.BaseID, parent.ID
+	names := &cmis.TypeDefinition{LocalName: t.ID, QueryName: t.ID, DisplayName: t.ID}
+	if old == nil {
+		if t.ID == "" {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "type id is required")
+		}
+		if strings.HasPrefix(t.ID, "cmis:") {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "type id %q: the cmis: prefix is reserved", t.ID)
+		}
+		// A subtype always allows its own subtypes to be created, changed
+		// and deleted: that is what createType is for.
+		t.TypeMutability = cmis.TypeMutability{Create: true, Update: true, Delete: true}
+	} else {
+		if err := fixedOnUpdate(t, old); err != nil {
+			return nil, err
+		}
+		names = old
 	}
 	if t.LocalName == "" {
-		t.LocalName = t.ID
+		t.LocalName = names.LocalName
 	}
 	if t.QueryName == "" {
-		t.QueryName = t.ID
+		t.QueryName = names.QueryName
 	}
 	if t.DisplayName == "" {
-		t.DisplayName = t.ID
+		t.DisplayName = names.DisplayName
 	}
-	if !validQueryName(t.QueryName) || strings.HasPrefix(t.QueryName, "cmis:") {
+	if (old == nil || t.QueryName != old.QueryName) && (!validQueryName(t.QueryName) || strings.HasPrefix(t.QueryName, "cmis:")) {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "type query name %q is not allowed", t.QueryName)
 	}
-	// A subtype always allows its own subtypes to be created, changed and
-	// deleted: that is what createType is for.
-	t.TypeMutability = cmis.TypeMutability{Create: true, Update: true, Delete: true}
 	if err := checkKind(t, parent); err != nil {
 		return nil, err
 	}
-	own, err := checkOwnProperties(t.PropertyDefinitions, parent.PropertyDefinitions, nil)
+	var kept []cmis.PropertyDefinition // the update's type's own definitions
+	if old != nil {
+		for _, p := range old.PropertyDefinitions {
+			if !p.Inherited {
+				kept = append(kept, p)
+			}
+		}
+	}
+	props, err := checkOwnProperties(t.PropertyDefinitions, parent.PropertyDefinitions, kept)
 	if err != nil {
 		return nil, err
 	}
-	t.PropertyDefinitions = own
+	t.PropertyDefinitions = props
 	return t, nil
+}
+
+// checkMutable: createType needs a parent that allows subtypes, updateType
+// a type that allows updates (never a base type).
+func checkMutable(parent, old *cmis.TypeDefinition) error {
+	if old != nil {
+		if old.IsBase() || !old.TypeMutability.Update {
+			return cmis.Errorf(cmis.ErrConstraint, "type %s cannot be updated", old.ID)
+		}
+		return nil
+	}
+	if !parent.TypeMutability.Create {
+		return cmis.Errorf(cmis.ErrConstraint, "type %s does not allow subtypes", parent.ID)
+	}
+	return nil
+}
+
+// fixedOnUpdate keeps what updateType may not change: the type's
+// mutability, and of a document type what its documents were created
+// under (versionable, contentStreamAllowed). Its place in the hierarchy
+// (checkType) and its properties' type, cardinality, query name and
+// being optional (checkCompatible) do not change either.
+func fixedOnUpdate(t, old *cmis.TypeDefinition) error {
+	t.TypeMutability = old.TypeMutability
+	if old.BaseID != cmis.BaseDocument {
+		return nil
+	}
+	t.Versionable = old.Versionable
+	if t.ContentStreamAllowed == "" {
+		t.ContentStreamAllowed = old.ContentStreamAllowed
+	}
+	if t.ContentStreamAllowed != old.ContentStreamAllowed {
+		return cmis.Errorf(cmis.ErrConstraint, "contentStreamAllowed of %s cannot change", old.ID)
+	}
+	return nil
 }
 
 // checkKind enforces what a base kind allows of its subtypes.
@@ -276,52 +336,4 @@ func compareValues(a, b cmis.Value) int {
 		return x.Cmp(b.(cmis.Decimal))
 	}
 	return 0
-}
-
-// checkTypeUpdate validates updateType's input against the stored type.
-func checkTypeUpdate(t, old, parent *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
-	if old.IsBase() || !old.TypeMutability.Update {
-		return nil, cmis.Errorf(cmis.ErrConstraint, "type %s cannot be updated", old.ID)
-	}
-	if (t.BaseID != "" && t.BaseID != old.BaseID) || (t.ParentID != "" && t.ParentID != old.ParentID) {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "the base type and the parent of %s cannot change", old.ID)
-	}
-	if t.QueryName != "" && t.QueryName != old.QueryName && !validQueryName(t.QueryName) {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "type query name %q is not allowed", t.QueryName)
-	}
-	t.BaseID, t.ParentID, t.TypeMutability = old.BaseID, old.ParentID, old.TypeMutability
-	if t.LocalName == "" {
-		t.LocalName = old.LocalName
-	}
-	if t.QueryName == "" {
-		t.QueryName = old.QueryName
-	}
-	if t.DisplayName == "" {
-		t.DisplayName = old.DisplayName
-	}
-	if t.BaseID == cmis.BaseDocument {
-		// What existing documents were created under cannot change.
-		t.Versionable = old.Versionable
-		if t.ContentStreamAllowed == "" {
-			t.ContentStreamAllowed = old.ContentStreamAllowed
-		}
-		if t.ContentStreamAllowed != old.ContentStreamAllowed {
-			return nil, cmis.Errorf(cmis.ErrConstraint, "contentStreamAllowed of %s cannot change", old.ID)
-		}
-	}
-	if err := checkKind(t, parent); err != nil {
-		return nil, err
-	}
-	var kept []cmis.PropertyDefinition
-	for _, p := range old.PropertyDefinitions {
-		if !p.Inherited {
-			kept = append(kept, p)
-		}
-	}
-	props, err := checkOwnProperties(t.PropertyDefinitions, parent.PropertyDefinitions, kept)
-	if err != nil {
-		return nil, err
-	}
-	t.PropertyDefinitions = props
-	return t, nil
 }

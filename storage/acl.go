@@ -11,18 +11,18 @@ import (
 
 var _ cmis.ACLStore = (*DB)(nil)
 
-// readFilter is the SQL condition under which the object aliased o is
-// visible to a; nil access or an admin sees everything. It is part of the
-// listing statement itself, so paging and counts are right for each user
-// and no object costs a query of its own.
-func readFilter(a *cmis.Access) (string, []any) {
+// readFilter is the SQL condition, " AND …", under which the object of
+// the table aliased alias is visible to a; nil access or an admin sees
+// everything. It is part of the listing statement itself, so paging and
+// counts are right for each user and no object costs a query of its own.
+func readFilter(alias string, a *cmis.Access) (string, []any) {
 	if a == nil || a.Admin {
 		return "", nil
 	}
 	if len(a.Principals) == 0 {
 		return " AND 1 = 0", nil
 	}
-	q := " AND EXISTS (SELECT 1 FROM acl_entries ace WHERE ace.object_id = o.id AND ace.principal_id IN (?" +
+	q := " AND EXISTS (SELECT 1 FROM acl_entries ace WHERE ace.object_id = " + alias + ".id AND ace.principal_id IN (?" +
 		strings.Repeat(", ?", len(a.Principals)-1) + "))"
 	args := make([]any, len(a.Principals))
 	for i, p := range a.Principals {
@@ -101,13 +101,19 @@ func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, ad
 			if n > 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
-				VALUES (?, ?, ?, ?, ?)`, id, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(id == target)); err != nil {
+			if err := insertACE(ctx, tx, id, cmis.ACE{Principal: a.Principal, Permission: a.Permission, Direct: id == target}); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// insertACE adds one entry to an object's ACL.
+func insertACE(ctx context.Context, tx execer, objectID string, a cmis.ACE) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+		VALUES (?, ?, ?, ?, ?)`, objectID, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(a.Direct))
+	return err
 }
 
 // ApplyACL changes an object's ACL, and with propagate that of everything

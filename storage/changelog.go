@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/jmoiron/sqlx"
 )
 
 // Change types of the change log (enumTypeOfChanges).
@@ -22,12 +21,22 @@ const (
 // change, so the log and the data never disagree, in the order the ids
 // are given (a tree's documents before their folder, say), which is the
 // order the log reports. For deletions it must run before the rows go.
-func logChanges(ctx context.Context, tx *sqlx.Tx, now int64, changeType string, ids ...string) error {
+func logChanges(ctx context.Context, tx execer, now int64, changeType string, ids ...string) error {
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
 			SELECT repository_id, id, ?, ?, type_id, base_type_id FROM objects WHERE id = ?`, changeType, now, id); err != nil {
 			return fmt.Errorf("change log: %w", err)
 		}
+	}
+	return nil
+}
+
+// logCreated records the creation of o, whose row the caller has just
+// written: its values are at hand, no need to read them back.
+func logCreated(ctx context.Context, tx execer, now int64, o *cmis.Object) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
+		VALUES (?, ?, ?, ?, ?, ?)`, o.RepositoryID, o.ID, changeCreated, now, o.TypeID, o.BaseTypeID); err != nil {
+		return fmt.Errorf("change log: %w", err)
 	}
 	return nil
 }
@@ -41,8 +50,9 @@ func (s *DB) ContentChanges(ctx context.Context, repo string, token *int64, max 
 	if token != nil {
 		from = *token
 	}
+	// One more than asked tells whether more follow: the log is not counted.
 	rows, err := s.db.QueryxContext(ctx, `SELECT token, object_id, change_type, change_time, type_id, base_type_id
-		FROM change_log WHERE repository_id = ? AND token >= ? ORDER BY token LIMIT ?`, repo, from, max+1)
+		FROM change_log WHERE repository_id = ? AND token >= ? ORDER BY token`+s.dialect.limit(cmis.Page{MaxItems: max + 1}), repo, from)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("content changes: %w", err)
 	}

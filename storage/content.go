@@ -1,192 +1,223 @@
 package storage
 
 import (
-	"encoding/hex"
-	"errors"
+	"context"
+	"database/sql"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
 )
 
-// contentStore keeps content streams as files named by content id under
-// dir/<first two hex digits>/<id>.
-//
-// Crash safety: a stream is written to dir/tmp, fsynced, renamed to its
-// final name and its directory fsynced, all before the transaction that
-// references it begins. A crash before that transaction commits leaves a
-// file no row references; a crash after a commit that replaced content
-// leaves the old file unreferenced. Both are removed by sweep at start-up,
-// so no content is lost and none is orphaned for good.
-type contentStore struct {
-	dir string
-}
+// Content streams: a contents row describes each (length, MIME type,
+// file name, SHA-256); its bytes are in the content store. Incoming
+// content is put there before the transaction that adds its row; a
+// stream that a commit left without rows goes after that commit
+// (dropContentIfUnused, discard), and what a crash leaves the sweep finds
+// (SweepContent).
 
-func openContentStore(dir string) (*contentStore, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
-		return nil, fmt.Errorf("content store: %w", err)
+// stage writes incoming content durably before any transaction starts,
+// so that the single SQLite writer is never held while bytes are copied.
+// prefix, if set, is stored content whose bytes come first
+// (appendContentStream).
+func (s *DB) stage(ctx context.Context, content *cmis.ContentStream, prefix *cmis.ContentInfo) (*cmis.StoredContent, error) {
+	if content == nil || content.Reader == nil {
+		return nil, nil
 	}
-	return &contentStore{dir: dir}, nil
+	src := &sourceReader{r: content.Reader}
+	var r io.Reader = src
+	if prefix != nil {
+		old, err := s.content.Open(ctx, prefix.ID, 0, prefix.Length)
+		if err != nil {
+			return nil, &cmis.Error{Type: cmis.ErrStorage, Message: "content could not be read", Err: err}
+		}
+		defer old.Close()
+		r = io.MultiReader(old, src)
+	}
+	st, err := s.content.Put(ctx, r)
+	if src.err != nil {
+		// The upload broke: the caller's error, kept as it came.
+		return nil, fmt.Errorf("reading the content stream: %w", src.err)
+	}
+	if err != nil {
+		return nil, &cmis.Error{Type: cmis.ErrStorage, Message: "content could not be stored", Err: err}
+	}
+	return &st, nil
 }
 
-func (c *contentStore) path(id string) string {
-	return filepath.Join(c.dir, id[:2], id)
+// sourceReader remembers the error reading incoming content, which is
+// the client's (a broken upload), not the store's.
+type sourceReader struct {
+	r   io.Reader
+	err error
 }
 
-// staged is a stream written durably under its final name, not yet
-// referenced by any row.
-type staged struct {
-	id     string
-	length int64
-	sha256 string
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
-// put streams r into a new content file. prefix, if set, is an existing
-// content id whose bytes come first (appendContentStream).
-func (c *contentStore) put(r io.Reader, prefix string) (_ *staged, err error) {
-	tmp, err := os.CreateTemp(filepath.Join(c.dir, "tmp"), "upload-*")
+func insertContent(ctx context.Context, tx *sqlx.Tx, st *cmis.StoredContent, c *cmis.ContentStream, now int64) error {
+	mime := c.MimeType
+	if mime == "" {
+		mime = "application/octet-stream"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO contents (id, length, mime_type, file_name, sha256, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, st.ID, st.Length, mime, c.FileName, st.SHA256, now)
+	return err
+}
+
+// OpenContent opens a byte range of a document's content.
+func (s *DB) OpenContent(ctx context.Context, repo, id string, offset, length int64) (*cmis.Content, error) {
+	o, err := s.Object(ctx, repo, id)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	sk := newSink(tmp)
-	if prefix != "" {
-		old, err := os.Open(c.path(prefix))
-		if err != nil {
-			return nil, fmt.Errorf("content %s: %w", prefix, err)
-		}
-		err = sk.readFrom(old)
-		old.Close()
-		if err != nil {
-			sk.finish()
-			return nil, fmt.Errorf("content %s: %w", prefix, err)
-		}
+	if o.Content == nil {
+		return nil, cmis.Errorf(cmis.ErrConstraint, "object %s has no content stream", id)
 	}
-	rerr := sk.readFrom(r)
-	sum, werr := sk.finish()
-	switch {
-	case werr != nil:
-		return nil, werr
-	case rerr != nil:
-		return nil, &sourceError{rerr}
+	offset, length = o.Content.Range(offset, length)
+	r, err := s.content.Open(ctx, o.Content.ID, offset, length)
+	if err != nil {
+		return nil, cmis.Errorf(cmis.ErrStorage, "content of %s cannot be read: %v", id, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	s := &staged{id: newID(), length: sk.n, sha256: hex.EncodeToString(sum)}
-	final := c.path(s.id)
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return nil, err
-	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
-		os.Remove(final)
-		return nil, err
-	}
-	return s, nil
+	return &cmis.Content{Info: *o.Content, Offset: offset, Length: length, ReadCloser: r}, nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// SetContent stores new content (or the old content followed by new bytes
+// when appending) and swaps it in under optimistic locking; the replaced
+// file is removed after the commit.
+func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64, content *cmis.ContentStream, overwrite, appendTo bool, user string) (*cmis.Object, error) {
+	before, err := s.Object(ctx, repo, id)
 	if err != nil {
+		return nil, err
+	}
+	if before.BaseTypeID != cmis.BaseDocument {
+		return nil, cmis.Errorf(cmis.ErrConstraint, "object %s is not a document", id)
+	}
+	if before.Content != nil && !overwrite && !appendTo {
+		return nil, cmis.Errorf(cmis.ErrContentAlreadyExists, "document %s has content", id)
+	}
+	var prefix *cmis.ContentInfo
+	if appendTo && before.Content != nil {
+		prefix = before.Content
+		if content.MimeType == "" {
+			content.MimeType = before.Content.MimeType
+		}
+		if content.FileName == "" {
+			content.FileName = before.Content.FileName
+		}
+	}
+	st, err := s.stage(ctx, content, prefix)
+	if err != nil {
+		return nil, err
+	}
+	body := s.contentText(ctx, st, content.MimeType)
+	var out *cmis.Object
+	var replaced string
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		now := s.now().UnixMilli()
+		if err := touch(ctx, tx, repo, id, changeToken, user, now); err != nil {
+			return err
+		}
+		var current sql.NullString
+		if err := tx.GetContext(ctx, &current, `SELECT content_id FROM objects WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if current.String != contentIDOf(before) {
+			// Someone replaced the content since we read it (the append
+			// was built on the old bytes).
+			return cmis.Errorf(cmis.ErrUpdateConflict, "the content of %s changed meanwhile", id)
+		}
+		var err error
+		if replaced, err = swapContent(ctx, tx, id, current.String, st, content, now); err != nil {
+			return err
+		}
+		if err := indexBody(ctx, tx, id, body); err != nil {
+			return err
+		}
+		out, err = s.updated(ctx, tx, repo, id)
 		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-func (c *contentStore) open(id string) (*os.File, error) {
-	return os.Open(c.path(id))
-}
-
-// remove deletes content files; a missing file is not an error.
-func (c *contentStore) remove(ids ...string) {
-	for _, id := range ids {
-		if id != "" {
-			if err := os.Remove(c.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				continue // the start-up sweep will find it
-			}
-		}
-	}
-}
-
-// sweepBatch is how many content ids one lookup checks.
-const sweepBatch = 500
-
-// sweep removes temporary files and content files that no row
-// references and that are older than grace (younger ones may belong to a
-// transaction in flight in another process sharing the store).
-// referenced answers for a batch of ids at a time: a store of a million
-// files costs two thousand lookups, not a million.
-func (c *contentStore) sweep(referenced func(ids []string) (map[string]bool, error), grace time.Duration, now time.Time) (removed int, err error) {
-	tmp := filepath.Join(c.dir, "tmp") + string(filepath.Separator)
-	var batch []string // candidate content ids
-	paths := map[string]string{}
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		known, err := referenced(batch)
-		if err != nil {
-			return err
-		}
-		for _, id := range batch {
-			if !known[id] && os.Remove(paths[id]) == nil {
-				removed++
-			}
-		}
-		batch, paths = batch[:0], map[string]string{}
-		return nil
-	}
-	err = filepath.WalkDir(c.dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if now.Sub(info.ModTime()) < grace {
-			return nil
-		}
-		if strings.HasPrefix(path, tmp) {
-			if os.Remove(path) == nil {
-				removed++
-			}
-			return nil
-		}
-		batch = append(batch, d.Name())
-		paths[d.Name()] = path
-		if len(batch) >= sweepBatch {
-			return flush()
-		}
-		return nil
 	})
 	if err != nil {
-		return removed, err
+		s.discard(ctx, st.ID)
+		return nil, fmt.Errorf("set content of %s: %w", id, err)
 	}
-	return removed, flush()
+	s.discard(ctx, replaced)
+	return out, nil
 }
 
-// sourceError is a failure reading incoming content (a broken upload, the
-// client's fault), not writing it.
-type sourceError struct{ err error }
+func contentIDOf(o *cmis.Object) string {
+	if o.Content == nil {
+		return ""
+	}
+	return o.Content.ID
+}
 
-func (e *sourceError) Error() string { return "reading the content stream: " + e.err.Error() }
-func (e *sourceError) Unwrap() error { return e.err }
+// swapContent gives an object a new contents row in place of old ("" for
+// none) and returns the id of the old one if no object uses it any more:
+// its stream goes after the commit.
+func swapContent(ctx context.Context, tx *sqlx.Tx, id, old string, st *cmis.StoredContent, c *cmis.ContentStream, now int64) (string, error) {
+	if err := insertContent(ctx, tx, st, c, now); err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE objects SET content_id = ? WHERE id = ?`, st.ID, id); err != nil {
+		return "", err
+	}
+	return dropContentIfUnused(ctx, tx, old)
+}
+
+// dropContentIfUnused deletes a contents row no object references any
+// more and returns its id, whose file the caller removes after commit.
+func dropContentIfUnused(ctx context.Context, tx *sqlx.Tx, contentID string) (string, error) {
+	if contentID == "" {
+		return "", nil
+	}
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM objects WHERE content_id = ?`, contentID); err != nil {
+		return "", err
+	}
+	if n > 0 {
+		return "", nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM contents WHERE id = ?`, contentID); err != nil {
+		return "", err
+	}
+	return contentID, nil
+}
+
+// DeleteContent removes a document's content stream.
+func (s *DB) DeleteContent(ctx context.Context, repo, id string, changeToken *int64, user string) (*cmis.Object, error) {
+	var out *cmis.Object
+	var removed string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := touch(ctx, tx, repo, id, changeToken, user, s.now().UnixMilli()); err != nil {
+			return err
+		}
+		var current sql.NullString
+		if err := tx.GetContext(ctx, &current, `SELECT content_id FROM objects WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE objects SET content_id = NULL WHERE id = ?`, id); err != nil {
+			return err
+		}
+		var err error
+		if removed, err = dropContentIfUnused(ctx, tx, current.String); err != nil {
+			return err
+		}
+		if err := indexBody(ctx, tx, id, ""); err != nil {
+			return err
+		}
+		out, err = s.updated(ctx, tx, repo, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete content of %s: %w", id, err)
+	}
+	s.discard(ctx, removed)
+	return out, nil
+}

@@ -2,199 +2,138 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 
-	"github.com/cmisd/cmisd/internal/testenv"
+	"github.com/cmisd/cmisd/cmis"
 )
 
-func randomBytes(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	r := rand.New(rand.NewPCG(seed, seed))
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
+// memContent is a cmis.ContentStore in memory, for tests that show the
+// store depends on the interface only.
+type memContent struct {
+	mu      sync.Mutex
+	streams map[string][]byte
+	stored  map[string]time.Time
+	n       int
 }
 
-func sum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
+func newMemContent() *memContent {
+	return &memContent{streams: map[string][]byte{}, stored: map[string]time.Time{}}
 }
 
-// Streams of every size around the pipeline's chunk boundaries, read in
-// every shape, are stored byte for byte with the right length and hash.
-func TestContentPut(t *testing.T) {
-	c, err := openContentStore(t.TempDir())
+func (m *memContent) Put(ctx context.Context, r io.Reader) (cmis.StoredContent, error) {
+	b, err := io.ReadAll(r)
 	if err != nil {
-		t.Fatal(err)
+		return cmis.StoredContent{}, fmt.Errorf("reading the content stream: %w", err)
 	}
-	sizes := []int{0, 1, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 17, chunksInFlight*chunkSize + 5, writebackEvery + chunkSize/2}
-	shapes := map[string]func(io.Reader) io.Reader{
-		"whole":    func(r io.Reader) io.Reader { return r },
-		"half":     iotest.HalfReader,
-		"data+err": iotest.DataErrReader,
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.n++
+	id := fmt.Sprintf("mem%06d", m.n)
+	m.streams[id], m.stored[id] = b, time.Now()
+	sum := sha256.Sum256(b)
+	return cmis.StoredContent{ID: id, Length: int64(len(b)), SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+func (m *memContent) Open(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.streams[id]
+	if !ok {
+		return nil, fmt.Errorf("no stream %s", id)
 	}
-	for i, size := range sizes {
-		data := randomBytes(size, uint64(i))
-		for name, shape := range shapes {
-			st, err := c.put(shape(bytes.NewReader(data)), "")
-			if err != nil {
-				t.Fatalf("%d bytes, %s: %v", size, name, err)
-			}
-			got, err := os.ReadFile(c.path(st.id))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.length != int64(size) || !bytes.Equal(got, data) || st.sha256 != sum(data) {
-				t.Fatalf("%d bytes, %s: stored %d bytes (length %d, sha256 %s), want sha256 %s",
-					size, name, len(got), st.length, st.sha256, sum(data))
-			}
-			c.remove(st.id)
+	b = b[min(offset, int64(len(b))):]
+	if length >= 0 && length < int64(len(b)) {
+		b = b[:length]
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (m *memContent) Remove(ctx context.Context, ids ...string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		delete(m.streams, id)
+		delete(m.stored, id)
+	}
+	return nil
+}
+
+func (m *memContent) Candidates(ctx context.Context, before time.Time, fn func(id string) error) error {
+	m.mu.Lock()
+	var ids []string
+	for id, at := range m.stored {
+		if !at.After(before) {
+			ids = append(ids, id)
 		}
 	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// Appending copies the old stream first, whatever the sizes of both.
-func TestContentPutAfterPrefix(t *testing.T) {
-	c, err := openContentStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, sizes := range [][2]int{{10, 20}, {10, 3 * chunkSize}, {3 * chunkSize, 10}, {2*chunkSize + 1, 2*chunkSize + 3}} {
-		a, b := randomBytes(sizes[0], 1), randomBytes(sizes[1], 2)
-		first, err := c.put(bytes.NewReader(a), "")
+// Appending stores the old bytes then the new ones, whatever their sizes
+// (a few bytes, several of the file store's 4 MiB chunks).
+func TestAppendContent(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	for i, sizes := range [][2]int{{10, 20}, {10, 9<<20 + 3}, {9<<20 + 1, 10}} {
+		a, b := bytes.Repeat([]byte{'a'}, sizes[0]), bytes.Repeat([]byte{'b'}, sizes[1])
+		d := mustCreate(t, db, document(repo, fmt.Sprint("d", i)), repo.RootFolderID, &cmis.ContentStream{Reader: bytes.NewReader(a)})
+		d, err := db.SetContent(ctx, repo.ID, d.ID, nil, &cmis.ContentStream{Reader: bytes.NewReader(b)}, false, true, "bob")
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := c.put(bytes.NewReader(b), first.id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := os.ReadFile(c.path(st.id))
 		want := append(a, b...)
-		if !bytes.Equal(got, want) || st.length != int64(len(want)) || st.sha256 != sum(want) {
-			t.Fatalf("%v: stored %d bytes, length %d", sizes, len(got), st.length)
+		sum := sha256.Sum256(want)
+		if d.Content.Length != int64(len(want)) || d.Content.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%v: length %d, sha256 %s; want %d, %x", sizes, d.Content.Length, d.Content.SHA256, len(want), sum)
+		}
+		if got := contentOf(t, db, repo, d.ID); got != string(want) {
+			t.Errorf("%v: %d bytes read back, not the %d appended", sizes, len(got), len(want))
 		}
 	}
 }
 
-// A stream that fails part way, in the first chunk or deep in the
-// pipeline, is a source error and leaves no file behind.
-func TestContentPutSourceFails(t *testing.T) {
-	dir := t.TempDir()
-	c, err := openContentStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+// An upload that breaks is the caller's error, kept as it came (not a
+// storage error), and leaves no stream behind; a store that cannot write
+// is a storage error.
+func TestStageErrors(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
 	boom := errors.New("connection reset")
-	for _, at := range []int{0, 100, 5*chunkSize + 3} {
-		r := io.MultiReader(bytes.NewReader(randomBytes(at, 3)), iotest.ErrReader(boom))
-		_, err := c.put(r, "")
-		var se *sourceError
-		if !errors.As(err, &se) || !errors.Is(err, boom) {
-			t.Fatalf("failure after %d bytes: %v, want a sourceError wrapping %v", at, err, boom)
-		}
+	broken := &cmis.ContentStream{Reader: io.MultiReader(strings.NewReader("half"), iotest.ErrReader(boom))}
+	_, err := db.CreateObject(ctx, document(repo, "d"), repo.RootFolderID, broken, nil, nil)
+	if !errors.Is(err, boom) || cmis.ErrorTypeOf(err) == cmis.ErrStorage {
+		t.Errorf("broken upload: %v, want the stream's own error", err)
 	}
-	n := 0
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
-	if n != 0 {
-		t.Fatalf("failed uploads left %d files", n)
+	if n := contentFiles(t, db); n != 0 {
+		t.Errorf("a broken upload left %d streams", n)
+	}
+	full, frepo := openIn(t, t.TempDir(), failingContent{newMemContent()})
+	_, err = full.CreateObject(ctx, document(frepo, "d"), frepo.RootFolderID, stream("x"), nil, nil)
+	if cmis.ErrorTypeOf(err) != cmis.ErrStorage {
+		t.Errorf("store failing: %v, want a storage error", err)
 	}
 }
 
-// A write that fails (the file is read-only here) is the store's error,
-// not the stream's, and the reader is not drained to its end.
-func TestSinkWriteFails(t *testing.T) {
-	f, err := os.Open(filepath.Join(t.TempDir(), "."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	src := &countingReader{r: io.LimitReader(zeroReader{}, 64*chunkSize)}
-	sk := newSink(f)
-	rerr := sk.readFrom(src)
-	_, werr := sk.finish()
-	if rerr != nil || werr == nil {
-		t.Fatalf("read error %v, write error %v; want only a write error", rerr, werr)
-	}
-	if src.n > (chunksInFlight+2)*chunkSize {
-		t.Fatalf("read %d bytes after the write failed", src.n)
-	}
+// failingContent is a content store whose disk is full.
+type failingContent struct{ *memContent }
+
+func (failingContent) Put(ctx context.Context, r io.Reader) (cmis.StoredContent, error) {
+	io.Copy(io.Discard, r)
+	return cmis.StoredContent{}, errors.New("no space left on device")
 }
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
-type countingReader struct {
-	r io.Reader
-	n int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += n
-	return n, err
-}
-
-// Aligned chunks go out with direct I/O; the unaligned tail turns it off
-// and goes through the page cache. Either way the file is exact.
-func TestSinkDirectIO(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "sink-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	testenv.Require(t, testenv.DirectIO, setDirectIO(f, true) && setDirectIO(f, false), "O_DIRECT refused for "+f.Name())
-	data := randomBytes(3*chunkSize+directAlign/2, 6)
-	sk := newSink(f)
-	var states []int
-	sk.onWrite = func() { states = append(states, sk.direct) }
-	rerr := sk.readFrom(bytes.NewReader(data))
-	got, werr := sk.finish()
-	if rerr != nil || werr != nil {
-		t.Fatal(rerr, werr)
-	}
-	if want := []int{1, 1, 1, -1}; fmt.Sprint(states) != fmt.Sprint(want) {
-		t.Errorf("direct I/O after each write %v, want %v", states, want)
-	}
-	stored, _ := os.ReadFile(f.Name())
-	if !bytes.Equal(stored, data) || hex.EncodeToString(got) != sum(data) {
-		t.Fatalf("stored %d bytes, want %d; hash %x", len(stored), len(data), got)
-	}
-}
-
-// The pipeline's own cost, without the network: compare with the raw
-// speed of the disk (dd) and of SHA-256 on this machine.
-func BenchmarkContentPut(b *testing.B) {
-	c, err := openContentStore(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	data := randomBytes(256<<20, 5)
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for range b.N {
-		st, err := c.put(onlyRead{bytes.NewReader(data)}, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		c.remove(st.id)
-	}
-}
-
-type onlyRead struct{ io.Reader }

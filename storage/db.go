@@ -1,8 +1,12 @@
 // Package storage implements cmisd's store on SQL through sqlx: the
 // repository's metadata (types, objects, properties, containment,
-// principals) in one database, each operation in one transaction.
-// Everything specific to SQLite lives in sqlite.go so that a PostgreSQL
-// dialect can sit beside it.
+// principals) in one database, each operation in one transaction. The
+// bytes of content streams live in a cmis.ContentStore given at open
+// (package filecontent keeps them as files); storage holds SQL only.
+// What is specific to SQLite lives in sqlite.go, behind the dialect
+// interface, so that a PostgreSQL dialect can sit beside it; the
+// exceptions are the full-text index (fulltext.go: FTS5 tables, rowids)
+// and the migrations' DDL.
 package storage
 
 import (
@@ -19,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -31,37 +37,90 @@ type DB struct {
 	wdb     *sqlx.DB // writes: one transaction at a time
 	dialect dialect
 	now     func() time.Time
-	content *contentStore
+	content cmis.ContentStore // the bytes of the streams contents rows describe
 }
 
-// DefaultSweepGrace is how old an unreferenced content file must be
+// DefaultSweepGrace is how old an unreferenced content stream must be
 // before a sweep removes it: younger ones may belong to a transaction
 // still in flight in another process sharing the store.
 const DefaultSweepGrace = 2 * time.Minute
 
-// SweepContent removes content files that no row references (left by a
-// crash between writing content and committing, or between committing a
-// replacement and removing the old file) and are older than grace.
-func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (int, error) {
-	n, err := s.content.sweep(func(ids []string) (map[string]bool, error) {
-		q, args, err := sqlx.In(`SELECT id FROM contents WHERE id IN (?)`, ids)
+// sweepBatch is how many content ids one lookup checks: a store of a
+// million streams costs two thousand lookups, not a million.
+const sweepBatch = 500
+
+// SweepContent removes content streams that no row references (left by
+// a crash between writing content and committing, or between committing
+// a replacement and removing the old stream) and are older than grace.
+func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int, err error) {
+	var batch []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		orphans, err := s.unreferenced(ctx, batch)
+		batch = batch[:0]
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var known []string
-		if err := s.db.SelectContext(ctx, &known, q, args...); err != nil {
-			return nil, err
+		for _, id := range orphans {
+			if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
+				removed++
+			}
 		}
-		set := make(map[string]bool, len(known))
-		for _, id := range known {
-			set[id] = true
-		}
-		return set, nil
-	}, grace, s.now())
-	if err != nil {
-		return n, fmt.Errorf("sweep content: %w", err)
+		return nil
 	}
-	return n, nil
+	err = s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
+		if batch = append(batch, id); len(batch) >= sweepBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return removed, fmt.Errorf("sweep content: %w", err)
+	}
+	return removed, nil
+}
+
+// unreferenced returns the ids among ids that no contents row has.
+func (s *DB) unreferenced(ctx context.Context, ids []string) ([]string, error) {
+	q, args, err := sqlx.In(`SELECT id FROM contents WHERE id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var known []string
+	if err := s.db.SelectContext(ctx, &known, q, args...); err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(known))
+	for _, id := range known {
+		set[id] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if !set[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// discard removes content streams that a committed transaction stopped
+// referencing ("" stands for none). A failure leaves an orphan, which
+// the sweep finds.
+func (s *DB) discard(ctx context.Context, ids ...string) {
+	var some []string
+	for _, id := range ids {
+		if id != "" {
+			some = append(some, id)
+		}
+	}
+	if len(some) > 0 {
+		_ = s.content.Remove(context.WithoutCancel(ctx), some...)
+	}
 }
 
 // dialect is what differs between SQL databases.
@@ -71,6 +130,25 @@ type dialect interface {
 	// noIndexPrefix, put before a column, keeps the planner from driving
 	// a query through that column's index (it stays a filter).
 	noIndexPrefix() string
+	// bulkSession readies a connection for a bulk load and returns what
+	// undoes it.
+	bulkSession(ctx context.Context, conn *sqlx.Conn) (restore func(), err error)
+	// limit is the clause selecting a page of rows.
+	limit(p cmis.Page) string
+	// explain returns the planner's description of a statement.
+	explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error)
+
+	// Full-text search in queries (CONTAINS, SCORE()); search is the
+	// placeholder of textQuery's result.
+	//
+	// textQuery writes a CMIS text search in the database's language.
+	textQuery(ts *query.TextSearch) (string, error)
+	// textMatches is a subquery of the ids of the objects that match.
+	textMatches(search string) string
+	// textRanks is a subquery of (fts_id, fts_rank): the objects that
+	// match and how well, which textScore maps onto [0, 1).
+	textRanks(search string) string
+	textScore(rank string) string
 }
 
 // Close closes the database.

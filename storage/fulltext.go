@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -69,15 +68,15 @@ func (s *DB) ensureFullText(ctx context.Context) error {
 
 // reindex rebuilds one object's row (start-up backfill).
 func (s *DB) reindex(ctx context.Context, id string) error {
-	var contentID *string
-	var mimeType *string
-	if err := s.db.QueryRowxContext(ctx, `SELECT o.content_id, ct.mime_type FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id
-		WHERE o.id = ?`, id).Scan(&contentID, &mimeType); err != nil {
+	var contentID, mimeType *string
+	var length *int64
+	if err := s.db.QueryRowxContext(ctx, `SELECT o.content_id, ct.mime_type, ct.length FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id
+		WHERE o.id = ?`, id).Scan(&contentID, &mimeType, &length); err != nil {
 		return err
 	}
 	body := ""
-	if contentID != nil && mimeType != nil {
-		body = s.contentText(*contentID, *mimeType)
+	if contentID != nil && mimeType != nil && length != nil {
+		body = s.contentText(ctx, &cmis.StoredContent{ID: *contentID, Length: *length}, *mimeType)
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := indexProps(ctx, tx, id); err != nil {
@@ -99,16 +98,16 @@ func textual(mimeType string) bool {
 
 // contentText is the indexable text of a stored stream: textual content,
 // valid UTF-8 only, at most maxIndexedText bytes.
-func (s *DB) contentText(contentID, mimeType string) string {
+func (s *DB) contentText(ctx context.Context, st *cmis.StoredContent, mimeType string) string {
 	if !fullTextBuilt || !textual(mimeType) {
 		return ""
 	}
-	f, err := s.content.open(contentID)
+	r, err := s.content.Open(ctx, st.ID, 0, min(st.Length, maxIndexedText))
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxIndexedText))
+	defer r.Close()
+	b, err := io.ReadAll(r)
 	if err != nil || !utf8.Valid(b) {
 		return ""
 	}
@@ -121,28 +120,32 @@ func indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
 	if !fullTextBuilt {
 		return nil
 	}
-	var parts []string
 	var name string
 	var desc *string
 	if err := tx.QueryRowxContext(ctx, `SELECT name, description FROM objects WHERE id = ?`, id).Scan(&name, &desc); err != nil {
 		return err
-	}
-	parts = append(parts, name)
-	if desc != nil {
-		parts = append(parts, *desc)
 	}
 	var vals []string
 	if err := tx.SelectContext(ctx, &vals, `SELECT value_text FROM object_properties WHERE object_id = ? AND property_type = 'string'
 		AND value_text IS NOT NULL ORDER BY property_id, position`, id); err != nil {
 		return err
 	}
-	parts = append(parts, vals...)
 	row, err := ftsRow(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE rowid = ?`, strings.Join(parts, "\n"), row)
+	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE rowid = ?`, propsText(name, desc, vals), row)
 	return err
+}
+
+// propsText is the props text of an object: its name, description and
+// string values (ordered by property id, then position).
+func propsText(name string, desc *string, values []string) string {
+	parts := append(make([]string, 0, 2+len(values)), name)
+	if desc != nil {
+		parts = append(parts, *desc)
+	}
+	return strings.Join(append(parts, values...), "\n")
 }
 
 // ftsRow returns the rowid of an object's full-text row, making the row
@@ -156,14 +159,21 @@ func ftsRow(ctx context.Context, tx *sqlx.Tx, id string) (int64, error) {
 	if !isNoRows(err) {
 		return 0, err
 	}
+	return newFTSRow(ctx, tx, id, "", "")
+}
+
+// newFTSRow makes an object's full-text row: a rowid in fulltext_rows,
+// which keys its row in fulltext.
+func newFTSRow(ctx context.Context, tx execer, id, props, body string) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO fulltext_rows (object_id) VALUES (?)`, id)
 	if err != nil {
 		return 0, err
 	}
-	if row, err = res.LastInsertId(); err != nil {
+	row, err := res.LastInsertId()
+	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (rowid, object_id, props, body) VALUES (?, ?, '', '')`, row, id)
+	_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (rowid, object_id, props, body) VALUES (?, ?, ?, ?)`, row, id, props, body)
 	return row, err
 }
 
@@ -216,31 +226,4 @@ func unindex(ctx context.Context, tx *sqlx.Tx, ids []string) error {
 	}
 	_, err = tx.ExecContext(ctx, q, args...)
 	return err
-}
-
-// ftsQuery writes a CMIS text search in FTS5's query language: each word
-// and phrase quoted (so no user text is FTS5 syntax), terms ANDed, NOT
-// for negation, conjuncts ORed.
-func ftsQuery(ts *query.TextSearch) (string, error) {
-	var ors []string
-	for _, c := range ts.Conjuncts {
-		var pos, neg []string
-		for _, t := range c.Terms {
-			q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
-			if t.Negated {
-				neg = append(neg, q)
-			} else {
-				pos = append(pos, q)
-			}
-		}
-		if len(pos) == 0 {
-			return "", cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
-		}
-		expr := strings.Join(pos, " AND ")
-		for _, n := range neg {
-			expr = "(" + expr + ") NOT " + n
-		}
-		ors = append(ors, "("+expr+")")
-	}
-	return strings.Join(ors, " OR "), nil
 }

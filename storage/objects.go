@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -165,7 +164,7 @@ func decodeValue(t cmis.PropertyType, text sql.NullString, n sql.NullInt64) (cmi
 
 // propertyTypes maps property ids to their types for the values being
 // written; the caller (services) has validated values against definitions.
-func insertProperties(ctx context.Context, tx *sqlx.Tx, objectID string, props map[string][]cmis.Value) error {
+func insertProperties(ctx context.Context, tx execer, objectID string, props map[string][]cmis.Value) error {
 	ids := make([]string, 0, len(props))
 	for id := range props {
 		ids = append(ids, id)
@@ -309,53 +308,6 @@ func (s *DB) ObjectByPath(ctx context.Context, repo, path string) (*cmis.Object,
 	return o, nil
 }
 
-// orderColumns are the system properties listings can be ordered by
-// without a join; custom properties order through a correlated lookup.
-var orderColumns = map[string]string{
-	cmis.PropName: "o.name", cmis.PropObjectID: "o.id", cmis.PropObjectTypeID: "o.type_id",
-	cmis.PropBaseTypeID: "o.base_type_id", cmis.PropCreatedBy: "o.created_by",
-	cmis.PropCreationDate: "o.creation_date", cmis.PropLastModifiedBy: "o.last_modified_by",
-	cmis.PropLastModificationDate: "o.last_modification_date", cmis.PropDescription: "o.description",
-	cmis.PropVersionLabel: "o.version_label", cmis.PropVersionSeriesID: "o.version_series_id",
-	cmis.PropCheckinComment: "o.checkin_comment", cmis.PropContentStreamLength: "ct.length",
-	cmis.PropContentStreamMimeType: "ct.mime_type", cmis.PropContentStreamFileName: "ct.file_name",
-	cmis.PropPath: "o.path", cmis.PropSourceID: "o.source_id", cmis.PropTargetID: "o.target_id",
-	cmis.PropPolicyText: "o.policy_text",
-}
-
-// orderBy renders ORDER BY keys with a unique tie-breaker (the id) so that
-// pages never overlap or skip.
-func orderBy(keys []cmis.Order) (string, []any) {
-	var parts []string
-	var args []any
-	for _, k := range keys {
-		col, ok := orderColumns[k.PropertyID]
-		if !ok {
-			col = `(SELECT COALESCE(p.value_text, p.value_int, p.value_real) FROM object_properties p
-				WHERE p.object_id = o.id AND p.property_id = ? AND p.position = 0)`
-			args = append(args, k.PropertyID)
-		}
-		dir := " ASC"
-		if k.Descending {
-			dir = " DESC"
-		}
-		parts = append(parts, col+dir)
-	}
-	if len(keys) == 0 {
-		parts = append(parts, "o.name ASC")
-	}
-	parts = append(parts, "o.id ASC")
-	return " ORDER BY " + strings.Join(parts, ", "), args
-}
-
-func limitClause(p cmis.Page) string {
-	max := p.MaxItems
-	if max < 0 {
-		max = -1 // SQLite and PostgreSQL (as LIMIT ALL via -1 → handled by dialect later)
-	}
-	return " LIMIT " + strconv.FormatInt(max, 10) + " OFFSET " + strconv.FormatInt(p.SkipCount, 10)
-}
-
 func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path string, err error) {
 	var base string
 	var p sql.NullString
@@ -387,15 +339,11 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 		if q.FoldersOnly {
 			where += ` AND o.base_type_id = 'cmis:folder'`
 		}
-		acl, aclArgs := readFilter(q.Reader)
+		acl, aclArgs := readFilter("o", q.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
-			return err
-		}
-		order, oargs := orderBy(q.OrderBy)
 		var err error
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+limitClause(q.Page), append(args, oargs...)...)
+		out, total, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
 		return err
 	})
 	if err != nil {
@@ -435,7 +383,7 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		if foldersOnly {
 			kind = ` AND o.base_type_id = 'cmis:folder'`
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.parent_id, p.path`+objectFrom+`
 			JOIN containment cc ON cc.child_id = o.id JOIN objects p ON p.id = cc.parent_id
 			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`+kind+acl+`
@@ -479,7 +427,7 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		if _, err := getObject(ctx, tx, repo, id); err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
 			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id IN (SELECT ? UNION
 				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = ?)`+acl+`

@@ -27,16 +27,15 @@ func stream(s string) *cmis.ContentStream {
 	return &cmis.ContentStream{Reader: strings.NewReader(s), MimeType: "text/plain", FileName: "f.txt"}
 }
 
-// contentFiles counts the content files on disk (temporary ones included).
+// contentFiles counts the streams in the content store (unfinished ones
+// included).
 func contentFiles(t *testing.T, db *DB) int {
 	t.Helper()
 	n := 0
-	filepath.WalkDir(db.content.dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
+	err := db.content.Candidates(context.Background(), time.Now().Add(time.Hour), func(string) error { n++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 
@@ -85,7 +84,7 @@ func TestCreateAndReadObjects(t *testing.T) {
 			t.Fatalf("path %s: %v", path, err)
 		}
 	}
-	c, err := db.OpenContent(ctx, repo.ID, d.ID)
+	c, err := db.OpenContent(ctx, repo.ID, d.ID, 0, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +227,7 @@ func TestContentLifecycle(t *testing.T) {
 	if err != nil || d.Content.Length != 6 {
 		t.Fatalf("append: %+v %v", d, err)
 	}
-	c, _ := db.OpenContent(ctx, repo.ID, d.ID)
+	c, _ := db.OpenContent(ctx, repo.ID, d.ID, 0, -1)
 	b, _ := io.ReadAll(c)
 	c.Close()
 	if string(b) != "abcdef" {
@@ -241,7 +240,7 @@ func TestContentLifecycle(t *testing.T) {
 	if err != nil || d.Content != nil {
 		t.Fatalf("delete content: %+v %v", d, err)
 	}
-	if _, err := db.OpenContent(ctx, repo.ID, d.ID); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
+	if _, err := db.OpenContent(ctx, repo.ID, d.ID, 0, -1); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
 		t.Fatalf("content of a document without: %v", err)
 	}
 	if n := contentFiles(t, db); n != 0 {
@@ -284,13 +283,14 @@ func TestDeleteRules(t *testing.T) {
 }
 
 func TestSweepRemovesOrphans(t *testing.T) {
-	db, repo := openTest(t)
+	dir := t.TempDir()
+	db, repo := openIn(t, dir, nil)
 	ctx := context.Background()
 	d := mustCreate(t, db, document(repo, "d"), repo.RootFolderID, stream("kept"))
 	// What a crash leaves: a half-written temporary file, and a complete
-	// file whose transaction never committed.
-	os.WriteFile(filepath.Join(db.content.dir, "tmp", "upload-123"), []byte("half"), 0o600)
-	st, err := db.content.put(bytes.NewReader([]byte("never committed")), "")
+	// stream whose transaction never committed.
+	os.WriteFile(filepath.Join(dir, "content", "tmp", "upload-123"), []byte("half"), 0o600)
+	st, err := db.content.Put(ctx, bytes.NewReader([]byte("never committed")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,36 +301,42 @@ func TestSweepRemovesOrphans(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("sweep removed %d, want 2: %v", n, err)
 	}
-	if _, err := os.Stat(db.content.path(st.id)); !os.IsNotExist(err) {
+	if r, err := db.content.Open(ctx, st.ID, 0, -1); err == nil {
+		r.Close()
 		t.Fatal("orphan still there")
 	}
-	c, err := db.OpenContent(ctx, repo.ID, d.ID)
+	c, err := db.OpenContent(ctx, repo.ID, d.ID, 0, -1)
 	if err != nil {
 		t.Fatalf("sweep removed referenced content: %v", err)
 	}
 	c.Close()
 }
 
-// The sweep checks files in batches: orphans on both sides of a batch
-// boundary go, referenced content stays.
+// The sweep checks streams in batches: orphans on both sides of a batch
+// boundary go, referenced content stays. The streams are in memory here:
+// the sweep is the store's, whatever keeps the bytes.
 func TestSweepAcrossBatches(t *testing.T) {
-	db, repo := openTest(t)
+	mem := newMemContent()
+	db, repo := openIn(t, t.TempDir(), mem)
 	ctx := context.Background()
 	var kept []*cmis.Object
 	for i := 0; i < 3; i++ {
 		kept = append(kept, mustCreate(t, db, document(repo, fmt.Sprintf("d%d", i)), repo.RootFolderID, stream("kept")))
 	}
 	for i := 0; i < sweepBatch+37; i++ {
-		id := fmt.Sprintf("%032x", i)
-		os.MkdirAll(filepath.Dir(db.content.path(id)), 0o700)
-		os.WriteFile(db.content.path(id), []byte("orphan"), 0o600)
+		if _, err := mem.Put(ctx, strings.NewReader("orphan")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	n, err := db.SweepContent(ctx, 0)
 	if err != nil || n != sweepBatch+37 {
 		t.Fatalf("removed %d, want %d: %v", n, sweepBatch+37, err)
 	}
+	if len(mem.streams) != len(kept) {
+		t.Errorf("%d streams left, want the %d referenced", len(mem.streams), len(kept))
+	}
 	for _, o := range kept {
-		c, err := db.OpenContent(ctx, repo.ID, o.ID)
+		c, err := db.OpenContent(ctx, repo.ID, o.ID, 0, -1)
 		if err != nil {
 			t.Fatalf("referenced content swept: %v", err)
 		}

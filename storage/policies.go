@@ -102,7 +102,7 @@ func (s *DB) AppliedPolicies(ctx context.Context, repo, id string, reader *cmis.
 		if _, err := getObject(ctx, tx, repo, id); err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		var err error
 		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
 			JOIN applied_policies ap ON ap.policy_id = o.id WHERE ap.object_id = ?`+acl+` ORDER BY o.id`,
@@ -127,7 +127,7 @@ func (s *DB) PolicyIDs(ctx context.Context, ids []string, reader *cmis.Access) (
 	if err != nil {
 		return nil, err
 	}
-	acl, aclArgs := readFilter(reader)
+	acl, aclArgs := readFilter("o", reader)
 	rows, err := s.db.QueryxContext(ctx, q+acl+` ORDER BY ap.object_id, ap.policy_id`, append(args, aclArgs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("applied policies: %w", err)

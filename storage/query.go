@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
@@ -13,558 +12,31 @@ import (
 
 var _ query.Runner = (*DB)(nil)
 
-// systemColumns map system properties to the SQL that holds them for a
-// table alias (objects tN, its contents ctN). Booleans are 0/1, instants
-// milliseconds, like the stored custom values.
-var systemColumns = map[string]string{
-	cmis.PropName:                      "%[1]s.name",
-	cmis.PropDescription:               "%[1]s.description",
-	cmis.PropObjectID:                  "%[1]s.id",
-	cmis.PropBaseTypeID:                "%[1]s.base_type_id",
-	cmis.PropObjectTypeID:              "%[1]s.type_id",
-	cmis.PropCreatedBy:                 "%[1]s.created_by",
-	cmis.PropCreationDate:              "%[1]s.creation_date",
-	cmis.PropLastModifiedBy:            "%[1]s.last_modified_by",
-	cmis.PropLastModificationDate:      "%[1]s.last_modification_date",
-	cmis.PropPath:                      "%[1]s.path",
-	cmis.PropVersionSeriesID:           "%[1]s.version_series_id",
-	cmis.PropVersionLabel:              "%[1]s.version_label",
-	cmis.PropIsMajorVersion:            "%[1]s.is_major_version",
-	cmis.PropIsLatestVersion:           "%[1]s.is_latest_version",
-	cmis.PropIsLatestMajorVersion:      "%[1]s.is_latest_major",
-	cmis.PropIsPrivateWorkingCopy:      "%[1]s.is_pwc",
-	cmis.PropCheckinComment:            "%[1]s.checkin_comment",
-	cmis.PropIsImmutable:               "0",
-	cmis.PropContentStreamID:           "%[1]s.content_id",
-	cmis.PropContentStreamLength:       "ct%[1]s.length",
-	cmis.PropContentStreamMimeType:     "ct%[1]s.mime_type",
-	cmis.PropContentStreamFileName:     "ct%[1]s.file_name",
-	cmis.PropSourceID:                  "%[1]s.source_id",
-	cmis.PropTargetID:                  "%[1]s.target_id",
-	cmis.PropPolicyText:                "%[1]s.policy_text",
-	cmis.PropParentID:                  "(SELECT c.parent_id FROM containment c WHERE c.child_id = %[1]s.id AND %[1]s.base_type_id = 'cmis:folder')",
-	cmis.PropIsVersionSeriesCheckedOut: "(CASE WHEN EXISTS (SELECT 1 FROM objects pwc WHERE pwc.version_series_id = %[1]s.version_series_id AND pwc.is_pwc = 1) THEN 1 ELSE 0 END)",
-}
-
-// valueColumn is the object_properties column a property type lives in.
-func valueColumn(t cmis.PropertyType) string {
-	switch t {
-	case cmis.PropertyBoolean, cmis.PropertyInteger, cmis.PropertyDateTime:
-		return "value_int"
-	case cmis.PropertyDecimal:
-		return "value_real"
-	}
-	return "value_text"
-}
-
-// sqlValue converts a literal to what the column holds.
-func sqlValue(v cmis.Value) any {
-	switch x := v.(type) {
-	case bool:
-		return b2i(x)
-	case time.Time:
-		return x.UnixMilli()
-	case cmis.Decimal:
-		return x.Float()
-	}
-	return v
-}
-
-// compiler builds one statement; args follow the text's placeholders.
-type compiler struct {
-	ctx    context.Context
-	tx     *sqlx.Tx
-	repo   string
-	q      *query.Query
-	alias  map[*query.Table]string
-	args   []any
-	errors []error
-	// driven: tables with a selective top-level conjunct that should drive
-	// the plan (see plan).
-	driven map[*query.Table]bool
-	// existsTree: IN_TREE conditions tested per row because another
-	// conjunct drives.
-	existsTree map[*query.FolderCond]bool
-	// noIndex prefixes a column to keep the planner from using its index
-	// (the dialect's spelling).
-	noIndex string
-}
-
-// conjuncts flattens the top-level ANDs of a condition.
-func conjuncts(x query.Cond) []query.Cond {
-	if x == nil {
-		return nil
-	}
-	if a, ok := x.(*query.AndCond); ok {
-		var out []query.Cond
-		for _, t := range a.Terms {
-			out = append(out, conjuncts(t)...)
-		}
-		return out
-	}
-	return []query.Cond{x}
-}
-
-// driver is the table whose objects a conjunct finds through a selective
-// index (custom-property equality or IN list, IN_FOLDER, IN_TREE,
-// CONTAINS), or nil.
-func driver(x query.Cond) *query.Table {
-	switch x := x.(type) {
-	case *query.CompareCond:
-		// Booleans have two values: nothing to drive by.
-		if !x.Score && x.Op == query.OpEq && custom(x.Column) && x.Column.Property.PropertyType != cmis.PropertyBoolean {
-			return x.Column.Table
-		}
-	case *query.InCond:
-		if !x.Not && custom(x.Column) {
-			return x.Column.Table
-		}
-	case *query.FolderCond:
-		return x.Table
-	case *query.ContainsCond:
-		return x.Table
-	}
-	return nil
-}
-
-// plan decides which tables a selective predicate drives, and which
-// IN_TREE conditions are tested per row because another predicate drives:
-// as "id IN (subquery)" beside another driver, SQLite would build the
-// whole subtree's list of ids first (100,000 for a subtree of 1,000
-// folders of 100 documents).
-func (c *compiler) plan(w query.Cond) {
-	c.driven, c.existsTree = map[*query.Table]bool{}, map[*query.FolderCond]bool{}
-	others := map[*query.Table]bool{} // driven by something other than IN_TREE
-	cs := conjuncts(w)
-	for _, x := range cs {
-		if t := driver(x); t != nil {
-			c.driven[t] = true
-			if f, ok := x.(*query.FolderCond); !ok || !f.Tree {
-				others[t] = true
-			}
-		}
-	}
-	for _, x := range cs {
-		if f, ok := x.(*query.FolderCond); ok && f.Tree && others[f.Table] {
-			c.existsTree[f] = true
-		}
-	}
-}
-
-func (c *compiler) arg(v any) string {
-	c.args = append(c.args, v)
-	return "?"
-}
-
-func (c *compiler) fail(err error) string {
-	c.errors = append(c.errors, err)
-	return "1 = 0"
-}
-
-// column is the SQL of a single-valued column.
-func (c *compiler) column(col *query.Column) string {
-	a := c.alias[col.Table]
-	if f, ok := systemColumns[col.Property.ID]; ok {
-		return fmt.Sprintf(f, a)
-	}
-	if strings.HasPrefix(col.Property.ID, "cmis:") {
-		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s cannot be used here", col.Property.ID))
-	}
-	return "(SELECT pv." + valueColumn(col.Property.PropertyType) + " FROM object_properties pv WHERE pv.object_id = " + a +
-		".id AND pv.property_id = " + c.arg(col.Property.ID) + " AND pv.position = 0)"
-}
-
-// custom reports whether a column is a stored custom property.
-func custom(col *query.Column) bool {
-	_, sys := systemColumns[col.Property.ID]
-	return !sys && col.Property.ID != cmis.PropSecondaryObjectTypeIDs
-}
-
-// valuesHaving is "tN.id IN (objects having a value of the property that
-// satisfies cond)": driven by the (property_id, value) index, so a
-// selective predicate on a custom property does not scan the objects.
-//
-// cond is called after the property id is bound, so that arguments follow
-// the order of their placeholders in the text.
-func (c *compiler) valuesHaving(col *query.Column, cond func() string) string {
-	if col.Property.ID == cmis.PropSecondaryObjectTypeIDs {
-		return c.alias[col.Table] + ".id IN (SELECT st.object_id FROM object_secondary_types st WHERE " +
-			strings.ReplaceAll(cond(), "pv.value", "st.type_id") + ")"
-	}
-	head := c.alias[col.Table] + ".id IN (SELECT pv.object_id FROM object_properties pv WHERE pv.property_id = " + c.arg(col.Property.ID) + " AND "
-	return head + strings.ReplaceAll(cond(), "pv.value", "pv."+valueColumn(col.Property.PropertyType)) + ")"
-}
-
-func (c *compiler) cond(x query.Cond) string {
-	switch x := x.(type) {
-	case *query.AndCond:
-		return c.join(x.Terms, " AND ")
-	case *query.OrCond:
-		return c.join(x.Terms, " OR ")
-	case *query.NotCond:
-		return "NOT (" + c.cond(x.X) + ")"
-	case *query.CompareCond:
-		if x.Score {
-			return c.score() + " " + string(x.Op) + " " + c.arg(sqlValue(x.Value))
-		}
-		if custom(x.Column) {
-			return c.valuesHaving(x.Column, func() string { return "pv.value " + string(x.Op) + " " + c.arg(sqlValue(x.Value)) })
-		}
-		col := c.column(x.Column)
-		return col + " " + string(x.Op) + " " + c.arg(sqlValue(x.Value))
-	case *query.InCond:
-		list := func() string {
-			ph := make([]string, len(x.Values))
-			for i, v := range x.Values {
-				ph[i] = c.arg(sqlValue(v))
-			}
-			return "(" + strings.Join(ph, ", ") + ")"
-		}
-		if custom(x.Column) || x.Any {
-			if x.Any && x.Not {
-				// ANY col NOT IN (…): the property is set and none of its
-				// values is in the list.
-				return c.valuesHaving(x.Column, func() string { return "1 = 1" }) + " AND NOT (" +
-					c.valuesHaving(x.Column, func() string { return "pv.value IN " + list() }) + ")"
-			}
-			if x.Not {
-				return c.valuesHaving(x.Column, func() string { return "pv.value NOT IN " + list() })
-			}
-			return c.valuesHaving(x.Column, func() string { return "pv.value IN " + list() })
-		}
-		col := c.column(x.Column)
-		if x.Not {
-			return col + " NOT IN " + list()
-		}
-		return col + " IN " + list()
-	case *query.LikeCond:
-		not := ""
-		if x.Not {
-			not = "NOT "
-		}
-		like := func() string { return not + "LIKE " + c.arg(x.Pattern.SQL()) + " ESCAPE '\\'" }
-		if custom(x.Column) {
-			return c.valuesHaving(x.Column, func() string { return "pv.value " + like() })
-		}
-		col := c.column(x.Column)
-		return col + " " + like()
-	case *query.NullCond:
-		if custom(x.Column) || x.Column.Property.ID == cmis.PropSecondaryObjectTypeIDs {
-			has := c.valuesHaving(x.Column, func() string { return "1 = 1" })
-			if x.Not {
-				return has
-			}
-			return "NOT (" + has + ")"
-		}
-		if x.Not {
-			return c.column(x.Column) + " IS NOT NULL"
-		}
-		return c.column(x.Column) + " IS NULL"
-	case *query.FolderCond:
-		return c.folder(x)
-	case *query.ContainsCond:
-		if !fullTextBuilt {
-			return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search (CONTAINS) is not supported by this build"))
-		}
-		match, err := ftsQuery(x.Search)
-		if err != nil {
-			return c.fail(err)
-		}
-		return c.alias[x.Table] + ".id IN (SELECT object_id FROM fulltext WHERE fulltext MATCH " + c.arg(match) + ")"
-	}
-	return c.fail(fmt.Errorf("query: unknown condition %T", x))
-}
-
-// score is SCORE(): FTS5's bm25 rank (negative, lower is better) of the
-// CONTAINS table's row, mapped onto [0, 1); 0 where nothing matched.
-func (c *compiler) score() string {
-	if c.q.Contains == nil {
-		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: SCORE() needs a CONTAINS"))
-	}
-	return "(CASE WHEN fts.fts_rank IS NULL THEN 0.0 ELSE (-fts.fts_rank) / (1.0 - fts.fts_rank) END)"
-}
-
-func (c *compiler) join(terms []query.Cond, op string) string {
-	parts := make([]string, len(terms))
-	for i, t := range terms {
-		parts[i] = "(" + c.cond(t) + ")"
-	}
-	return strings.Join(parts, op)
-}
-
-// folder compiles IN_FOLDER (the containment index) and IN_TREE (the
-// folder path index: everything filed in a folder whose path lies under
-// the given folder's; no walk of the tree).
-func (c *compiler) folder(x *query.FolderCond) string {
-	var base string
-	var path *string
-	err := c.tx.QueryRowxContext(c.ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, x.FolderID, c.repo).Scan(&base, &path)
-	if isNoRows(err) || (err == nil && base != string(cmis.BaseFolder)) {
-		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", x.FolderID))
-	}
-	if err != nil {
-		return c.fail(err)
-	}
-	a := c.alias[x.Table]
-	if !x.Tree {
-		return a + ".id IN (SELECT c.child_id FROM containment c WHERE c.parent_id = " + c.arg(x.FolderID) + ")"
-	}
-	lo, hi := subtreeRange(*path)
-	if c.existsTree[x] {
-		// Per row: its parents (containment_child), each looked up by id;
-		// + keeps SQLite from walking the subtree's folders instead.
-		return "EXISTS (SELECT 1 FROM containment c JOIN objects p ON p.id = c.parent_id WHERE c.child_id = " + a + ".id AND " + c.noIndex + "p.repository_id = " +
-			c.arg(c.repo) + " AND (" + c.noIndex + "c.parent_id = " + c.arg(x.FolderID) + " OR (" + c.noIndex + "p.path >= " + c.arg(lo) + " AND " + c.noIndex + "p.path < " + c.arg(hi) + ")))"
-	}
-	return a + ".id IN (SELECT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id WHERE p.repository_id = " +
-		c.arg(c.repo) + " AND (p.id = " + c.arg(x.FolderID) + " OR (p.path >= " + c.arg(lo) + " AND p.path < " + c.arg(hi) + ")))"
-}
-
-// typeSet is a table's type and the subtypes whose objects its query
-// includes (includedInSupertypeQuery), read from the types table.
-func (c *compiler) typeSet(t *cmis.TypeDefinition) ([]string, error) {
-	set := []string{t.ID}
-	frontier := []string{t.ID}
-	for len(frontier) > 0 && len(set) < 10000 {
-		q, args, err := sqlx.In(`SELECT id FROM types WHERE repository_id = ? AND parent_id IN (?) AND included_in_supertype_query = 1`, c.repo, frontier)
-		if err != nil {
-			return nil, err
-		}
-		var next []string
-		if err := c.tx.SelectContext(c.ctx, &next, q, args...); err != nil {
-			return nil, err
-		}
-		set = append(set, next...)
-		frontier = next
-	}
-	return set, nil
-}
-
-// tableFilter restricts a table to its types, its repository, the
-// versions searched and what the reader may see.
-func (c *compiler) tableFilter(t *query.Table, opt query.Options) (string, error) {
-	a := c.alias[t]
-	set, err := c.typeSet(t.Type)
-	if err != nil {
-		return "", err
-	}
-	ph := make([]string, len(set))
-	for i, id := range set {
-		ph[i] = c.arg(id)
-	}
-	var f string
-	// A table that a selective predicate drives must not be read through
-	// its type or repository (objects_type, objects_name, objects_pwc):
-	// without statistics SQLite takes those for selective and reads every
-	// object of the type. Unary + leaves them filters only.
-	noIndex := ""
-	if c.driven[t] {
-		noIndex = c.noIndex
-	}
-	if t.Secondary {
-		f = a + ".id IN (SELECT st.object_id FROM object_secondary_types st WHERE st.type_id IN (" + strings.Join(ph, ", ") + "))"
-	} else {
-		f = noIndex + a + ".type_id IN (" + strings.Join(ph, ", ") + ")"
-	}
-	f += " AND " + noIndex + a + ".repository_id = " + c.arg(c.repo)
-	// Private working copies are not searchable; old versions only with
-	// searchAllVersions.
-	f += " AND (" + a + ".is_pwc IS NULL OR " + a + ".is_pwc = 0)"
-	if !opt.SearchAllVersions {
-		f += " AND (" + a + ".is_latest_version IS NULL OR " + a + ".is_latest_version = 1)"
-	}
-	acl, args := readFilter(opt.Reader)
-	if acl != "" {
-		f += strings.ReplaceAll(acl, "o.id", a+".id")
-		c.args = append(c.args, args...)
-	}
-	return f, nil
-}
-
-// fragment is SQL text with the arguments of its placeholders.
-type fragment struct {
-	sql  string
-	args []any
-}
-
-// capture runs f with a fresh argument list, so that fragments can be
-// assembled in any order and keep their arguments with them.
-func (c *compiler) capture(f func() string) fragment {
-	saved := c.args
-	c.args = nil
-	text := f()
-	frag := fragment{text, c.args}
-	c.args = saved
-	return frag
-}
-
-// RunQuery runs a bound CMIS query: a count, the page of result rows (the
-// object ids of every table), and one pass loading the page's objects.
+// RunQuery runs a bound CMIS query in four steps, in one snapshot:
+// compile it to SQL, count the matches, read the page of result rows (the
+// object ids of every table), and load the page's objects in one pass.
 func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) ([]query.Row, int64, error) {
 	var rows []query.Row
 	var total int64
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		c := &compiler{ctx: ctx, tx: tx, repo: repo, q: q, alias: map[*query.Table]string{}, noIndex: s.dialect.noIndexPrefix()}
-		for i, t := range q.Tables {
-			c.alias[t] = fmt.Sprintf("t%d", i)
-		}
-		c.plan(q.Where)
-		var parts []fragment
-		add := func(f fragment) { parts = append(parts, f) }
-		var where []fragment
-		for _, t := range q.Tables {
-			a := c.alias[t]
-			var ferr error
-			filter := c.capture(func() string {
-				f, err := c.tableFilter(t, opt)
-				ferr = err
-				return f
-			})
-			if ferr != nil {
-				return ferr
-			}
-			contents := " LEFT JOIN contents ct" + a + " ON ct" + a + ".id = " + a + ".content_id"
-			switch t.Join {
-			case query.JoinNone:
-				add(fragment{sql: " FROM objects " + a + contents})
-				where = append(where, filter)
-			case query.JoinInner, query.JoinLeft:
-				kind := " JOIN "
-				if t.Join == query.JoinLeft {
-					kind = " LEFT JOIN "
-				}
-				on := c.capture(func() string { return c.column(t.OnLeft) + " = " + c.column(t.OnRight) })
-				add(fragment{sql: kind + "objects " + a + " ON " + on.sql + " AND " + filter.sql + contents,
-					args: append(on.args, filter.args...)})
-			default:
-				return cmis.Errorf(cmis.ErrNotSupported, "query: RIGHT OUTER JOIN is not supported")
-			}
-		}
-		if q.Score && q.Contains != nil && fullTextBuilt {
-			match, err := ftsQuery(q.Contains.Search)
-			if err != nil {
-				return err
-			}
-			add(fragment{sql: " LEFT JOIN (SELECT object_id AS fts_id, bm25(fulltext) AS fts_rank FROM fulltext WHERE fulltext MATCH ?) fts ON fts.fts_id = " +
-				c.alias[q.Contains.Table] + ".id", args: []any{match}})
-		}
-		if q.Where != nil {
-			where = append(where, c.capture(func() string { return "(" + c.cond(q.Where) + ")" }))
-		}
-		var w fragment
-		for i, f := range where {
-			if i == 0 {
-				w.sql = " WHERE "
-			} else {
-				w.sql += " AND "
-			}
-			w.sql += f.sql
-			w.args = append(w.args, f.args...)
-		}
-		add(w)
-		order := c.capture(func() string {
-			var keys []string
-			for _, k := range q.OrderBy {
-				dir := " ASC"
-				if k.Desc {
-					dir = " DESC"
-				}
-				if k.Score {
-					keys = append(keys, c.score()+dir)
-					continue
-				}
-				keys = append(keys, c.column(k.Column)+dir)
-			}
-			// A unique last key keeps pages stable.
-			for _, t := range q.Tables {
-				keys = append(keys, c.alias[t]+".id")
-			}
-			return " ORDER BY " + strings.Join(keys, ", ")
-		})
-		if len(c.errors) > 0 {
-			return c.errors[0]
-		}
-		var body strings.Builder
-		var args []any
-		for _, p := range parts {
-			body.WriteString(p.sql)
-			args = append(args, p.args...)
-		}
-		if err := tx.GetContext(ctx, &total, "SELECT COUNT(*)"+body.String(), args...); err != nil {
-			return fmt.Errorf("query count: %w", err)
-		}
-		ids := make([]string, len(q.Tables))
-		for i, t := range q.Tables {
-			ids[i] = c.alias[t] + ".id"
-		}
-		scored := q.Score && q.Contains != nil && fullTextBuilt
-		if scored {
-			ids = append(ids, c.score())
-		}
-		stmt := "SELECT " + strings.Join(ids, ", ") + body.String() + order.sql + limitClause(opt.Page)
-		if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
-			return explain(ctx, tx, stmt, append(args, order.args...), plan)
-		}
-		r, err := tx.QueryxContext(ctx, stmt, append(args, order.args...)...)
+		cq, err := s.compileQuery(ctx, tx, repo, q, opt)
 		if err != nil {
-			return fmt.Errorf("query: %w", err)
-		}
-		var idRows [][]*string
-		var scores []float64
-		for r.Next() {
-			row := make([]*string, len(q.Tables))
-			dest := make([]any, len(row), len(row)+1)
-			for i := range row {
-				dest[i] = &row[i]
-			}
-			var score float64
-			if scored {
-				dest = append(dest, &score)
-			}
-			if err := r.Scan(dest...); err != nil {
-				r.Close()
-				return err
-			}
-			idRows = append(idRows, row)
-			scores = append(scores, score)
-		}
-		r.Close()
-		if err := r.Err(); err != nil {
 			return err
 		}
-		// Load every object of the page at once.
-		var want []string
-		for _, row := range idRows {
-			for _, id := range row {
-				if id != nil {
-					want = append(want, *id)
-				}
-			}
+		if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
+			stmt, args := cq.pageSQL(s.dialect, opt.Page)
+			*plan, err = s.dialect.explain(ctx, tx, stmt, args)
+			return err
 		}
-		byID := map[string]*cmis.Object{}
-		if len(want) > 0 {
-			qs, qargs, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.id IN (?)`, want)
-			if err != nil {
-				return err
-			}
-			objs, err := queryObjects(ctx, tx, qs, qargs...)
-			if err != nil {
-				return err
-			}
-			for _, o := range objs {
-				byID[o.ID] = o
-			}
+		if total, err = cq.count(ctx, tx); err != nil {
+			return err
 		}
-		for n, row := range idRows {
-			qr := query.Row{Objects: make([]*cmis.Object, len(row)), Score: scores[n]}
-			for i, id := range row {
-				if id != nil {
-					qr.Objects[i] = byID[*id]
-				}
-			}
-			rows = append(rows, qr)
+		ids, err := cq.page(ctx, tx, s.dialect, opt.Page)
+		if err != nil {
+			return err
 		}
-		return nil
+		rows, err = loadRows(ctx, tx, ids)
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
@@ -572,7 +44,218 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 	return rows, total, nil
 }
 
-// ExplainQuery returns SQLite's query plan for a bound query's page
+// compiledQuery is a query as SQL: what its count and its page share,
+// and what the page adds.
+type compiledQuery struct {
+	body    fragment // FROM, the joins and WHERE
+	order   fragment // ORDER BY, unique at its end
+	columns []string // the page's: the id of each table, then the score if any
+	scored  bool
+}
+
+// compileQuery writes a bound query as SQL: each table joined with its
+// filter (types, repository, versions, the reader's access), the score's
+// join, the condition and the order.
+func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *query.Query, opt query.Options) (*compiledQuery, error) {
+	c := &compiler{ctx: ctx, tx: tx, repo: repo, q: q, alias: map[*query.Table]string{},
+		noIndex: s.dialect.noIndexPrefix(), dialect: s.dialect}
+	for i, t := range q.Tables {
+		c.alias[t] = fmt.Sprintf("t%d", i)
+	}
+	c.plan(q.Where)
+	from, filters, err := c.tables(opt)
+	if err != nil {
+		return nil, err
+	}
+	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
+	if cq.scored {
+		match, err := s.dialect.textQuery(q.Contains.Search)
+		if err != nil {
+			return nil, err
+		}
+		from = append(from, fragment{sql: " LEFT JOIN (" + s.dialect.textRanks("?") + ") fts ON fts.fts_id = " +
+			c.alias[q.Contains.Table] + ".id", args: []any{match}})
+	}
+	if q.Where != nil {
+		filters = append(filters, c.capture(func() string { return "(" + c.cond(q.Where) + ")" }))
+	}
+	cq.body = joinFragments(append(from, joinFragments(filters, " WHERE ", " AND ")), "", "")
+	cq.order = c.capture(func() string { return c.orderBy(q.OrderBy) })
+	if len(c.errors) > 0 {
+		return nil, c.errors[0]
+	}
+	for _, t := range q.Tables {
+		cq.columns = append(cq.columns, c.alias[t]+".id")
+	}
+	if cq.scored {
+		cq.columns = append(cq.columns, c.score())
+	}
+	return cq, nil
+}
+
+// tables writes the FROM clause: the first table and the joins of the
+// others, each with its contents row; it returns the filters of the
+// tables not joined (the first), which go into WHERE.
+func (c *compiler) tables(opt query.Options) (from, filters []fragment, err error) {
+	for _, t := range c.q.Tables {
+		a := c.alias[t]
+		var ferr error
+		filter := c.capture(func() string {
+			f, err := c.tableFilter(t, opt)
+			ferr = err
+			return f
+		})
+		if ferr != nil {
+			return nil, nil, ferr
+		}
+		contents := " LEFT JOIN contents ct" + a + " ON ct" + a + ".id = " + a + ".content_id"
+		switch t.Join {
+		case query.JoinNone:
+			from = append(from, fragment{sql: " FROM objects " + a + contents})
+			filters = append(filters, filter)
+		case query.JoinInner, query.JoinLeft:
+			kind := " JOIN "
+			if t.Join == query.JoinLeft {
+				kind = " LEFT JOIN "
+			}
+			on := c.capture(func() string { return c.column(t.OnLeft) + " = " + c.column(t.OnRight) })
+			from = append(from, fragment{sql: kind + "objects " + a + " ON " + on.sql + " AND " + filter.sql + contents,
+				args: append(on.args, filter.args...)})
+		default:
+			return nil, nil, cmis.Errorf(cmis.ErrNotSupported, "query: RIGHT OUTER JOIN is not supported")
+		}
+	}
+	return from, filters, nil
+}
+
+// orderBy writes the ORDER BY clause; the tables' ids last keep pages
+// stable.
+func (c *compiler) orderBy(keys []*query.OrderKey) string {
+	var parts []string
+	for _, k := range keys {
+		dir := " ASC"
+		if k.Desc {
+			dir = " DESC"
+		}
+		if k.Score {
+			parts = append(parts, c.score()+dir)
+			continue
+		}
+		parts = append(parts, c.column(k.Column)+dir)
+	}
+	for _, t := range c.q.Tables {
+		parts = append(parts, c.alias[t]+".id")
+	}
+	return " ORDER BY " + strings.Join(parts, ", ")
+}
+
+// joinFragments joins fragments with sep after prefix; no fragments, no
+// text.
+func joinFragments(fs []fragment, prefix, sep string) fragment {
+	var out fragment
+	for i, f := range fs {
+		if i == 0 {
+			out.sql = prefix
+		} else {
+			out.sql += sep
+		}
+		out.sql += f.sql
+		out.args = append(out.args, f.args...)
+	}
+	return out
+}
+
+// count counts the query's matches.
+func (cq *compiledQuery) count(ctx context.Context, tx *sqlx.Tx) (int64, error) {
+	var total int64
+	if err := tx.GetContext(ctx, &total, "SELECT COUNT(*)"+cq.body.sql, cq.body.args...); err != nil {
+		return 0, fmt.Errorf("query count: %w", err)
+	}
+	return total, nil
+}
+
+// pageSQL is the statement reading a page of result rows.
+func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page) (string, []any) {
+	stmt := "SELECT " + strings.Join(cq.columns, ", ") + cq.body.sql + cq.order.sql + d.limit(p)
+	return stmt, append(append([]any{}, cq.body.args...), cq.order.args...)
+}
+
+// idRow is a result row as the page reads it: the id of each table's
+// object (nil where an outer join found none) and the score.
+type idRow struct {
+	ids   []*string
+	score float64
+}
+
+// page reads a page of result rows.
+func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page) ([]idRow, error) {
+	stmt, args := cq.pageSQL(d, p)
+	r, err := tx.QueryxContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	defer r.Close()
+	tables := len(cq.columns)
+	if cq.scored {
+		tables--
+	}
+	var out []idRow
+	for r.Next() {
+		row := idRow{ids: make([]*string, tables)}
+		dest := make([]any, tables, tables+1)
+		for i := range row.ids {
+			dest[i] = &row.ids[i]
+		}
+		if cq.scored {
+			dest = append(dest, &row.score)
+		}
+		if err := r.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+	return out, r.Err()
+}
+
+// loadRows loads every object of a page at once and puts them in their
+// rows.
+func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, error) {
+	var want []string
+	for _, row := range page {
+		for _, id := range row.ids {
+			if id != nil {
+				want = append(want, *id)
+			}
+		}
+	}
+	byID := map[string]*cmis.Object{}
+	if len(want) > 0 {
+		qs, qargs, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.id IN (?)`, want)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := queryObjects(ctx, tx, qs, qargs...)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			byID[o.ID] = o
+		}
+	}
+	var rows []query.Row
+	for _, row := range page {
+		qr := query.Row{Objects: make([]*cmis.Object, len(row.ids)), Score: row.score}
+		for i, id := range row.ids {
+			if id != nil {
+				qr.Objects[i] = byID[*id]
+			}
+		}
+		rows = append(rows, qr)
+	}
+	return rows, nil
+}
+
+// ExplainQuery returns the database's plan for a bound query's page
 // statement, for benchmarks and tests that check index use.
 func (s *DB) ExplainQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) (string, error) {
 	var plan []string
@@ -581,21 +264,3 @@ func (s *DB) ExplainQuery(ctx context.Context, repo string, q *query.Query, opt 
 }
 
 type explainKey struct{}
-
-// explain collects SQLite's EXPLAIN QUERY PLAN lines for a statement.
-func explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any, plan *[]string) error {
-	rows, err := tx.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+stmt, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			return err
-		}
-		*plan = append(*plan, detail)
-	}
-	return rows.Err()
-}

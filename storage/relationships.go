@@ -56,14 +56,10 @@ func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.Relationshi
 		if err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(rq.Reader)
+		acl, aclArgs := readFilter("o", rq.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+where, args...); err != nil {
-			return err
-		}
-		order, _ := orderBy(nil)
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+order+limitClause(rq.Page), args...)
+		out, total, err = s.listPage(ctx, tx, where, args, nil, rq.Page)
 		return err
 	})
 	if err != nil {
@@ -88,7 +84,7 @@ func (s *DB) RelationshipsOf(ctx context.Context, repo string, ids []string, d c
 		if err != nil {
 			return err
 		}
-		acl, aclArgs := readFilter(reader)
+		acl, aclArgs := readFilter("o", reader)
 		order, _ := orderBy(nil)
 		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+acl+order, append(args, aclArgs...)...)
 		return err

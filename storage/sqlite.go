@@ -7,41 +7,43 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 )
 
 // OpenSQLite opens (creating if needed) the store in the data directory
-// dir: the SQLite database cmisd.db and the content files under content/.
-// It brings the schema up to date and sweeps content left behind by a
-// crash.
+// dir, the SQLite database cmisd.db, with content in content. It brings
+// the schema up to date and sweeps content left behind by a crash.
 //
 // WAL lets readers run beside the single writer; busy_timeout makes a
 // second writer wait instead of failing; foreign keys are off by default
 // in SQLite and must be asked for on every connection, hence the DSN.
-func OpenSQLite(ctx context.Context, dir string) (*DB, error) {
-	return OpenSQLiteWith(ctx, dir, Options{SweepGrace: DefaultSweepGrace})
+func OpenSQLite(ctx context.Context, dir string, content cmis.ContentStore) (*DB, error) {
+	return OpenSQLiteWith(ctx, dir, content, Options{SweepGrace: DefaultSweepGrace})
 }
 
 // Options tune a store.
 type Options struct {
-	// SweepGrace is how old an unreferenced content file must be before
-	// the start-up sweep removes it.
+	// SweepGrace is how old an unreferenced content stream must be
+	// before the start-up sweep removes it.
 	SweepGrace time.Duration
 }
 
 // OpenSQLiteWith is OpenSQLite with options.
-func OpenSQLiteWith(ctx context.Context, dir string, opt Options) (*DB, error) {
+func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, opt Options) (*DB, error) {
+	if content == nil {
+		return nil, errors.New("open store: no content store")
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, "cmisd.db")
-	content, err := openContentStore(filepath.Join(dir, "content"))
-	if err != nil {
-		return nil, err
-	}
 	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
 	// _stmt_cache_size keeps each connection's prepared statements:
 	// preparing cost more than running most of them.
@@ -97,3 +99,82 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 
 // SQLite's unary + disqualifies a term from driving an index lookup.
 func (sqliteDialect) noIndexPrefix() string { return "+" }
+
+// bulkSession gives the connection a page cache large enough for the
+// random inserts into the id indexes (1 GiB; the default is 2 MiB).
+func (sqliteDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func(), error) {
+	var cache int64
+	if err := conn.GetContext(ctx, &cache, `PRAGMA cache_size`); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -1048576`); err != nil {
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
+	}, nil
+}
+
+// textQuery writes a CMIS text search in FTS5's query language: each word
+// and phrase quoted (so no user text is FTS5 syntax), terms ANDed, NOT
+// for negation, conjuncts ORed.
+func (sqliteDialect) textQuery(ts *query.TextSearch) (string, error) {
+	var ors []string
+	for _, c := range ts.Conjuncts {
+		var pos, neg []string
+		for _, t := range c.Terms {
+			q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
+			if t.Negated {
+				neg = append(neg, q)
+			} else {
+				pos = append(pos, q)
+			}
+		}
+		if len(pos) == 0 {
+			return "", cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
+		}
+		expr := strings.Join(pos, " AND ")
+		for _, n := range neg {
+			expr = "(" + expr + ") NOT " + n
+		}
+		ors = append(ors, "("+expr+")")
+	}
+	return strings.Join(ors, " OR "), nil
+}
+
+func (sqliteDialect) textMatches(search string) string {
+	return "SELECT object_id FROM fulltext WHERE fulltext MATCH " + search
+}
+
+// FTS5's bm25 rank is negative, lower the better.
+func (sqliteDialect) textRanks(search string) string {
+	return "SELECT object_id AS fts_id, bm25(fulltext) AS fts_rank FROM fulltext WHERE fulltext MATCH " + search
+}
+
+func (sqliteDialect) textScore(rank string) string {
+	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
+}
+
+// limit: SQLite spells "no limit" -1.
+func (sqliteDialect) limit(p cmis.Page) string {
+	return " LIMIT " + strconv.FormatInt(max(p.MaxItems, -1), 10) + " OFFSET " + strconv.FormatInt(p.SkipCount, 10)
+}
+
+// explain collects the detail column of EXPLAIN QUERY PLAN's rows.
+func (sqliteDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error) {
+	rows, err := tx.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+stmt, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return nil, err
+		}
+		plan = append(plan, detail)
+	}
+	return plan, rows.Err()
+}

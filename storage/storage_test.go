@@ -2,16 +2,25 @@ package storage
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/filecontent"
 )
 
 func openTest(t *testing.T) (*DB, *cmis.RepositoryInfo) {
 	t.Helper()
+	return openIn(t, t.TempDir(), nil)
+}
+
+// openIn opens the store in dir with content in content, or as files in
+// dir/content when content is nil, and makes its repository.
+func openIn(t *testing.T, dir string, content cmis.ContentStore) (*DB, *cmis.RepositoryInfo) {
+	t.Helper()
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, t.TempDir())
+	db, err := OpenSQLite(ctx, dir, fileContent(t, dir, content))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,6 +30,19 @@ func openTest(t *testing.T) (*DB, *cmis.RepositoryInfo) {
 		t.Fatal(err)
 	}
 	return db, repo
+}
+
+// fileContent is content, or the file store in dir/content.
+func fileContent(t testing.TB, dir string, content cmis.ContentStore) cmis.ContentStore {
+	t.Helper()
+	if content != nil {
+		return content
+	}
+	fc, err := filecontent.Open(filepath.Join(dir, "content"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fc
 }
 
 func TestEnsureRepositoryIsIdempotent(t *testing.T) {
@@ -48,7 +70,7 @@ func TestMigrationsRunOnce(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir()
 	for i := 0; i < 2; i++ {
-		db, err := OpenSQLite(ctx, path)
+		db, err := OpenSQLite(ctx, path, fileContent(t, path, nil))
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}

@@ -10,7 +10,7 @@ import (
 
 func contentOf(t *testing.T, db *DB, repo *cmis.RepositoryInfo, id string) string {
 	t.Helper()
-	c, err := db.OpenContent(context.Background(), repo.ID, id)
+	c, err := db.OpenContent(context.Background(), repo.ID, id, 0, -1)
 	if err != nil {
 		t.Fatalf("content of %s: %v", id, err)
 	}

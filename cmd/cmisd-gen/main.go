@@ -1,5 +1,5 @@
 // Command cmisd-gen fills a cmisd store with synthetic documents for
-// benchmarks and load tests (see storage.GenerateSynthetic for the shape):
+// benchmarks and load tests (see package internal/synthetic for the shape):
 //
 //	cmisd-gen --data DIR --folders 10000 --docs-per-folder 100
 //
@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/synthetic"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -57,7 +59,11 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := storage.OpenSQLiteWith(ctx, *data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	content, err := filecontent.Open(filepath.Join(*data, "content"))
+	if err != nil {
+		return err
+	}
+	db, err := storage.OpenSQLite(ctx, *data, content)
 	if err != nil {
 		return err
 	}
@@ -69,9 +75,9 @@ func run(args []string) error {
 		*folders, *docs, *folders**docs, *data, *repo)
 	start := time.Now()
 	var last time.Time
-	err = db.GenerateSyntheticWith(ctx, storage.SyntheticOptions{
+	err = synthetic.Generate(ctx, db, synthetic.Options{
 		RepositoryID: *repo, Folders: *folders, DocsPerFolder: *docs, Seed: *seed, Creator: *creator, BatchRows: *batch,
-		Progress: func(p storage.SyntheticProgress) {
+		Progress: func(p synthetic.Progress) {
 			if time.Since(last) < *every {
 				return
 			}

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/cmisd/cmisd/filecontent"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -78,10 +80,20 @@ func storeFlags(name string) *flags {
 
 // openStore opens the store --data names, after parsing.
 func (fs *flags) openStore(ctx context.Context) (*storage.DB, error) {
-	if err := os.MkdirAll(*fs.data, 0o700); err != nil {
+	return openStoreWith(ctx, *fs.data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+}
+
+// openStoreWith opens the store in the data directory: the database, and
+// the content files under content/.
+func openStoreWith(ctx context.Context, data string, opt storage.Options) (*storage.DB, error) {
+	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
-	return storage.OpenSQLite(ctx, *fs.data)
+	content, err := filecontent.Open(filepath.Join(data, "content"))
+	if err != nil {
+		return nil, err
+	}
+	return storage.OpenSQLiteWith(ctx, data, content, opt)
 }
 
 // openNamed parses "NAME [flags]" and opens the store.

@@ -112,7 +112,7 @@ func serve(args []string) error {
 		return err
 	}
 
-	db, err := storage.OpenSQLiteWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
+	db, err := openStoreWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
 		return err
 	}

@@ -29,3 +29,24 @@ type Runner interface {
 	// FullText reports whether CONTAINS and SCORE() can run.
 	FullText() bool
 }
+
+// Prepare parses a statement and binds it against the types of the
+// repository r runs queries for.
+func Prepare(ctx context.Context, r Runner, repositoryID, statement string) (*Query, error) {
+	stmt, err := Parse(statement)
+	if err != nil {
+		return nil, err
+	}
+	return Bind(stmt, runnerTypes{ctx, r, repositoryID})
+}
+
+// runnerTypes resolves a query's tables through its runner.
+type runnerTypes struct {
+	ctx  context.Context
+	run  Runner
+	repo string
+}
+
+func (r runnerTypes) TypeByQueryName(name string) (*cmis.TypeDefinition, error) {
+	return r.run.TypeByQueryName(r.ctx, r.repo, name)
+}

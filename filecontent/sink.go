@@ -1,4 +1,4 @@
-package storage
+package filecontent
 
 import (
 	"crypto/sha256"

@@ -1,0 +1,194 @@
+// Package filecontent keeps content streams as files in a directory: the
+// cmis.ContentStore of cmisd's embedded setup. Uploads are read, hashed
+// and written as a pipeline, with direct I/O where the file system has it
+// (see sink.go); reads hand out sections of the files, which the server
+// sends with sendfile.
+package filecontent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cmisd/cmisd/cmis"
+)
+
+var _ cmis.ContentStore = (*Store)(nil)
+
+// Store keeps content streams as files named by content id under
+// dir/<first two hex digits>/<id>.
+//
+// Crash safety: a stream is written to dir/tmp, fsynced, renamed to its
+// final name and its directory fsynced, all before Put returns, so before
+// the transaction that references it begins. A crash before that
+// transaction commits leaves a file no row references; a crash after a
+// commit that replaced content leaves the old file unreferenced; a crash
+// during Put leaves a file in dir/tmp. Candidates lists all three, so the
+// sweep removes them and no content is orphaned for good.
+type Store struct {
+	dir string
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		return nil, fmt.Errorf("content store: %w", err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// tmpPrefix starts the names of unfinished uploads in dir/tmp. Content
+// ids are hex, so an id with this prefix names one of them.
+const tmpPrefix = "upload-"
+
+// path is the file of a content id (or of an unfinished upload). Ids come
+// from rows and from Candidates; anything that could leave the directory
+// is refused.
+func (s *Store) path(id string) (string, error) {
+	if len(id) < 3 || strings.ContainsAny(id, `/\.`) {
+		return "", fmt.Errorf("content store: %q is not a content id", id)
+	}
+	if strings.HasPrefix(id, tmpPrefix) {
+		return filepath.Join(s.dir, "tmp", id), nil
+	}
+	return filepath.Join(s.dir, id[:2], id), nil
+}
+
+// newID returns a random content id: 128 bits, hex.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Put streams r into a new content file.
+func (s *Store) Put(ctx context.Context, r io.Reader) (_ cmis.StoredContent, err error) {
+	if err := ctx.Err(); err != nil {
+		return cmis.StoredContent{}, err
+	}
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), tmpPrefix+"*")
+	if err != nil {
+		return cmis.StoredContent{}, err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	sk := newSink(tmp)
+	rerr := sk.readFrom(r)
+	sum, werr := sk.finish()
+	switch {
+	case werr != nil:
+		return cmis.StoredContent{}, werr
+	case rerr != nil:
+		return cmis.StoredContent{}, fmt.Errorf("reading the content stream: %w", rerr)
+	}
+	if err := tmp.Sync(); err != nil {
+		return cmis.StoredContent{}, err
+	}
+	if err := tmp.Close(); err != nil {
+		return cmis.StoredContent{}, err
+	}
+	st := cmis.StoredContent{ID: newID(), Length: sk.n, SHA256: hex.EncodeToString(sum)}
+	final, _ := s.path(st.ID)
+	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
+		return cmis.StoredContent{}, err
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return cmis.StoredContent{}, err
+	}
+	if err := syncDir(filepath.Dir(final)); err != nil {
+		os.Remove(final)
+		return cmis.StoredContent{}, err
+	}
+	return st, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// section is a byte range of a content file. Through *io.SectionReader
+// it tells its length (Size) and the file under it (Outer), which the
+// server sends with sendfile; Close closes the file.
+type section struct {
+	*io.SectionReader
+	io.Closer
+}
+
+// Open opens a byte range of a content file.
+func (s *Store) Open(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error) {
+	p, err := s.path(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if length < 0 {
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		length = max(fi.Size()-offset, 0)
+	}
+	return section{io.NewSectionReader(f, offset, length), f}, nil
+}
+
+// Remove deletes content files; a missing file is not an error.
+func (s *Store) Remove(ctx context.Context, ids ...string) error {
+	var errs []error
+	for _, id := range ids {
+		p, err := s.path(id)
+		if err == nil {
+			err = os.Remove(p)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Candidates walks the directory for content files and unfinished
+// uploads last modified before before.
+func (s *Store) Candidates(ctx context.Context, before time.Time, fn func(id string) error) error {
+	return filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return ctx.Err()
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if p, err := s.path(d.Name()); err != nil || p != path || info.ModTime().After(before) {
+			return nil // young, or not a file this store made
+		}
+		return fn(d.Name())
+	})
+}

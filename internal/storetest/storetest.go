@@ -1,0 +1,36 @@
+// Package storetest opens stores for tests the way cmisd serve lays out
+// its data directory: the SQLite database in it, content files under
+// content/.
+package storetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/storage"
+)
+
+// Open opens a fresh store in a temporary directory, closed when the
+// test ends.
+func Open(tb testing.TB) *storage.DB {
+	tb.Helper()
+	return OpenIn(tb, tb.TempDir())
+}
+
+// OpenIn opens (creating if needed) the store in dir, closed when the
+// test ends.
+func OpenIn(tb testing.TB, dir string) *storage.DB {
+	tb.Helper()
+	content, err := filecontent.Open(filepath.Join(dir, "content"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db, err := storage.OpenSQLite(context.Background(), dir, content)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}

@@ -1,0 +1,273 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
+)
+
+// Bulk loading: many new objects, fast (cmisd-gen's synthetic stores).
+//
+// Each object gets exactly the rows CreateObject writes (objects,
+// containment, object_properties, acl_entries, change_log and the
+// full-text row), written by the same functions, but many objects share a
+// transaction (about BatchRows rows), statements are prepared once per
+// transaction, and the ACL an object inherits is worked out in memory
+// from its folder's instead of copied row by row: a million documents
+// load in minutes instead of hours.
+
+// BulkOptions configure BulkCreate.
+type BulkOptions struct {
+	RepositoryID string
+	// BatchRows is how many rows one transaction writes (about); 100,000
+	// when 0. At a million documents, 100,000-row transactions load twice
+	// as fast as 10,000-row ones and write half as much: each commit
+	// rewrites the index pages the random ids touch.
+	BatchRows int
+	// OnCommit, if set, is called after each committed transaction.
+	OnCommit func()
+}
+
+// BulkCreateFunc creates an object as CreateObject does with the same
+// arguments (and sets o.ID, and o.Path for a folder), minus what a bulk
+// load does without: content, policies, secondary types and relationship
+// ends are refused.
+type BulkCreateFunc func(o *cmis.Object, parentID string, add, remove []cmis.ACE) error
+
+// BulkCreate calls fill with a function that creates objects, committing
+// every BatchRows rows and at the end; an error rolls back the objects
+// not yet committed. The load holds the store's single writer throughout,
+// so fill must not write through the store meanwhile (reads are fine).
+func (s *DB) BulkCreate(ctx context.Context, opt BulkOptions, fill func(create BulkCreateFunc) error) (err error) {
+	if opt.BatchRows <= 0 {
+		opt.BatchRows = 100000
+	}
+	conn, err := s.wdb.Connx(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	restore, err := s.dialect.bulkSession(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer restore()
+	b := &bulkLoad{s: s, ctx: ctx, conn: conn, opt: opt, folders: map[string]bulkFolder{}}
+	if err := b.begin(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			b.tx.rollback()
+		}
+	}()
+	if err := fill(b.create); err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	return b.commit()
+}
+
+// bulkFolder is what the objects created in a folder take from it.
+type bulkFolder struct {
+	path string
+	acl  []cmis.ACE
+}
+
+type bulkLoad struct {
+	s       *DB
+	ctx     context.Context
+	conn    *sqlx.Conn
+	opt     BulkOptions
+	tx      *preparedTx
+	folders map[string]bulkFolder // by id: those created here, and parents read
+}
+
+func (b *bulkLoad) begin() error {
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := b.conn.BeginTxx(b.ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	b.tx = &preparedTx{Tx: tx, stmts: map[string]*sqlx.Stmt{}}
+	return nil
+}
+
+func (b *bulkLoad) commit() error {
+	if err := b.tx.commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if b.opt.OnCommit != nil {
+		b.opt.OnCommit()
+	}
+	return nil
+}
+
+// folder returns a parent's path and ACL, read from the store the first
+// time a folder not created in this load is used.
+func (b *bulkLoad) folder(id string) (bulkFolder, error) {
+	if f, ok := b.folders[id]; ok {
+		return f, nil
+	}
+	path, err := requireFolder(b.ctx, b.tx.Tx, b.opt.RepositoryID, id)
+	if err != nil {
+		return bulkFolder{}, err
+	}
+	acl, err := loadACL(b.ctx, b.tx.Tx, id)
+	if err != nil {
+		return bulkFolder{}, err
+	}
+	f := bulkFolder{path: path, acl: acl}
+	b.folders[id] = f
+	return f, nil
+}
+
+func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.ACE) error {
+	switch {
+	case o.RepositoryID != b.opt.RepositoryID:
+		return fmt.Errorf("object %q: not of repository %s", o.Name, b.opt.RepositoryID)
+	case len(o.Policies) > 0 || len(o.SecondaryTypeIDs) > 0 || o.SourceID != "" || o.TargetID != "":
+		return fmt.Errorf("object %q: policies, secondary types and relationships are not bulk loaded", o.Name)
+	case parentID == "":
+		return fmt.Errorf("object %q: bulk loaded objects are filed", o.Name)
+	}
+	parent, err := b.folder(parentID)
+	if err != nil {
+		return err
+	}
+	o.ID = newID()
+	var path any
+	if o.BaseTypeID == cmis.BaseFolder {
+		o.Path = joinPath(parent.path, o.Name)
+		path = o.Path
+	}
+	ctx, tx, now := b.ctx, b.tx, b.s.now().UnixMilli()
+	if err := b.s.insertObject(ctx, tx, o, path, nil, now); err != nil {
+		return err
+	}
+	if err := b.s.file(ctx, tx, parentID, o.ID, o.Name); err != nil {
+		return err
+	}
+	acl := childACL(parent.acl, add, remove)
+	for _, a := range acl {
+		if err := insertACE(ctx, tx, o.ID, a); err != nil {
+			return err
+		}
+	}
+	if err := insertProperties(ctx, tx, o.ID, o.Properties); err != nil {
+		return err
+	}
+	if err := logCreated(ctx, tx, now, o); err != nil {
+		return err
+	}
+	if fullTextBuilt {
+		if _, err := newFTSRow(ctx, tx, o.ID, propsText(o.Name, o.Description, stringValues(o.Properties)), ""); err != nil {
+			return err
+		}
+	}
+	if o.BaseTypeID == cmis.BaseFolder {
+		b.folders[o.ID] = bulkFolder{path: o.Path, acl: acl}
+	}
+	if b.tx.rows < b.opt.BatchRows {
+		return nil
+	}
+	if err := b.commit(); err != nil {
+		return err
+	}
+	return b.begin()
+}
+
+// childACL is the ACL CreateObject gives an object filed in a folder with
+// the ACL parent: the parent's entries as inherited ones (inheritACL),
+// then changeACL's removals and additions (additions direct; an entry
+// already there becomes direct).
+func childACL(parent []cmis.ACE, add, remove []cmis.ACE) []cmis.ACE {
+	out := make([]cmis.ACE, 0, len(parent)+len(add))
+	for _, e := range parent {
+		e.Direct = false
+		out = append(out, e)
+	}
+	for _, r := range remove {
+		kept := out[:0]
+		for _, e := range out {
+			if e.Principal != r.Principal || e.Permission != r.Permission {
+				kept = append(kept, e)
+			}
+		}
+		out = kept
+	}
+	for _, a := range add {
+		found := false
+		for i := range out {
+			if out[i].Principal == a.Principal && out[i].Permission == a.Permission {
+				out[i].Direct, found = true, true
+			}
+		}
+		if !found {
+			out = append(out, cmis.ACE{Principal: a.Principal, Permission: a.Permission, Direct: true})
+		}
+	}
+	return out
+}
+
+// stringValues are the string values of properties in indexProps' order:
+// by property id, then position.
+func stringValues(props map[string][]cmis.Value) []string {
+	ids := make([]string, 0, len(props))
+	for id := range props {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var out []string
+	for _, id := range ids {
+		for _, v := range props[id] {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// preparedTx is a transaction that prepares each statement the first time
+// it runs and counts the statements run.
+type preparedTx struct {
+	*sqlx.Tx
+	stmts map[string]*sqlx.Stmt
+	rows  int
+}
+
+func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, ok := p.stmts[query]
+	if !ok {
+		var err error
+		if st, err = p.Tx.PreparexContext(ctx, query); err != nil {
+			return nil, err
+		}
+		p.stmts[query] = st
+	}
+	p.rows++
+	return st.ExecContext(ctx, args...)
+}
+
+func (p *preparedTx) closeStmts() {
+	for _, st := range p.stmts {
+		st.Close()
+	}
+	p.stmts = nil
+}
+
+func (p *preparedTx) commit() error {
+	p.closeStmts()
+	return p.Tx.Commit()
+}
+
+func (p *preparedTx) rollback() {
+	p.closeStmts()
+	_ = p.Tx.Rollback()
+}
