@@ -17,6 +17,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/internal/testenv"
 )
 
@@ -282,5 +283,61 @@ func TestCandidatesAndRemove(t *testing.T) {
 		if _, err := c.Open(ctx, bad, 0, -1); err == nil {
 			t.Errorf("Open(%q) accepted", bad)
 		}
+	}
+}
+
+// An upload in flight is no candidate, however long its file has been
+// left untouched (a slow client), for any store sharing the directory:
+// another process's sweep must not take it away. The lock it holds is
+// per open file, so a second Store in this process sees it as another
+// process would.
+func TestCandidatesSkipUploadInFlight(t *testing.T) {
+	dir := t.TempDir()
+	uploader, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweeper, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	data := randomBytes(chunkSize+100, 9)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	var st cmis.StoredContent
+	go func() {
+		var err error
+		st, err = uploader.Put(ctx, pr)
+		done <- err
+	}()
+	pw.Write(data[:chunkSize/2])
+	tmps, _ := filepath.Glob(filepath.Join(dir, "tmp", tmpPrefix+"*"))
+	if len(tmps) != 1 {
+		t.Fatalf("upload files %v, want one", tmps)
+	}
+	past := time.Now().Add(-time.Hour)
+	os.Chtimes(tmps[0], past, past)
+	dead := filepath.Join(dir, "tmp", tmpPrefix+"dead")
+	os.WriteFile(dead, []byte("left by a crash"), 0o600)
+	os.Chtimes(dead, past, past)
+	var got []string
+	err = sweeper.Candidates(ctx, time.Now().Add(-time.Minute), func(id string) error {
+		got = append(got, id)
+		return sweeper.Remove(ctx, id)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{tmpPrefix + "dead"}; !slices.Equal(got, want) {
+		t.Fatalf("candidates %v, want only the dead upload %v", got, want)
+	}
+	pw.Write(data[chunkSize/2:])
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("the upload the sweep ran beside failed: %v", err)
+	}
+	if b := readAll(t, uploader, st.ID, 0, -1); !bytes.Equal(b, data) {
+		t.Fatalf("stored %d bytes, want %d", len(b), len(data))
 	}
 }
