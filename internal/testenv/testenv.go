@@ -36,6 +36,14 @@ var (
 		Required: "CMISD_REQUIRE_CLIENTS",
 		How:      "make deps installs every client stack",
 	}
+	// Postgres: a PostgreSQL server to create test databases in, named
+	// by CMISD_TEST_POSTGRES (a postgres:// URL of a user that may create
+	// databases).
+	Postgres = Need{
+		What:     "a PostgreSQL server (CMISD_TEST_POSTGRES)",
+		Required: "CMISD_REQUIRE_POSTGRES",
+		How:      "make test starts a throwaway cluster; or set CMISD_TEST_POSTGRES=postgres://USER@HOST:PORT/postgres",
+	}
 	// DirectIO: O_DIRECT on the file system of the temporary directory.
 	// Some file systems lack it; that is no failure.
 	DirectIO = Need{
