@@ -31,7 +31,7 @@ type reader struct {
 	ctx       context.Context
 	id        string
 	chunkSize int64
-	pos, end  int64               // the next byte to fetch, and the range's end
+	pos, end  int64                // the next byte to fetch, and the range's end
 	buf       pgtype.PreallocBytes // fetched, not yet read
 	next      int                  // the first unread byte of buf
 }
