@@ -305,4 +305,3 @@ func runQuery(ctx context.Context, db *DB, repo, stmt string) ([]string, error) 
 	slices.Sort(ids)
 	return ids, nil
 }
-
