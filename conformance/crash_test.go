@@ -82,7 +82,7 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	folder := objectIDOf(r)
 
-	m := &crashModel{docs: map[string]*crashDoc{}, sent: map[string]map[string]int{}}
+	m := newCrashModel()
 	for round := 1; round <= rounds; round++ {
 		runCtx, cancel := context.WithCancel(ctx)
 		hc := newCrashHTTPClient()
@@ -216,12 +216,17 @@ type crashWorker struct {
 
 func (w *crashWorker) run(ctx context.Context) {
 	for i := 0; i < 10000 && ctx.Err() == nil; i++ {
-		mtom := i%2 == w.id%2
-		if id := w.pickOwn(); id != "" && w.rng.IntN(3) == 0 {
-			w.replace(ctx, id, mtom)
-		} else {
-			w.create(ctx, mtom)
-		}
+		w.step(ctx, i%2 == w.id%2)
+	}
+}
+
+// step is one request of a worker's loop: a create, or a replacement of
+// one of its documents.
+func (w *crashWorker) step(ctx context.Context, mtom bool) {
+	if id := w.pickOwn(); id != "" && w.rng.IntN(3) == 0 {
+		w.replace(ctx, id, mtom)
+	} else {
+		w.create(ctx, mtom)
 	}
 }
 
@@ -518,9 +523,15 @@ type cmisdProc struct {
 // until it serves (after the start-up sweep).
 func startCmisd(t *testing.T, bin, data, password string) *cmisdProc {
 	t.Helper()
+	return startServeArgs(t, bin, "--data", data, "--admin-password", password, "--content-sweep-grace", "0s")
+}
+
+// startServeArgs runs bin serve on a free loopback port with more flags
+// and waits until it serves.
+func startServeArgs(t *testing.T, bin string, args ...string) *cmisdProc {
+	t.Helper()
 	logs := &procLog{addr: make(chan string, 1)}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data,
-		"--admin-password", password, "--log-level", "info", "--content-sweep-grace", "0s")
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "info"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,12 @@ func Server(tb testing.TB) string {
 // returns its URL.
 func Database(tb testing.TB) string {
 	tb.Helper()
-	server := Server(tb)
+	return DatabaseOn(tb, Server(tb))
+}
+
+// DatabaseOn is Database on the server at the URL server.
+func DatabaseOn(tb testing.TB, server string) string {
+	tb.Helper()
 	var b [6]byte
 	rand.Read(b[:])
 	name := "cmisd_test_" + hex.EncodeToString(b[:])
