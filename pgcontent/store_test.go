@@ -177,3 +177,26 @@ func BenchmarkPutOpen(b *testing.B) {
 		}
 	})
 }
+
+// A read whose context ends (the client went away) fails; it never looks
+// like a stream that ended early.
+func TestReadCancelledIsNoEOF(t *testing.T) {
+	s := open(t, pgtest.Database(t), 0)
+	st, err := s.Put(context.Background(), bytes.NewReader(contenttest.RandomBytes(4*ChunkSize, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := s.Open(ctx, st.ID, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := io.ReadFull(r, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if n, err := io.Copy(io.Discard, r); err == nil {
+		t.Fatalf("read %d more bytes and a clean end after the context ended", n)
+	}
+}
