@@ -73,10 +73,10 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 		if err := logCreated(ctx, tx, s.now().UnixMilli(), o); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, o.ID); err != nil {
+		if err := s.indexProps(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		if err := indexBody(ctx, tx, o.ID, body); err != nil {
+		if err := s.indexBody(ctx, tx, o.ID, body); err != nil {
 			return err
 		}
 		out, err = getObject(ctx, tx, o.RepositoryID, o.ID)
@@ -188,7 +188,7 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 		if err := s.applyChange(ctx, tx, o, c); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, id); err != nil {
+		if err := s.indexProps(ctx, tx, id); err != nil {
 			return err
 		}
 		out, err = s.updated(ctx, tx, repo, id)

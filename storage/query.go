@@ -67,7 +67,7 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 	if err != nil {
 		return nil, err
 	}
-	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
+	cq := &compiledQuery{scored: q.Score && q.Contains != nil && s.FullText()}
 	if cq.scored {
 		match, err := s.dialect.textQuery(q.Contains.Search)
 		if err != nil {

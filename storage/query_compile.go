@@ -217,7 +217,7 @@ func (c *compiler) cond(x query.Cond) string {
 	case *query.FolderCond:
 		return c.folder(x)
 	case *query.ContainsCond:
-		if !fullTextBuilt {
+		if !c.dialect.fullText() {
 			return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search (CONTAINS) is not supported by this build"))
 		}
 		match, err := c.dialect.textQuery(x.Search)

@@ -17,6 +17,7 @@ type flags struct {
 	*flag.FlagSet
 	env  []string // the flags the environment may set
 	data *string  // --data, for the commands that work on the store
+	db   *string  // --db, for the same
 }
 
 func newFlags(name string) *flags {
@@ -69,23 +70,31 @@ func (fs *flags) parseNamed(args []string) (string, error) {
 	return args[0], nil
 }
 
+// Usage of the flags every command that opens the store has.
+const (
+	dataUsage = "data directory: content, and the SQLite database unless --db names another"
+	dbUsage   = "database: empty for SQLite (cmisd.db in --data), or a postgres:// URL (several instances may share it)"
+)
+
 // storeFlags returns the flags of a command that works on the store, with
-// its --data flag.
+// its --data and --db flags.
 func storeFlags(name string) *flags {
 	fs := newFlags(name)
-	fs.data = fs.String("data", "./data", "data directory: database and content")
-	fs.fromEnv("data")
+	fs.data = fs.String("data", "./data", dataUsage)
+	fs.db = fs.String("db", "", dbUsage)
+	fs.fromEnv("data", "db")
 	return fs
 }
 
-// openStore opens the store --data names, after parsing.
+// openStore opens the store --data and --db name, after parsing.
 func (fs *flags) openStore(ctx context.Context) (*storage.DB, error) {
-	return openStoreWith(ctx, *fs.data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	return openStoreWith(ctx, *fs.data, *fs.db, storage.Options{SweepGrace: storage.DefaultSweepGrace})
 }
 
-// openStoreWith opens the store in the data directory: the database, and
-// the content files under content/.
-func openStoreWith(ctx context.Context, data string, opt storage.Options) (*storage.DB, error) {
+// openStoreWith opens the store: the database db names (SQLite in the
+// data directory when empty), and the content files under data/content/.
+// Every command opens the store here.
+func openStoreWith(ctx context.Context, data, db string, opt storage.Options) (*storage.DB, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
 	}
@@ -93,7 +102,16 @@ func openStoreWith(ctx context.Context, data string, opt storage.Options) (*stor
 	if err != nil {
 		return nil, err
 	}
-	return storage.OpenSQLiteWith(ctx, data, content, opt)
+	return storage.Open(ctx, db, data, content, opt)
+}
+
+// engineName says which engine a --db value selects, for logs (the URL
+// itself may hold a password).
+func engineName(db string) string {
+	if db == "" {
+		return "sqlite"
+	}
+	return "postgres"
 }
 
 // openNamed parses "NAME [flags]" and opens the store.

@@ -33,15 +33,15 @@ const (
 )
 
 type serveConfig struct {
-	listen, data, adminPassword, externalURL string
-	tlsCert, tlsKey, logLevel, record        string
-	debugListen                              string
-	allowWeakAdminPassword                   bool
-	maxXMLBytes                              int64
-	sweepGrace, readStall                    time.Duration
-	maxUploads, maxUploadsPerUser, rateBurst int
-	rateLimit                                float64
-	login                                    auth.Limits
+	listen, data, db, adminPassword, externalURL string
+	tlsCert, tlsKey, logLevel, record            string
+	debugListen                                  string
+	allowWeakAdminPassword                       bool
+	maxXMLBytes                                  int64
+	sweepGrace, readStall                        time.Duration
+	maxUploads, maxUploadsPerUser, rateBurst     int
+	rateLimit                                    float64
+	login                                        auth.Limits
 }
 
 // parseServeFlags reads serve's flags; every one of them can come from
@@ -50,7 +50,8 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	c := serveConfig{login: auth.DefaultLimits}
 	fs := newFlags("serve")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.data, "data", "./data", "data directory: database and content")
+	fs.StringVar(&c.data, "data", "./data", dataUsage)
+	fs.StringVar(&c.db, "db", "", dbUsage)
 	fs.StringVar(&c.adminPassword, "admin-password", "", fmt.Sprintf("password of the admin user, at least %d characters; on a fresh store one is generated and logged once if empty", auth.MinPasswordLength))
 	fs.BoolVar(&c.allowWeakAdminPassword, "allow-weak-admin-password", false, fmt.Sprintf("take an admin password shorter than %d characters", auth.MinPasswordLength))
 	fs.StringVar(&c.externalURL, "external-url", "", "base URL clients reach this server at, for the WSDL's addresses (default: from each request)")
@@ -112,7 +113,7 @@ func serve(args []string) error {
 		return err
 	}
 
-	db, err := openStoreWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
+	db, err := openStoreWith(ctx, c.data, c.db, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
 		return err
 	}
@@ -210,7 +211,7 @@ func listenAndServe(ctx context.Context, hs *http.Server, c serveConfig, logger 
 			errc <- hs.Serve(ln)
 		}
 	}()
-	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", c.data),
+	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", c.data), zap.String("db", engineName(c.db)),
 		zap.Bool("tls", c.tlsCert != ""), zap.String("version", version))
 	select {
 	case err := <-errc:
