@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/jmoiron/sqlx"
@@ -269,11 +270,12 @@ func (s *DB) rename(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, name strin
 }
 
 // movePaths rewrites the materialised paths of a folder and its subtree.
+// substr counts characters on both engines, not bytes.
 func (s *DB) movePaths(ctx context.Context, tx *sqlx.Tx, repo, from, to string) error {
 	lo, hi := subtreeRange(from)
-	_, err := tx.ExecContext(ctx, `UPDATE objects SET path = ? || substr(path, ?)
+	_, err := tx.ExecContext(ctx, `UPDATE objects SET path = CAST(? AS TEXT) || substr(path, ?)
 		WHERE repository_id = ? AND (path = ? OR (path >= ? AND path < ?))`,
-		to, len(from)+1, repo, from, lo, hi)
+		to, utf8.RuneCountInString(from)+1, repo, from, lo, hi)
 	if s.dialect.isUniqueViolation(err) {
 		return cmis.Errorf(cmis.ErrNameConstraintViolation, "a folder exists at %s", to)
 	}
