@@ -20,7 +20,7 @@ import (
 func BenchmarkPostgresContent1GiB(b *testing.B) {
 	defer logMachine(b)()
 	size := int64(benchEnvInt("CMISD_BENCH_MTOM_MIB", 1024)) * benchMiB
-	srv := benchStartServer(b, "--db", pgtest.Database(b), "--content", "postgres")
+	srv := benchStartServer(b, "--db", pgtest.Schema(b), "--content", "postgres")
 	c := newBenchClient(b, srv)
 	c.warmUp(b)
 	b.ResetTimer()

@@ -146,16 +146,24 @@ func TestInstancesChangeLogFollower(t *testing.T) {
 // An instance whose database goes away answers runtime faults (never a
 // wrong answer), and serves again on its own once the database is back.
 func TestInstanceSurvivesDatabaseOutage(t *testing.T) {
-	cluster := pgtest.NewCluster(t)
+	// A cluster of its own: the run's shared one stays up for the others.
+	pgtest.URL(t) // skips or fails without PostgreSQL, as every PostgreSQL test does
+	cluster, err := pgtest.Start(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop() })
 	for _, content := range contentStores {
 		t.Run(content, func(t *testing.T) {
-			in := startInstances(t, 1, content, pgtest.DatabaseOn(t, cluster.URL()))
+			in := startInstances(t, 1, content, pgtest.SchemaOn(t, cluster.URL))
 			ctx := context.Background()
 			c := in.client(0)
 			body := []byte("survives the outage")
 			doc := mustCreateDoc(t, c, in.root, "before.txt", body)
 
-			cluster.Stop(t)
+			if err := cluster.Down(ctx); err != nil {
+				t.Fatal(err)
+			}
 			checks := map[string]func() (*soapReply, error){
 				"getProperties": func() (*soapReply, error) {
 					return c.call(ctx, "ObjectService", `<m:getProperties xmlns:m="`+nsMessaging+`"><m:repositoryId>`+xesc(in.repo)+
@@ -179,7 +187,9 @@ func TestInstanceSurvivesDatabaseOutage(t *testing.T) {
 					t.Errorf("%s while the database is down: %s; want a runtime fault", name, r)
 				}
 			}
-			cluster.Start(t)
+			if err := cluster.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
 			deadline := time.Now().Add(30 * time.Second)
 			for {
 				got, _, err := c.content(ctx, doc)

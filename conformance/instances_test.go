@@ -46,7 +46,7 @@ func startInstances(t *testing.T, n int, content, db string) *instances {
 	t.Helper()
 	in := &instances{t: t, bin: cmisdBinary(t), db: db, content: content, admin: instancesPassword}
 	if in.db == "" {
-		in.db = pgtest.Database(t)
+		in.db = pgtest.Schema(t)
 	}
 	if content == "dir" {
 		in.shared = t.TempDir()

@@ -24,7 +24,7 @@ func open(t testing.TB, url string, lease time.Duration) *Store {
 }
 
 func TestContentStore(t *testing.T) {
-	contenttest.Run(t, open(t, pgtest.Database(t), 0), ChunkSize)
+	contenttest.Run(t, open(t, pgtest.Schema(t), 0), ChunkSize)
 }
 
 func count(t testing.TB, s *Store, query string, args ...any) int {
@@ -40,7 +40,7 @@ func count(t testing.TB, s *Store, query string, args ...any) int {
 // it while its process renews its lease, however long it takes (here
 // ten leases' worth); once complete it reads back whole.
 func TestUploadInFlight(t *testing.T) {
-	url := pgtest.Database(t)
+	url := pgtest.Schema(t)
 	const lease = 300 * time.Millisecond
 	uploader, sweeper := open(t, url, lease), open(t, url, lease)
 	ctx := context.Background()
@@ -82,7 +82,7 @@ func TestUploadInFlight(t *testing.T) {
 // completed, some chunks) cannot be opened, becomes a candidate when its
 // lease runs out, and goes with its chunks.
 func TestDeadUploadSwept(t *testing.T) {
-	s := open(t, pgtest.Database(t), 0)
+	s := open(t, pgtest.Schema(t), 0)
 	ctx := context.Background()
 	for _, stmt := range []string{
 		`INSERT INTO content_streams (id, chunk_size, lease_until) VALUES ('dead', 4, now() - interval '1 second')`,
@@ -118,7 +118,7 @@ func TestDeadUploadSwept(t *testing.T) {
 // last bytes of a stream still read, exactly; a range that needs a
 // missing chunk fails rather than reading short or from elsewhere.
 func TestRangeReadsItsChunksOnly(t *testing.T) {
-	s := open(t, pgtest.Database(t), 0)
+	s := open(t, pgtest.Schema(t), 0)
 	ctx := context.Background()
 	data := contenttest.RandomBytes(4*ChunkSize, 8)
 	st, err := s.Put(ctx, bytes.NewReader(data))
@@ -146,7 +146,7 @@ func TestRangeReadsItsChunksOnly(t *testing.T) {
 // filecontent's BenchmarkContentPut):
 // go test -run '^$' -bench . -benchtime 3x ./pgcontent
 func BenchmarkPutOpen(b *testing.B) {
-	s := open(b, pgtest.Database(b), 0)
+	s := open(b, pgtest.Schema(b), 0)
 	ctx := context.Background()
 	data := contenttest.RandomBytes(256<<20, 5)
 	b.SetBytes(int64(len(data)))
@@ -181,7 +181,7 @@ func BenchmarkPutOpen(b *testing.B) {
 // A read whose context ends (the client went away) fails; it never looks
 // like a stream that ended early.
 func TestReadCancelledIsNoEOF(t *testing.T) {
-	s := open(t, pgtest.Database(t), 0)
+	s := open(t, pgtest.Schema(t), 0)
 	st, err := s.Put(context.Background(), bytes.NewReader(contenttest.RandomBytes(4*ChunkSize, 3)))
 	if err != nil {
 		t.Fatal(err)

@@ -68,10 +68,10 @@ func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object,
 			return err
 		}
 		// The working copy shares its document's content, and its text.
-		if err := indexProps(ctx, tx, pid); err != nil {
+		if err := s.indexProps(ctx, tx, pid); err != nil {
 			return err
 		}
-		if err := copyBody(ctx, tx, id, pid); err != nil {
+		if err := s.copyBody(ctx, tx, id, pid); err != nil {
 			return err
 		}
 		pwc, err = getObject(ctx, tx, repo, pid)
@@ -95,7 +95,7 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
 		if !o.IsPrivateWorkingCopy {
 			return cmis.Errorf(cmis.ErrVersioning, "object %s is not a private working copy", pwcID)
 		}
-		removed, err = deleteRows(ctx, tx, []string{pwcID}, s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, []string{pwcID}, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -161,11 +161,11 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, append([]string{pwcID}, previous...)...); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, pwcID); err != nil {
+		if err := s.indexProps(ctx, tx, pwcID); err != nil {
 			return err
 		}
 		if st != nil {
-			if err := indexBody(ctx, tx, pwcID, body); err != nil {
+			if err := s.indexBody(ctx, tx, pwcID, body); err != nil {
 				return err
 			}
 		}
@@ -255,7 +255,7 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 				return err
 			}
 		}
-		removed, err = deleteRows(ctx, tx, ids, s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, ids, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {

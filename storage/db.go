@@ -3,10 +3,14 @@
 // principals) in one database, each operation in one transaction. The
 // bytes of content streams live in a cmis.ContentStore given at open
 // (package filecontent keeps them as files); storage holds SQL only.
-// What is specific to SQLite lives in sqlite.go, behind the dialect
-// interface, so that a PostgreSQL dialect can sit beside it; the
-// exceptions are the full-text index (fulltext.go: FTS5 tables, rowids)
-// and the migrations' DDL.
+//
+// Two engines: SQLite (the embedded default) and PostgreSQL (several
+// cmisd instances on one database). Storage writes one SQL text for both,
+// with ? placeholders; what differs sits behind the dialect interface,
+// one file per engine (sqlite.go, postgres.go, and their full-text
+// indexes in sqlite_fulltext.go and postgres_fulltext.go), and in one
+// migrations directory per engine (migrations/sqlite,
+// migrations/postgres), numbered alike.
 package storage
 
 import (
@@ -17,18 +21,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // DB is the store. It is safe for concurrent use.
@@ -123,36 +122,55 @@ func (s *DB) discard(ctx context.Context, ids ...string) {
 	}
 }
 
-// dialect is what differs between SQL databases.
+// dialect is what differs between SQL databases: one implementation per
+// engine (sqliteDialect, postgresDialect).
 type dialect interface {
+	// name is the engine's: "sqlite" or "postgres".
+	name() string
+	// migrationsDir is the engine's directory of migrations in the
+	// embedded file system.
+	migrationsDir() string
+	// lockMigrations keeps other processes from migrating the database
+	// until unlock is called; conn is the connection that migrates.
+	lockMigrations(ctx context.Context, conn *sqlx.Conn) (unlock func(), err error)
+	// readTx are the options of a read transaction: one snapshot for all
+	// its statements.
+	readTx() *sql.TxOptions
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
 	// noIndexPrefix, put before a column, keeps the planner from driving
 	// a query through that column's index (it stays a filter).
 	noIndexPrefix() string
+	// lockRows is the clause, after a SELECT's last, that locks the rows
+	// it reads until the transaction ends ("" where a single writer makes
+	// that needless).
+	lockRows() string
+	// orderKey is an ORDER BY key: NULLs first ascending and last
+	// descending on every engine (nullable: whether expr can be NULL).
+	orderKey(expr string, desc, nullable bool) string
 	// bulkSession readies a connection for a bulk load and returns what
 	// undoes it.
 	bulkSession(ctx context.Context, conn *sqlx.Conn) (restore func(), err error)
+	// bulkWriter writes a bulk load's rows in tx.
+	bulkWriter(tx *sqlx.Tx) bulkWriter
 	// limit is the clause selecting a page of rows.
 	limit(p cmis.Page) string
 	// explain returns the planner's description of a statement.
 	explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error)
 
-	// Full-text search in queries (CONTAINS, SCORE()); search is the
-	// placeholder of textQuery's result.
-	//
-	// textQuery writes a CMIS text search in the database's language.
-	textQuery(ts *query.TextSearch) (string, error)
-	// textMatches is a subquery of the ids of the objects that match.
-	textMatches(search string) string
-	// textRanks is a subquery of (fts_id, fts_rank): the objects that
-	// match and how well, which textScore maps onto [0, 1).
-	textRanks(search string) string
-	textScore(rank string) string
+	textIndex
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return errors.Join(s.db.Close(), s.wdb.Close()) }
+func (s *DB) Close() error {
+	if s.wdb == s.db {
+		return s.db.Close()
+	}
+	return errors.Join(s.db.Close(), s.wdb.Close())
+}
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (s *DB) Engine() string { return s.dialect.name() }
 
 // SetNow replaces the clock (tests).
 func (s *DB) SetNow(now func() time.Time) { s.now = now }
@@ -164,7 +182,7 @@ func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 
 // inReadTx runs fn in a read-only transaction: one consistent snapshot.
 func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	return runTx(ctx, s.db, &sql.TxOptions{ReadOnly: true}, fn)
+	return runTx(ctx, s.db, s.dialect.readTx(), fn)
 }
 
 func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) (err error) {
@@ -186,82 +204,6 @@ func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sq
 		}
 	}()
 	return fn(tx)
-}
-
-// migrate applies the embedded migrations not yet recorded in
-// schema_migrations, each in its own transaction, in version order.
-func (s *DB) migrate(ctx context.Context) error {
-	if _, err := s.wdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	type mig struct {
-		version int
-		name    string
-	}
-	var all []mig
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", n)
-		}
-		all = append(all, mig{v, n})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
-	for _, m := range all {
-		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-			var n int
-			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			body, err := migrations.ReadFile(m.name)
-			if err != nil {
-				return err
-			}
-			for _, stmt := range splitSQL(string(body)) {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("%s: %w", m.name, err)
-				}
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, s.now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-	}
-	return nil
-}
-
-// splitSQL splits a migration into statements at semicolons that end a
-// line; the migrations keep to that form. Comment lines are dropped.
-func splitSQL(body string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.Split(body, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || strings.HasPrefix(t, "--") {
-			continue
-		}
-		cur.WriteString(line)
-		cur.WriteByte('\n')
-		if strings.HasSuffix(t, ";") {
-			out = append(out, strings.TrimSpace(cur.String()))
-			cur.Reset()
-		}
-	}
-	if s := strings.TrimSpace(cur.String()); s != "" {
-		out = append(out, s)
-	}
-	return out
 }
 
 // newID returns a random object id: 128 bits, hex.

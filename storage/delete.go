@@ -33,7 +33,7 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 		if err != nil {
 			return err
 		}
-		removed, err = deleteRows(ctx, tx, ids, s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, ids, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 // go by cascade) and the content rows they were the last to use. The
 // relationships of the objects go with them; a policy still applied to
 // an object that stays is a constraint error.
-func deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int64) ([]string, error) {
+func (s *DB) deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int64) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -58,7 +58,7 @@ func deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int64) ([]st
 	if err := logChanges(ctx, tx, now, changeDeleted, ids...); err != nil {
 		return nil, err
 	}
-	if err := unindex(ctx, tx, ids); err != nil {
+	if err := s.unindex(ctx, tx, ids); err != nil {
 		return nil, err
 	}
 	if err := releasePolicies(ctx, tx, ids); err != nil {
@@ -155,7 +155,7 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 		if doomed, err = seriesOf(ctx, tx, doomed); err != nil { // documents go with all their versions
 			return err
 		}
-		removed, err = deleteRows(ctx, tx, append(doomed, folders...), s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, append(doomed, folders...), s.now().UnixMilli())
 		return err
 	})
 	if err != nil {

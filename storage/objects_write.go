@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/jmoiron/sqlx"
@@ -73,10 +74,10 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 		if err := logCreated(ctx, tx, s.now().UnixMilli(), o); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, o.ID); err != nil {
+		if err := s.indexProps(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		if err := indexBody(ctx, tx, o.ID, body); err != nil {
+		if err := s.indexBody(ctx, tx, o.ID, body); err != nil {
 			return err
 		}
 		out, err = getObject(ctx, tx, o.RepositoryID, o.ID)
@@ -188,7 +189,7 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 		if err := s.applyChange(ctx, tx, o, c); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, id); err != nil {
+		if err := s.indexProps(ctx, tx, id); err != nil {
 			return err
 		}
 		out, err = s.updated(ctx, tx, repo, id)
@@ -269,11 +270,12 @@ func (s *DB) rename(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, name strin
 }
 
 // movePaths rewrites the materialised paths of a folder and its subtree.
+// substr counts characters on both engines, not bytes.
 func (s *DB) movePaths(ctx context.Context, tx *sqlx.Tx, repo, from, to string) error {
 	lo, hi := subtreeRange(from)
-	_, err := tx.ExecContext(ctx, `UPDATE objects SET path = ? || substr(path, ?)
+	_, err := tx.ExecContext(ctx, `UPDATE objects SET path = CAST(? AS TEXT) || substr(path, ?)
 		WHERE repository_id = ? AND (path = ? OR (path >= ? AND path < ?))`,
-		to, len(from)+1, repo, from, lo, hi)
+		to, utf8.RuneCountInString(from)+1, repo, from, lo, hi)
 	if s.dialect.isUniqueViolation(err) {
 		return cmis.Errorf(cmis.ErrNameConstraintViolation, "a folder exists at %s", to)
 	}

@@ -67,7 +67,7 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 	if err != nil {
 		return nil, err
 	}
-	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
+	cq := &compiledQuery{scored: q.Score && q.Contains != nil && s.FullText()}
 	if cq.scored {
 		match, err := s.dialect.textQuery(q.Contains.Search)
 		if err != nil {
@@ -133,15 +133,11 @@ func (c *compiler) tables(opt query.Options) (from, filters []fragment, err erro
 func (c *compiler) orderBy(keys []*query.OrderKey) string {
 	var parts []string
 	for _, k := range keys {
-		dir := " ASC"
-		if k.Desc {
-			dir = " DESC"
-		}
 		if k.Score {
-			parts = append(parts, c.score()+dir)
+			parts = append(parts, c.dialect.orderKey(c.score(), k.Desc, false))
 			continue
 		}
-		parts = append(parts, c.column(k.Column)+dir)
+		parts = append(parts, c.dialect.orderKey(c.column(k.Column), k.Desc, nullable(k.Column)))
 	}
 	for _, t := range c.q.Tables {
 		parts = append(parts, c.alias[t]+".id")

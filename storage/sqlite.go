@@ -2,17 +2,16 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 )
@@ -28,13 +27,6 @@ func OpenSQLite(ctx context.Context, dir string, content cmis.ContentStore) (*DB
 	return OpenSQLiteWith(ctx, dir, content, Options{SweepGrace: DefaultSweepGrace})
 }
 
-// Options tune a store.
-type Options struct {
-	// SweepGrace is how old an unreferenced content stream must be
-	// before the start-up sweep removes it.
-	SweepGrace time.Duration
-}
-
 // OpenSQLiteWith is OpenSQLite with options.
 func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, opt Options) (*DB, error) {
 	if content == nil {
@@ -46,8 +38,9 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	path := filepath.Join(dir, "cmisd.db")
 	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
 	// _stmt_cache_size keeps each connection's prepared statements:
-	// preparing cost more than running most of them.
-	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=FULL&_stmt_cache_size=128", url.PathEscape(path))
+	// preparing cost more than running most of them. _cslike makes LIKE
+	// case-sensitive, as SQL's and PostgreSQL's is (README, "Query").
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=FULL&_stmt_cache_size=128&_cslike=1", url.PathEscape(path))
 	// SQLite has one writer. Writes go through a pool of one connection
 	// whose transactions take the write lock at BEGIN (no deadlocking
 	// upgrade from a read lock); reads use their own pool and run beside it.
@@ -76,7 +69,7 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 		s.Close()
 		return nil, err
 	}
-	if err := s.ensureFullText(ctx); err != nil {
+	if err := s.dialect.ensureFullText(ctx, s); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -88,6 +81,31 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 }
 
 type sqliteDialect struct{}
+
+func (sqliteDialect) name() string          { return "sqlite" }
+func (sqliteDialect) migrationsDir() string { return "migrations/sqlite" }
+
+// lockMigrations: the migrating connection is the single writer, and
+// each migration's transaction takes the database's write lock at BEGIN
+// (BEGIN IMMEDIATE), which serializes processes too.
+func (sqliteDialect) lockMigrations(context.Context, *sqlx.Conn) (func(), error) {
+	return func() {}, nil
+}
+
+// readTx: a read transaction reads one snapshot of the WAL.
+func (sqliteDialect) readTx() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
+
+// lockRows: writes are serialized by the single writer connection, whose
+// transactions hold the database's write lock from BEGIN.
+func (sqliteDialect) lockRows() string { return "" }
+
+// orderKey: SQLite sorts NULLs first ascending and last descending already.
+func (sqliteDialect) orderKey(expr string, desc, _ bool) string {
+	if desc {
+		return expr + " DESC"
+	}
+	return expr + " ASC"
+}
 
 func (sqliteDialect) isUniqueViolation(err error) bool {
 	var se sqlite3.Error
@@ -115,45 +133,8 @@ func (sqliteDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func(), 
 	}, nil
 }
 
-// textQuery writes a CMIS text search in FTS5's query language: each word
-// and phrase quoted (so no user text is FTS5 syntax), terms ANDed, NOT
-// for negation, conjuncts ORed.
-func (sqliteDialect) textQuery(ts *query.TextSearch) (string, error) {
-	var ors []string
-	for _, c := range ts.Conjuncts {
-		var pos, neg []string
-		for _, t := range c.Terms {
-			q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
-			if t.Negated {
-				neg = append(neg, q)
-			} else {
-				pos = append(pos, q)
-			}
-		}
-		if len(pos) == 0 {
-			return "", cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
-		}
-		expr := strings.Join(pos, " AND ")
-		for _, n := range neg {
-			expr = "(" + expr + ") NOT " + n
-		}
-		ors = append(ors, "("+expr+")")
-	}
-	return strings.Join(ors, " OR "), nil
-}
-
-func (sqliteDialect) textMatches(search string) string {
-	return "SELECT object_id FROM fulltext WHERE fulltext MATCH " + search
-}
-
-// FTS5's bm25 rank is negative, lower the better.
-func (sqliteDialect) textRanks(search string) string {
-	return "SELECT object_id AS fts_id, bm25(fulltext) AS fts_rank FROM fulltext WHERE fulltext MATCH " + search
-}
-
-func (sqliteDialect) textScore(rank string) string {
-	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
-}
+// bulkWriter prepares each statement once per transaction.
+func (sqliteDialect) bulkWriter(tx *sqlx.Tx) bulkWriter { return newPreparedTx(tx) }
 
 // limit: SQLite spells "no limit" -1.
 func (sqliteDialect) limit(p cmis.Page) string {

@@ -17,9 +17,12 @@ Usage:
   cmisd user list
   cmisd group add|del NAME
   cmisd group members NAME [--add USER]... [--remove USER]...
+  cmisd copy --from DIR|URL --to DIR|URL [--from-content C] [--to-content C]
   cmisd version
 
-Every command takes --data DIR (env CMISD_DATA, default ./data).
+serve, user and group take --data DIR (env CMISD_DATA, default ./data), --db URL (env
+CMISD_DB; empty: SQLite in DATA) and --content DIR|postgres (env CMISD_CONTENT;
+default DATA/content).
 user add and passwd prompt for the password when standard input is a
 terminal; it must have at least 12 characters unless --allow-weak is given.
 Run 'cmisd serve -h' for the server's flags.
@@ -29,6 +32,7 @@ var commands = map[string]func(args []string) error{
 	"serve":   serve,
 	"user":    userCmd,
 	"group":   groupCmd,
+	"copy":    copyCmd,
 	"version": versionCmd,
 }
 

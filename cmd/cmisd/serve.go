@@ -33,7 +33,8 @@ const (
 )
 
 type serveConfig struct {
-	listen, data, adminPassword, externalURL string
+	listen, data, db, content, adminPassword string
+	externalURL                              string
 	tlsCert, tlsKey, logLevel, record        string
 	debugListen                              string
 	allowWeakAdminPassword                   bool
@@ -50,7 +51,9 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	c := serveConfig{login: auth.DefaultLimits}
 	fs := newFlags("serve")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.data, "data", "./data", "data directory: database and content")
+	fs.StringVar(&c.data, "data", "./data", dataUsage)
+	fs.StringVar(&c.db, "db", "", dbUsage)
+	fs.StringVar(&c.content, "content", "", contentUsage)
 	fs.StringVar(&c.adminPassword, "admin-password", "", fmt.Sprintf("password of the admin user, at least %d characters; on a fresh store one is generated and logged once if empty", auth.MinPasswordLength))
 	fs.BoolVar(&c.allowWeakAdminPassword, "allow-weak-admin-password", false, fmt.Sprintf("take an admin password shorter than %d characters", auth.MinPasswordLength))
 	fs.StringVar(&c.externalURL, "external-url", "", "base URL clients reach this server at, for the WSDL's addresses (default: from each request)")
@@ -112,12 +115,12 @@ func serve(args []string) error {
 		return err
 	}
 
-	db, err := openStoreWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
+	db, err := openStoreWith(ctx, c.data, c.db, c.content, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := ensureAdmin(ctx, db, c.adminPassword, logger); err != nil {
+	if err := ensureAdmin(ctx, db.DB, c.adminPassword, logger); err != nil {
 		return err
 	}
 	if _, err := db.EnsureRepository(ctx, repositoryID, repositoryName, repositoryDescription, cmis.AdminUser); err != nil {
@@ -127,7 +130,7 @@ func serve(args []string) error {
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return err
 	}
-	sweepLeftovers(ctx, db, spool, c.sweepGrace, logger)
+	sweepLeftovers(ctx, db.DB, spool, c.sweepGrace, logger)
 
 	authenticator, err := auth.New(db, c.login, logger)
 	if err != nil {
@@ -210,7 +213,7 @@ func listenAndServe(ctx context.Context, hs *http.Server, c serveConfig, logger 
 			errc <- hs.Serve(ln)
 		}
 	}()
-	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", c.data),
+	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", c.data), zap.String("db", engineName(c.db)),
 		zap.Bool("tls", c.tlsCert != ""), zap.String("version", version))
 	select {
 	case err := <-errc:

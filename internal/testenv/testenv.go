@@ -36,13 +36,11 @@ var (
 		Required: "CMISD_REQUIRE_CLIENTS",
 		How:      "make deps installs every client stack",
 	}
-	// Postgres: a PostgreSQL server to create test databases in, named
-	// by CMISD_TEST_POSTGRES (a postgres:// URL of a user that may create
-	// databases).
+	// Postgres: a PostgreSQL database to test against (CMISD_TEST_PG).
 	Postgres = Need{
-		What:     "a PostgreSQL server (CMISD_TEST_POSTGRES)",
+		What:     "a PostgreSQL database (CMISD_TEST_PG)",
 		Required: "CMISD_REQUIRE_POSTGRES",
-		How:      "make test starts a throwaway cluster; or set CMISD_TEST_POSTGRES=postgres://USER@HOST:PORT/postgres",
+		How:      "make test starts a throwaway cluster; by hand: go run ./internal/pgtest/run -- go test …",
 	}
 	// DirectIO: O_DIRECT on the file system of the temporary directory.
 	// Some file systems lack it; that is no failure.
