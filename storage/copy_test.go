@@ -11,6 +11,8 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/cmisd/cmisd/internal/pgtest"
+	"github.com/cmisd/cmisd/pgcontent"
 )
 
 // fillEveryKind gives a store every kind of thing a copy must carry:
@@ -130,6 +132,66 @@ func TestCopySQLite(t *testing.T) {
 	if _, err := from.CopyTo(context.Background(), to, nil); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("a copy into a store that has a repository: %v", err)
 	}
+}
+
+// A store copied from SQLite onto PostgreSQL with content in the
+// database, from there onto PostgreSQL with content in a directory, and
+// back onto SQLite, is the same store after each move.
+func TestCopyAcrossEngines(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	from, err := OpenSQLite(ctx, dir, fileContent(t, dir, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { from.Close() })
+	repo, err := from.EnsureRepository(ctx, "default", "Test", "test repository", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillEveryKind(t, from, repo)
+
+	url := pgtest.Schema(t)
+	pc, err := pgcontent.Open(ctx, url, pgcontent.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pc.Close)
+	inDB := openOn(t, url, pc)
+	copyAndCompare(t, from, inDB, repo)
+
+	filesDir := t.TempDir()
+	inFiles := openOn(t, pgtest.Schema(t), fileContent(t, filesDir, nil))
+	copyAndCompare(t, inDB, inFiles, repo)
+
+	back := openEmpty(t, t.TempDir())
+	copyAndCompare(t, inFiles, back, repo)
+	compareStores(t, from, back, repo.ID)
+
+	// The copies go on where the source left off: the next change log
+	// event follows the last copied one.
+	for _, db := range []*DB{inDB, back} {
+		before, _, err := db.ChangeLogState(ctx, repo.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, db, folder(repo, "after the copy"), repo.RootFolderID, nil)
+		after, _, err := db.ChangeLogState(ctx, repo.ID)
+		if err != nil || after <= before && len(after) <= len(before) {
+			t.Errorf("latest change token %s before a write to the copy, %s after (%v)", before, after, err)
+		}
+	}
+}
+
+// openOn opens an empty PostgreSQL store at url with content.
+func openOn(t *testing.T, url string, content cmis.ContentStore) *DB {
+	t.Helper()
+	db, err := OpenPostgres(context.Background(), url, content, Options{SweepGrace: DefaultSweepGrace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // openEmpty opens a store without a repository (a copy's destination).
