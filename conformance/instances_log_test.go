@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/internal/pgtest"
+	"github.com/jackc/pgx/v5"
 )
 
 // changeEvent is one event of getContentChanges.
@@ -116,9 +117,16 @@ func TestInstancesChangeLogFollower(t *testing.T) {
 		reads++
 	}
 
-	all, _, err := clients[1].contentChanges(ctx, start, 1_000_000)
-	if err != nil {
-		t.Fatal(err)
+	var all []changeEvent // the log as it stands, read in large pages
+	for tok := start; ; {
+		page, next, err := clients[1].contentChanges(ctx, tok, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all = append(all, page...); len(page) == 0 {
+			break
+		}
+		tok = next
 	}
 	seen := map[changeEvent]int{}
 	for _, e := range followed {
@@ -153,6 +161,18 @@ func TestInstanceSurvivesDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cluster.Stop() })
+	// The test cluster trades durability for speed (synchronous_commit
+	// off): a commit would not outlive the immediate stop below.
+	conn, err := pgx.Connect(context.Background(), cluster.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`ALTER SYSTEM SET synchronous_commit = on`, `SELECT pg_reload_conf()`} {
+		if _, err := conn.Exec(context.Background(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close(context.Background())
 	for _, content := range contentStores {
 		t.Run(content, func(t *testing.T) {
 			in := startInstances(t, 1, content, pgtest.SchemaOn(t, cluster.URL))
