@@ -60,7 +60,17 @@ func TestInstancesKillOneDuringUploads(t *testing.T) {
 					}
 				}()
 			}
-			time.Sleep(time.Duration(500+rng.IntN(1000)) * time.Millisecond)
+			// Killed once it has acknowledged something (the test is about
+			// losing nothing acknowledged), at a random moment after.
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				models[0].mu.Lock()
+				n := models[0].acked
+				models[0].mu.Unlock()
+				if n >= 2 {
+					break
+				}
+			}
+			time.Sleep(time.Duration(rng.IntN(700)) * time.Millisecond)
 			in.procs[0].kill()
 			close(killed)
 			t.Logf("killed instance 0 with %d requests in flight", inflight.Load())
@@ -73,8 +83,8 @@ func TestInstancesKillOneDuringUploads(t *testing.T) {
 			if b.unacked > 0 {
 				t.Errorf("the surviving instance failed %d requests", b.unacked)
 			}
-			if b.acked == 0 {
-				t.Error("the survivor acknowledged no upload: the test proved nothing")
+			if a.acked == 0 || b.acked == 0 {
+				t.Error("an instance acknowledged no upload: the test proved little")
 			}
 			survivor := in.client(1)
 			for _, m := range models {
@@ -145,7 +155,11 @@ func verifyNoOrphans(t *testing.T, in *instances) {
 			t.Errorf("content/tmp holds %d unfinished uploads after the sweep: %v", len(left), left)
 		}
 	} else {
-		streams = ids(`SELECT id FROM content_streams`)
+		// Uploads the kill cut off keep their lease for its length
+		// (pgcontent.DefaultLease) and go with a later sweep (pgcontent's
+		// TestDeadUploadSwept); they are never visible meanwhile.
+		streams = ids(`SELECT id FROM content_streams WHERE completed_at IS NOT NULL`)
+		t.Logf("%d uploads cut off by the kill wait for their lease to run out", len(ids(`SELECT id FROM content_streams WHERE completed_at IS NULL`)))
 	}
 	if !sameSet(streams, rows) || !sameSet(rows, refs) {
 		t.Errorf("after the sweep: %d streams, %d contents rows, %d referenced\n  streams without a row: %v\n  rows without a stream: %v\n  rows nothing references: %v",

@@ -158,10 +158,16 @@ func serve(args []string) error {
 	return listenAndServe(ctx, srv.HTTPServer(c.listen), c, logger)
 }
 
+// contentSweepEvery is how often a running server sweeps again: where
+// several instances share a store, another one's crash leaves content
+// behind while this one runs.
+const contentSweepEvery = time.Hour
+
 // sweepLeftovers removes what a crash left behind (spooled uploads,
-// content no transaction committed) now and, for what was still too young
-// to be sure of, once more when the grace period has passed. Nothing later
-// needs it: this process's own failed uploads remove their files.
+// content no transaction committed) now, once more when the grace period
+// has passed (for what was still too young to be sure of), and then every
+// contentSweepEvery (what instances sharing the store left, uploads whose
+// lease ran out since).
 func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace time.Duration, logger *zap.Logger) {
 	sweep := func() {
 		n, err := server.SweepSpool(spool, grace, time.Now())
@@ -177,17 +183,19 @@ func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace tim
 		}
 	}
 	sweep()
-	if grace > 0 {
-		go func() {
-			t := time.NewTimer(grace + time.Second)
-			defer t.Stop()
+	go func() {
+		next := time.NewTimer(grace + time.Second)
+		defer next.Stop()
+		for {
 			select {
 			case <-ctx.Done():
-			case <-t.C:
+				return
+			case <-next.C:
 				sweep()
+				next.Reset(contentSweepEvery)
 			}
-		}()
-	}
+		}
+	}()
 }
 
 // listenAndServe serves hs until ctx is done, then shuts it down.
