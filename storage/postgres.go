@@ -206,7 +206,21 @@ func (postgresDialect) isUniqueViolation(err error) bool {
 // needs no hints (and text has no unary +).
 func (postgresDialect) noIndexPrefix() string { return "" }
 
-func (postgresDialect) lockRows() string { return " FOR UPDATE" }
+func (postgresDialect) lockClause(m lockMode) string {
+	switch m {
+	case lockKeep:
+		return " FOR KEY SHARE"
+	case lockChange:
+		return " FOR NO KEY UPDATE"
+	}
+	return " FOR UPDATE"
+}
+
+// isTransient: deadlock_detected, serialization_failure.
+func (postgresDialect) isTransient(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
 
 // orderKey: PostgreSQL sorts NULLs last ascending, SQLite first; both
 // follow SQLite's order (README, "Query").
