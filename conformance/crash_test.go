@@ -22,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cmisd/cmisd/internal/pgtest"
+	"github.com/cmisd/cmisd/internal/storetest"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 )
 
@@ -431,7 +434,7 @@ func spoolOrphans(t *testing.T, left []string) {
 // Evidence only; the database may need recovery, which a read-only
 // connection may refuse.
 func unreferencedBeforeRestart(t *testing.T, data string) string {
-	rows, _, err := queryContentRows(data)
+	rows, _, err := queryContentRows(pgtest.StoreDB(t, data), data)
 	if err != nil {
 		return "unreferenced: unknown, " + err.Error()
 	}
@@ -442,16 +445,22 @@ func unreferencedBeforeRestart(t *testing.T, data string) string {
 // the content ids objects reference.
 func contentRows(t *testing.T, data string) (rows, refs []string) {
 	t.Helper()
-	rows, refs, err := queryContentRows(data)
+	rows, refs, err := queryContentRows(pgtest.StoreDB(t, data), data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rows, refs
 }
 
-func queryContentRows(data string) (rows, refs []string, err error) {
-	dsn := "file:" + (&url.URL{Path: filepath.Join(data, "cmisd.db")}).EscapedPath() + "?mode=ro&_busy_timeout=10000"
-	db, err := sql.Open("sqlite3", dsn)
+// queryContentRows reads them from the store's database: dbURL, or
+// SQLite's in data when it is empty.
+func queryContentRows(dbURL, data string) (rows, refs []string, err error) {
+	driver, dsn := "pgx", dbURL
+	if dbURL == "" {
+		driver = "sqlite3"
+		dsn = "file:" + (&url.URL{Path: filepath.Join(data, "cmisd.db")}).EscapedPath() + "?mode=ro&_busy_timeout=10000"
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -523,7 +532,7 @@ type cmisdProc struct {
 // until it serves (after the start-up sweep).
 func startCmisd(t *testing.T, bin, data, password string) *cmisdProc {
 	t.Helper()
-	return startServeArgs(t, bin, "--data", data, "--admin-password", password, "--content-sweep-grace", "0s")
+	return startServeArgs(t, bin, append(storetest.StoreArgs(t, data), "--admin-password", password, "--content-sweep-grace", "0s")...)
 }
 
 // startServeArgs runs bin serve on a free loopback port with more flags

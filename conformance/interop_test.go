@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/testenv"
 )
 
@@ -32,11 +33,12 @@ func liveServer(t *testing.T) (base, password string) {
 	data := t.TempDir()
 	// A second, ordinary user for the scenarios' ACL steps (see
 	// secondUser); created the way an administrator would.
-	if out, err := exec.Command(bin, "user", "add", secondUser, "--password", secondPassword, "--data", data).CombinedOutput(); err != nil {
+	store := storetest.StoreArgs(t, data)
+	if out, err := exec.Command(bin, append([]string{"user", "add", secondUser, "--password", secondPassword}, store...)...).CombinedOutput(); err != nil {
 		t.Fatalf("cmisd user add: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", data, "--admin-password", password, "--log-level", "info"}
+	args := append(append([]string{"serve", "--listen", "127.0.0.1:0"}, store...), "--admin-password", password, "--log-level", "info")
 	// CMISD_RECORD=DIR records each test's exchanges into DIR/<test> as
 	// conformance cases (see conformance/cases/*-session).
 	if dir := os.Getenv("CMISD_RECORD"); dir != "" {

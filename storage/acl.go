@@ -85,23 +85,13 @@ func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, ad
 			}
 		}
 		for _, a := range add {
-			// An ACE already there stays; set on the target it becomes direct.
-			_, err := tx.ExecContext(ctx, `UPDATE acl_entries SET direct = 1
-				WHERE object_id = ? AND principal_id = ? AND permission = ? AND ? = 1`,
-				id, a.Principal, a.Permission, b2i(id == target))
+			// An ACE already there stays; set on the target it becomes
+			// direct. One statement: no window for another writer.
+			_, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (object_id, principal_id, permission)
+				DO UPDATE SET direct = CASE WHEN excluded.direct = 1 THEN 1 ELSE acl_entries.direct END`,
+				id, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(id == target))
 			if err != nil {
-				return err
-			}
-			var n int
-			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM acl_entries WHERE object_id = ? AND principal_id = ? AND permission = ?`,
-				id, a.Principal, a.Permission); err != nil {
-				return err
-			}
-
-			if n > 0 {
-				continue
-			}
-			if err := insertACE(ctx, tx, id, cmis.ACE{Principal: a.Principal, Permission: a.Permission, Direct: id == target}); err != nil {
 				return err
 			}
 		}
@@ -122,12 +112,20 @@ func insertACE(ctx context.Context, tx execer, objectID string, a cmis.ACE) erro
 func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.ACE, propagate bool, user string) ([]cmis.ACE, error) {
 	var out []cmis.ACE
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockObjects(ctx, tx, lockChange, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
 		}
 		ids := []string{id}
 		if propagate && o.BaseTypeID == cmis.BaseFolder {
+			// What is created in the subtree meanwhile would inherit the
+			// old ACL and miss the change: it waits.
+			if err := s.lockSubtree(ctx, tx, repo, o.Path); err != nil {
+				return err
+			}
 			lo, hi := subtreeRange(o.Path)
 			var below []string
 			if err := tx.SelectContext(ctx, &below, `SELECT DISTINCT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id

@@ -134,6 +134,9 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		if !o.IsPrivateWorkingCopy {
 			return cmis.Errorf(cmis.ErrVersioning, "object %s is not a private working copy", pwcID)
 		}
+		if err := s.lockSeries(ctx, tx, o.VersionSeriesID); err != nil {
+			return err
+		}
 		prev, err := latestOf(ctx, tx, o.VersionSeriesID)
 		if err != nil {
 			return err
@@ -228,6 +231,9 @@ func checkInRow(ctx context.Context, tx *sqlx.Tx, pwcID string, prev *member, ci
 func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockObjects(ctx, tx, lockRemove, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
@@ -237,6 +243,9 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 		}
 		ids := []string{id}
 		if !o.IsPrivateWorkingCopy && o.VersionSeriesID != "" {
+			if err := s.lockSeries(ctx, tx, o.VersionSeriesID); err != nil {
+				return err
+			}
 			ms, err := loadSeries(ctx, tx, o.VersionSeriesID)
 			if err != nil {
 				return err

@@ -141,10 +141,13 @@ type dialect interface {
 	// noIndexPrefix, put before a column, keeps the planner from driving
 	// a query through that column's index (it stays a filter).
 	noIndexPrefix() string
-	// lockRows is the clause, after a SELECT's last, that locks the rows
-	// it reads until the transaction ends ("" where a single writer makes
-	// that needless).
-	lockRows() string
+	// lockClause is the clause, after a SELECT's last, that locks the
+	// rows it reads until the transaction ends ("" where a single writer
+	// makes that needless; see locks.go).
+	lockClause(mode lockMode) string
+	// isTransient reports whether err aborted a transaction that may
+	// succeed when run again (a deadlock broken by the database).
+	isTransient(err error) bool
 	// orderKey is an ORDER BY key: NULLs first ascending and last
 	// descending on every engine (nullable: whether expr can be NULL).
 	orderKey(expr string, desc, nullable bool) string
@@ -177,7 +180,7 @@ func (s *DB) SetNow(now func() time.Time) { s.now = now }
 
 // inTx runs fn in one write transaction, committed if fn returns nil.
 func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	return runTx(ctx, s.wdb, nil, fn)
+	return s.inTxRetry(ctx, func() error { return runTx(ctx, s.wdb, nil, fn) })
 }
 
 // inReadTx runs fn in a read-only transaction: one consistent snapshot.

@@ -13,6 +13,10 @@ import (
 func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Locked first: nothing is filed in it or related to it meanwhile.
+		if err := s.lockObjects(ctx, tx, lockRemove, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
@@ -51,8 +55,15 @@ func (s *DB) deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int6
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	// Locked before their relationships are read: none is added meanwhile.
+	if err := s.lockObjects(ctx, tx, lockRemove, ids...); err != nil {
+		return nil, err
+	}
 	ids, err := withDependents(ctx, tx, ids)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.lockObjects(ctx, tx, lockRemove, ids...); err != nil {
 		return nil, err
 	}
 	if err := logChanges(ctx, tx, now, changeDeleted, ids...); err != nil {
@@ -102,12 +113,17 @@ func (s *DB) deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int6
 func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.UnfileMode, continueOnFailure bool) ([]string, error) {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		root, err := requireFolder(ctx, tx, repo, folderID)
+		root, err := s.lockFolder(ctx, tx, lockRemove, repo, folderID)
 		if err != nil {
 			return err
 		}
 		if root == "/" {
 			return cmis.Errorf(cmis.ErrConstraint, "the root folder cannot be deleted")
+		}
+		// Nothing is filed in the tree's folders, nor are they moved,
+		// until it is gone.
+		if err := s.lockSubtree(ctx, tx, repo, root); err != nil {
+			return err
 		}
 		lo, hi := subtreeRange(root)
 		var folders []string

@@ -26,12 +26,19 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now().UnixMilli()
 		o.ID = newID()
+		if o.BaseTypeID == cmis.BaseRelationship {
+			// Its ends stay until it commits (a deletion of one waits).
+			if err := s.lockObjects(ctx, tx, lockKeep, o.SourceID, o.TargetID); err != nil {
+				return err
+			}
+		}
 		if err := checkEnds(ctx, tx, o); err != nil {
 			return err
 		}
 		var path any
 		if parentID != "" {
-			ppath, err := requireFolder(ctx, tx, o.RepositoryID, parentID)
+			// The folder stays, and stays where it is, until this commits.
+			ppath, err := s.lockFolder(ctx, tx, lockKeep, o.RepositoryID, parentID)
 			if err != nil {
 				return err
 			}
@@ -264,6 +271,9 @@ func (s *DB) rename(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, name strin
 		if parent == "" {
 			parent = "/"
 		}
+		if err := s.lockSubtree(ctx, tx, o.RepositoryID, o.Path); err != nil {
+			return err
+		}
 		return s.movePaths(ctx, tx, o.RepositoryID, o.Path, joinPath(parent, name))
 	}
 	return nil
@@ -286,11 +296,20 @@ func (s *DB) movePaths(ctx context.Context, tx *sqlx.Tx, repo, from, to string) 
 func (s *DB) MoveObject(ctx context.Context, repo, id, sourceID, targetID, user string) (*cmis.Object, error) {
 	var out *cmis.Object
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockObjects(ctx, tx, lockChange, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
 		}
-		tpath, err := requireFolder(ctx, tx, repo, targetID)
+		if o.BaseTypeID == cmis.BaseFolder {
+			// Its subtree's paths change: nothing is filed there meanwhile.
+			if err := s.lockSubtree(ctx, tx, repo, o.Path); err != nil {
+				return err
+			}
+		}
+		tpath, err := s.lockFolder(ctx, tx, lockKeep, repo, targetID)
 		if err != nil {
 			return err
 		}

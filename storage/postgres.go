@@ -206,7 +206,21 @@ func (postgresDialect) isUniqueViolation(err error) bool {
 // needs no hints (and text has no unary +).
 func (postgresDialect) noIndexPrefix() string { return "" }
 
-func (postgresDialect) lockRows() string { return " FOR UPDATE" }
+func (postgresDialect) lockClause(m lockMode) string {
+	switch m {
+	case lockKeep:
+		return " FOR KEY SHARE"
+	case lockChange:
+		return " FOR NO KEY UPDATE"
+	}
+	return " FOR UPDATE"
+}
+
+// isTransient: deadlock_detected, serialization_failure.
+func (postgresDialect) isTransient(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
 
 // orderKey: PostgreSQL sorts NULLs last ascending, SQLite first; both
 // follow SQLite's order (README, "Query").
@@ -223,13 +237,17 @@ func (postgresDialect) orderKey(expr string, desc, nullable bool) string {
 }
 
 // bulkSession lets a bulk load's commits return before their WAL is on
-// disk: a crash loses the last batches, never consistency.
+// disk (a crash loses the last batches, never consistency), and after
+// the load gathers the tables' statistics, which the planner needs to
+// use the indexes it should (autovacuum would, some time later).
 func (postgresDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func(), error) {
 	if _, err := conn.ExecContext(ctx, `SET synchronous_commit = off`); err != nil {
 		return nil, err
 	}
 	return func() {
-		conn.ExecContext(context.WithoutCancel(ctx), `RESET synchronous_commit`)
+		ctx := context.WithoutCancel(ctx)
+		conn.ExecContext(ctx, `RESET synchronous_commit`)
+		conn.ExecContext(ctx, `ANALYZE objects, containment, object_properties, acl_entries, change_log, fulltext`)
 	}, nil
 }
 
@@ -246,6 +264,11 @@ func (postgresDialect) limit(p cmis.Page) string {
 
 // explain returns EXPLAIN's lines.
 func (postgresDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error) {
+	if ctx.Value(indexedPlanKey{}) != nil {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return nil, err
+		}
+	}
 	var plan []string
 	if err := tx.SelectContext(ctx, &plan, "EXPLAIN "+stmt, args...); err != nil {
 		return nil, err

@@ -127,8 +127,9 @@ func (postgresDialect) textScore(rank string) string {
 
 // textTokens calls emit with each lexeme of text, as FTS5's unicode61
 // tokenizer with remove_diacritics 2 cuts them: runs of letters, digits
-// and private-use characters, folded to lower case and stripped of
-// diacritics; everything else separates. emit returns false to stop.
+// and private-use characters, folded to lower case, Latin letters
+// stripped of diacritics; everything else separates (TestTextTokensMatchFTS5
+// holds the two side by side). emit returns false to stop.
 func textTokens(text string, emit func(tok string) bool) {
 	var tok []byte
 	var decomposed []byte
@@ -150,9 +151,12 @@ func textTokens(text string, emit func(tok string) bool) {
 			} else if !flush() {
 				return
 			}
-		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r):
-			// Lower case, then the base characters of its decomposition:
-			// é is e, ǖ is u.
+		case (unicode.IsLetter(r) || unicode.IsNumber(r)) && !unicode.Is(unicode.Latin, r), unicode.Is(unicode.Co, r):
+			tok = utf8.AppendRune(tok, unicode.ToLower(r))
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			// A Latin letter: lower case, then the base characters of its
+			// decomposition (é is e, ǖ is u). FTS5 strips diacritics of
+			// Latin letters only (ώ stays ώ).
 			decomposed = norm.NFD.AppendString(decomposed[:0], string(unicode.ToLower(r)))
 			for _, d := range string(decomposed) {
 				if !unicode.Is(unicode.Mn, d) {

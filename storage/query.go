@@ -260,3 +260,15 @@ func (s *DB) ExplainQuery(ctx context.Context, repo string, q *query.Query, opt 
 }
 
 type explainKey struct{}
+
+// ExplainQueryIndexed is ExplainQuery with sequential scans ruled out
+// where an index can serve instead (PostgreSQL: enable_seqscan off), for
+// plans on small stores, where PostgreSQL rightly reads tiny tables whole:
+// a table still read whole in such a plan is one no index serves. SQLite's
+// plans do not depend on table sizes (the store has no statistics); there
+// it is ExplainQuery.
+func (s *DB) ExplainQueryIndexed(ctx context.Context, repo string, q *query.Query, opt query.Options) (string, error) {
+	return s.ExplainQuery(context.WithValue(ctx, indexedPlanKey{}, true), repo, q, opt)
+}
+
+type indexedPlanKey struct{}

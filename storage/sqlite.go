@@ -95,9 +95,12 @@ func (sqliteDialect) lockMigrations(context.Context, *sqlx.Conn) (func(), error)
 // readTx: a read transaction reads one snapshot of the WAL.
 func (sqliteDialect) readTx() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
 
-// lockRows: writes are serialized by the single writer connection, whose
-// transactions hold the database's write lock from BEGIN.
-func (sqliteDialect) lockRows() string { return "" }
+// lockClause: writes are serialized by the single writer connection,
+// whose transactions hold the database's write lock from BEGIN.
+func (sqliteDialect) lockClause(lockMode) string { return "" }
+
+// isTransient: a busy database waits (busy_timeout) rather than fail.
+func (sqliteDialect) isTransient(error) bool { return false }
 
 // orderKey: SQLite sorts NULLs first ascending and last descending already.
 func (sqliteDialect) orderKey(expr string, desc, _ bool) string {

@@ -60,20 +60,20 @@ func (sqliteDialect) ensureFullText(ctx context.Context, s *DB) error {
 }
 
 func (d sqliteDialect) setProps(ctx context.Context, tx *sqlx.Tx, id, text string) error {
-	row, err := d.ftsRow(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE rowid = ?`, text, row)
-	return err
+	return d.setText(ctx, tx, id, "props", text)
 }
 
 func (d sqliteDialect) setBody(ctx context.Context, tx *sqlx.Tx, id, text string) error {
+	return d.setText(ctx, tx, id, "body", text)
+}
+
+// setText sets one column (props or body) of an object's row.
+func (d sqliteDialect) setText(ctx context.Context, tx *sqlx.Tx, id, column, text string) error {
 	row, err := d.ftsRow(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET body = ? WHERE rowid = ?`, text, row)
+	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET `+column+` = ? WHERE rowid = ?`, text, row)
 	return err
 }
 

@@ -118,6 +118,9 @@ func insertPropertyDefinition(ctx context.Context, tx *sqlx.Tx, repo, typeID str
 func (s *DB) CreateType(ctx context.Context, repo string, t *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
 	var out *cmis.TypeDefinition
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
+			return err
+		}
 		if err := checkTypeNames(ctx, tx, repo, t); err != nil {
 			return err
 		}
@@ -125,9 +128,6 @@ func (s *DB) CreateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 			if s.dialect.isUniqueViolation(err) {
 				return cmis.Errorf(cmis.ErrNameConstraintViolation, "a type or property with id or query name of %q exists", t.ID)
 			}
-			return err
-		}
-		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
 			return err
 		}
 		var err error
@@ -185,6 +185,9 @@ func checkTypeNames(ctx context.Context, tx *sqlx.Tx, repo string, t *cmis.TypeD
 func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
 	var out *cmis.TypeDefinition
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
+			return err
+		}
 		if err := checkTypeNames(ctx, tx, repo, t); err != nil {
 			return err
 		}
@@ -204,9 +207,6 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 			b2i(t.Fileable), b2i(t.Queryable), b2i(t.FulltextIndexed), b2i(t.IncludedInSupertypeQuery),
 			b2i(t.ControllablePolicy), b2i(t.ControllableACL), src, tgt, repo, t.ID)
 		if err != nil {
-			return err
-		}
-		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
@@ -234,6 +234,9 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 // DeleteType removes a subtype without subtypes and objects.
 func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
+			return err
+		}
 		t, err := loadType(ctx, tx, repo, typeID)
 		if err != nil {
 			return err
@@ -262,10 +265,8 @@ func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 		if n > 0 {
 			return cmis.Errorf(cmis.ErrConstraint, "type %s is used by %d objects", typeID, n)
 		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM types WHERE repository_id = ? AND id = ?`, repo, typeID); err != nil {
-			return err
-		}
-		return bumpTypeVersion(ctx, tx, repo)
+		_, err = tx.ExecContext(ctx, `DELETE FROM types WHERE repository_id = ? AND id = ?`, repo, typeID)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("delete type %q: %w", typeID, err)
@@ -285,7 +286,10 @@ func (s *DB) TypeHasObjects(ctx context.Context, repo, typeID string) (bool, err
 }
 
 // bumpTypeVersion records a type change, so that caches of type
-// definitions (in this or another process) can tell they are stale.
+// definitions (in this or another process) can tell they are stale. The
+// type changes run it first: its row lock makes them take turns (two
+// types defining one property differently, checked by checkTypeNames,
+// cannot slip in side by side).
 func bumpTypeVersion(ctx context.Context, tx *sqlx.Tx, repo string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE repositories SET type_version = type_version + 1 WHERE id = ?`, repo)
 	return err

@@ -256,6 +256,11 @@ func newLogger(level string) (*zap.Logger, error) {
 // one, a given password that differs replaces it, so the setting stays
 // the truth.
 func ensureAdmin(ctx context.Context, db *storage.DB, password string, logger *zap.Logger) error {
+	return ensureAdminOnce(ctx, db, password, logger, false)
+}
+
+func ensureAdminOnce(ctx context.Context, db *storage.DB, given string, logger *zap.Logger, retried bool) error {
+	password := given
 	acct, err := db.Account(ctx, cmis.AdminUser)
 	switch {
 	case cmis.ErrorTypeOf(err) == cmis.ErrObjectNotFound:
@@ -272,6 +277,10 @@ func ensureAdmin(ctx context.Context, db *storage.DB, password string, logger *z
 			return fmt.Errorf("admin password: %w", err)
 		}
 		if err := db.CreateAccount(ctx, cmis.AdminUser, hash); err != nil {
+			if cmis.ErrorTypeOf(err) == cmis.ErrNameConstraintViolation && !retried {
+				// Another instance on the same database made it first.
+				return ensureAdminOnce(ctx, db, given, logger, true)
+			}
 			return err
 		}
 		if generated {
