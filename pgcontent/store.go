@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -39,6 +40,9 @@ const (
 	DefaultLease = 30 * time.Second
 	// candidatesPage is how many candidate ids one query fetches.
 	candidatesPage = 1000
+	// defaultMaxConns bounds the store's connections unless the URL's
+	// pool_max_conns says otherwise.
+	defaultMaxConns = 16
 )
 
 // schema is created at Open, under a transaction-level advisory lock so
@@ -83,7 +87,13 @@ type Options struct {
 func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("content store: %w", err)
+		// Not repeated: the URL may hold a password.
+		return nil, errors.New("content store: the --db URL cannot be parsed")
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgxpool's default (the CPUs, at least 4) would queue uploads,
+		// and their lease renewals, behind each other.
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -38,10 +38,10 @@ func count(t testing.TB, s *Store, query string, args ...any) int {
 
 // An upload in flight is invisible, and no sweep in any instance lists
 // it while its process renews its lease, however long it takes (here
-// ten leases' worth); once complete it reads back whole.
+// three leases' worth); once complete it reads back whole.
 func TestUploadInFlight(t *testing.T) {
 	url := pgtest.Schema(t)
-	const lease = 300 * time.Millisecond
+	const lease = 2 * time.Second
 	uploader, sweeper := open(t, url, lease), open(t, url, lease)
 	ctx := context.Background()
 	data := contenttest.RandomBytes(2*ChunkSize+5, 7)
@@ -54,7 +54,7 @@ func TestUploadInFlight(t *testing.T) {
 		done <- err
 	}()
 	pw.Write(data[:ChunkSize+1]) // one chunk in the table, one being read
-	deadline := time.Now().Add(10 * lease)
+	deadline := time.Now().Add(3 * lease)
 	for time.Now().Before(deadline) {
 		if n := count(t, sweeper, `SELECT COUNT(*) FROM content_streams WHERE completed_at IS NULL`); n != 1 {
 			t.Fatalf("%d uploads in flight, want 1", n)
