@@ -15,7 +15,6 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/internal/contenttest"
 	"github.com/cmisd/cmisd/internal/testenv"
 )
@@ -256,15 +255,8 @@ func TestCandidatesSkipUploadInFlight(t *testing.T) {
 	}
 	ctx := context.Background()
 	data := contenttest.RandomBytes(chunkSize+100, 9)
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	var st cmis.StoredContent
-	go func() {
-		var err error
-		st, err = uploader.Put(ctx, pr)
-		done <- err
-	}()
-	pw.Write(data[:chunkSize/2])
+	up := contenttest.StartUpload(uploader)
+	up.Write(data[:chunkSize/2])
 	tmps, _ := filepath.Glob(filepath.Join(dir, "tmp", tmpPrefix+"*"))
 	if len(tmps) != 1 {
 		t.Fatalf("upload files %v, want one", tmps)
@@ -285,9 +277,9 @@ func TestCandidatesSkipUploadInFlight(t *testing.T) {
 	if want := []string{tmpPrefix + "dead"}; !slices.Equal(got, want) {
 		t.Fatalf("candidates %v, want only the dead upload %v", got, want)
 	}
-	pw.Write(data[chunkSize/2:])
-	pw.Close()
-	if err := <-done; err != nil {
+	up.Write(data[chunkSize/2:])
+	st, err := up.Finish()
+	if err != nil {
 		t.Fatalf("the upload the sweep ran beside failed: %v", err)
 	}
 	if b := contenttest.ReadAll(t, uploader, st.ID, 0, -1); !bytes.Equal(b, data) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/fill"
 )
 
 // chunksInFlight is how many chunk buffers an upload holds: one being
@@ -116,7 +117,7 @@ func (s *Store) writeChunks(ctx context.Context, id string, r io.Reader) (int64,
 	var rerr error
 	for seq := int32(0); !failed.Load() && ctx.Err() == nil; seq++ {
 		buf := <-free
-		m, err := fill(r, *buf)
+		m, err := fill.Read(r, *buf)
 		if m > 0 {
 			h.Write((*buf)[:m])
 			n += int64(m)
@@ -146,18 +147,4 @@ func (s *Store) writeChunks(ctx context.Context, id string, r io.Reader) (int64,
 		return 0, "", ctx.Err()
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// fill reads until b is full, or r ends (io.EOF, the only clean end: an
-// io.ErrUnexpectedEOF from r is a broken upload), or r fails.
-func fill(r io.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/internal/contenttest"
 	"github.com/cmisd/cmisd/internal/pgtest"
 )
@@ -45,15 +44,8 @@ func TestUploadInFlight(t *testing.T) {
 	uploader, sweeper := open(t, url, lease), open(t, url, lease)
 	ctx := context.Background()
 	data := contenttest.RandomBytes(2*ChunkSize+5, 7)
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	var st cmis.StoredContent
-	go func() {
-		var err error
-		st, err = uploader.Put(ctx, pr)
-		done <- err
-	}()
-	pw.Write(data[:ChunkSize+1]) // one chunk in the table, one being read
+	up := contenttest.StartUpload(uploader)
+	up.Write(data[:ChunkSize+1]) // one chunk in the table, one being read
 	deadline := time.Now().Add(3 * lease)
 	for time.Now().Before(deadline) {
 		if n := count(t, sweeper, `SELECT COUNT(*) FROM content_streams WHERE completed_at IS NULL`); n != 1 {
@@ -68,9 +60,9 @@ func TestUploadInFlight(t *testing.T) {
 		}
 		time.Sleep(lease / 4)
 	}
-	pw.Write(data[ChunkSize+1:])
-	pw.Close()
-	if err := <-done; err != nil {
+	up.Write(data[ChunkSize+1:])
+	st, err := up.Finish()
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := contenttest.ReadAll(t, sweeper, st.ID, 0, -1); !bytes.Equal(got, data) || st.SHA256 != contenttest.SHA256(data) {

@@ -50,6 +50,35 @@ func ReadAll(tb testing.TB, c cmis.ContentStore, id string, offset, length int64
 	return b
 }
 
+// Upload is a Put under way, fed through a pipe: a test writes part of
+// the stream, looks at the store while the upload is in flight, then
+// writes the rest and closes.
+type Upload struct {
+	*io.PipeWriter
+	done chan error
+	st   cmis.StoredContent
+}
+
+// StartUpload starts c.Put on a stream the test writes into.
+func StartUpload(c cmis.ContentStore) *Upload {
+	pr, pw := io.Pipe()
+	u := &Upload{PipeWriter: pw, done: make(chan error, 1)}
+	go func() {
+		var err error
+		u.st, err = c.Put(context.Background(), pr)
+		pr.CloseWithError(err) // a failed Put fails the writer too
+		u.done <- err
+	}()
+	return u
+}
+
+// Finish closes the stream and returns what Put returned.
+func (u *Upload) Finish() (cmis.StoredContent, error) {
+	u.Close()
+	err := <-u.done
+	return u.st, err
+}
+
 // Run runs the tests on the store c. chunk is the store's own unit of
 // work (its chunk or buffer size): the streams tried lie around its
 // multiples.

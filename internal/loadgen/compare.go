@@ -55,18 +55,7 @@ var compareSetups = []compareSetup{
 // the cmisd processes' CPU time per request (PostgreSQL's own is not
 // counted).
 func Compare(ctx context.Context, o CompareOptions) error {
-	if o.Clients == 0 {
-		o.Clients = 8
-	}
-	if o.Warmup == 0 {
-		o.Warmup = time.Second
-	}
-	if o.Duration == 0 {
-		o.Duration = 5 * time.Second
-	}
-	if len(o.Ops) == 0 {
-		o.Ops = CompareOps
-	}
+	setDefaults(&o.Clients, &o.Warmup, &o.Duration, &o.Ops, CompareOps)
 	content := o.Content
 	if content == "" {
 		content = "a shared directory"
