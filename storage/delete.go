@@ -39,7 +39,7 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", id, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return nil
 }
 
@@ -161,6 +161,6 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 	if err != nil {
 		return nil, fmt.Errorf("delete tree %s: %w", folderID, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return nil, nil
 }
