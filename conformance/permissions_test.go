@@ -71,22 +71,24 @@ func TestPermissionMapping(t *testing.T) {
 	}
 }
 
-// permEnv is a repository with an administrator and the user u, in which
-// nobody but the administrator may read the root: every case grants u
-// exactly what it needs.
+// permEnv is a repository with an administrator and the users u and bob,
+// in which nobody but the administrator may read the root: every case
+// grants u exactly what it needs.
 type permEnv struct {
-	admin, user *cmisClient
-	root        string
+	admin, user, bob *cmisClient
+	root, data       string
 }
 
 func newPermEnv(t *testing.T) *permEnv {
 	t.Helper()
-	base, repo, root, _ := newServerFor(t, []account{{"admin", "admin-password"}, {"u", "u-password-1234"}})
+	accounts := []account{{"admin", "admin-password"}, {"u", "u-password-1234"}, {"bob", "bob-password-1234"}}
+	base, repo, root, data := newServerFor(t, accounts)
 	hc := &http.Client{Timeout: 30 * time.Second}
 	t.Cleanup(hc.CloseIdleConnections)
-	e := &permEnv{root: root,
-		admin: &cmisClient{base: base, user: "admin", password: "admin-password", repo: repo, hc: hc},
-		user:  &cmisClient{base: base, user: "u", password: "u-password-1234", repo: repo, hc: hc}}
+	client := func(a account) *cmisClient {
+		return &cmisClient{base: base, user: a.name, password: a.password, repo: repo, hc: hc}
+	}
+	e := &permEnv{root: root, data: data, admin: client(accounts[0]), user: client(accounts[1]), bob: client(accounts[2])}
 	e.do(t, "ACLService", "applyACL", elXML("objectId", root), acesXML("removeACEs", "anyone", "cmis:read"))
 	return e
 }
@@ -134,7 +136,7 @@ func (e *permEnv) check(t *testing.T, op *mappingOp, subject string, published m
 			perm = lowerPermission[perm]
 		}
 		if perm != "" {
-			e.do(t, "ACLService", "applyACL", elXML("objectId", objs[r.role]), acesXML("addACEs", "u", perm))
+			e.grant(t, objs[r.role], "u", perm)
 		}
 		ids = append(ids, objs[r.role])
 	}
@@ -167,14 +169,26 @@ func (e *permEnv) check(t *testing.T, op *mappingOp, subject string, published m
 // succeeds.
 func (e *permEnv) do(t testing.TB, service, op string, children ...string) *soapReply {
 	t.Helper()
-	r, err := e.admin.call(context.Background(), service, msgXML(op, e.admin.repo, children...))
+	return e.doAs(t, e.admin, service, op, children...)
+}
+
+// doAs sends a request as c and fails the test unless it succeeds.
+func (e *permEnv) doAs(t testing.TB, c *cmisClient, service, op string, children ...string) *soapReply {
+	t.Helper()
+	r, err := c.call(context.Background(), service, msgXML(op, c.repo, children...))
 	if err == nil {
 		err = r.ok()
 	}
 	if err != nil {
-		t.Fatalf("setup: %s: %v", op, err)
+		t.Fatalf("%s as %s: %v", op, c.user, err)
 	}
 	return r
+}
+
+// grant gives principal permission on an object, as the administrator.
+func (e *permEnv) grant(t testing.TB, id, principal, permission string) {
+	t.Helper()
+	e.do(t, "ACLService", "applyACL", elXML("objectId", id), acesXML("addACEs", principal, permission))
 }
 
 // The administrator's setup steps; each returns the new object's id.
