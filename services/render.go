@@ -99,7 +99,7 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 // allow.
 func allowableActions(o *cmis.Object, ot objectType, level cmis.Level) *generated.CmisAllowableActionsType {
 	a := &generated.CmisAllowableActionsType{}
-	if level < cmis.CanRead {
+	if level < levelFor("canGetProperties.Object") {
 		return a
 	}
 	may := func(key string, cond bool) *bool {
