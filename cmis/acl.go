@@ -61,7 +61,9 @@ func (n Need) Refusal(user, id string) error {
 
 // Permit is a caller's right to remove objects. A store checks it inside
 // the transaction that removes them, on every object removed: the old
-// versions and the private working copy of a document included.
+// versions and the private working copy of a document included. A
+// relationship is not checked: it goes with its source or target (see
+// services.RelationshipService), as their properties do.
 type Permit struct {
 	Access *Access // nil, or an administrator's: nothing is checked
 	User   string  // named in a refusal
