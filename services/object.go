@@ -670,7 +670,7 @@ func (s ObjectService) DeleteObjectContext(ctx context.Context, req *generated.D
 	if o.BaseTypeID == cmis.BaseDocument {
 		err = s.deleteDocument(ctx, req.RepositoryId, o, req.AllVersions == nil || *req.AllVersions)
 	} else {
-		err = s.objects.DeleteObject(ctx, req.RepositoryId, req.ObjectId)
+		err = s.objects.DeleteObject(ctx, req.RepositoryId, req.ObjectId, permit(ctx, "canDelete.Object", ""))
 	}
 	if err != nil {
 		return nil, err
@@ -679,7 +679,12 @@ func (s ObjectService) DeleteObjectContext(ctx context.Context, req *generated.D
 }
 
 // DeleteTreeContext deletes a folder and everything below it, in one
-// transaction: it succeeds whole or changes nothing.
+// transaction. The caller must be allowed to delete each object of the
+// tree (canDelete.Object on every folder and every version of every
+// document deleted) or, where the mode only unfiles it, to unfile it
+// (canRemoveFromFolder.Object); the store checks that in the deleting
+// transaction. What is refused refuses the whole tree, unless
+// continueOnFailure: then it stays and is reported in failedToDelete.
 func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.DeleteTree) (*generated.DeleteTreeResponse, error) {
 	if _, err := s.readable(ctx, req.RepositoryId, req.FolderId, "canDeleteTree.Folder"); err != nil {
 		return nil, err
@@ -693,12 +698,8 @@ func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.Del
 	default:
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "unfileObjects %q", mode)
 	}
-	// The caller must be allowed to delete, or with unfile to unfile, each
-	// object of the tree; the check is one statement for the whole tree.
-	if err := s.requireDeleteTree(ctx, req.RepositoryId, req.FolderId, mode); err != nil {
-		return nil, err
-	}
-	failed, err := s.objects.DeleteTree(ctx, req.RepositoryId, req.FolderId, mode, deref(req.ContinueOnFailure))
+	failed, err := s.objects.DeleteTree(ctx, req.RepositoryId, req.FolderId, mode, deref(req.ContinueOnFailure),
+		permit(ctx, "canDelete.Object", "canRemoveFromFolder.Object"))
 	if err != nil {
 		return nil, err
 	}

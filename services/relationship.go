@@ -260,7 +260,7 @@ func (f *pageFacts) decorate(w *generated.CmisObjectType, o *cmis.Object, opt re
 // that each is promised exactly when its operation succeeds (for some
 // folder or policy the caller may use).
 func (f *pageFacts) actions(ctx context.Context, a *generated.CmisAllowableActionsType, o *cmis.Object, ot objectType, level cmis.Level) error {
-	if level < cmis.CanRead {
+	if level < levelFor("canGetProperties.Object") {
 		return nil
 	}
 	filingActions(a, o, ot, level, f.filed[o.ID])

@@ -78,7 +78,7 @@ func (s VersioningService) CancelCheckOutContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
-	if err := s.objects.CancelCheckOut(ctx, req.RepositoryId, o.ID); err != nil {
+	if err := s.objects.CancelCheckOut(ctx, req.RepositoryId, o.ID, permit(ctx, "canCancelCheckout.Document", "")); err != nil {
 		return nil, err
 	}
 	return &generated.CancelCheckOutResponse{}, nil
@@ -272,21 +272,17 @@ func (s VersioningService) GetAllVersionsContext(ctx context.Context, req *gener
 }
 
 // deleteDocument deletes a document (o, checked for canDelete): a PWC
-// cancels the check-out; allVersions deletes the series, which needs
-// canDelete on every version; otherwise just this version goes.
+// cancels the check-out; allVersions deletes the series; otherwise just
+// this version goes (the series with it when it is the only checked-in
+// one). The store checks canDelete on every object removed, in the
+// transaction that removes them.
 func (c *core) deleteDocument(ctx context.Context, repo string, o *cmis.Object, allVersions bool) error {
+	p := permit(ctx, "canDelete.Object", "")
 	switch {
 	case o.IsPrivateWorkingCopy:
-		return c.objects.CancelCheckOut(ctx, repo, o.ID)
+		return c.objects.CancelCheckOut(ctx, repo, o.ID, p)
 	case !allVersions:
-		return c.objects.DeleteVersion(ctx, repo, o.ID)
+		return c.objects.DeleteVersion(ctx, repo, o.ID, p)
 	}
-	versions, err := c.objects.Versions(ctx, repo, o.VersionSeriesID, nil)
-	if err != nil {
-		return err
-	}
-	if err := c.require(ctx, "canDelete.Object", versions...); err != nil {
-		return err
-	}
-	return c.objects.DeleteObject(ctx, repo, o.ID)
+	return c.objects.DeleteObject(ctx, repo, o.ID, p)
 }
