@@ -121,7 +121,7 @@ func isA(ctx context.Context, tc *typeCache, t *cmis.TypeDefinition, list []stri
 func (s ObjectService) createRelationship(ctx context.Context, req *generated.CreateRelationship) (*generated.CreateRelationshipResponse, error) {
 	repo := req.RepositoryId
 	o, err := s.create(ctx, repo, req.Properties, cmis.BaseRelationship, nil,
-		s.withPolicies(ctx, repo, req.Policies, func(o *cmis.Object, ot objectType) error {
+		s.withPolicies(repo, req.Policies, func(ctx context.Context, o *cmis.Object, ot objectType) error {
 			return s.checkEnds(ctx, repo, o, ot.primary)
 		}), nil, req.AddACEs, req.RemoveACEs)
 	if err != nil {

@@ -104,7 +104,7 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string, p cmis.Perm
 	if err != nil {
 		return fmt.Errorf("cancel check-out %s: %w", pwcID, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return nil
 }
 
@@ -113,13 +113,9 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string, p cmis.Perm
 // (that of the previous latest version; the checker-out's cmis:all on the
 // PWC does not carry over) then ci's ACEs, and the series' filing.
 func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (*cmis.Object, error) {
-	st, err := s.stage(ctx, ci.Content, nil)
+	st, body, drop, err := s.staged(ctx, ci.Content, nil)
 	if err != nil {
 		return nil, err
-	}
-	body := ""
-	if st != nil {
-		body = s.contentText(ctx, st, ci.Content.MimeType)
 	}
 	var out *cmis.Object
 	var replaced string
@@ -176,12 +172,10 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		return err
 	})
 	if err != nil {
-		if st != nil {
-			s.discard(ctx, st.ID)
-		}
+		drop()
 		return nil, fmt.Errorf("check in %s: %w", pwcID, err)
 	}
-	s.discard(ctx, replaced)
+	s.released(ctx, replaced)
 	return out, nil
 }
 
@@ -273,6 +267,6 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string, p cmis.Permit) 
 	if err != nil {
 		return fmt.Errorf("delete version %s: %w", id, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return nil
 }

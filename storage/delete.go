@@ -43,7 +43,7 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string, p cmis.Permit) e
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", id, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return nil
 }
 

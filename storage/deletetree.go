@@ -55,7 +55,7 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 	if err != nil {
 		return nil, fmt.Errorf("delete tree %s: %w", folderID, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return failed, nil
 }
 
