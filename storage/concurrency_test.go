@@ -116,7 +116,7 @@ func TestRaceDeleteTreeAndCreateIn(t *testing.T) {
 		var made *cmis.Object
 		errs := raceWriters(func(w int) error {
 			if w == 0 {
-				_, err := db.DeleteTree(ctx, repo.ID, f.ID, cmis.UnfileDelete, false)
+				_, err := db.DeleteTree(ctx, repo.ID, f.ID, cmis.UnfileDelete, false, cmis.Permit{})
 				return err
 			}
 			var err error

@@ -37,6 +37,7 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	content cmis.ContentStore // the bytes of the streams contents rows describe
+	cache   cache             // types, accounts, repositories (cache.go)
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be
@@ -178,13 +179,21 @@ func (s *DB) Engine() string { return s.dialect.name() }
 // SetNow replaces the clock (tests).
 func (s *DB) SetNow(now func() time.Time) { s.now = now }
 
-// inTx runs fn in one write transaction, committed if fn returns nil.
+// inTx runs fn in the request's write transaction (Write), or in one of
+// its own, committed if fn returns nil.
 func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if sc := scopeOf(ctx); sc != nil && sc.write {
+		return fn(sc.tx)
+	}
 	return s.inTxRetry(ctx, func() error { return runTx(ctx, s.wdb, nil, fn) })
 }
 
-// inReadTx runs fn in a read-only transaction: one consistent snapshot.
+// inReadTx runs fn in the request's transaction (Read or Write), or in a
+// read-only transaction of its own: one consistent snapshot.
 func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if sc := scopeOf(ctx); sc != nil {
+		return fn(sc.tx)
+	}
 	return runTx(ctx, s.db, s.dialect.readTx(), fn)
 }
 

@@ -51,11 +51,20 @@ const maxTxAttempts = 5
 func (s *DB) inTxRetry(ctx context.Context, run func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := run()
-		if err == nil || attempt == maxTxAttempts || !s.dialect.isTransient(err) || ctx.Err() != nil {
+		if !s.runAgain(ctx, err, attempt) {
 			return err
 		}
-		time.Sleep(time.Duration(rand.IntN(attempt*10)+1) * time.Millisecond)
 	}
+}
+
+// runAgain reports whether a write transaction that ended with err on
+// its attempt-th run is to run again, after a short random pause.
+func (s *DB) runAgain(ctx context.Context, err error, attempt int) bool {
+	if err == nil || attempt >= maxTxAttempts || !s.dialect.isTransient(err) || ctx.Err() != nil {
+		return false
+	}
+	time.Sleep(time.Duration(rand.IntN(attempt*10)+1) * time.Millisecond)
+	return true
 }
 
 // lockObjects locks objects' rows, in id order; rows that do not exist
@@ -105,4 +114,17 @@ func (s *DB) lockSeries(ctx context.Context, tx *sqlx.Tx, seriesID string) error
 	}
 	var got []string
 	return tx.SelectContext(ctx, &got, `SELECT id FROM objects WHERE version_series_id = ? ORDER BY id`+clause, seriesID)
+}
+
+// lockTypes makes the type changes of a repository take turns (its row,
+// lockChange): two types defining one property differently, each checked
+// by checkTypeNames before the other commits, cannot slip in side by
+// side. Type changes run it first.
+func (s *DB) lockTypes(ctx context.Context, tx *sqlx.Tx, repo string) error {
+	clause := s.dialect.lockClause(lockChange)
+	if clause == "" {
+		return nil
+	}
+	var got []string
+	return tx.SelectContext(ctx, &got, `SELECT id FROM repositories WHERE id = ?`+clause, repo)
 }

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// PostgreSQL's full-text index: the table fulltext (migration 0005) holds
+// PostgreSQL's full-text index: the table fulltext (migration 0006) holds
 // per object two tsvectors, of its props and of its body, and a GIN index
 // on their concatenation serves CONTAINS.
 //
@@ -25,7 +25,7 @@ import (
 
 func (postgresDialect) fullText() bool { return true }
 
-// ensureFullText: the table is migration 0005's.
+// ensureFullText: the table is migration 0006's.
 func (postgresDialect) ensureFullText(context.Context, *DB) error { return nil }
 
 func (postgresDialect) setProps(ctx context.Context, tx *sqlx.Tx, id, text string) error {

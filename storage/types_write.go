@@ -118,7 +118,7 @@ func insertPropertyDefinition(ctx context.Context, tx *sqlx.Tx, repo, typeID str
 func (s *DB) CreateType(ctx context.Context, repo string, t *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
 	var out *cmis.TypeDefinition
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
+		if err := s.lockTypes(ctx, tx, repo); err != nil {
 			return err
 		}
 		if err := checkTypeNames(ctx, tx, repo, t); err != nil {
@@ -185,7 +185,7 @@ func checkTypeNames(ctx context.Context, tx *sqlx.Tx, repo string, t *cmis.TypeD
 func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
 	var out *cmis.TypeDefinition
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
+		if err := s.lockTypes(ctx, tx, repo); err != nil {
 			return err
 		}
 		if err := checkTypeNames(ctx, tx, repo, t); err != nil {
@@ -234,7 +234,7 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 // DeleteType removes a subtype without subtypes and objects.
 func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
+		if err := s.lockTypes(ctx, tx, repo); err != nil {
 			return err
 		}
 		t, err := loadType(ctx, tx, repo, typeID)
@@ -283,14 +283,4 @@ func (s *DB) TypeHasObjects(ctx context.Context, repo, typeID string) (bool, err
 		return false, fmt.Errorf("objects of type %q: %w", typeID, err)
 	}
 	return n > 0, nil
-}
-
-// bumpTypeVersion records a type change, so that caches of type
-// definitions (in this or another process) can tell they are stale. The
-// type changes run it first: its row lock makes them take turns (two
-// types defining one property differently, checked by checkTypeNames,
-// cannot slip in side by side).
-func bumpTypeVersion(ctx context.Context, tx *sqlx.Tx, repo string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE repositories SET type_version = type_version + 1 WHERE id = ?`, repo)
-	return err
 }
