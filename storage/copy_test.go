@@ -85,7 +85,7 @@ func fillEveryKind(t *testing.T, db *DB, repo *cmis.RepositoryInfo) {
 	must("acl", err)
 	mustCreate(t, db, document(repo, "unfiled"), "", stream("nowhere"))
 	gone := mustCreate(t, db, document(repo, "gone"), a.ID, stream("deleted"))
-	must("delete", db.DeleteObject(ctx, repo.ID, gone.ID))
+	must("delete", db.DeleteObject(ctx, repo.ID, gone.ID, cmis.Permit{}))
 	desc := new("described")
 	_, err = db.UpdateObject(ctx, repo.ID, b.ID, nil, cmis.Change{Description: &desc}, "alice")
 	must("update", err)
