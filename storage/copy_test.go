@@ -97,6 +97,7 @@ func fillEveryKind(t *testing.T, db *DB, repo *cmis.RepositoryInfo) {
 func TestCopyTablesCoverMigrations(t *testing.T) {
 	notCopied := map[string]string{
 		"schema_migrations": "each database's own",
+		"cache_generation":  "each database's own counter (the copy's inserts bump it)",
 		"fulltext":          "rebuilt in the destination's own form",
 		"fulltext_rows":     "rebuilt in the destination's own form",
 	}

@@ -65,6 +65,12 @@ func migrationFiles(dir string) ([]migration, error) {
 		all = append(all, migration{v, n})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
+	for i := 1; i < len(all); i++ {
+		if all[i].version == all[i-1].version {
+			// The second would be skipped silently: its version is recorded.
+			return nil, fmt.Errorf("migrations %s and %s have one number", all[i-1].name, all[i].name)
+		}
+	}
 	return all, nil
 }
 

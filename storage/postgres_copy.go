@@ -7,7 +7,7 @@ import (
 )
 
 // prepareCopy makes the change log keep the tokens a copy inserts (see
-// migrations/postgres/0006_change_log_order.sql), for the copy's
+// migrations/postgres/0007_change_log_order.sql), for the copy's
 // transaction only.
 func (postgresDialect) prepareCopy(ctx context.Context, tx *sqlx.Tx) error {
 	_, err := tx.ExecContext(ctx, `SELECT set_config('cmisd.keep_tokens', 'on', true)`)
