@@ -18,7 +18,7 @@ TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-compl
 # the real clients.
 PG_TEST_PKGS := ./storage ./services ./conformance ./internal/synthetic
 
-.PHONY: build run test test-engines bench generate deps clean
+.PHONY: build run test test-engines bench bench-engines generate deps clean
 
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cmisd
@@ -67,6 +67,16 @@ BENCH_DURATION ?= 5s
 bench: build
 	$(GO) build -o bin/cmisd-load ./cmd/cmisd-load
 	bin/cmisd-load -serve $(abspath $(BIN)) -clients 8 -warmup 1s -duration $(BENCH_DURATION)
+
+# getObject, getChildren and createDocument on one SQLite instance, one
+# PostgreSQL instance and two sharing a database, side by side, in a
+# throwaway cluster made durable for the run (fsync, synchronous_commit),
+# as SQLite is. BENCH_CONTENT=postgres keeps the PostgreSQL setups'
+# content in the database instead of a shared directory.
+bench-engines: build
+	$(GO) build -o bin/cmisd-load ./cmd/cmisd-load
+	$(GO) build -o bin/pgtest-run ./internal/pgtest/run
+	bin/pgtest-run -- sh -c 'bin/cmisd-load -serve $(abspath $(BIN)) -compare "$$CMISD_TEST_PG" -compare-durable -compare-content "$(BENCH_CONTENT)" -clients 8 -warmup 1s -duration $(BENCH_DURATION)'
 
 # Installs the Debian packages the tests use, when they are missing.
 deps:

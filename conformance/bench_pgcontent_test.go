@@ -13,10 +13,10 @@ import (
 // BenchmarkPostgresContent1GiB: 1 GiB up and down through MTOM with the
 // content in PostgreSQL (--content postgres), the server's peak RSS
 // growth measured on each side (the target: under 64 MiB, as for files).
-// CMISD_TEST_POSTGRES names the server; CMISD_BENCH_MTOM_MIB changes the
-// size.
+// CMISD_TEST_PG names the database (internal/pgtest/run starts one);
+// CMISD_BENCH_MTOM_MIB changes the size.
 //
-//	CMISD_TEST_POSTGRES=postgres://… go test -tags "$TAGS" -run '^$' -bench PostgresContent1GiB -benchtime 1x ./conformance
+//	go run ./internal/pgtest/run -- go test -tags "$TAGS" -run '^$' -bench PostgresContent1GiB -benchtime 1x ./conformance
 func BenchmarkPostgresContent1GiB(b *testing.B) {
 	defer logMachine(b)()
 	size := int64(benchEnvInt("CMISD_BENCH_MTOM_MIB", 1024)) * benchMiB

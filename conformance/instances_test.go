@@ -20,7 +20,7 @@ import (
 
 // Several cmisd instances on one PostgreSQL database and one content
 // store behave as one repository. These tests start real binaries
-// (CMISD_BIN) on a database of their own on CMISD_TEST_POSTGRES, with
+// (CMISD_BIN) on a schema of their own in CMISD_TEST_PG's database, with
 // content in a directory they share or in PostgreSQL itself.
 
 // contentStores are the --content values tried: "dir" stands for a

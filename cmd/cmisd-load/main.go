@@ -42,7 +42,7 @@ type config struct {
 	clients, setup, pid                                         int
 	requests                                                    int64
 	warmup, duration, timeout                                   time.Duration
-	text, opencmis, jsonOut, keep                               bool
+	text, opencmis, jsonOut, keep, compareDurable               bool
 }
 
 func main() {
@@ -50,6 +50,7 @@ func main() {
 	flag.StringVar(&c.serve, "serve", "", "start this cmisd binary on a fresh temporary store and run the whole benchmark (make bench)")
 	flag.StringVar(&c.ops, "ops", "", "with -serve: the operations to measure (default: all; with -compare: "+strings.Join(loadgen.CompareOps, ",")+")")
 	flag.StringVar(&c.compare, "compare", "", "with -serve: compare one SQLite instance, one PostgreSQL instance and two, with fresh databases on this PostgreSQL server (postgres://…)")
+	flag.BoolVar(&c.compareDurable, "compare-durable", false, "with -compare: first turn the server's fsync and synchronous_commit on (ALTER SYSTEM): for a throwaway test cluster only")
 	flag.StringVar(&c.compareContent, "compare-content", "", "with -compare: the PostgreSQL instances' --content (default: a directory they share; or postgres)")
 	flag.StringVar(&c.url, "url", "http://127.0.0.1:8080", "base URL of the server (the services are at URL/services/<Service>)")
 	flag.StringVar(&c.user, "user", "admin", "user name")
@@ -80,7 +81,7 @@ func main() {
 	}
 	switch {
 	case c.serve != "" && c.compare != "":
-		err = loadgen.Compare(ctx, loadgen.CompareOptions{Bin: c.serve, Postgres: c.compare, Content: c.compareContent,
+		err = loadgen.Compare(ctx, loadgen.CompareOptions{Bin: c.serve, Postgres: c.compare, Content: c.compareContent, Durable: c.compareDurable,
 			Clients: c.clients, Warmup: c.warmup, Duration: c.duration, Ops: ops, Out: os.Stdout})
 	case c.serve != "":
 		err = loadgen.Bench(ctx, loadgen.BenchOptions{Bin: c.serve, Clients: c.clients, Warmup: c.warmup,

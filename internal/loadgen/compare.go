@@ -27,7 +27,12 @@ type CompareOptions struct {
 	Postgres string
 	// Content is the PostgreSQL setups' --content: "" for a directory the
 	// instances share, or "postgres".
-	Content  string
+	Content string
+	// Durable first turns the server's durability settings on (fsync,
+	// synchronous_commit, full_page_writes, with ALTER SYSTEM): for a
+	// throwaway test cluster, which runs without them, so that PostgreSQL
+	// commits as durably as SQLite does. Never for a server of value.
+	Durable  bool
 	Clients  int           // default 8, spread over the instances
 	Warmup   time.Duration // default 1s
 	Duration time.Duration // default 5s
@@ -56,6 +61,11 @@ var compareSetups = []compareSetup{
 // counted).
 func Compare(ctx context.Context, o CompareOptions) error {
 	setDefaults(&o.Clients, &o.Warmup, &o.Duration, &o.Ops, CompareOps)
+	if o.Durable {
+		if err := makeDurable(ctx, o.Postgres); err != nil {
+			return err
+		}
+	}
 	content := o.Content
 	if content == "" {
 		content = "a shared directory"
@@ -194,4 +204,21 @@ func freshDatabase(ctx context.Context, server string) (string, func(), error) {
 	}
 	u.Path = "/" + name
 	return u.String(), drop, nil
+}
+
+// makeDurable turns a server's durability settings on and reloads its
+// configuration.
+func makeDurable(ctx context.Context, server string) error {
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close(context.Background())
+	for _, stmt := range []string{`ALTER SYSTEM SET fsync = on`, `ALTER SYSTEM SET synchronous_commit = on`,
+		`ALTER SYSTEM SET full_page_writes = on`, `SELECT pg_reload_conf()`} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("postgres: %s: %w", stmt, err)
+		}
+	}
+	return nil
 }
