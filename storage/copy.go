@@ -36,12 +36,10 @@ type CopyStats struct {
 	Bytes   int64
 }
 
-// copyPreparer is a dialect with work to do around a copy's inserts:
-// PostgreSQL's change log must keep the tokens given, and its identity
-// column be told about them.
-type copyPreparer interface {
-	prepareCopy(ctx context.Context, tx *sqlx.Tx) error
-	finishCopy(ctx context.Context, tx *sqlx.Tx) error
+// sequenceResetter is a dialect whose sequences must be told about rows
+// inserted with their keys given (PostgreSQL's identity columns).
+type sequenceResetter interface {
+	resetSequences(ctx context.Context, tx *sqlx.Tx) error
 }
 
 // CopyTo copies the whole store s into to, which must be empty (freshly
@@ -67,12 +65,6 @@ func (s *DB) CopyTo(ctx context.Context, to *DB, progress func(format string, ar
 			return err
 		}
 		err = to.inTx(ctx, func(dst *sqlx.Tx) error {
-			prep, hooked := to.dialect.(copyPreparer)
-			if hooked {
-				if err := prep.prepareCopy(ctx, dst); err != nil {
-					return err
-				}
-			}
 			for _, table := range copyTables {
 				n, err := copyTable(ctx, src, dst, table, streams)
 				if err != nil {
@@ -81,8 +73,8 @@ func (s *DB) CopyTo(ctx context.Context, to *DB, progress func(format string, ar
 				stats.Rows[table] = n
 				progress("%s: %d rows", table, n)
 			}
-			if hooked {
-				return prep.finishCopy(ctx, dst)
+			if r, ok := to.dialect.(sequenceResetter); ok {
+				return r.resetSequences(ctx, dst)
 			}
 			return nil
 		})

@@ -56,7 +56,7 @@ func main() {
 	flag.StringVar(&c.user, "user", "admin", "user name")
 	flag.StringVar(&c.password, "password", os.Getenv("CMISD_LOAD_PASSWORD"), "password (env CMISD_LOAD_PASSWORD)")
 	flag.StringVar(&c.repo, "repository", "", "repository id (default: the first one getRepositories names)")
-	flag.StringVar(&c.op, "op", "getObject", "operation: "+strings.Join(loadgen.OpNames, ", "))
+	flag.StringVar(&c.op, "op", "getObject", "operation: "+strings.Join(append(loadgen.OpNames, loadgen.ExtraOpNames...), ", "))
 	flag.StringVar(&c.id, "id", "", "without -setup: the object (getObject, getProperties) or folder (getChildren); default the root folder")
 	flag.StringVar(&c.filter, "filter", "*", "property filter sent with each request")
 	flag.StringVar(&c.auth, "auth", "wsse", "credentials: wsse (UsernameToken, PasswordText) or basic (HTTP Basic)")

@@ -168,7 +168,7 @@ const contentSweepEvery = time.Hour
 // content no transaction committed) now, once more when the grace period
 // has passed (for what was still too young to be sure of), and then every
 // contentSweepEvery (what instances sharing the store left, uploads whose
-// lease ran out since).
+// lease ran out since). With no grace only the first, before serving.
 func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace time.Duration, logger *zap.Logger) {
 	sweep := func() {
 		n, err := server.SweepSpool(spool, grace, time.Now())
@@ -184,6 +184,11 @@ func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace tim
 		}
 	}
 	sweep()
+	if grace <= 0 {
+		// Without a grace a sweep would take streams stored but not yet
+		// committed: only the one before serving is safe.
+		return
+	}
 	go func() {
 		next := time.NewTimer(grace + time.Second)
 		defer next.Stop()
