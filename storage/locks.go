@@ -28,15 +28,17 @@ import (
 type lockMode int
 
 const (
-	// lockKeep keeps rows from being deleted or moved (FOR KEY SHARE): a
-	// parent folder a new object is filed in, a relationship's ends.
-	// Foreign-key checks take the same lock.
+	// lockKeep keeps rows from being deleted, moved or given another ACL
+	// (FOR KEY SHARE): a parent folder a new object is filed in, a
+	// relationship's ends, the objects a write's permission check read
+	// (Levels). Foreign-key checks take the same lock.
 	lockKeep lockMode = iota
 	// lockChange is for rows a write changes (FOR NO KEY UPDATE): two
 	// changes of one object take turns; filing under it goes on.
 	lockChange
-	// lockRemove is for rows a write deletes or moves (FOR UPDATE): it
-	// waits for, and then stops, filing under them.
+	// lockRemove is for rows a write deletes, moves or changes the ACL of
+	// (FOR UPDATE): it waits for, and then stops, filing under them and
+	// checks of permissions on them.
 	lockRemove
 )
 
