@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -73,16 +74,27 @@ func (s *DB) runAgain(ctx context.Context, err error, attempt int) bool {
 // are no error (the caller's next read finds them missing).
 func (s *DB) lockObjects(ctx context.Context, tx *sqlx.Tx, mode lockMode, ids ...string) error {
 	clause := s.dialect.lockClause(mode)
-	if clause == "" || len(ids) == 0 {
+	if clause == "" {
 		return nil
 	}
-	q, args, err := sqlx.In(`SELECT id FROM objects WHERE id IN (?) ORDER BY id`+clause, ids)
-	if err != nil {
-		return err
+	ids = slices.Sorted(slices.Values(ids))
+	for len(ids) > 0 { // PostgreSQL takes at most 65,535 parameters
+		n := min(len(ids), lockBatch)
+		q, args, err := sqlx.In(`SELECT id FROM objects WHERE id IN (?) ORDER BY id`+clause, ids[:n])
+		if err != nil {
+			return err
+		}
+		var got []string
+		if err := tx.SelectContext(ctx, &got, q, args...); err != nil {
+			return err
+		}
+		ids = ids[n:]
 	}
-	var got []string
-	return tx.SelectContext(ctx, &got, q, args...)
+	return nil
 }
+
+// lockBatch is how many rows one locking statement names.
+const lockBatch = 10000
 
 // lockFolder locks a folder with mode and returns its path, as
 // requireFolder does.
