@@ -112,7 +112,9 @@ func insertACE(ctx context.Context, tx execer, objectID string, a cmis.ACE) erro
 func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.ACE, propagate bool, user string) ([]cmis.ACE, error) {
 	var out []cmis.ACE
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.lockObjects(ctx, tx, lockChange, id); err != nil {
+		// lockRemove: a write that checked its permission on the object
+		// (Levels, lockKeep) finishes first, or checks after this commits.
+		if err := s.lockObjects(ctx, tx, lockRemove, id); err != nil {
 			return err
 		}
 		o, err := getObject(ctx, tx, repo, id)
@@ -130,6 +132,10 @@ func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.A
 			var below []string
 			if err := tx.SelectContext(ctx, &below, `SELECT DISTINCT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id
 				WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`, repo, id, lo, hi); err != nil {
+				return err
+			}
+			// Their ACLs change too: the same turn-taking with checks.
+			if err := s.lockObjects(ctx, tx, lockRemove, below...); err != nil {
 				return err
 			}
 			ids = append(ids, below...)
@@ -154,8 +160,23 @@ func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.A
 
 // Levels returns the highest access a's principals have to each object,
 // in one statement for the whole set.
+//
+// In the request's transaction it reads that; in a write, where it is the
+// permission check the write relies on, it first locks the objects
+// against a change of their ACLs (lockKeep; ApplyACL takes lockRemove):
+// the check stays true until the write commits (PostgreSQL, where writers
+// run side by side).
 func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[string]cmis.Level, error) {
-	out, err := levels(ctx, s.db, ids, a)
+	var q sqlx.QueryerContext = s.db
+	if sc := scopeOf(ctx); sc != nil {
+		q = sc.tx
+		if sc.write && (a == nil || !a.Admin) {
+			if err := s.lockObjects(ctx, sc.tx, lockKeep, ids...); err != nil {
+				return nil, fmt.Errorf("access levels: %w", err)
+			}
+		}
+	}
+	out, err := levels(ctx, q, ids, a)
 	if err != nil {
 		return nil, fmt.Errorf("access levels: %w", err)
 	}

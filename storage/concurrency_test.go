@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/internal/pgtest"
@@ -212,5 +213,65 @@ func TestRaceStartUp(t *testing.T) {
 	files, _ := migrations.ReadDir(dbs[0].dialect.migrationsDir())
 	if err := dbs[0].db.Get(&m, `SELECT COUNT(*) FROM schema_migrations`); err != nil || m != len(files) {
 		t.Fatalf("%d migrations recorded for %d files (%v)", m, len(files), err)
+	}
+}
+
+// A user's write permission is revoked while the user writes, the check
+// and the write in one transaction as the services run them: either the
+// write is refused, or it went through before the revocation (its event
+// comes first in the change log). Never checked before and written after.
+func TestRaceRevokeAndWrite(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	bob := &cmis.Access{Principals: []string{"bob", cmis.PrincipalAnyone}}
+	grant := []cmis.ACE{{Principal: "bob", Permission: cmis.PermWrite}}
+	refused := cmis.Errorf(cmis.ErrPermissionDenied, "bob may not write")
+	for round := range raceRounds {
+		d := mustCreate(t, db, document(repo, fmt.Sprint("d", round)), repo.RootFolderID, nil)
+		if _, err := db.ApplyACL(ctx, repo.ID, d.ID, grant, nil, false, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		errs := raceWriters(func(w int) error {
+			if w == 0 {
+				_, err := db.ApplyACL(ctx, repo.ID, d.ID, nil, grant, false, "admin")
+				return err
+			}
+			return db.Write(ctx, func(ctx context.Context) error {
+				lv, err := db.Levels(ctx, []string{d.ID}, bob)
+				if err != nil {
+					return err
+				}
+				if lv[d.ID] < cmis.CanWrite {
+					return refused
+				}
+				time.Sleep(20 * time.Millisecond) // a slow request: the revocation has time to land
+				desc := "by bob"
+				pdesc := &desc
+				_, err = db.UpdateObject(ctx, repo.ID, d.ID, nil, cmis.Change{Description: &pdesc}, "bob")
+				return err
+			})
+		})
+		if errs[0] != nil || (errs[1] != nil && errs[1] != refused) {
+			t.Fatalf("round %d: %v", round, errs)
+		}
+		if errs[1] != nil {
+			continue
+		}
+		events, _, _, err := db.ContentChanges(ctx, repo.ID, nil, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var updated, revoked int64
+		for _, e := range events {
+			if e.ObjectID == d.ID && e.ChangeType == changeUpdated {
+				updated = e.Token
+			}
+			if e.ObjectID == d.ID && e.ChangeType == changeSecurity {
+				revoked = e.Token // the last one: the revocation
+			}
+		}
+		if updated > revoked {
+			t.Fatalf("round %d: bob's write (event %d) came after the revocation (event %d) it was checked before", round, updated, revoked)
+		}
 	}
 }

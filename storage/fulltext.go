@@ -39,8 +39,9 @@ type textIndex interface {
 	//
 	// textQuery writes a CMIS text search in the database's language.
 	textQuery(ts *query.TextSearch) (string, error)
-	// textMatches is a subquery of the ids of the objects that match.
-	textMatches(search string) string
+	// textMatch is the condition that the object whose id is the SQL
+	// expression id matches.
+	textMatch(id, search string) string
 	// textRanks is a subquery of (fts_id, fts_rank): the objects that
 	// match and how well, which textScore maps onto [0, 1).
 	textRanks(search string) string

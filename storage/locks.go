@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -28,15 +29,17 @@ import (
 type lockMode int
 
 const (
-	// lockKeep keeps rows from being deleted or moved (FOR KEY SHARE): a
-	// parent folder a new object is filed in, a relationship's ends.
-	// Foreign-key checks take the same lock.
+	// lockKeep keeps rows from being deleted, moved or given another ACL
+	// (FOR KEY SHARE): a parent folder a new object is filed in, a
+	// relationship's ends, the objects a write's permission check read
+	// (Levels). Foreign-key checks take the same lock.
 	lockKeep lockMode = iota
 	// lockChange is for rows a write changes (FOR NO KEY UPDATE): two
 	// changes of one object take turns; filing under it goes on.
 	lockChange
-	// lockRemove is for rows a write deletes or moves (FOR UPDATE): it
-	// waits for, and then stops, filing under them.
+	// lockRemove is for rows a write deletes, moves or changes the ACL of
+	// (FOR UPDATE): it waits for, and then stops, filing under them and
+	// checks of permissions on them.
 	lockRemove
 )
 
@@ -71,16 +74,27 @@ func (s *DB) runAgain(ctx context.Context, err error, attempt int) bool {
 // are no error (the caller's next read finds them missing).
 func (s *DB) lockObjects(ctx context.Context, tx *sqlx.Tx, mode lockMode, ids ...string) error {
 	clause := s.dialect.lockClause(mode)
-	if clause == "" || len(ids) == 0 {
+	if clause == "" {
 		return nil
 	}
-	q, args, err := sqlx.In(`SELECT id FROM objects WHERE id IN (?) ORDER BY id`+clause, ids)
-	if err != nil {
-		return err
+	ids = slices.Sorted(slices.Values(ids))
+	for len(ids) > 0 { // PostgreSQL takes at most 65,535 parameters
+		n := min(len(ids), lockBatch)
+		q, args, err := sqlx.In(`SELECT id FROM objects WHERE id IN (?) ORDER BY id`+clause, ids[:n])
+		if err != nil {
+			return err
+		}
+		var got []string
+		if err := tx.SelectContext(ctx, &got, q, args...); err != nil {
+			return err
+		}
+		ids = ids[n:]
 	}
-	var got []string
-	return tx.SelectContext(ctx, &got, q, args...)
+	return nil
 }
+
+// lockBatch is how many rows one locking statement names.
+const lockBatch = 10000
 
 // lockFolder locks a folder with mode and returns its path, as
 // requireFolder does.

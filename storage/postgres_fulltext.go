@@ -111,8 +111,13 @@ func (postgresDialect) textQuery(ts *query.TextSearch) (string, error) {
 	return strings.Join(ors, " | "), nil
 }
 
-func (postgresDialect) textMatches(search string) string {
-	return "SELECT object_id FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)"
+// textMatch: the matching ids as an array, found through the GIN index
+// once, before the rest of the query. As "id IN (subquery)" the planner,
+// which cannot tell a rare word from a common one (its statistics keep the
+// most common lexemes only), walked every object in id order looking for
+// a page of matches: ten seconds for a word in 100 of a million documents.
+func (postgresDialect) textMatch(id, search string) string {
+	return id + " = ANY (ARRAY(SELECT object_id FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)))"
 }
 
 // textRanks: ts_rank, 0 to 1 for any real search.

@@ -235,7 +235,7 @@ func (c *compiler) cond(x query.Cond) string {
 		if err != nil {
 			return c.fail(err)
 		}
-		return c.alias[x.Table] + ".id IN (" + c.dialect.textMatches(c.arg(match)) + ")"
+		return c.dialect.textMatch(c.alias[x.Table]+".id", c.arg(match))
 	}
 	return c.fail(fmt.Errorf("query: unknown condition %T", x))
 }

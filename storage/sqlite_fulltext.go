@@ -171,8 +171,8 @@ func (sqliteDialect) textQuery(ts *query.TextSearch) (string, error) {
 // it can leave things out.
 var errOnlyNegated = cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
 
-func (sqliteDialect) textMatches(search string) string {
-	return "SELECT object_id FROM fulltext WHERE fulltext MATCH " + search
+func (sqliteDialect) textMatch(id, search string) string {
+	return id + " IN (SELECT object_id FROM fulltext WHERE fulltext MATCH " + search + ")"
 }
 
 // FTS5's bm25 rank is negative, lower the better.
