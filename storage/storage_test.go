@@ -2,12 +2,15 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/testenv"
 )
 
 func openTest(t *testing.T) (*DB, *cmis.RepositoryInfo) {
@@ -195,4 +198,16 @@ func TestAccountsAndGroups(t *testing.T) {
 	if len(groups) != 1 || len(groups[0].Members) != 0 {
 		t.Fatalf("membership should go with the user: %+v", groups)
 	}
+}
+
+// The shipped SQLite has the query planner stability guarantee: without
+// it every statement with a join is compiled again at each new binding
+// (see the Makefile).
+func TestSQLiteBuild(t *testing.T) {
+	db, _ := openTest(t)
+	var opts []string
+	if err := db.db.SelectContext(context.Background(), &opts, `PRAGMA compile_options`); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Require(t, testenv.SQLiteBuild, slices.Contains(opts, "ENABLE_QPSG"), fmt.Sprintf("compile options %v", opts))
 }

@@ -36,6 +36,12 @@ var (
 		Required: "CMISD_REQUIRE_CLIENTS",
 		How:      "make deps installs every client stack",
 	}
+	// SQLiteBuild: SQLite compiled as the Makefile compiles it.
+	SQLiteBuild = Need{
+		What:     "SQLite built as the Makefile builds it (CGO_CFLAGS with -DSQLITE_ENABLE_QPSG)",
+		Required: "CMISD_REQUIRE_SQLITE_BUILD",
+		How:      "run the tests through make test, or export CGO_CFLAGS='-O2 -g -DSQLITE_ENABLE_QPSG'",
+	}
 	// DirectIO: O_DIRECT on the file system of the temporary directory.
 	// Some file systems lack it; that is no failure.
 	DirectIO = Need{
