@@ -234,6 +234,10 @@ func newLogger(level string) (*zap.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	cfg := zap.NewProductionConfig()
+	// The production config samples: past 100 lines of one message a
+	// second it keeps every 100th, which drops most request lines under
+	// load. Every request gets its line.
+	cfg.Sampling = nil
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
 	cfg.EncoderConfig.TimeKey = "time"
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
