@@ -169,6 +169,18 @@ func (s *Store) Remove(ctx context.Context, ids ...string) error {
 	return errors.Join(errs...)
 }
 
+// CheckWritable writes and removes a file where uploads begin: the store
+// can take content. A file a crash left is swept like an unfinished
+// upload.
+func (s *Store) CheckWritable() error {
+	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), tmpPrefix+"probe-*")
+	if err != nil {
+		return fmt.Errorf("content store: %w", err)
+	}
+	_, werr := f.Write([]byte("probe"))
+	return errors.Join(werr, f.Close(), os.Remove(f.Name()))
+}
+
 // Candidates walks the directory for content files and unfinished
 // uploads last modified before before.
 func (s *Store) Candidates(ctx context.Context, before time.Time, fn func(id string) error) error {

@@ -284,3 +284,30 @@ func TestCandidatesAndRemove(t *testing.T) {
 		}
 	}
 }
+
+// CheckWritable writes where uploads begin and leaves nothing; where no
+// upload could begin, it fails.
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckWritable(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+		t.Fatalf("left %v", left)
+	}
+	// (Root writes into read-only directories: a file in place of the
+	// directory stops everyone.)
+	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tmp"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckWritable(); err == nil {
+		t.Fatal("writable without its upload directory")
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/cmisd/cmisd/internal/metrics"
 	"github.com/cmisd/cmisd/wsdl"
 )
 
@@ -117,7 +118,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name string) 
 }
 
 func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request) {
-	exchangeFrom(r).operation = "wsdl"
+	exchangeFrom(r).operation = metrics.OpWSDL
 	s.serveFile(w, r, wsdl.ServiceWSDL)
 }
 
@@ -125,7 +126,7 @@ func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request) {
 	switch f := mux.Vars(r)["file"]; f {
 	case wsdl.ServiceWSDL, wsdl.CoreXSD, wsdl.MessagingXSD:
-		exchangeFrom(r).operation = "wsdl"
+		exchangeFrom(r).operation = metrics.OpWSDL
 		s.serveFile(w, r, f)
 	default:
 		s.notFound(w, r)
@@ -147,6 +148,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		s.serveFile(w, r, wsdl.MessagingXSD)
 		return
 	}
+	exchangeFrom(r).operation = metrics.OpPage
 	base := s.baseURL(r)
 	type endpoint struct{ Name, URL string }
 	data := struct {

@@ -151,6 +151,12 @@ type dialect interface {
 	textScore(rank string) string
 }
 
+// PoolStats reports the connection pools by name: "read" and "write"
+// (the single writer).
+func (s *DB) PoolStats() map[string]sql.DBStats {
+	return map[string]sql.DBStats{"read": s.db.Stats(), "write": s.wdb.Stats()}
+}
+
 // Close closes the database.
 func (s *DB) Close() error { return errors.Join(s.db.Close(), s.wdb.Close()) }
 
@@ -188,6 +194,31 @@ func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sq
 	return fn(tx)
 }
 
+// migration is one embedded migration file.
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationList is the embedded migrations in version order.
+func migrationList() ([]migration, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var all []migration
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", n)
+		}
+		all = append(all, migration{v, n})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
+	return all, nil
+}
+
 // migrate applies the embedded migrations not yet recorded in
 // schema_migrations, each in its own transaction, in version order.
 func (s *DB) migrate(ctx context.Context) error {
@@ -195,24 +226,10 @@ func (s *DB) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	all, err := migrationList()
 	if err != nil {
 		return err
 	}
-	type mig struct {
-		version int
-		name    string
-	}
-	var all []mig
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", n)
-		}
-		all = append(all, mig{v, n})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
 	for _, m := range all {
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 			var n int
@@ -237,6 +254,24 @@ func (s *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
+	}
+	return nil
+}
+
+// Ready reports whether the database answers reads and has every
+// migration of this build applied. It reads through the read pool only:
+// a long write does not make the store look unready.
+func (s *DB) Ready(ctx context.Context) error {
+	all, err := migrationList()
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations`); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if n != len(all) {
+		return fmt.Errorf("database: %d of %d migrations applied", n, len(all))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,5 +195,28 @@ func TestAccountsAndGroups(t *testing.T) {
 	groups, _ := db.Groups(ctx)
 	if len(groups) != 1 || len(groups[0].Members) != 0 {
 		t.Fatalf("membership should go with the user: %+v", groups)
+	}
+}
+
+// Ready: the database answers and has every migration; one missing is
+// not ready. PoolStats names both pools.
+func TestReady(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	if err := db.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.wdb.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ready(ctx); err == nil || !strings.Contains(err.Error(), "migrations applied") {
+		t.Fatalf("with a migration missing: %v", err)
+	}
+	if s := db.PoolStats(); s["write"].MaxOpenConnections != 1 || s["read"].MaxOpenConnections != 8 {
+		t.Fatalf("pool stats %+v", s)
+	}
+	db.Close()
+	if err := db.Ready(ctx); err == nil {
+		t.Fatal("a closed database is ready")
 	}
 }
