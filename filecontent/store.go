@@ -72,8 +72,18 @@ func newID() string {
 }
 
 // Put streams r into a new content file.
-func (s *Store) Put(ctx context.Context, r io.Reader) (_ cmis.StoredContent, err error) {
+func (s *Store) Put(ctx context.Context, r io.Reader) (cmis.StoredContent, error) {
+	return s.put(ctx, newID(), r)
+}
+
+// put streams r into the content file of id: written under dir/tmp,
+// fsynced, renamed to its name and its directory fsynced.
+func (s *Store) put(ctx context.Context, id string, r io.Reader) (_ cmis.StoredContent, err error) {
 	if err := ctx.Err(); err != nil {
+		return cmis.StoredContent{}, err
+	}
+	final, err := s.path(id)
+	if err != nil {
 		return cmis.StoredContent{}, err
 	}
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), tmpPrefix+"*")
@@ -101,8 +111,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (_ cmis.StoredContent, err
 	if err := tmp.Close(); err != nil {
 		return cmis.StoredContent{}, err
 	}
-	st := cmis.StoredContent{ID: newID(), Length: sk.n, SHA256: hex.EncodeToString(sum)}
-	final, _ := s.path(st.ID)
+	st := cmis.StoredContent{ID: id, Length: sk.n, SHA256: hex.EncodeToString(sum)}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return cmis.StoredContent{}, err
 	}

@@ -311,3 +311,38 @@ func TestCheckWritable(t *testing.T) {
 		t.Fatal("writable without its upload directory")
 	}
 }
+
+// CopyFrom copies a stream under its id and reports what it copied; Sum
+// reads one whole. A stream that is not there wraps fs.ErrNotExist.
+func TestCopyFromAndSum(t *testing.T) {
+	ctx := context.Background()
+	src, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(300<<10+7, 3)
+	st, err := src.Put(ctx, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := dst.CopyFrom(ctx, src, st.ID)
+	if err != nil || cp != st {
+		t.Fatalf("copied %+v (%v), stored %+v", cp, err, st)
+	}
+	if got, err := dst.Sum(ctx, st.ID); err != nil || got != st || got.SHA256 != sum(data) {
+		t.Fatalf("sum of the copy %+v (%v), want %+v", got, err, st)
+	}
+	if _, err := dst.Sum(ctx, "0123456789abcdef"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("sum of a missing stream: %v", err)
+	}
+	if _, err := dst.CopyFrom(ctx, src, "0123456789abcdef"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("copy of a missing stream: %v", err)
+	}
+	if _, err := dst.Sum(ctx, "../x"); err == nil {
+		t.Fatal("a path outside the store was read")
+	}
+}

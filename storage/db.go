@@ -53,24 +53,40 @@ const sweepBatch = 500
 // a crash between writing content and committing, or between committing
 // a replacement and removing the old stream) and are older than grace.
 func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int, err error) {
+	err = s.Orphans(ctx, grace, func(id string) error {
+		if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
+			removed++
+		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("sweep content: %w", err)
+	}
+	return removed, nil
+}
+
+// Orphans calls fn with the id of every content stream (or unfinished
+// upload) older than grace that no row references, right after finding
+// it unreferenced; fn may remove it.
+func (s *DB) Orphans(ctx context.Context, grace time.Duration, fn func(id string) error) error {
 	var batch []string
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		orphans, err := s.unreferenced(ctx, batch)
+		orphans, err := s.Unreferenced(ctx, batch)
 		batch = batch[:0]
 		if err != nil {
 			return err
 		}
 		for _, id := range orphans {
-			if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
-				removed++
+			if err := fn(id); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
-	err = s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
+	err := s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
 		if batch = append(batch, id); len(batch) >= sweepBatch {
 			return flush()
 		}
@@ -79,14 +95,11 @@ func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int
 	if err == nil {
 		err = flush()
 	}
-	if err != nil {
-		return removed, fmt.Errorf("sweep content: %w", err)
-	}
-	return removed, nil
+	return err
 }
 
-// unreferenced returns the ids among ids that no contents row has.
-func (s *DB) unreferenced(ctx context.Context, ids []string) ([]string, error) {
+// Unreferenced returns the ids among ids that no contents row has.
+func (s *DB) Unreferenced(ctx context.Context, ids []string) ([]string, error) {
 	q, args, err := sqlx.In(`SELECT id FROM contents WHERE id IN (?)`, ids)
 	if err != nil {
 		return nil, err

@@ -5,10 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -80,22 +79,8 @@ func storeFlags(name string) *flags {
 
 // openStore opens the store --data names, after parsing.
 func (fs *flags) openStore(ctx context.Context) (*storage.DB, error) {
-	db, _, err := openStoreWith(ctx, *fs.data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	db, _, err := datadir.Open(ctx, *fs.data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
 	return db, err
-}
-
-// openStoreWith opens the store in the data directory: the database, and
-// the content files under content/.
-func openStoreWith(ctx context.Context, data string, opt storage.Options) (*storage.DB, *filecontent.Store, error) {
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, nil, err
-	}
-	content, err := filecontent.Open(filepath.Join(data, "content"))
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := storage.OpenSQLiteWith(ctx, data, content, opt)
-	return db, content, err
 }
 
 // openNamed parses "NAME [flags]" and opens the store.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cmisd/cmisd/auth"
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/internal/metrics"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
@@ -118,7 +119,7 @@ func serve(args []string) error {
 		return err
 	}
 
-	db, content, err := openStoreWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
+	db, content, err := datadir.Open(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func serve(args []string) error {
 	if _, err := db.EnsureRepository(ctx, repositoryID, repositoryName, repositoryDescription, cmis.AdminUser); err != nil {
 		return err
 	}
-	spool := filepath.Join(c.data, "tmp")
+	spool := filepath.Join(c.data, datadir.Spool)
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return err
 	}
