@@ -9,8 +9,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BUILD_TAGS := netgo osusergo sqlite_omit_load_extension sqlite_fts5
 LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VERSION)
 
-# Debian packages the tests need: the real SOAP clients that drive the server.
-TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++
+# Debian packages the tests need: the real SOAP clients that drive the server,
+# Chromium (the status page), nginx (deploy/nginx.conf in front of the binary)
+# and systemd (systemd-analyze verify of deploy/cmisd.service).
+TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ \
+	chromium nginx systemd
 
 .PHONY: build run test bench generate deps clean
 
@@ -32,8 +35,8 @@ run: build
 test: deps build
 	$(GO) vet -tags '$(BUILD_TAGS)' ./...
 	@notrun=$$(mktemp); \
-	echo "CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./..."; \
-	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_NOT_RUN=$$notrun \
+	echo "CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_TOOLS=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./..."; \
+	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_TOOLS=1 CMISD_NOT_RUN=$$notrun \
 		$(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./...; rc=$$?; \
 	if [ -s $$notrun ]; then echo; echo "=== NOT RUN (each says why and how to run it):"; sort $$notrun; fi; \
 	rm -f $$notrun; exit $$rc

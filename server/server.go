@@ -64,8 +64,9 @@ type Config struct {
 	// NNNN-<operation>.request.http and NNNN-<operation>.response.http.
 	RecordDir string
 
-	// RepositoryName is shown on the HTML page at /.
+	// RepositoryName and Status are shown on the status page at /.
 	RepositoryName string
+	Status         Status
 
 	// Now is the clock for WS-Security timestamps. Default time.Now.
 	Now func() time.Time
@@ -145,6 +146,7 @@ type Server struct {
 	metrics *metrics.Metrics
 	ops     *http.ServeMux // /healthz, /readyz, /metrics
 
+	stats    statsCache   // the status page's counts
 	inFlight atomic.Int64 // requests being served, ops endpoints aside
 	draining atomic.Bool  // Drain was called: /readyz answers 503
 }

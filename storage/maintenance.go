@@ -81,6 +81,14 @@ func (s *DB) CheckIntegrity(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// Engine names the database and its version (a dialect may say).
+func (s *DB) Engine() string {
+	if e, ok := s.dialect.(interface{ engine() string }); ok {
+		return e.engine()
+	}
+	return "SQL"
+}
+
 // Stats counts what the store holds.
 func (s *DB) Stats(ctx context.Context) (cmis.StoreStats, error) {
 	var st cmis.StoreStats

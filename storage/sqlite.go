@@ -97,6 +97,12 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 
 type sqliteDialect struct{}
 
+// engine names SQLite and the version linked in.
+func (sqliteDialect) engine() string {
+	v, _, _ := sqlite3.Version()
+	return "SQLite " + v
+}
+
 func (sqliteDialect) isUniqueViolation(err error) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {

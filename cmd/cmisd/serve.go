@@ -152,6 +152,8 @@ func serve(args []string) error {
 		SpoolDir:       spool,
 		RecordDir:      c.record,
 		RepositoryName: repositoryName,
+		Status: server.Status{Version: version, Started: time.Now(), Stats: db,
+			Database: db.Engine(), ContentStore: "files (content/ in the data directory)"},
 
 		ReadStallTimeout:  c.readStall,
 		MaxUploads:        c.maxUploads,
