@@ -56,8 +56,12 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 	}
 	x.operation = env.body.Name.Local
 
+	ctx := r.Context()
+	if s.cfg.Session != nil {
+		ctx = s.cfg.Session(ctx)
+	}
 	// Authenticate before dispatch: an anonymous request learns nothing.
-	user, err := s.authenticate(r.Context(), r, env)
+	user, err := s.authenticate(ctx, r, env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,7 +85,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		return nil, nil, err
 	}
 
-	ctx := cmis.NewContextWithBaseURL(cmis.NewContextWithUser(r.Context(), user), s.baseURL(r))
+	ctx = cmis.NewContextWithBaseURL(cmis.NewContextWithUser(ctx, user), s.baseURL(r))
 	resp, err := s.invoke(ctx, op, req, x)
 	if err != nil {
 		// A handler that read a broken body may report it in its own
