@@ -19,11 +19,7 @@ import (
 // CopyFrom copies the stream id of src into s under the same id, durably
 // (as Put writes), and reports the length and SHA-256 of what it copied.
 func (s *Store) CopyFrom(ctx context.Context, src *Store, id string) (cmis.StoredContent, error) {
-	p, err := src.path(id)
-	if err != nil {
-		return cmis.StoredContent{}, err
-	}
-	f, err := os.Open(p)
+	f, err := src.open(id)
 	if err != nil {
 		return cmis.StoredContent{}, err
 	}
@@ -37,11 +33,7 @@ func (s *Store) CopyFrom(ctx context.Context, src *Store, id string) (cmis.Store
 
 // Sum reads the stream id whole and reports its length and SHA-256.
 func (s *Store) Sum(ctx context.Context, id string) (cmis.StoredContent, error) {
-	p, err := s.path(id)
-	if err != nil {
-		return cmis.StoredContent{}, err
-	}
-	f, err := os.Open(p)
+	f, err := s.open(id)
 	if err != nil {
 		return cmis.StoredContent{}, err
 	}
@@ -52,6 +44,15 @@ func (s *Store) Sum(ctx context.Context, id string) (cmis.StoredContent, error) 
 		return cmis.StoredContent{}, fmt.Errorf("read content %s: %w", id, err)
 	}
 	return cmis.StoredContent{ID: id, Length: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// open opens the file of a stream.
+func (s *Store) open(id string) (*os.File, error) {
+	p, err := s.path(id)
+	if err != nil {
+		return nil, err
+	}
+	return os.Open(p)
 }
 
 // ctxReader stops reading when ctx ends: a check of a large store can be

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/durable"
 )
 
 var _ cmis.ContentStore = (*Store)(nil)
@@ -118,20 +119,11 @@ func (s *Store) put(ctx context.Context, id string, r io.Reader) (_ cmis.StoredC
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return cmis.StoredContent{}, err
 	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
+	if err := durable.Sync(filepath.Dir(final)); err != nil {
 		os.Remove(final)
 		return cmis.StoredContent{}, err
 	}
 	return st, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // section is a byte range of a content file. Through *io.SectionReader
@@ -144,11 +136,7 @@ type section struct {
 
 // Open opens a byte range of a content file.
 func (s *Store) Open(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error) {
-	p, err := s.path(id)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
+	f, err := s.open(id)
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cmisd/cmisd/internal/backup"
 	"github.com/cmisd/cmisd/internal/datadir"
@@ -22,7 +19,7 @@ func backupCmd(args []string) error {
 	if fs.NArg() > 0 || *to == "" {
 		return errors.New("usage: cmisd backup --data DIR --to DEST")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	db, content, err := datadir.OpenExisting(ctx, *fs.data)
 	if err != nil {

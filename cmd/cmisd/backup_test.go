@@ -74,6 +74,37 @@ func (w *writer) step(ctx context.Context, n int) error {
 	return nil
 }
 
+// writes makes n writes, numbered from from.
+func (w *writer) writes(t *testing.T, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		if err := w.step(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// background makes writes numbered from from on until stop is called;
+// stop returns the first error.
+func (w *writer) background(from int) (stop func() error) {
+	quit, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for n := from; ; n++ {
+			select {
+			case <-quit:
+				done <- nil
+				return
+			default:
+			}
+			if err := w.step(context.Background(), n); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	return func() error { close(quit); return <-done }
+}
+
 // stateAfter is what the documents hold after the first n writes.
 func (w *writer) stateAfter(n int) map[string]string {
 	w.mu.Lock()
@@ -105,35 +136,14 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 	data, dest, restored := t.TempDir(), filepath.Join(t.TempDir(), "backup"), filepath.Join(t.TempDir(), "restored")
 	srv := startServer(t, nil, "--data", data, "--admin-password", adminPassword)
 	w := newWriter(adminClient(t, srv.addr))
-	ctx := context.Background()
-	for n := range 200 { // enough content that the copy takes a while
-		if err := w.step(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stop := make(chan struct{})
-	werr := make(chan error, 1)
-	go func() {
-		for n := 200; ; n++ {
-			select {
-			case <-stop:
-				werr <- nil
-				return
-			default:
-			}
-			if err := w.step(ctx, n); err != nil {
-				werr <- err
-				return
-			}
-		}
-	}()
+	w.writes(t, 0, 200) // enough content that the copy takes a while
+	stop := w.background(200)
 	time.Sleep(200 * time.Millisecond)
 	before := w.count()
 	out, code := run(t, nil, "", "backup", "--data", data, "--to", dest)
 	during := w.count() - before
 	time.Sleep(200 * time.Millisecond)
-	close(stop)
-	if err := <-werr; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if code != 0 || !strings.Contains(out, "backed up") {

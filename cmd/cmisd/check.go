@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cmisd/cmisd/internal/check"
 	"github.com/cmisd/cmisd/internal/datadir"
@@ -25,7 +22,7 @@ func checkCmd(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("check: unexpected %q", fs.Arg(0))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	db, content, err := datadir.OpenExisting(ctx, *fs.data)
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	bin "encoding/binary"
 	"io/fs"
@@ -23,12 +22,7 @@ func storeWithDocuments(t *testing.T) (string, []string) {
 	t.Helper()
 	data := t.TempDir()
 	srv := startServer(t, nil, "--data", data, "--admin-password", adminPassword)
-	w := newWriter(adminClient(t, srv.addr))
-	for n := range 6 {
-		if err := w.step(context.Background(), n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	newWriter(adminClient(t, srv.addr)).writes(t, 0, 6)
 	srv.cmd.Process.Signal(syscall.SIGTERM)
 	<-srv.exited
 	return data, contentFiles(t, data)
@@ -208,30 +202,10 @@ func TestCheckOnline(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, nil, "--data", data, "--admin-password", adminPassword)
 	w := newWriter(adminClient(t, srv.addr))
-	ctx := context.Background()
-	for n := range 30 {
-		if err := w.step(ctx, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stop, done := make(chan struct{}), make(chan error, 1)
-	go func() {
-		for n := 30; ; n++ {
-			select {
-			case <-stop:
-				done <- nil
-				return
-			default:
-			}
-			if err := w.step(ctx, n); err != nil {
-				done <- err
-				return
-			}
-		}
-	}()
+	w.writes(t, 0, 30)
+	stop := w.background(30)
 	out, code := run(t, nil, "", "check", "--data", data)
-	close(stop)
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if code != 0 || !strings.Contains(out, ": 0 findings") {

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cmisd/cmisd/internal/backup"
 )
@@ -21,7 +17,7 @@ func restoreCmd(args []string) error {
 	if fs.NArg() > 0 || *from == "" {
 		return errors.New("usage: cmisd restore --from DEST --data DIR")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	m, err := backup.Restore(ctx, *from, *fs.data)
 	if err != nil {

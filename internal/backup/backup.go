@@ -28,6 +28,7 @@ import (
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/filecontent"
 	"github.com/cmisd/cmisd/internal/datadir"
+	"github.com/cmisd/cmisd/internal/durable"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -205,30 +206,20 @@ func writeManifest(dest string, m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	if err := syncFile(filepath.Join(dest, storage.DatabaseFile)); err != nil {
+	if err := durable.Sync(filepath.Join(dest, storage.DatabaseFile)); err != nil {
 		return err
 	}
 	tmp := filepath.Join(dest, ManifestFile+".tmp")
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
 		return err
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := durable.Sync(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, filepath.Join(dest, ManifestFile)); err != nil {
 		return err
 	}
-	return syncFile(dest)
-}
-
-// syncFile fsyncs a file or directory.
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
+	return durable.Sync(dest)
 }
 
 // ReadManifest reads the manifest of the backup in dir.

@@ -13,6 +13,7 @@ import (
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/filecontent"
 	"github.com/cmisd/cmisd/internal/datadir"
+	"github.com/cmisd/cmisd/internal/durable"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -71,7 +72,7 @@ func Restore(ctx context.Context, from, dir string) (m *Manifest, err error) {
 		return nil, fmt.Errorf("restored %d content streams of %d bytes, the manifest says %d of %d bytes",
 			streams, bytes, m.ContentStreams, m.ContentBytes)
 	}
-	return m, syncFile(dir)
+	return m, durable.Sync(dir)
 }
 
 // copyFile copies a file durably and returns its SHA-256.
