@@ -46,12 +46,22 @@ type Manifest struct {
 	Rounds         int       `json:"rounds"` // snapshots taken until one had all its content
 }
 
+// Source is the live store's database, as a backup uses it.
+type Source interface {
+	// Snapshot writes the database as of one moment into a new file.
+	Snapshot(ctx context.Context, path string) error
+	// Unreferenced returns the ids among ids that no row has now.
+	Unreferenced(ctx context.Context, ids []string) ([]string, error)
+}
+
+var _ Source = (*storage.DB)(nil)
+
 // maxRounds bounds the snapshots one backup takes.
 const maxRounds = 10
 
 // Backup copies the store (db, content) into dest, a directory that must
 // be empty or not exist. Log, if set, hears of each round.
-func Backup(ctx context.Context, db *storage.DB, content *filecontent.Store, dest, version string, log func(string)) (*Manifest, error) {
+func Backup(ctx context.Context, db Source, content *filecontent.Store, dest, version string, log func(string)) (*Manifest, error) {
 	if err := emptyDir(dest); err != nil {
 		return nil, err
 	}
@@ -81,7 +91,7 @@ func Backup(ctx context.Context, db *storage.DB, content *filecontent.Store, des
 // gone from the live store; with none, the backup in dest is complete
 // but for its manifest, and only the streams the snapshot references
 // are left in out.
-func backupRound(ctx context.Context, db *storage.DB, content *filecontent.Store, dest string, out *filecontent.Store,
+func backupRound(ctx context.Context, db Source, content *filecontent.Store, dest string, out *filecontent.Store,
 	copied map[string]cmis.StoredContent) (*Manifest, int, error) {
 	dbPath := filepath.Join(dest, storage.DatabaseFile)
 	if err := removeDatabase(dbPath); err != nil {
@@ -140,7 +150,7 @@ func backupRound(ctx context.Context, db *storage.DB, content *filecontent.Store
 // goneOrMissing tells a stream that a later write removed (the live
 // database has no row for it any more: counted in *gone) from one the
 // live store lacks (an error).
-func goneOrMissing(ctx context.Context, db *storage.DB, id string, gone *int) error {
+func goneOrMissing(ctx context.Context, db Source, id string, gone *int) error {
 	unref, err := db.Unreferenced(ctx, []string{id})
 	if err != nil {
 		return err
