@@ -16,8 +16,11 @@ LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VER
 # tests (and the binaries they build) use the same SQLite.
 export CGO_CFLAGS ?= -O2 -g -DSQLITE_ENABLE_QPSG
 
-# Debian packages the tests need: the real SOAP clients that drive the server.
-TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++
+# Debian packages the tests need: the real SOAP clients that drive the server,
+# Chromium (the status page), nginx (deploy/nginx.conf in front of the binary)
+# and systemd (systemd-analyze verify of deploy/cmisd.service).
+TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ \
+	chromium nginx systemd
 
 .PHONY: build run test bench generate deps clean
 
@@ -39,8 +42,8 @@ run: build
 test: deps build
 	$(GO) vet -tags '$(BUILD_TAGS)' ./...
 	@notrun=$$(mktemp); \
-	echo "CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_SQLITE_BUILD=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./..."; \
-	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_SQLITE_BUILD=1 CMISD_NOT_RUN=$$notrun \
+	echo "CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_TOOLS=1 CMISD_REQUIRE_SQLITE_BUILD=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./..."; \
+	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_TOOLS=1 CMISD_REQUIRE_SQLITE_BUILD=1 CMISD_NOT_RUN=$$notrun \
 		$(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./...; rc=$$?; \
 	if [ -s $$notrun ]; then echo; echo "=== NOT RUN (each says why and how to run it):"; sort $$notrun; fi; \
 	rm -f $$notrun; exit $$rc

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"io"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -66,7 +67,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 	}
 	x.user = user.Name
 
-	op := s.ops[env.body.Name.Local]
+	op := s.soapOps[env.body.Name.Local]
 	if env.body.Name.Space != cmis.MessagingNS || op == nil {
 		return nil, nil, badRequest("unknown operation {%s}%s", env.body.Name.Space, env.body.Name.Local)
 	}
@@ -75,7 +76,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		return nil, nil, err
 	}
 	x.repository = repositoryID(req)
-	if err := attachStreams(req, rd); err != nil {
+	if err := attachStreams(req, rd, &x.contentIn); err != nil {
 		return nil, nil, err
 	}
 	// An upload counts against its user from here; inline content was
@@ -165,8 +166,8 @@ func checkCharset(cs string) error {
 // attachStreams sets the Reader of every content stream of the request:
 // diverted inline content from its spool file, an MTOM attachment from
 // its part. For MTOM it reads the package to its end when no attachment
-// is left to stream.
-func attachStreams(req any, rd *xop.Reader) error {
+// is left to stream. The bytes the operation reads add up in *n.
+func attachStreams(req any, rd *xop.Reader, n *int64) error {
 	var streams []*xsd.Stream
 	var hrefs []string
 	for _, st := range findStreams(req) {
@@ -181,9 +182,21 @@ func attachStreams(req any, rd *xop.Reader) error {
 		return err
 	}
 	for i, st := range streams {
-		st.Reader = readers[i]
+		st.Reader = &countingReader{r: readers[i], n: n}
 	}
 	return nil
+}
+
+// countingReader adds the bytes read through it to *n.
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	*c.n += int64(k)
+	return k, err
 }
 
 // invoke calls the port, turning a panic into a runtime fault.
@@ -212,6 +225,7 @@ func (s *Server) writeResult(w http.ResponseWriter, x *exchange, op *generated.O
 		x.outcome = "ok"
 		err = e.finish()
 	}
+	x.contentOut = e.contentOut
 	if err == nil {
 		return
 	}

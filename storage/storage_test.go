@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,4 +211,27 @@ func TestSQLiteBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.Require(t, testenv.SQLiteBuild, slices.Contains(opts, "ENABLE_QPSG"), fmt.Sprintf("compile options %v", opts))
+}
+
+// Ready: the database answers and has every migration; one missing is
+// not ready. PoolStats names both pools.
+func TestReady(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	if err := db.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.wdb.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ready(ctx); err == nil || !strings.Contains(err.Error(), "migrations applied") {
+		t.Fatalf("with a migration missing: %v", err)
+	}
+	if s := db.PoolStats(); s["write"].MaxOpenConnections != 1 || s["read"].MaxOpenConnections != 8 {
+		t.Fatalf("pool stats %+v", s)
+	}
+	db.Close()
+	if err := db.Ready(ctx); err == nil {
+		t.Fatal("a closed database is ready")
+	}
 }
