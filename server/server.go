@@ -48,7 +48,7 @@ type Config struct {
 	// credential, the caches' validity and a read operation's permission
 	// checks all see one state.
 	Snapshot func(ctx context.Context, fn func(ctx context.Context) error) error
-	Logger  *zap.Logger // nil: no logging
+	Logger   *zap.Logger // nil: no logging
 
 	// ExternalURL is the base URL clients reach the server at (scheme,
 	// host, optional path prefix; no trailing slash needed). Empty: taken
