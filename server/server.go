@@ -43,11 +43,12 @@ type Config struct {
 	Ports *generated.Ports   // the service implementations (required)
 	Auth  cmis.Authenticator // verifies user name and password (required)
 
-	// Session, if set, starts each request's session with the store (it
-	// remembers what the request reads once, such as the cache
-	// generation); authentication and the operation share it.
-	Session func(context.Context) context.Context
-	Logger  *zap.Logger // nil: no logging
+	// Snapshot, if set, runs each request's authentication and operation
+	// in one read snapshot of the store (cmis.Transactor.Read): the
+	// credential, the caches' validity and a read operation's permission
+	// checks all see one state.
+	Snapshot func(ctx context.Context, fn func(ctx context.Context) error) error
+	Logger   *zap.Logger // nil: no logging
 
 	// ExternalURL is the base URL clients reach the server at (scheme,
 	// host, optional path prefix; no trailing slash needed). Empty: taken

@@ -56,10 +56,24 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 	}
 	x.operation = env.body.Name.Local
 
-	ctx := r.Context()
-	if s.cfg.Session != nil {
-		ctx = s.cfg.Session(ctx)
+	// Authentication and the operation share the store's read snapshot
+	// (a write ends it and opens its own transaction).
+	var op *generated.Operation
+	var resp any
+	run := func(ctx context.Context) (err error) {
+		op, resp, err = s.dispatch(ctx, r, x, rd, up, env)
+		return err
 	}
+	if s.cfg.Snapshot != nil {
+		err = s.cfg.Snapshot(r.Context(), run)
+	} else {
+		err = run(r.Context())
+	}
+	return op, resp, err
+}
+
+// dispatch authenticates, decodes and runs a parsed request.
+func (s *Server) dispatch(ctx context.Context, r *http.Request, x *exchange, rd *xop.Reader, up *uploadSlot, env *envelope) (*generated.Operation, any, error) {
 	// Authenticate before dispatch: an anonymous request learns nothing.
 	user, err := s.authenticate(ctx, r, env)
 	if err != nil {

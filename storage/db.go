@@ -189,7 +189,7 @@ func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 // inReadTx runs fn in the request's transaction (Read or Write), or in a
 // read-only transaction of its own: one consistent snapshot.
 func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	if sc := scopeOf(ctx); sc != nil {
+	if sc := scopeOf(ctx); sc != nil && sc.tx != nil {
 		return fn(sc.tx)
 	}
 	return runTx(ctx, s.db, readOnly, fn)

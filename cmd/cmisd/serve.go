@@ -144,7 +144,7 @@ func serve(args []string) error {
 	srv, err := server.New(server.Config{
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: version}),
 		Auth:           authenticator,
-		Session:        db.Session,
+		Snapshot:       db.Read,
 		Logger:         logger,
 		ExternalURL:    c.externalURL,
 		MaxXMLBytes:    c.maxXMLBytes,
