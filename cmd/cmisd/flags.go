@@ -5,12 +5,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
+	"os/signal"
 	"strings"
+	"syscall"
 
-	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/storage"
 )
+
+// interruptible is a context that SIGINT and SIGTERM end.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
 
 // flags are a command's flags, some of which the environment may set too.
 type flags struct {
@@ -88,21 +94,8 @@ func storeFlags(name string) *flags {
 
 // openStore opens the store --data and --db name, after parsing.
 func (fs *flags) openStore(ctx context.Context) (*storage.DB, error) {
-	return openStoreWith(ctx, *fs.data, *fs.db, storage.Options{SweepGrace: storage.DefaultSweepGrace})
-}
-
-// openStoreWith opens the store: the database db names (SQLite in the
-// data directory when empty), and the content files under data/content/.
-// Every command opens the store here.
-func openStoreWith(ctx context.Context, data, db string, opt storage.Options) (*storage.DB, error) {
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, err
-	}
-	content, err := filecontent.Open(filepath.Join(data, "content"))
-	if err != nil {
-		return nil, err
-	}
-	return storage.Open(ctx, db, data, content, opt)
+	db, _, err := datadir.Open(ctx, *fs.data, *fs.db, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	return db, err
 }
 
 // engineName says which engine a --db value selects, for logs (the URL
