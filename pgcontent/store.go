@@ -190,3 +190,22 @@ func (s *Store) Candidates(ctx context.Context, before time.Time, fn func(id str
 		after = ids[len(ids)-1]
 	}
 }
+
+// CheckWritable tells whether the store can take content now: it writes
+// a stream row in a transaction it rolls back.
+func (s *Store) CheckWritable() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO content_streams (id, chunk_size, lease_until) VALUES ($1, $2, now())`, "probe-"+newID(), ChunkSize); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	return fmt.Errorf("content store: %w", err)
+}
+
+var errRollback = errors.New("probe: roll back")

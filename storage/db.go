@@ -53,24 +53,40 @@ const sweepBatch = 500
 // a crash between writing content and committing, or between committing
 // a replacement and removing the old stream) and are older than grace.
 func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int, err error) {
+	err = s.Orphans(ctx, grace, func(id string) error {
+		if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
+			removed++
+		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("sweep content: %w", err)
+	}
+	return removed, nil
+}
+
+// Orphans calls fn with the id of every content stream (or unfinished
+// upload) older than grace that no row references, right after finding
+// it unreferenced; fn may remove it.
+func (s *DB) Orphans(ctx context.Context, grace time.Duration, fn func(id string) error) error {
 	var batch []string
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		orphans, err := s.unreferenced(ctx, batch)
+		orphans, err := s.Unreferenced(ctx, batch)
 		batch = batch[:0]
 		if err != nil {
 			return err
 		}
 		for _, id := range orphans {
-			if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
-				removed++
+			if err := fn(id); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
-	err = s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
+	err := s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
 		if batch = append(batch, id); len(batch) >= sweepBatch {
 			return flush()
 		}
@@ -79,14 +95,11 @@ func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int
 	if err == nil {
 		err = flush()
 	}
-	if err != nil {
-		return removed, fmt.Errorf("sweep content: %w", err)
-	}
-	return removed, nil
+	return err
 }
 
-// unreferenced returns the ids among ids that no contents row has.
-func (s *DB) unreferenced(ctx context.Context, ids []string) ([]string, error) {
+// Unreferenced returns the ids among ids that no contents row has.
+func (s *DB) Unreferenced(ctx context.Context, ids []string) ([]string, error) {
 	q, args, err := sqlx.In(`SELECT id FROM contents WHERE id IN (?)`, ids)
 	if err != nil {
 		return nil, err
@@ -161,8 +174,19 @@ type dialect interface {
 	limit(p cmis.Page) string
 	// explain returns the planner's description of a statement.
 	explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error)
+	// snapshot writes a consistent copy of the database into a new file
+	// (backup), or says why it cannot.
+	snapshot(ctx context.Context, db *sqlx.DB, path string) error
+	// checkIntegrity asks the database to check itself (check).
+	checkIntegrity(ctx context.Context, db *sqlx.DB) ([]string, error)
 
 	textIndex
+}
+
+// PoolStats reports the connection pools by name: "read" and "write"
+// (the single writer).
+func (s *DB) PoolStats() map[string]sql.DBStats {
+	return map[string]sql.DBStats{"read": s.db.Stats(), "write": s.wdb.Stats()}
 }
 
 // Close closes the database.
@@ -173,8 +197,9 @@ func (s *DB) Close() error {
 	return errors.Join(s.db.Close(), s.wdb.Close())
 }
 
-// Engine names the database engine: "sqlite" or "postgres".
-func (s *DB) Engine() string { return s.dialect.name() }
+// Kind names the database engine for code: "sqlite" or "postgres" (Engine
+// names it for people).
+func (s *DB) Kind() string { return s.dialect.name() }
 
 // SetNow replaces the clock (tests).
 func (s *DB) SetNow(now func() time.Time) { s.now = now }
@@ -191,7 +216,7 @@ func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 // inReadTx runs fn in the request's transaction (Read or Write), or in a
 // read-only transaction of its own: one consistent snapshot.
 func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	if sc := scopeOf(ctx); sc != nil {
+	if sc := scopeOf(ctx); sc != nil && sc.tx != nil {
 		return fn(sc.tx)
 	}
 	return runTx(ctx, s.db, s.dialect.readTx(), fn)

@@ -129,3 +129,21 @@ func splitSQL(body string) []string {
 	}
 	return out
 }
+
+// Ready reports whether the database answers reads and has every
+// migration of this build applied. It reads through the read pool only:
+// a long write does not make the store look unready.
+func (s *DB) Ready(ctx context.Context) error {
+	all, err := migrationFiles(s.dialect.migrationsDir())
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations`); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if n != len(all) {
+		return fmt.Errorf("database: %d of %d migrations applied", n, len(all))
+	}
+	return nil
+}

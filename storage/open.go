@@ -13,6 +13,9 @@ type Options struct {
 	// SweepGrace is how old an unreferenced content stream must be
 	// before the start-up sweep removes it.
 	SweepGrace time.Duration
+	// NoSweep leaves unreferenced content alone at open: for the tools
+	// that read a store (check, backup) and must change nothing of it.
+	NoSweep bool
 	// MaxConns bounds a PostgreSQL store's connections (0: 16).
 	MaxConns int
 }

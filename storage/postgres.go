@@ -54,7 +54,7 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 	pool.SetMaxIdleConns(conns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	db := sqlx.NewDb(pool, "cmisd-postgres") // sqlx knows no such driver: it leaves ? alone
-	s := &DB{db: db, wdb: db, dialect: postgresDialect{}, now: time.Now, content: content}
+	s := &DB{db: db, wdb: db, dialect: &postgresDialect{}, now: time.Now, content: content}
 	where := fmt.Sprintf("postgres database %q on %s", cfg.Database, cfg.Host)
 	if err := db.PingContext(ctx); err != nil {
 		s.Close()
@@ -64,9 +64,15 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", where, err)
 	}
-	if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
+	if err := db.GetContext(ctx, &s.dialect.(*postgresDialect).version, `SHOW server_version`); err != nil {
 		s.Close()
-		return nil, err
+		return nil, fmt.Errorf("open %s: %w", where, err)
+	}
+	if !opt.NoSweep {
+		if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -169,9 +175,14 @@ func rebind(q string) string {
 	return b.String()
 }
 
-type postgresDialect struct{}
+type postgresDialect struct {
+	version string // the server's, read at open
+}
 
-func (postgresDialect) name() string          { return "postgres" }
+func (postgresDialect) name() string { return "postgres" }
+
+// engine names PostgreSQL and the server's version.
+func (d *postgresDialect) engine() string     { return "PostgreSQL " + d.version }
 func (postgresDialect) migrationsDir() string { return "migrations/postgres" }
 
 // migrationLockKey is the advisory lock cmisd holds while it migrates a
@@ -274,4 +285,25 @@ func (postgresDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, ar
 		return nil, err
 	}
 	return plan, nil
+}
+
+// snapshot: a PostgreSQL database is backed up with PostgreSQL's tools.
+func (d *postgresDialect) snapshot(context.Context, *sqlx.DB, string) error {
+	return cmis.Errorf(cmis.ErrNotSupported, "a store on %s is backed up with pg_dump (and a copy of the content directory), not by cmisd", d.engine())
+}
+
+// checkIntegrity: PostgreSQL keeps its constraints as it writes; a page
+// it cannot read fails the query that reads it. One cheap read of every
+// table shows the schema is whole.
+func (postgresDialect) checkIntegrity(ctx context.Context, db *sqlx.DB) ([]string, error) {
+	var out []string
+	for _, t := range []string{"repositories", "types", "property_definitions", "contents", "objects", "containment",
+		"object_properties", "object_secondary_types", "users", "groups", "group_members", "acl_entries",
+		"applied_policies", "change_log", "fulltext", "cache_generation"} {
+		var n int
+		if err := db.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM `+t+` LIMIT 1) x`); err != nil {
+			out = append(out, fmt.Sprintf("table %s: %v", t, err))
+		}
+	}
+	return out, nil
 }

@@ -291,13 +291,13 @@ func checkPlans(t *testing.T, s *benchStore) {
 			t.Fatalf("%s: %v", q.stmt, err)
 		}
 		t.Logf("%s\n  %s\n    %s", q.name, q.stmt, strings.ReplaceAll(plan, "\n", "\n    "))
-		bad := badPlans[s.db.Engine()]
-		if s.indexed && s.db.Engine() == "postgres" {
+		bad := badPlans[s.db.Kind()]
+		if s.indexed && s.db.Kind() == "postgres" {
 			bad = regexp.MustCompile(pgSeqScan)
 		}
 		lines := strings.Split(plan, "\n")
 		for i, line := range lines {
-			if bad.MatchString(strings.TrimSpace(line)) || (s.db.Engine() == "postgres" && !s.indexed && pgIndexWalk(lines, i)) {
+			if bad.MatchString(strings.TrimSpace(line)) || (s.db.Kind() == "postgres" && !s.indexed && pgIndexWalk(lines, i)) {
 				if q.target > 0 {
 					t.Errorf("%s: full scan in the plan: %s", q.name, line)
 				} else {

@@ -27,6 +27,9 @@ func OpenSQLite(ctx context.Context, dir string, content cmis.ContentStore) (*DB
 	return OpenSQLiteWith(ctx, dir, content, Options{SweepGrace: DefaultSweepGrace})
 }
 
+// DatabaseFile is the name of the SQLite database in the data directory.
+const DatabaseFile = "cmisd.db"
+
 // OpenSQLiteWith is OpenSQLite with options.
 func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, opt Options) (*DB, error) {
 	if content == nil {
@@ -35,7 +38,7 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "cmisd.db")
+	path := filepath.Join(dir, DatabaseFile)
 	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
 	// _stmt_cache_size keeps each connection's prepared statements:
 	// preparing cost more than running most of them. _cslike makes LIKE
@@ -73,9 +76,11 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 		s.Close()
 		return nil, err
 	}
-	if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
-		s.Close()
-		return nil, err
+	if !opt.NoSweep {
+		if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -108,6 +113,12 @@ func (sqliteDialect) orderKey(expr string, desc, _ bool) string {
 		return expr + " DESC"
 	}
 	return expr + " ASC"
+}
+
+// engine names SQLite and the version linked in.
+func (sqliteDialect) engine() string {
+	v, _, _ := sqlite3.Version()
+	return "SQLite " + v
 }
 
 func (sqliteDialect) isUniqueViolation(err error) bool {
@@ -161,4 +172,38 @@ func (sqliteDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, args
 		plan = append(plan, detail)
 	}
 	return plan, rows.Err()
+}
+
+// snapshot: VACUUM INTO, one read transaction; writers go on meanwhile.
+func (sqliteDialect) snapshot(ctx context.Context, db *sqlx.DB, path string) error {
+	_, err := db.ExecContext(ctx, `VACUUM INTO ?`, path)
+	return err
+}
+
+// checkIntegrity runs integrity_check and foreign_key_check.
+func (sqliteDialect) checkIntegrity(ctx context.Context, db *sqlx.DB) ([]string, error) {
+	var lines []string
+	if err := db.SelectContext(ctx, &lines, `PRAGMA integrity_check`); err != nil {
+		return nil, fmt.Errorf("integrity_check: %w", err)
+	}
+	var out []string
+	for _, l := range lines {
+		if l != "ok" {
+			out = append(out, "integrity_check: "+l)
+		}
+	}
+	rows, err := db.QueryxContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return out, fmt.Errorf("foreign_key_check: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, parent string
+		var rowid, fk any
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return out, fmt.Errorf("foreign_key_check: %w", err)
+		}
+		out = append(out, fmt.Sprintf("foreign_key_check: a row of %s (rowid %v) references a missing row of %s", table, rowid, parent))
+	}
+	return out, rows.Err()
 }

@@ -5,10 +5,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/storage"
 )
+
+// interruptible is a context that SIGINT and SIGTERM end.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
 
 // flags are a command's flags, some of which the environment may set too.
 type flags struct {
@@ -95,6 +103,7 @@ func (fs *flags) openStore(ctx context.Context) (*store, error) {
 // store is an open store and its content store, closed together.
 type store struct {
 	*storage.DB
+	content      contentStore
 	closeContent func()
 }
 
@@ -105,15 +114,23 @@ func (s *store) Close() error {
 }
 
 // openStoreWith opens the store: the database db names (SQLite in the
-// data directory when empty) and the content store content names (see
-// openContent). Every command opens the store here.
+// data directory when empty) and the content store content names: by
+// default the data directory's (datadir), else openContent's. Every
+// command opens the store here.
 func openStoreWith(ctx context.Context, data, db, content string, opt storage.Options) (*store, error) {
+	if content == "" {
+		s, files, err := datadir.Open(ctx, data, db, opt)
+		if err != nil {
+			return nil, err
+		}
+		return &store{DB: s, content: files, closeContent: func() {}}, nil
+	}
 	if data != "" {
 		if err := os.MkdirAll(data, 0o700); err != nil {
 			return nil, err
 		}
 	}
-	cs, closeContent, err := openContent(ctx, content, data, db)
+	cs, closeContent, err := openContent(ctx, content, db)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +139,7 @@ func openStoreWith(ctx context.Context, data, db, content string, opt storage.Op
 		closeContent()
 		return nil, err
 	}
-	return &store{DB: s, closeContent: closeContent}, nil
+	return &store{DB: s, content: cs, closeContent: closeContent}, nil
 }
 
 // engineName says which engine a --db value selects, for logs (the URL

@@ -17,12 +17,16 @@ Usage:
   cmisd user list
   cmisd group add|del NAME
   cmisd group members NAME [--add USER]... [--remove USER]...
+  cmisd backup --to DEST                   consistent copy, while serving too
+  cmisd restore --from DEST                into an empty --data directory
+  cmisd check [--repair]                   verify database and content
   cmisd copy --from DIR|URL --to DIR|URL [--from-content C] [--to-content C]
   cmisd version
 
-serve, user and group take --data DIR (env CMISD_DATA, default ./data), --db URL (env
-CMISD_DB; empty: SQLite in DATA) and --content DIR|postgres (env CMISD_CONTENT;
-default DATA/content).
+serve, user and group take --data DIR (env CMISD_DATA, default ./data),
+--db URL (env CMISD_DB; empty: SQLite in DATA) and --content DIR|postgres
+(env CMISD_CONTENT; default DATA/content); backup and check take --data
+and --db.
 user add and passwd prompt for the password when standard input is a
 terminal; it must have at least 12 characters unless --allow-weak is given.
 Run 'cmisd serve -h' for the server's flags.
@@ -32,6 +36,9 @@ var commands = map[string]func(args []string) error{
 	"serve":   serve,
 	"user":    userCmd,
 	"group":   groupCmd,
+	"backup":  backupCmd,
+	"restore": restoreCmd,
+	"check":   checkCmd,
 	"copy":    copyCmd,
 	"version": versionCmd,
 }

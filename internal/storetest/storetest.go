@@ -6,10 +6,9 @@ package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
-	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/internal/pgtest"
 	"github.com/cmisd/cmisd/storage"
 )
@@ -25,11 +24,7 @@ func Open(tb testing.TB) *storage.DB {
 // test ends.
 func OpenIn(tb testing.TB, dir string) *storage.DB {
 	tb.Helper()
-	content, err := filecontent.Open(filepath.Join(dir, "content"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db, err := storage.Open(context.Background(), pgtest.StoreDB(tb, dir), dir, content, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	db, _, err := datadir.Open(context.Background(), dir, pgtest.StoreDB(tb, dir), storage.Options{SweepGrace: storage.DefaultSweepGrace})
 	if err != nil {
 		tb.Fatal(err)
 	}
