@@ -192,3 +192,19 @@ func TestReadCancelledIsNoEOF(t *testing.T) {
 		t.Fatalf("read %d more bytes and a clean end after the context ended", n)
 	}
 }
+
+// The readiness probe writes and leaves nothing; with the database gone
+// it fails.
+func TestCheckWritable(t *testing.T) {
+	s := open(t, pgtest.Schema(t), 0)
+	if err := s.CheckWritable(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM content_streams`); n != 0 {
+		t.Fatalf("the probe left %d rows", n)
+	}
+	s.Close()
+	if err := s.CheckWritable(); err == nil {
+		t.Fatal("a closed store is writable")
+	}
+}
