@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/cmisd/cmisd/storage"
 )
@@ -33,7 +31,7 @@ func copyCmd(args []string) error {
 	case *from == *to:
 		return errors.New("copy: --from and --to name the same store")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	src, closeSrc, err := openLocation(ctx, "--from", *from, *fromContent)
 	if err != nil {
