@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 
 var (
 	addressRE = regexp.MustCompile(`location="http://cmis/services/([A-Za-z]+)\.[A-Za-z]+"`)
+	schemaRE  = regexp.MustCompile(`schemaLocation="(CMIS-[A-Za-z]+\.xsd)"`)
 )
 
 // hasQuery reports whether the query string has key (case-insensitive),
@@ -89,25 +91,37 @@ func attrEscape(s string) string {
 }
 
 // rewriteWSDL returns a WSDL or XSD file with service addresses pointing
-// at base. Schema locations stay relative file names ("CMIS-Core.xsd"),
-// which every place the WSDL is served from resolves to a served XSD: a
-// relative location survives proxies, and Mono's svcutil loads a schema
-// twice when an absolute and a relative location name it.
-func rewriteWSDL(data []byte, base string) []byte {
-	b := attrEscape(base)
-	return addressRE.ReplaceAllFunc(data, func(m []byte) []byte {
+// at endpoints (base URL and the face's path). Schema locations stay
+// relative file names ("CMIS-Core.xsd"), which every place the WSDL is
+// served from resolves to a served XSD of its own version: a relative
+// location survives proxies, and Mono's svcutil loads a schema twice when
+// an absolute and a relative location name it. A file served at the
+// face's path itself (/services10?wsdl, whose relative names resolve in
+// the parent directory) has schemaDir ("services10/") put before them.
+func rewriteWSDL(data []byte, endpoints, schemaDir string) []byte {
+	b := attrEscape(endpoints)
+	out := addressRE.ReplaceAllFunc(data, func(m []byte) []byte {
 		svc := addressRE.FindSubmatch(m)[1]
-		return []byte(`location="` + b + `/services/` + string(svc) + `"`)
+		return []byte(`location="` + b + `/` + string(svc) + `"`)
 	})
+	if schemaDir != "" {
+		out = schemaRE.ReplaceAll(out, []byte(`schemaLocation="`+attrEscape(schemaDir)+`$1"`))
+	}
+	return out
 }
 
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name string) {
-	data, err := wsdl.FS.ReadFile(name)
+// serveFile serves a WSDL or XSD file of face f.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *face, name string) {
+	data, err := wsdl.FS.ReadFile(wsdl.Path(f.dir, name))
 	if err != nil {
 		s.notFound(w, r)
 		return
 	}
-	out := rewriteWSDL(data, s.baseURL(r))
+	schemaDir := ""
+	if r.URL.Path == f.Path {
+		schemaDir = path.Base(f.Path) + "/"
+	}
+	out := rewriteWSDL(data, s.baseURL(r)+f.Path, schemaDir)
 	w.Header().Set("Content-Type", textXMLType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(http.StatusOK)
@@ -116,47 +130,41 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name string) 
 	}
 }
 
-func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request, f *face) {
 	exchangeFrom(r).operation = "wsdl"
-	s.serveFile(w, r, wsdl.ServiceWSDL)
+	s.serveFile(w, r, f, wsdl.ServiceWSDL)
 }
 
-// handleSchemaFile serves /wsdl/<file>.
-func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request) {
-	switch f := mux.Vars(r)["file"]; f {
+// handleSchemaFile serves a face's WSDL and XSDs by name.
+func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request, f *face) {
+	switch name := mux.Vars(r)["file"]; name {
 	case wsdl.ServiceWSDL, wsdl.CoreXSD, wsdl.MessagingXSD:
 		exchangeFrom(r).operation = "wsdl"
-		s.serveFile(w, r, f)
+		s.serveFile(w, r, f, name)
 	default:
 		s.notFound(w, r)
 	}
 }
 
-// handleIndex serves / (and /services): the WSDL with ?wsdl (libcmis adds
-// ?wsdl to whatever URL it was given), OpenCMIS' ?core and ?msg, else the
-// HTML page.
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+// handleIndex serves / and a face's path (/services, /services10): the
+// face's WSDL with ?wsdl (libcmis adds ?wsdl to whatever URL it was
+// given), OpenCMIS' ?core and ?msg, else the HTML page.
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request, f *face) {
 	switch {
 	case hasQuery(r, "wsdl"):
-		s.serveWSDL(w, r)
+		s.serveWSDL(w, r, f)
 		return
 	case hasQuery(r, "core"):
-		s.serveFile(w, r, wsdl.CoreXSD)
+		s.serveFile(w, r, f, wsdl.CoreXSD)
 		return
 	case hasQuery(r, "msg"):
-		s.serveFile(w, r, wsdl.MessagingXSD)
+		s.serveFile(w, r, f, wsdl.MessagingXSD)
 		return
 	}
-	base := s.baseURL(r)
-	type endpoint struct{ Name, URL string }
 	data := struct {
 		Repository string
-		WSDL       string
-		Endpoints  []endpoint
-	}{Repository: s.cfg.RepositoryName, WSDL: base + "/wsdl/" + wsdl.ServiceWSDL}
-	for _, n := range ServiceNames {
-		data.Endpoints = append(data.Endpoints, endpoint{n, base + "/services/" + n})
-	}
+		Faces      []Face
+	}{Repository: s.cfg.RepositoryName, Faces: Faces(s.baseURL(r))}
 	var b bytes.Buffer
 	if err := indexPage.Execute(&b, data); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -172,14 +180,16 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 
 var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>{{.Repository}} — CMIS 1.1 Web Services</title></head>
+<head><meta charset="utf-8"><title>{{.Repository}} — CMIS Web Services</title></head>
 <body>
 <h1>{{.Repository}}</h1>
-<p>CMIS 1.1 Web Services binding (SOAP 1.1, text/xml or MTOM). WSDL: <a href="{{.WSDL}}">{{.WSDL}}</a></p>
+{{range .Faces}}<h2>CMIS {{.Version}}</h2>
+<p>CMIS {{.Version}} Web Services binding (SOAP 1.1, text/xml or MTOM). WSDL: <a href="{{.WSDL}}">{{.WSDL}}</a></p>
 <table>
 <tr><th>Service</th><th>Endpoint</th><th>WSDL</th></tr>
-{{range .Endpoints}}<tr><td>{{.Name}}</td><td><code>{{.URL}}</code></td><td><a href="{{.URL}}?wsdl">{{.URL}}?wsdl</a></td></tr>
+{{range .Endpoints}}<tr><td>{{.Service}}</td><td><code>{{.URL}}</code></td><td><a href="{{.URL}}?wsdl">{{.URL}}?wsdl</a></td></tr>
 {{end}}</table>
+{{end}}
 </body>
 </html>
 `))
