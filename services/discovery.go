@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -28,7 +29,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	if req.Statement == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "statement is required")
 	}
-	q, err := query.Prepare(ctx, s.queries, req.RepositoryId, req.Statement)
+	q, err := query.Prepare(ctx, s.queryRunner(ctx), req.RepositoryId, req.Statement)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 		firsts = append(firsts, r.Objects[0])
 	}
 	if opt.allowableActions && len(firsts) > 0 {
-		ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), firsts, renderOptions{filter: filter{}, allowableActions: true})
+		ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), firsts, renderOptions{filter: filter{}, allowableActions: true})
 		if err != nil {
 			return nil, err
 		}
@@ -124,6 +125,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	if err != nil {
 		return nil, err
 	}
+	events = slices.DeleteFunc(events, func(e cmis.ChangeEvent) bool { return !changeVisible(ctx, e) })
 	// The objects still there, loaded (in one pass) and access-checked
 	// for the page; an object deleted later in the log is reported like
 	// its deletion.
@@ -154,6 +156,9 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 		if levels, err = s.acls.Levels(ctx, ids, access(ctx)); err != nil {
 			return nil, err
 		}
+		if err := s.hideRelationships(ctx, req.RepositoryId, live, levels); err != nil {
+			return nil, err
+		}
 	}
 	var rendered map[string]*generated.CmisObjectType
 	if deref(req.IncludeProperties) || opt.acl || opt.policyIDs {
@@ -163,7 +168,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 				readable = append(readable, o)
 			}
 		}
-		ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), readable, opt)
+		ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), readable, opt)
 		if err != nil {
 			return nil, err
 		}

@@ -204,7 +204,7 @@ func (s ObjectService) create(ctx context.Context, repo string, props *generated
 	if props == nil {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "properties are required")
 	}
-	tc := s.typeCache(repo)
+	tc := s.typeCache(ctx, repo)
 	in := readProperties(props)
 	ot, err := s.newObjectType(ctx, tc, in, base)
 	if err != nil {
@@ -271,7 +271,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "source %s is not a document", req.SourceId)
 	}
 	// The copy starts as the source's properties; the request overrides.
-	tc := s.typeCache(req.RepositoryId)
+	tc := s.typeCache(ctx, req.RepositoryId)
 	srcType, err := tc.of(ctx, src)
 	if err != nil {
 		return nil, err
@@ -361,7 +361,7 @@ func (s ObjectService) GetAllowableActionsContext(ctx context.Context, req *gene
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, renderOptions{filter: filter{}, allowableActions: true})
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, renderOptions{filter: filter{}, allowableActions: true})
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +380,7 @@ func (s ObjectService) GetObjectContext(ctx context.Context, req *generated.GetO
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +397,7 @@ func (s ObjectService) GetPropertiesContext(ctx context.Context, req *generated.
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -422,10 +422,13 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 	if err != nil {
 		return nil, err
 	}
+	if err := visible(ctx, o); err != nil {
+		return nil, err
+	}
 	if err := s.require(ctx, "canGetProperties.Object", o); err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +495,7 @@ func (s ObjectService) update(ctx context.Context, repo, id string, token *int64
 // bulkUpdateProperties, checkIn) and returns them as a Change.
 func (c *core) change(ctx context.Context, repo string, o *cmis.Object, props *generated.CmisPropertiesType, addSec, removeSec []string) (*cmis.Change, error) {
 	id := o.ID
-	tc := c.typeCache(repo)
+	tc := c.typeCache(ctx, repo)
 	in := readProperties(props)
 	// Clients may echo the type id; changing it is not an update.
 	if t, ok := lookup(in, cmis.PropObjectTypeID); ok && t != o.TypeID {

@@ -95,7 +95,7 @@ func (s VersioningService) CheckInContext(ctx context.Context, req *generated.Ch
 	if err != nil {
 		return nil, err
 	}
-	tc := s.typeCache(req.RepositoryId)
+	tc := s.typeCache(ctx, req.RepositoryId)
 	t, err := tc.get(ctx, o.TypeID)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func (s VersioningService) GetObjectOfLatestVersionContext(ctx context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (s VersioningService) GetPropertiesOfLatestVersionContext(ctx context.Conte
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +236,9 @@ func (s VersioningService) GetAllVersionsContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
+	if err := visible(ctx, named); err != nil {
+		return nil, err
+	}
 	if named.BaseTypeID != cmis.BaseDocument {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a document: it has no versions", req.ObjectId)
 	}
@@ -246,7 +249,7 @@ func (s VersioningService) GetAllVersionsContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), versions, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), versions, opt)
 	if err != nil {
 		return nil, err
 	}
