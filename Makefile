@@ -9,8 +9,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BUILD_TAGS := netgo osusergo sqlite_omit_load_extension sqlite_fts5
 LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VERSION)
 
-# Debian packages the tests need: the real SOAP clients that drive the server.
-TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++
+# Debian packages the tests need: the real SOAP clients that drive the server,
+# and xmllint to validate its answers against the OASIS schemas.
+TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ libxml2-utils
 
 .PHONY: build run test bench generate deps clean
 
