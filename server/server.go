@@ -38,9 +38,14 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	Ports  *generated.Ports   // the service implementations (required)
-	Auth   cmis.Authenticator // verifies user name and password (required)
-	Logger *zap.Logger        // nil: no logging
+	Ports *generated.Ports   // the service implementations (required)
+	Auth  cmis.Authenticator // verifies user name and password (required)
+
+	// Session, if set, starts each request's session with the store (it
+	// remembers what the request reads once, such as the cache
+	// generation); authentication and the operation share it.
+	Session func(context.Context) context.Context
+	Logger  *zap.Logger // nil: no logging
 
 	// ExternalURL is the base URL clients reach the server at (scheme,
 	// host, optional path prefix; no trailing slash needed). Empty: taken

@@ -55,8 +55,12 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 	}
 	x.operation = env.body.Name.Local
 
+	ctx := r.Context()
+	if s.cfg.Session != nil {
+		ctx = s.cfg.Session(ctx)
+	}
 	// Authenticate before dispatch: an anonymous request learns nothing.
-	user, err := s.authenticate(r.Context(), r, env)
+	user, err := s.authenticate(ctx, r, env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,7 +88,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		return nil, nil, err
 	}
 
-	ctx := cmis.NewContextWithBaseURL(cmis.NewContextWithUser(r.Context(), user), s.baseURL(r))
+	ctx = cmis.NewContextWithBaseURL(cmis.NewContextWithUser(ctx, user), s.baseURL(r))
 	if x.v10 {
 		ctx = cmis.NewContextWithVersion(ctx, cmis.Version10)
 	}

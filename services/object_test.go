@@ -16,6 +16,7 @@ import (
 	"github.com/cmisd/cmisd/generated"
 	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/xsd"
+	"github.com/cmisd/cmisd/storage"
 )
 
 type fixture struct {
@@ -23,6 +24,8 @@ type fixture struct {
 	ports    *generated.Ports
 	root     string
 	fullText bool // the store can run CONTAINS
+	core     *core
+	store    *storage.DB
 }
 
 func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
@@ -35,11 +38,14 @@ func newFixtureTB(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := newCore(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: "test"})
 	return &fixture{
 		ctx:      cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
-		ports:    New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"}),
+		ports:    c.ports(),
 		root:     r.RootFolderID,
 		fullText: db.FullText(),
+		core:     c,
+		store:    db,
 	}
 }
 

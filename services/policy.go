@@ -121,7 +121,7 @@ func (s PolicyService) GetAppliedPoliciesContext(ctx context.Context, req *gener
 // createPolicy creates a policy, in a folder or unfiled.
 func (s ObjectService) createPolicy(ctx context.Context, req *generated.CreatePolicy) (*generated.CreatePolicyResponse, error) {
 	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BasePolicy, req.FolderId,
-		s.withPolicies(ctx, req.RepositoryId, req.Policies, nil), nil, req.AddACEs, req.RemoveACEs)
+		s.withPolicies(req.RepositoryId, req.Policies, nil), nil, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +133,10 @@ func (s ObjectService) createPolicy(ctx context.Context, req *generated.CreatePo
 // object's type policy-controllable) and hands them to the store, which
 // applies them in the transaction that creates the object. next, if
 // given, runs first.
-func (s ObjectService) withPolicies(ctx context.Context, repo string, ids []string, next func(o *cmis.Object, ot objectType) error) func(o *cmis.Object, ot objectType) error {
-	return func(o *cmis.Object, ot objectType) error {
+func (s ObjectService) withPolicies(repo string, ids []string, next prepareFunc) prepareFunc {
+	return func(ctx context.Context, o *cmis.Object, ot objectType) error {
 		if next != nil {
-			if err := next(o, ot); err != nil {
+			if err := next(ctx, o, ot); err != nil {
 				return err
 			}
 		}

@@ -141,7 +141,7 @@ func TestCreateRelationship(t *testing.T) {
 func TestRelationshipSourceActions(t *testing.T) {
 	f := newFixture(t)
 	ctx := f.ctx
-	tc := f.ports.Object.(ObjectService).typeCache(ctx, repo)
+	tc := f.core.typeCache(ctx, repo)
 	docType, _ := tc.get(ctx, "cmis:document")
 	folderType, _ := tc.get(ctx, "cmis:folder")
 	relType, _ := tc.get(ctx, "cmis:relationship")
@@ -322,7 +322,7 @@ func newCountingFixture(t *testing.T) (*fixture, *countingStore) {
 	cs := &countingStore{ObjectStore: db}
 	return &fixture{
 		ctx:   cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
-		ports: New(Config{Types: db, Objects: cs, ACLs: db, ProductVersion: "test"}),
+		ports: New(Config{Types: db, Objects: cs, ACLs: db, Tx: db, ProductVersion: "test"}),
 		root:  r.RootFolderID,
 	}, cs
 }

@@ -38,6 +38,7 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	content cmis.ContentStore // the bytes of the streams contents rows describe
+	cache   cache             // types, accounts, repositories (cache.go)
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be
@@ -157,14 +158,22 @@ func (s *DB) Close() error { return errors.Join(s.db.Close(), s.wdb.Close()) }
 // SetNow replaces the clock (tests).
 func (s *DB) SetNow(now func() time.Time) { s.now = now }
 
-// inTx runs fn in one write transaction, committed if fn returns nil.
+// inTx runs fn in the request's write transaction (Write), or in one of
+// its own, committed if fn returns nil.
 func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if sc := scopeOf(ctx); sc != nil && sc.write {
+		return fn(sc.tx)
+	}
 	return runTx(ctx, s.wdb, nil, fn)
 }
 
-// inReadTx runs fn in a read-only transaction: one consistent snapshot.
+// inReadTx runs fn in the request's transaction (Read or Write), or in a
+// read-only transaction of its own: one consistent snapshot.
 func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	return runTx(ctx, s.db, &sql.TxOptions{ReadOnly: true}, fn)
+	if sc := scopeOf(ctx); sc != nil {
+		return fn(sc.tx)
+	}
+	return runTx(ctx, s.db, readOnly, fn)
 }
 
 func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) (err error) {

@@ -134,8 +134,9 @@ func serve(args []string) error {
 		return err
 	}
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: version}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: version}),
 		Auth:           authenticator,
+		Session:        db.Session,
 		Logger:         logger,
 		ExternalURL:    c.externalURL,
 		MaxXMLBytes:    c.maxXMLBytes,
