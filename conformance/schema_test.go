@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,7 +123,7 @@ func answerDocument(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts, err := attachmentParts(ct, body)
+	parts, err := Parts(ct, body)
 	if err != nil {
 		return nil, err
 	}
@@ -148,45 +146,21 @@ func answerDocument(raw []byte) ([]byte, error) {
 var includeRE = regexp.MustCompile(`<([A-Za-z0-9_.-]+):Include\b[^>]*\bhref="cid:([^"]+)"[^>]*(?:/>|>\s*</[A-Za-z0-9_.-]+:Include>)`)
 
 // inlineXOP replaces each xop:Include by the base64 of its attachment.
-func inlineXOP(doc []byte, parts map[string][]byte) ([]byte, error) {
+func inlineXOP(doc []byte, parts []Part) ([]byte, error) {
 	var missing error
 	out := includeRE.ReplaceAllFunc(doc, func(m []byte) []byte {
 		id := string(includeRE.FindSubmatch(m)[2])
-		p, ok := parts[id]
-		if !ok {
+		i := slices.IndexFunc(parts, func(p Part) bool { return p.ID == id })
+		if i < 0 {
 			missing = fmt.Errorf("xop:Include of a missing part %q", id)
+			return nil
 		}
-		return []byte(base64.StdEncoding.EncodeToString(p))
+		return []byte(base64.StdEncoding.EncodeToString(parts[i].Data))
 	})
 	if bytes.Contains(out, []byte(xopNS)) && missing == nil {
 		missing = errors.New("an xop:Include left after inlining")
 	}
 	return out, missing
-}
-
-// attachmentParts are the non-root parts of a multipart message by
-// Content-ID; none for a text message.
-func attachmentParts(contentType string, body []byte) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || !strings.HasPrefix(mt, "multipart/") {
-		return out, err
-	}
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	for {
-		p, err := mr.NextRawPart()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		data, err := io.ReadAll(p)
-		if err != nil {
-			return nil, err
-		}
-		out[strings.Trim(p.Header.Get("Content-Id"), "<>")] = data
-	}
 }
 
 // standalone copies out of doc the first element whose path (the names
