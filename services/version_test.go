@@ -242,3 +242,58 @@ func TestVersion10Discovery(t *testing.T) {
 		t.Errorf("1.0 change log: item listed or d2 missing:\n%s", out)
 	}
 }
+
+// Property definitions come back in the order the type was created with,
+// and an object's properties in the order of its type's definitions, on
+// both faces.
+func TestPropertyOrderBothFaces(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.ports.Repository.CreateTypeContext(f.ctx, &generated.CreateType{RepositoryId: repo, Type_: everyKind("t:doc")}); err != nil {
+		t.Fatal(err)
+	}
+	created := []string{"t:str", "t:bool", "t:uri", "t:id", "t:dec", "t:int", "t:html", "t:date"}
+	own := func(ids []string) []string {
+		return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return strings.HasPrefix(id, "cmis:") })
+	}
+	defIDs := func(ty *generated.CmisTypeDefinitionType) []string {
+		var out []string
+		for _, p := range ty.PropertyDefinitions {
+			out = append(out, p.PropertyDefinitionBase().Id)
+		}
+		return out
+	}
+	r, err := f.ports.Object.CreateDocumentContext(f.ctx, &generated.CreateDocument{RepositoryId: repo, FolderId: &f.root,
+		Properties: props("t:doc", "ordered")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []cmis.Version{cmis.Version11, cmis.Version10} {
+		ctx := cmis.NewContextWithVersion(f.ctx, v)
+		def, err := f.ports.Repository.GetTypeDefinitionContext(ctx, &generated.GetTypeDefinition{RepositoryId: repo, TypeId: "t:doc"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := own(defIDs(def.Type_)); !slices.Equal(got, created) {
+			t.Errorf("CMIS %s getTypeDefinition: %v, want %v", v, got, created)
+		}
+		kids, err := f.ports.Repository.GetTypeChildrenContext(ctx, &generated.GetTypeChildren{RepositoryId: repo,
+			TypeId: ptr("cmis:document"), IncludePropertyDefinitions: ptr(true)})
+		if err != nil || len(kids.Types.Types) != 1 {
+			t.Fatalf("CMIS %s getTypeChildren: %v", v, err)
+		}
+		if got := own(defIDs(kids.Types.Types[0])); !slices.Equal(got, created) {
+			t.Errorf("CMIS %s getTypeChildren: %v, want %v", v, got, created)
+		}
+		o, err := f.ports.Object.GetObjectContext(ctx, &generated.GetObject{RepositoryId: repo, ObjectId: r.ObjectId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range o.Object.Properties.Properties {
+			got = append(got, p.PropertyBase().PropertyDefinitionId)
+		}
+		if want := defIDs(def.Type_); !slices.Equal(got, want) {
+			t.Errorf("CMIS %s getObject properties:\n%v\nwant the type's order\n%v", v, got, want)
+		}
+	}
+}
