@@ -147,18 +147,9 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	for _, id := range wanted {
 		gone[id] = byID[id] == nil
 	}
-	levels := map[string]cmis.Level{}
-	if len(live) > 0 {
-		ids := make([]string, len(live))
-		for i, o := range live {
-			ids[i] = o.ID
-		}
-		if levels, err = s.acls.Levels(ctx, ids, access(ctx)); err != nil {
-			return nil, err
-		}
-		if err := s.hideRelationships(ctx, req.RepositoryId, live, levels); err != nil {
-			return nil, err
-		}
+	levels, err := s.changeLevels(ctx, req.RepositoryId, live)
+	if err != nil {
+		return nil, err
 	}
 	var rendered map[string]*generated.CmisObjectType
 	if deref(req.IncludeProperties) || opt.acl || opt.policyIDs {
@@ -204,4 +195,21 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	}
 	list.NumItems = ptr(int64(len(list.Objects)))
 	return &generated.GetContentChangesResponse{Objects: list, ChangeLogToken: next}, nil
+}
+
+// changeLevels is the caller's access to each object of a change log page
+// that still exists, for the request's version (hideRelationships).
+func (c *core) changeLevels(ctx context.Context, repo string, live []*cmis.Object) (map[string]cmis.Level, error) {
+	if len(live) == 0 {
+		return map[string]cmis.Level{}, nil
+	}
+	ids := make([]string, len(live))
+	for i, o := range live {
+		ids[i] = o.ID
+	}
+	levels, err := c.acls.Levels(ctx, ids, access(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return levels, c.hideRelationships(ctx, repo, live, levels)
 }
