@@ -119,7 +119,7 @@ func newHandlerFor(t testing.TB, accounts []account, logger *zap.Logger) (h http
 	srv, err := server.New(server.Config{
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: "conformance"}),
 		Auth:           authenticator,
-		Session:        db.Session,
+		Snapshot:       db.Read,
 		SpoolDir:       filepath.Join(data, "tmp"),
 		RepositoryName: "cmisd",
 		Logger:         logger,

@@ -20,7 +20,8 @@ type face struct {
 	dir     string // its WSDL and XSDs in wsdl.FS
 }
 
-// faces are the published faces, CMIS 1.1 first.
+// faces are the published faces, CMIS 1.1 first: the routes and the
+// status page's endpoint lists come from here.
 var faces = []*face{
 	{Version: cmis.Version11, Path: "/services", dir: wsdl.Dir11},
 	{Version: cmis.Version10, Path: "/services10", dir: wsdl.Dir10},
@@ -28,33 +29,6 @@ var faces = []*face{
 
 // face11 is the face of the paths that name no version: /, /wsdl/, /?wsdl.
 var face11 = faces[0]
-
-// Endpoint is one service of a face, as the page at / lists it.
-type Endpoint struct {
-	Service string // e.g. "ObjectService"
-	URL     string // the endpoint address; URL + "?wsdl" is its WSDL
-}
-
-// Face is a face's endpoints as a client reaches them.
-type Face struct {
-	Version   cmis.Version
-	WSDL      string // the WSDL document of all nine services
-	Endpoints []Endpoint
-}
-
-// Faces lists the endpoints of every face for clients that reach the
-// server at base (scheme://host[/prefix]).
-func Faces(base string) []Face {
-	out := make([]Face, 0, len(faces))
-	for _, f := range faces {
-		fc := Face{Version: f.Version, WSDL: base + f.wsdlPath(wsdl.ServiceWSDL)}
-		for _, n := range ServiceNames {
-			fc.Endpoints = append(fc.Endpoints, Endpoint{Service: n, URL: base + f.Path + "/" + n})
-		}
-		out = append(out, fc)
-	}
-	return out
-}
 
 // wsdlPath is where file of the face is served under /wsdl/.
 func (f *face) wsdlPath(file string) string {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"html/template"
 	"net/http"
 	"path"
 	"regexp"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/cmisd/cmisd/internal/metrics"
 	"github.com/cmisd/cmisd/wsdl"
 )
 
@@ -131,7 +131,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *face, name
 }
 
 func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request, f *face) {
-	exchangeFrom(r).operation = "wsdl"
+	exchangeFrom(r).operation = metrics.OpWSDL
 	s.serveFile(w, r, f, wsdl.ServiceWSDL)
 }
 
@@ -139,57 +139,9 @@ func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request, f *face) {
 func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request, f *face) {
 	switch name := mux.Vars(r)["file"]; name {
 	case wsdl.ServiceWSDL, wsdl.CoreXSD, wsdl.MessagingXSD:
-		exchangeFrom(r).operation = "wsdl"
+		exchangeFrom(r).operation = metrics.OpWSDL
 		s.serveFile(w, r, f, name)
 	default:
 		s.notFound(w, r)
 	}
 }
-
-// handleIndex serves / and a face's path (/services, /services10): the
-// face's WSDL with ?wsdl (libcmis adds ?wsdl to whatever URL it was
-// given), OpenCMIS' ?core and ?msg, else the HTML page.
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request, f *face) {
-	switch {
-	case hasQuery(r, "wsdl"):
-		s.serveWSDL(w, r, f)
-		return
-	case hasQuery(r, "core"):
-		s.serveFile(w, r, f, wsdl.CoreXSD)
-		return
-	case hasQuery(r, "msg"):
-		s.serveFile(w, r, f, wsdl.MessagingXSD)
-		return
-	}
-	data := struct {
-		Repository string
-		Faces      []Face
-	}{Repository: s.cfg.RepositoryName, Faces: Faces(s.baseURL(r))}
-	var b bytes.Buffer
-	if err := indexPage.Execute(&b, data); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(b.Bytes())
-	}
-}
-
-var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{{.Repository}} — CMIS Web Services</title></head>
-<body>
-<h1>{{.Repository}}</h1>
-{{range .Faces}}<h2>CMIS {{.Version}}</h2>
-<p>CMIS {{.Version}} Web Services binding (SOAP 1.1, text/xml or MTOM). WSDL: <a href="{{.WSDL}}">{{.WSDL}}</a></p>
-<table>
-<tr><th>Service</th><th>Endpoint</th><th>WSDL</th></tr>
-{{range .Endpoints}}<tr><td>{{.Service}}</td><td><code>{{.URL}}</code></td><td><a href="{{.URL}}?wsdl">{{.URL}}?wsdl</a></td></tr>
-{{end}}</table>
-{{end}}
-</body>
-</html>
-`))

@@ -14,9 +14,9 @@ import (
 // every request and change rarely: they are kept in memory, valid for
 // one value of the cache generation (migration 0005: every change to
 // their tables bumps it in the changing transaction). A request reads the
-// generation once (Session), so a change made through any process sharing
-// the store shows at the next request, at the cost of one cheap
-// statement per request for all the caches together.
+// generation once, in its read snapshot (Read), so a change made through
+// any process sharing the store shows at the next request, at the cost of
+// one cheap statement per request for all the caches together.
 //
 // Cached values are shared: callers must not modify them.
 type cache struct {
@@ -87,34 +87,17 @@ func cached[K comparable, V any](s *DB, ctx context.Context, m func(*cache) map[
 	return v, nil
 }
 
-type sessionKey struct{}
-
-// session is what one request remembers of the store: the cache
-// generation it reads once.
-type session struct {
-	gen   int64
-	known bool
-}
-
-// Session returns a context for one request: store calls made with it
-// read the cache generation once, at their first use of a cache.
-func (s *DB) Session(ctx context.Context) context.Context {
-	return context.WithValue(ctx, sessionKey{}, &session{})
-}
-
-// generation is the cache generation the request sees: read in its
-// transaction when it has one (a write reads its own), else alone; once
-// per session outside write transactions.
+// generation is the cache generation the request sees: read once per
+// transaction (a write reads its own), or alone outside one.
 func (s *DB) generation(ctx context.Context) (int64, error) {
+	const q = `SELECT value FROM cache_generation WHERE id = 1`
 	sc := scopeOf(ctx)
-	ses, _ := ctx.Value(sessionKey{}).(*session)
-	if ses != nil && ses.known && (sc == nil || !sc.write) {
-		return ses.gen, nil
+	if sc != nil && sc.genKnown {
+		return sc.gen, nil
 	}
 	var gen int64
-	const q = `SELECT value FROM cache_generation WHERE id = 1`
 	var err error
-	if sc != nil {
+	if sc != nil && sc.tx != nil {
 		err = sc.tx.GetContext(ctx, &gen, q)
 	} else {
 		err = s.db.GetContext(ctx, &gen, q)
@@ -122,8 +105,8 @@ func (s *DB) generation(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("cache generation: %w", err)
 	}
-	if ses != nil && (sc == nil || !sc.write) {
-		ses.gen, ses.known = gen, true
+	if sc != nil && sc.tx != nil {
+		sc.gen, sc.genKnown = gen, true
 	}
 	return gen, nil
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"reflect"
 
@@ -25,8 +26,11 @@ var _ cmis.Transactor = (*DB)(nil)
 type scopeKey struct{}
 
 type scope struct {
-	tx    *sqlx.Tx
+	tx    *sqlx.Tx // nil once a read scope ended early (end)
 	write bool
+	// gen is the cache generation this transaction sees, read once.
+	gen      int64
+	genKnown bool
 	// afterCommit runs once the write committed: content streams the
 	// commit stopped referencing.
 	afterCommit []func()
@@ -54,14 +58,31 @@ func scopeOf(ctx context.Context) *scope {
 var readOnly = &sql.TxOptions{ReadOnly: true}
 
 // Read runs fn with a context whose store calls share one read snapshot.
-// Inside a scope already, fn runs in that one.
+// Inside a scope already, fn runs in that one. A Write or a Stage inside
+// it ends the snapshot first: a request never holds two transactions, and
+// no snapshot waits for an upload.
 func (s *DB) Read(ctx context.Context, fn func(ctx context.Context) error) error {
 	if scopeOf(ctx) != nil {
 		return fn(ctx)
 	}
-	return runTx(ctx, s.db, readOnly, func(tx *sqlx.Tx) error {
-		return fn(context.WithValue(ctx, scopeKey{}, &scope{tx: tx}))
-	})
+	tx, err := s.db.BeginTxx(ctx, readOnly)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	sc := &scope{tx: tx}
+	defer sc.end()
+	return fn(context.WithValue(ctx, scopeKey{}, sc))
+}
+
+// end releases a read scope's snapshot (nothing to commit); the store
+// calls made with its context afterwards run in transactions of their
+// own.
+func (sc *scope) end() {
+	if sc.tx != nil && !sc.write {
+		_ = sc.tx.Rollback()
+		sc.tx = nil
+		sc.genKnown = false // what follows may see a newer generation
+	}
 }
 
 // Write runs fn in one write transaction: every store call made with the
@@ -71,6 +92,8 @@ func (s *DB) Read(ctx context.Context, fn func(ctx context.Context) error) error
 func (s *DB) Write(ctx context.Context, fn func(ctx context.Context) error) error {
 	if sc := scopeOf(ctx); sc != nil && sc.write {
 		return fn(ctx)
+	} else if sc != nil {
+		sc.end()
 	}
 	sc := &scope{write: true, staged: stagedOf(ctx)}
 	err := runTx(ctx, s.wdb, nil, func(tx *sqlx.Tx) error {
@@ -108,6 +131,8 @@ func (s *DB) Stage(ctx context.Context, c *cmis.ContentStream, prefix *cmis.Cont
 	}
 	if sc := scopeOf(ctx); sc != nil && sc.write {
 		return ctx, nil // inside a write already: the store call stages it
+	} else if sc != nil {
+		sc.end() // no snapshot waits for an upload
 	}
 	st, err := s.stage(ctx, c, prefix)
 	if err != nil {

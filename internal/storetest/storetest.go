@@ -5,10 +5,9 @@ package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
-	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -23,11 +22,7 @@ func Open(tb testing.TB) *storage.DB {
 // test ends.
 func OpenIn(tb testing.TB, dir string) *storage.DB {
 	tb.Helper()
-	content, err := filecontent.Open(filepath.Join(dir, "content"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db, err := storage.OpenSQLite(context.Background(), dir, content)
+	db, _, err := datadir.Open(context.Background(), dir, storage.Options{SweepGrace: storage.DefaultSweepGrace})
 	if err != nil {
 		tb.Fatal(err)
 	}
