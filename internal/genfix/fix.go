@@ -40,7 +40,8 @@ type fixer struct {
 	choices     map[*choiceGroup]*choiceList // transformation 6
 	choiceOrder []*choiceList
 
-	m10 *schemaModel // the CMIS 1.0 schema (transformation 11)
+	m10   *schemaModel    // the CMIS 1.0 schema (transformation 11)
+	ops10 map[string]bool // request elements of the CMIS 1.0 WSDL's operations (transformation 10)
 }
 
 func newFixer(in *goInput, m *schemaModel, services []*service, wsdlName string) (*fixer, error) {
