@@ -121,7 +121,8 @@ const (
 	DefaultWriteStallTimeout  = 2 * time.Minute
 	DefaultReadHeaderTimeout  = 10 * time.Second
 	DefaultMaxUploads         = 64
-	DefaultMaxUploadsPerUser  = 8
+	// OpenCMIS's asynchronous session uploads with 10 threads at once.
+	DefaultMaxUploadsPerUser  = 16
 	defaultRateBurstPerSecond = 2
 	minRateBurst              = 10
 )
