@@ -115,12 +115,12 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultMaxXMLBytes        = 10 << 20
-	DefaultMaxDepth           = 64
-	DefaultReadStallTimeout   = 30 * time.Second
-	DefaultWriteStallTimeout  = 2 * time.Minute
-	DefaultReadHeaderTimeout  = 10 * time.Second
-	DefaultMaxUploads         = 64
+	DefaultMaxXMLBytes       = 10 << 20
+	DefaultMaxDepth          = 64
+	DefaultReadStallTimeout  = 30 * time.Second
+	DefaultWriteStallTimeout = 2 * time.Minute
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultMaxUploads        = 64
 	// OpenCMIS's asynchronous session uploads with 10 threads at once.
 	DefaultMaxUploadsPerUser  = 16
 	defaultRateBurstPerSecond = 2
