@@ -18,10 +18,11 @@ export CGO_CFLAGS ?= -O2 -g -DSQLITE_ENABLE_QPSG
 
 # Debian packages the tests need: the real SOAP clients that drive the server,
 # Chromium (the status page), nginx (deploy/nginx.conf in front of the binary),
-# systemd (systemd-analyze verify of deploy/cmisd.service) and PostgreSQL,
-# the second storage engine.
+# systemd (systemd-analyze verify of deploy/cmisd.service), xmllint (answers
+# validated against the OASIS schemas) and PostgreSQL, the second storage
+# engine.
 TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ \
-	chromium nginx systemd postgresql
+	chromium nginx systemd libxml2-utils postgresql
 
 # The packages whose tests run a second time with every store on
 # PostgreSQL: storage, the services, the replay suite, the crash test and
