@@ -16,13 +16,15 @@ import (
 	"github.com/cmisd/cmisd/generated"
 	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/xsd"
+	"github.com/cmisd/cmisd/storage"
 )
 
 type fixture struct {
 	ctx      context.Context
 	ports    *generated.Ports
 	root     string
-	fullText bool // the store can run CONTAINS
+	fullText bool        // the store can run CONTAINS
+	store    *storage.DB // for the tests that tune its limits
 }
 
 func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
@@ -40,6 +42,7 @@ func newFixtureTB(t testing.TB) *fixture {
 		ports:    New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"}),
 		root:     r.RootFolderID,
 		fullText: db.FullText(),
+		store:    db,
 	}
 }
 

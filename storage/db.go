@@ -38,6 +38,11 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	content cmis.ContentStore // the bytes of the streams contents rows describe
+	// maxCount bounds how far a listing counts (numItems); negative: no
+	// bound. See paging.go.
+	maxCount int64
+	// queryTimeout bounds every query and listing; 0: none. See limited.
+	queryTimeout time.Duration
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be

@@ -327,10 +327,10 @@ func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path stri
 // Children returns a page of a folder's children in four statements: the
 // folder, the count, the page, and the page's properties and secondary
 // types.
-func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([]*cmis.Object, int64, error) {
+func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([]*cmis.Object, cmis.PageEnd, error) {
 	var out []*cmis.Object
-	var total int64
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+	var end cmis.PageEnd
+	err := s.readLimited(ctx, "getChildren", func(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := requireFolder(ctx, tx, repo, q.FolderID); err != nil {
 			return err
 		}
@@ -343,13 +343,13 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 		where += acl
 		args = append(args, aclArgs...)
 		var err error
-		out, total, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
+		out, end, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
 		return err
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("children of %s: %w", q.FolderID, err)
+		return nil, cmis.PageEnd{}, fmt.Errorf("children of %s: %w", q.FolderID, err)
 	}
-	return out, total, nil
+	return out, end, nil
 }
 
 // subtreeRange is the range of materialised paths strictly below a
@@ -373,7 +373,7 @@ func pathDepth(path string) int {
 // statements: folders by path range, then every object filed in them.
 func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, foldersOnly bool, reader *cmis.Access) ([]cmis.TreeEntry, error) {
 	var out []cmis.TreeEntry
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.readLimited(ctx, "getDescendants", func(ctx context.Context, tx *sqlx.Tx) error {
 		root, err := requireFolder(ctx, tx, repo, folderID)
 		if err != nil {
 			return err

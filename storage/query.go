@@ -12,13 +12,14 @@ import (
 
 var _ query.Runner = (*DB)(nil)
 
-// RunQuery runs a bound CMIS query in four steps, in one snapshot:
-// compile it to SQL, count the matches, read the page of result rows (the
-// object ids of every table), and load the page's objects in one pass.
-func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) ([]query.Row, int64, error) {
+// RunQuery runs a bound CMIS query in four steps, in one snapshot and
+// under the store's time limit: compile it to SQL, read the page of
+// result rows (the object ids of every table), count the matches if the
+// page does not tell, and load the page's objects in one pass.
+func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) ([]query.Row, cmis.PageEnd, error) {
 	var rows []query.Row
-	var total int64
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+	var end cmis.PageEnd
+	err := s.readLimited(ctx, "query", func(ctx context.Context, tx *sqlx.Tx) error {
 		cq, err := s.compileQuery(ctx, tx, repo, q, opt)
 		if err != nil {
 			return err
@@ -28,20 +29,24 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 			*plan, err = s.dialect.explain(ctx, tx, stmt, args)
 			return err
 		}
-		if total, err = cq.count(ctx, tx); err != nil {
-			return err
-		}
-		ids, err := cq.page(ctx, tx, s.dialect, opt.Page)
+		ids, err := cq.page(ctx, tx, s.dialect, peek(opt.Page))
 		if err != nil {
 			return err
 		}
-		rows, err = loadRows(ctx, tx, ids)
+		var n int
+		n, end, err = s.pageEnd(opt.Page, len(ids), func(limit int64) (int64, error) {
+			return s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
+		})
+		if err != nil {
+			return err
+		}
+		rows, err = loadRows(ctx, tx, ids[:n])
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, cmis.PageEnd{}, err
 	}
-	return rows, total, nil
+	return rows, end, nil
 }
 
 // compiledQuery is a query as SQL: what its count and its page share,
@@ -163,15 +168,6 @@ func joinFragments(fs []fragment, prefix, sep string) fragment {
 		out.args = append(out.args, f.args...)
 	}
 	return out
-}
-
-// count counts the query's matches.
-func (cq *compiledQuery) count(ctx context.Context, tx *sqlx.Tx) (int64, error) {
-	var total int64
-	if err := tx.GetContext(ctx, &total, "SELECT COUNT(*)"+cq.body.sql, cq.body.args...); err != nil {
-		return 0, fmt.Errorf("query count: %w", err)
-	}
-	return total, nil
 }
 
 // pageSQL is the statement reading a page of result rows.

@@ -33,6 +33,13 @@ type Options struct {
 	// SweepGrace is how old an unreferenced content stream must be
 	// before the start-up sweep removes it.
 	SweepGrace time.Duration
+	// MaxCount is how many items a listing or query counts at most for
+	// its total (numItems): 0 means DefaultMaxCount, a negative bound
+	// counts everything.
+	MaxCount int64
+	// QueryTimeout is how long a query or listing may run: 0 means
+	// DefaultQueryTimeout, a negative one sets no limit.
+	QueryTimeout time.Duration
 }
 
 // OpenSQLiteWith is OpenSQLite with options.
@@ -68,6 +75,7 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	rdb.SetMaxIdleConns(8)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
 	s := &DB{db: rdb, wdb: wdb, dialect: sqliteDialect{}, now: time.Now, content: content}
+	s.SetLimits(opt.MaxCount, opt.QueryTimeout)
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -23,11 +23,18 @@ func Open(tb testing.TB) *storage.DB {
 // test ends.
 func OpenIn(tb testing.TB, dir string) *storage.DB {
 	tb.Helper()
+	return OpenWith(tb, dir, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+}
+
+// OpenWith is OpenIn with options (a low count bound, a short time
+// limit).
+func OpenWith(tb testing.TB, dir string, opt storage.Options) *storage.DB {
+	tb.Helper()
 	content, err := filecontent.Open(filepath.Join(dir, "content"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db, err := storage.OpenSQLite(context.Background(), dir, content)
+	db, err := storage.OpenSQLiteWith(context.Background(), dir, content, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
