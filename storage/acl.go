@@ -16,14 +16,21 @@ var _ cmis.ACLStore = (*DB)(nil)
 // everything. It is part of the listing statement itself, so paging and
 // counts are right for each user and no object costs a query of its own.
 func readFilter(alias string, a *cmis.Access) (string, []any) {
+	return readFilterOn(alias+".id", a)
+}
+
+// readFilterOn is readFilter for the object whose id is the SQL id. It
+// is a probe per row (LIMIT 1 keeps SQLite from making it a join, see
+// probe), so that a listing read in index order stays in that order.
+func readFilterOn(id string, a *cmis.Access) (string, []any) {
 	if a == nil || a.Admin {
 		return "", nil
 	}
 	if len(a.Principals) == 0 {
 		return " AND 1 = 0", nil
 	}
-	q := " AND EXISTS (SELECT 1 FROM acl_entries ace WHERE ace.object_id = " + alias + ".id AND ace.principal_id IN (?" +
-		strings.Repeat(", ?", len(a.Principals)-1) + "))"
+	q := " AND " + probe("SELECT 1 FROM acl_entries ace WHERE ace.object_id = "+id+" AND ace.principal_id IN (?"+
+		strings.Repeat(", ?", len(a.Principals)-1)+")")
 	args := make([]any, len(a.Principals))
 	for i, p := range a.Principals {
 		args[i] = p

@@ -154,6 +154,20 @@ type dialect interface {
 	// match and how well, which textScore maps onto [0, 1).
 	textRanks(search string) string
 	textScore(rank string) string
+	// textSource is the text index driving a query's rows (the text
+	// path): its join with the objects aliased table, the match on the
+	// placeholder search, the rank of a row, and the index's own order.
+	// Ordered by rank or in its own order, the engine must yield rows
+	// without ranking or sorting every match in the query.
+	textSource(table, search string) textSource
+}
+
+// textSource is a dialect's text index as the driver of a query.
+type textSource struct {
+	from  string // " FROM … JOIN objects <table> ON …"
+	match string // the condition that rows match the search
+	rank  string // lower ranks first
+	order string // the index's own order
 }
 
 // Close closes the database.

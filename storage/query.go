@@ -58,21 +58,31 @@ type compiledQuery struct {
 	scored  bool
 }
 
-// compileQuery writes a bound query as SQL: each table joined with its
-// filter (types, repository, versions, the reader's access), the score's
-// join, the condition and the order.
+// compileQuery writes a bound query as SQL: along an index path when
+// one fits (query_paths.go), else in the general form: each table
+// joined with its filter (types, repository, versions, the reader's
+// access), the score's join, the condition and the order.
 func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *query.Query, opt query.Options) (*compiledQuery, error) {
 	c := &compiler{ctx: ctx, tx: tx, repo: repo, q: q, alias: map[*query.Table]string{},
-		noIndex: s.dialect.noIndexPrefix(), dialect: s.dialect}
+		noIndex: s.dialect.noIndexPrefix(), dialect: s.dialect, content: map[string]bool{}, rank: "fts.fts_rank"}
 	for i, t := range q.Tables {
 		c.alias[t] = fmt.Sprintf("t%d", i)
 	}
 	c.plan(q.Where)
+	if cq, ok, err := c.indexPath(opt); ok || err != nil {
+		return cq, err
+	}
+	c.errors = nil
+	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
+	var where fragment
+	if q.Where != nil {
+		where = c.capture(func() string { return "(" + c.cond(q.Where) + ")" })
+	}
+	cq.order = c.capture(func() string { return c.orderBy(q.OrderBy) })
 	from, filters, err := c.tables(opt)
 	if err != nil {
 		return nil, err
 	}
-	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
 	if cq.scored {
 		match, err := s.dialect.textQuery(q.Contains.Search)
 		if err != nil {
@@ -82,10 +92,9 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 			c.alias[q.Contains.Table] + ".id", args: []any{match}})
 	}
 	if q.Where != nil {
-		filters = append(filters, c.capture(func() string { return "(" + c.cond(q.Where) + ")" }))
+		filters = append(filters, where)
 	}
 	cq.body = joinFragments(append(from, joinFragments(filters, " WHERE ", " AND ")), "", "")
-	cq.order = c.capture(func() string { return c.orderBy(q.OrderBy) })
 	if len(c.errors) > 0 {
 		return nil, c.errors[0]
 	}
@@ -99,13 +108,14 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 }
 
 // tables writes the FROM clause: the first table and the joins of the
-// others, each with its contents row; it returns the filters of the
-// tables not joined (the first), which go into WHERE.
+// others, each with its contents row if a column reads it; it returns the
+// filters of the tables not joined (the first), which go into WHERE.
 func (c *compiler) tables(opt query.Options) (from, filters []fragment, err error) {
-	for _, t := range c.q.Tables {
-		a := c.alias[t]
+	ons := make([]fragment, len(c.q.Tables))
+	tableFilters := make([]fragment, len(c.q.Tables))
+	for i, t := range c.q.Tables {
 		var ferr error
-		filter := c.capture(func() string {
+		tableFilters[i] = c.capture(func() string {
 			f, err := c.tableFilter(t, opt)
 			ferr = err
 			return f
@@ -113,18 +123,22 @@ func (c *compiler) tables(opt query.Options) (from, filters []fragment, err erro
 		if ferr != nil {
 			return nil, nil, ferr
 		}
-		contents := " LEFT JOIN contents ct" + a + " ON ct" + a + ".id = " + a + ".content_id"
+		if t.Join != query.JoinNone {
+			ons[i] = c.capture(func() string { return c.column(t.OnLeft) + " = " + c.column(t.OnRight) })
+		}
+	}
+	for i, t := range c.q.Tables {
+		a, filter, on := c.alias[t], tableFilters[i], ons[i]
 		switch t.Join {
 		case query.JoinNone:
-			from = append(from, fragment{sql: " FROM objects " + a + contents})
+			from = append(from, fragment{sql: " FROM objects " + a + c.contentJoin(a)})
 			filters = append(filters, filter)
 		case query.JoinInner, query.JoinLeft:
 			kind := " JOIN "
 			if t.Join == query.JoinLeft {
 				kind = " LEFT JOIN "
 			}
-			on := c.capture(func() string { return c.column(t.OnLeft) + " = " + c.column(t.OnRight) })
-			from = append(from, fragment{sql: kind + "objects " + a + " ON " + on.sql + " AND " + filter.sql + contents,
+			from = append(from, fragment{sql: kind + "objects " + a + " ON " + on.sql + " AND " + filter.sql + c.contentJoin(a),
 				args: append(on.args, filter.args...)})
 		default:
 			return nil, nil, cmis.Errorf(cmis.ErrNotSupported, "query: RIGHT OUTER JOIN is not supported")
@@ -224,19 +238,9 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, erro
 			}
 		}
 	}
-	byID := map[string]*cmis.Object{}
-	if len(want) > 0 {
-		qs, qargs, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.id IN (?)`, want)
-		if err != nil {
-			return nil, err
-		}
-		objs, err := queryObjects(ctx, tx, qs, qargs...)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			byID[o.ID] = o
-		}
+	byID, err := objectsByID(ctx, tx, want)
+	if err != nil {
+		return nil, err
 	}
 	var rows []query.Row
 	for _, row := range page {
@@ -249,6 +253,26 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, erro
 		rows = append(rows, qr)
 	}
 	return rows, nil
+}
+
+// objectsByID loads objects (and their properties) in one pass per
+// idBatch of them.
+func objectsByID(ctx context.Context, tx *sqlx.Tx, ids []string) (map[string]*cmis.Object, error) {
+	byID := make(map[string]*cmis.Object, len(ids))
+	for start := 0; start < len(ids); start += idBatch {
+		qs, qargs, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.id IN (?)`, ids[start:min(start+idBatch, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		objs, err := queryObjects(ctx, tx, qs, qargs...)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			byID[o.ID] = o
+		}
+	}
+	return byID, nil
 }
 
 // ExplainQuery returns the database's plan for a bound query's page
