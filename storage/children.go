@@ -24,8 +24,8 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 			return err
 		}
 		var err error
-		if key, ok := filingOrder(q.OrderBy); ok {
-			out, end, err = s.childrenInOrder(ctx, tx, q, key)
+		if keys, desc, ok := filingOrder(q.OrderBy); ok {
+			out, end, err = s.childrenInOrder(ctx, tx, q, keys, desc)
 			return err
 		}
 		where := ` JOIN containment cc ON cc.child_id = o.id WHERE cc.parent_id = ?`
@@ -45,57 +45,62 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 	return out, end, nil
 }
 
-// filingOrder is the ORDER BY of containment's index that a listing's
+// filingOrder is the order of containment's index that a listing's
 // order is, if it is one: the key column (name, creation_date or
-// last_modification_date) and its direction.
-func filingOrder(keys []cmis.Order) (string, bool) {
+// last_modification_date) and the child's id, both in one direction.
+func filingOrder(keys []cmis.Order) ([]string, bool, bool) {
 	switch {
 	case len(keys) == 0:
-		return "cc.name ASC, cc.child_id ASC", true
+		return []string{"cc.name", "cc.child_id"}, false, true
 	case len(keys) > 1:
-		return "", false
+		return nil, false, false
 	}
 	col, ok := indexOrders[keys[0].PropertyID]
 	if !ok {
-		return "", false
+		return nil, false, false
 	}
-	d := dir(keys[0].Descending)
-	return "cc." + col + d + ", cc.child_id" + d, true
+	return []string{"cc." + col, "cc.child_id"}, keys[0].Descending, true
 }
 
 // childrenInOrder reads a page of children through containment's index
-// on the key, then loads its objects.
-func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQuery, order string) ([]*cmis.Object, cmis.PageEnd, error) {
-	from := ` FROM containment cc WHERE cc.parent_id = ?`
-	args := []any{q.FolderID}
+// on the key (continuing past the previous page where it can: see
+// queryPage), then loads its objects.
+func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQuery, keys []string, desc bool) ([]*cmis.Object, cmis.PageEnd, error) {
+	body := fragment{sql: ` FROM containment cc WHERE cc.parent_id = ?`, args: []any{q.FolderID}}
 	if q.FoldersOnly {
-		from += " AND " + probe("SELECT 1 FROM objects f WHERE f.id = cc.child_id AND f.base_type_id = 'cmis:folder'")
+		body.sql += " AND " + probe("SELECT 1 FROM objects f WHERE f.id = cc.child_id AND f.base_type_id = 'cmis:folder'")
 	}
 	acl, aclArgs := readFilterOn("cc.child_id", q.Reader)
-	from += acl
-	args = append(args, aclArgs...)
-	stmt := `SELECT cc.child_id` + from + ` ORDER BY ` + order + s.dialect.limit(peek(q.Page))
+	body.sql += acl
+	body.args = append(body.args, aclArgs...)
+	cq := &compiledQuery{body: body, order: orderOf(keys, desc), columns: []string{"cc.child_id"}, keys: keys, desc: desc,
+		candidates: fragment{sql: ` FROM containment cc WHERE cc.parent_id = ?`, args: []any{q.FolderID}}}
 	if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
+		stmt, args := cq.pageSQL(s.dialect, q.Page)
 		var err error
 		*plan, err = s.dialect.explain(ctx, tx, stmt, args)
 		return nil, cmis.PageEnd{}, err
 	}
-	var ids []string
-	if err := tx.SelectContext(ctx, &ids, stmt, args...); err != nil {
+	rows, err := s.queryPage(ctx, tx, cq, q.Page)
+	if err != nil {
 		return nil, cmis.PageEnd{}, err
 	}
-	n, end, err := s.pageEnd(q.Page, len(ids), func(limit int64) (int64, error) {
-		return s.countRows(ctx, tx, `SELECT 1`+from, args, limit)
+	n, end, err := s.pageEnd(q.Page, len(rows), func(limit int64) (int64, error) {
+		return s.count(ctx, tx, cq, limit)
 	})
 	if err != nil {
 		return nil, end, err
 	}
-	byID, err := objectsByID(ctx, tx, ids[:n])
+	ids := make([]string, n)
+	for i, r := range rows[:n] {
+		ids[i] = *r.ids[0]
+	}
+	byID, err := objectsByID(ctx, tx, ids)
 	if err != nil {
 		return nil, end, err
 	}
 	out := make([]*cmis.Object, 0, n)
-	for _, id := range ids[:n] {
+	for _, id := range ids {
 		if o := byID[id]; o != nil {
 			out = append(out, o)
 		}

@@ -43,6 +43,8 @@ type DB struct {
 	maxCount int64
 	// queryTimeout bounds every query and listing; 0: none. See limited.
 	queryTimeout time.Duration
+	// cursors remembers where pages ended (keyset continuation).
+	cursors *cursorCache
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be
@@ -164,10 +166,11 @@ type dialect interface {
 
 // textSource is a dialect's text index as the driver of a query.
 type textSource struct {
-	from  string // " FROM … JOIN objects <table> ON …"
-	match string // the condition that rows match the search
-	rank  string // lower ranks first
-	order string // the index's own order
+	from       string // " FROM … JOIN objects <table> ON …"
+	candidates string // " FROM … WHERE …": the matches, from the index alone
+	match      string // the condition that rows match the search
+	rank       string // lower ranks first
+	order      string // the index's own order
 }
 
 // Close closes the database.

@@ -89,3 +89,12 @@ func TestTimeLimitLeavesOtherErrorsAlone(t *testing.T) {
 		t.Fatalf("a cancelled caller: %v", err)
 	}
 }
+
+// Read connections map the database file (see sqliteReader).
+func TestReadConnectionsMapTheFile(t *testing.T) {
+	db, _ := openTest(t)
+	var mapped int64
+	if err := db.db.Get(&mapped, `PRAGMA mmap_size`); err != nil || mapped < 1<<30 {
+		t.Fatalf("mmap_size of a read connection: %d %v", mapped, err)
+	}
+}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -29,13 +30,13 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 			*plan, err = s.dialect.explain(ctx, tx, stmt, args)
 			return err
 		}
-		ids, err := cq.page(ctx, tx, s.dialect, peek(opt.Page))
+		ids, err := s.queryPage(ctx, tx, cq, opt.Page)
 		if err != nil {
 			return err
 		}
 		var n int
 		n, end, err = s.pageEnd(opt.Page, len(ids), func(limit int64) (int64, error) {
-			return s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
+			return s.count(ctx, tx, cq, limit)
 		})
 		if err != nil {
 			return err
@@ -56,6 +57,19 @@ type compiledQuery struct {
 	order   fragment // ORDER BY, unique at its end
 	columns []string // the page's: the id of each table, then the score if any
 	scored  bool
+	// keys are the columns of the order when an index path reads the
+	// rows in that index's order (a key and a unique tie-breaker, or
+	// one unique key), all descending or not: a page can continue past
+	// the keys of the previous page's last row (cursors.go).
+	keys []string
+	desc bool
+	// candidates is a FROM … WHERE of the rows the driving index yields,
+	// a superset of the matches counted from the index alone (index
+	// paths; see count), with the keys' columns.
+	candidates fragment
+	// sorted: the page goes through a sort that leaves each folder of a
+	// subtree once past the page (see windowedPage).
+	sorted bool
 }
 
 // compileQuery writes a bound query as SQL: along an index path when
@@ -184,22 +198,104 @@ func joinFragments(fs []fragment, prefix, sep string) fragment {
 	return out
 }
 
-// pageSQL is the statement reading a page of result rows.
-func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page) (string, []any) {
-	stmt := "SELECT " + strings.Join(cq.columns, ", ") + cq.body.sql + cq.order.sql + d.limit(p)
-	return stmt, append(append([]any{}, cq.body.args...), cq.order.args...)
+// pageSQL is the statement reading a page of result rows, that also
+// meet conds (bounds on the keys).
+func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page, conds ...fragment) (string, []any) {
+	body := fragment{sql: cq.body.sql, args: slices.Clone(cq.body.args)}
+	for _, c := range conds {
+		body.sql += " AND " + c.sql
+		body.args = append(body.args, c.args...)
+	}
+	stmt := "SELECT " + strings.Join(append(slices.Clip(cq.columns), cq.keys...), ", ") + body.sql + cq.order.sql + d.limit(p)
+	return stmt, append(body.args, cq.order.args...)
+}
+
+// queryPage reads a page of result rows: past the end of the previous
+// page when the store remembers it (cursors.go), else skipping rows.
+func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) ([]idRow, error) {
+	if len(cq.keys) == 0 || p.MaxItems <= 0 {
+		return cq.page(ctx, tx, s.dialect, peek(p))
+	}
+	version, err := dataVersion(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	id := func(pos int64) [32]byte {
+		stmt, args := cq.pageSQL(s.dialect, cmis.Page{MaxItems: -1})
+		return cursorID(stmt, args, pos)
+	}
+	read, conds := peek(p), []fragment(nil)
+	if p.SkipCount > 0 {
+		if k, ok := s.cursors.get(id(p.SkipCount), version); ok {
+			read.SkipCount, conds = 0, []fragment{seekPast(cq.keys, cq.desc, k)}
+		}
+	}
+	rows, err := s.windowedPage(ctx, tx, cq, read, conds)
+	if err != nil {
+		return nil, err
+	}
+	if n := min(int64(len(rows)), p.MaxItems); n > 0 {
+		s.cursors.put(id(p.SkipCount+n), version, rows[n-1].key)
+	}
+	return rows, nil
+}
+
+// windowedPage reads a page through cq.page. When the page goes through
+// a sort that stops each folder of a subtree once past the page
+// (cq.sorted), each folder still costs its first filing's probe, a
+// thousand probes for a subtree of a thousand folders. So it first reads
+// from the index alone the keys of the w-th candidate in order (w: the
+// rows the page needs, then four times as many at each try), and reads
+// the page among the candidates up to those keys: folders with none are
+// left at once. Enough rows there, and the page is the page; too few
+// (the reader sees too few of them), and it tries a wider window, or
+// the whole listing once the window holds every candidate.
+func (s *DB) windowedPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, read cmis.Page, conds []fragment) ([]idRow, error) {
+	if !cq.sorted || read.MaxItems <= 0 {
+		return cq.page(ctx, tx, s.dialect, read, conds...)
+	}
+	for w := read.SkipCount + read.MaxItems; ; w *= 4 {
+		stmt := "SELECT " + strings.Join(cq.keys, ", ") + cq.candidates.sql
+		args := slices.Clone(cq.candidates.args)
+		for _, c := range conds {
+			stmt += " AND " + c.sql
+			args = append(args, c.args...)
+		}
+		stmt += cq.order.sql + s.dialect.limit(cmis.Page{MaxItems: 1, SkipCount: w - 1})
+		k := make([]any, len(cq.keys))
+		dest := make([]any, len(k))
+		for i := range k {
+			dest[i] = &k[i]
+		}
+		err := tx.QueryRowxContext(ctx, stmt, args...).Scan(dest...)
+		if isNoRows(err) {
+			return cq.page(ctx, tx, s.dialect, read, conds...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("query window: %w", err)
+		}
+		for i := range k {
+			k[i] = keyValue(k[i])
+		}
+		rows, err := cq.page(ctx, tx, s.dialect, read, append(slices.Clip(conds), seekUpTo(cq.keys, cq.desc, k))...)
+		if err != nil || int64(len(rows)) >= read.MaxItems {
+			return rows, err
+		}
+	}
 }
 
 // idRow is a result row as the page reads it: the id of each table's
-// object (nil where an outer join found none) and the score.
+// object (nil where an outer join found none), the score, and the
+// order's keys (index paths).
 type idRow struct {
 	ids   []*string
 	score float64
+	key   []any
 }
 
 // page reads a page of result rows.
-func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page) ([]idRow, error) {
-	stmt, args := cq.pageSQL(d, p)
+func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page, conds ...fragment) ([]idRow, error) {
+	stmt, args := cq.pageSQL(d, p, conds...)
 	r, err := tx.QueryxContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -211,16 +307,22 @@ func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmi
 	}
 	var out []idRow
 	for r.Next() {
-		row := idRow{ids: make([]*string, tables)}
-		dest := make([]any, tables, tables+1)
+		row := idRow{ids: make([]*string, tables), key: make([]any, len(cq.keys))}
+		dest := make([]any, tables, tables+1+len(cq.keys))
 		for i := range row.ids {
 			dest[i] = &row.ids[i]
 		}
 		if cq.scored {
 			dest = append(dest, &row.score)
 		}
+		for i := range row.key {
+			dest = append(dest, &row.key[i])
+		}
 		if err := r.Scan(dest...); err != nil {
 			return nil, err
+		}
+		for i, k := range row.key {
+			row.key[i] = keyValue(k)
 		}
 		out = append(out, row)
 	}

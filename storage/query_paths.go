@@ -1,6 +1,9 @@
 package storage
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
 )
@@ -78,6 +81,7 @@ func (c *compiler) indexPath(opt query.Options) (*compiledQuery, bool, error) {
 	}
 	var folder *query.FolderCond
 	var text *query.ContainsCond
+	var equal *query.CompareCond
 	var rest []query.Cond
 	for _, x := range conjuncts(q.Where) {
 		switch x := x.(type) {
@@ -89,28 +93,47 @@ func (c *compiler) indexPath(opt query.Options) (*compiledQuery, bool, error) {
 		case *query.ContainsCond:
 			text = x
 			continue
-		default:
-			if driver(x) != nil {
-				return nil, false, nil // a selective predicate drives better
+		case *query.CompareCond:
+			if equal == nil && driver(x) != nil && x.Column.Property.Cardinality == cmis.Single {
+				equal = x
+				continue
 			}
+		}
+		if driver(x) != nil {
+			return nil, false, nil // another selective predicate: the general form
 		}
 		rest = append(rest, x)
 	}
+	unordered := key.prop == "" && !key.score
+	var cq *compiledQuery
+	var err error
 	switch {
+	case equal != nil && !unordered:
+		return nil, false, nil // a few matches, sorted by the general form
+	case equal != nil:
+		cq, err = c.propertyPath(equal, append(rest, others(folder, text)...), opt)
 	case text != nil && key.prop == "" && fullTextBuilt:
-		if folder != nil {
-			rest = append(rest, folder)
-		}
-		cq, err := c.textPath(text, key, rest, opt)
-		return cq, err == nil, err
+		cq, err = c.textPath(text, key, append(rest, others(folder, nil)...), opt)
 	case text != nil || q.Score:
 		return nil, false, nil
 	case folder != nil:
-		cq, err := c.folderPath(folder, key, rest, opt)
-		return cq, err == nil, err
+		cq, err = c.folderPath(folder, key, rest, opt)
+	default:
+		cq, err = c.typePath(key, rest, opt)
 	}
-	cq, err := c.typePath(key, rest, opt)
 	return cq, err == nil, err
+}
+
+// others are the conditions among those given that are there.
+func others(folder *query.FolderCond, text *query.ContainsCond) []query.Cond {
+	var out []query.Cond
+	if folder != nil {
+		out = append(out, folder)
+	}
+	if text != nil {
+		out = append(out, text)
+	}
+	return out
 }
 
 // rowFilter is what a path's row must satisfy besides its driving
@@ -159,20 +182,30 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 			c.noIndex + "fd.parent_id IN (" + folders.sql + "))"
 		body.args = append(body.args, folders.args...)
 	}
-	d := dir(key.desc)
-	order := " ORDER BY fc.parent_id" + d + ", fc.child_id" + d
+	keys := []string{"fc.parent_id", "fc.child_id"}
 	switch key.prop {
 	case cmis.PropName:
 		// Names are unique per folder: (name, folder) is unique, and in
 		// the order of containment's (parent_id, name) index.
-		order = " ORDER BY fc.name" + d + ", fc.parent_id" + d
+		keys = []string{"fc.name", "fc.parent_id"}
 	case cmis.PropCreationDate, cmis.PropLastModificationDate:
-		order = " ORDER BY fc." + indexOrders[key.prop] + d + ", fc.child_id" + d
+		keys = []string{"fc." + indexOrders[key.prop], "fc.child_id"}
 	}
 	if len(c.errors) > 0 {
 		return nil, c.errors[0]
 	}
-	return &compiledQuery{body: body, order: fragment{sql: order}, columns: []string{"fc.child_id"}}, nil
+	return &compiledQuery{body: body, order: orderOf(keys, key.desc), columns: []string{"fc.child_id"}, keys: keys, desc: key.desc,
+		candidates: fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")", args: folders.args},
+		sorted:     x.Tree && key.prop != ""}, nil
+}
+
+// orderOf is the ORDER BY of keys, all in one direction.
+func orderOf(keys []string, desc bool) fragment {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + dir(desc)
+	}
+	return fragment{sql: " ORDER BY " + strings.Join(parts, ", ")}
 }
 
 // folders is the SQL list of the folders a folder condition covers: the
@@ -195,21 +228,52 @@ func (c *compiler) folders(x *query.FolderCond) string {
 // typePath reads the objects of the table's types in the key's order
 // from the type indexes, each row probed for the rest.
 func (c *compiler) typePath(key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
-	a := c.alias[c.q.Tables[0]]
+	t := c.q.Tables[0]
+	a := c.alias[t]
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
 	}
-	d := dir(key.desc)
-	order := " ORDER BY " + a + ".id" + d
+	set, err := c.typeSet(t.Type)
+	if err != nil {
+		return nil, err
+	}
+	types := fragment{sql: " FROM objects " + a + " WHERE " + a + ".repository_id = ? AND " + a + ".type_id IN (?" +
+		strings.Repeat(", ?", len(set)-1) + ")", args: []any{c.repo}}
+	for _, id := range set {
+		types.args = append(types.args, id)
+	}
+	keys := []string{a + ".id"}
 	if key.prop != "" {
-		order = " ORDER BY " + a + "." + indexOrders[key.prop] + d + ", " + a + ".id" + d
+		keys = []string{a + "." + indexOrders[key.prop], a + ".id"}
 	}
 	if len(c.errors) > 0 {
 		return nil, c.errors[0]
 	}
 	return &compiledQuery{body: fragment{sql: " FROM objects " + a + c.contentJoin(a) + " WHERE " + filter.sql, args: filter.args},
-		order: fragment{sql: order}, columns: []string{a + ".id"}}, nil
+		order: orderOf(keys, key.desc), columns: []string{a + ".id"}, keys: keys, desc: key.desc, candidates: types}, nil
+}
+
+// propertyPath reads the objects having a value of a single-valued
+// property equal to the one asked, in the order of their ids that the
+// property index gives, each probed for the rest.
+func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
+	a := c.alias[x.Column.Table]
+	drive := c.capture(func() string {
+		return "pv.property_id = " + c.arg(x.Column.Property.ID) + " AND pv." + valueColumn(x.Column.Property.PropertyType) + " = " + c.arg(sqlValue(x.Value))
+	})
+	filter, err := c.rowFilter(rest, opt)
+	if err != nil {
+		return nil, err
+	}
+	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = pv.object_id AND " + filter.sql
+	if len(c.errors) > 0 {
+		return nil, c.errors[0]
+	}
+	keys := []string{"pv.object_id"}
+	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + " AND " + probe(objects),
+		args: append(slices.Clone(drive.args), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
+		candidates: fragment{sql: " FROM object_properties pv WHERE " + drive.sql, args: drive.args}}, nil
 }
 
 // textPath reads the matches of the text search from its index, in the
@@ -227,9 +291,12 @@ func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Con
 		return nil, err
 	}
 	cq := &compiledQuery{body: fragment{sql: src.from + c.contentJoin(a) + " WHERE " + src.match + " AND " + filter.sql,
-		args: append([]any{search}, filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score}
+		args: append([]any{search}, filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score,
+		candidates: fragment{sql: src.candidates, args: []any{search}}}
 	cq.order.sql = " ORDER BY " + src.order
+	cq.keys = []string{src.order}
 	if key.score {
+		cq.keys = nil // no index seeks into a rank order
 		// SCORE() falls as the rank rises: the best first is the lowest
 		// rank first.
 		cq.order.sql = " ORDER BY " + src.rank + dir(!key.desc)
