@@ -13,6 +13,7 @@ import (
 	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -48,6 +49,8 @@ type Authenticator struct {
 
 	mu       sync.Mutex
 	verified map[[32]byte]verifiedEntry
+
+	hits, misses atomic.Uint64 // of the cache, for CacheStats
 }
 
 type verifiedEntry struct {
@@ -125,12 +128,20 @@ func (a *Authenticator) verify(ctx context.Context, user, password string, k [32
 	e, ok := a.verified[k]
 	a.mu.Unlock()
 	if ok && e.hash == acct.PasswordHash && a.now().Before(e.expires) {
+		a.hits.Add(1)
 		return acct, true, nil
 	}
+	a.misses.Add(1)
 	if a.compare([]byte(acct.PasswordHash), []byte(password)) != nil {
 		return nil, false, errMismatch
 	}
 	return acct, false, nil
+}
+
+// CacheStats reports how often a known user's password was verified
+// from the cache (hits) and with bcrypt (misses), since New.
+func (a *Authenticator) CacheStats() (hits, misses uint64) {
+	return a.hits.Load(), a.misses.Load()
 }
 
 func (a *Authenticator) remember(k [32]byte, hash string) {

@@ -40,6 +40,11 @@ func TestVerifiedCredentialsAreRemembered(t *testing.T) {
 	if n, _ := h.counts(); n != 3 {
 		t.Fatalf("bcrypt ran %d times, want 3: a wrong password and an unknown user cost one each", n)
 	}
+	// Misses: the first login and the wrong password (an unknown user
+	// has no cache to miss).
+	if hits, misses := h.CacheStats(); hits != 4 || misses != 2 {
+		t.Fatalf("cache stats: %d hits, %d misses; want 4 and 2", hits, misses)
+	}
 	h.store.remove("alice")
 	mustBeDenied(t, h, "alice", "s3cret-enough")
 }

@@ -33,6 +33,47 @@ func PermissionLevel(p string) Level {
 	return NoAccess
 }
 
+// Permission is the basic permission that grants exactly level l ("" for
+// NoAccess).
+func (l Level) Permission() string {
+	switch l {
+	case CanRead:
+		return PermRead
+	case CanWrite:
+		return PermWrite
+	case CanAll:
+		return PermAll
+	}
+	return ""
+}
+
+// Need is the access an action needs on an object: the level, and the
+// permission-mapping key that says so (named in a refusal).
+type Need struct {
+	Key   string
+	Level Level
+}
+
+// Refusal is the permissionDenied error for user, who lacks n on object id.
+func (n Need) Refusal(user, id string) error {
+	return Errorf(ErrPermissionDenied, "%s: %s needs %s on %s", n.Key, user, n.Level.Permission(), id)
+}
+
+// Permit is a caller's right to remove objects. A store checks it inside
+// the transaction that removes them, on every object removed: the old
+// versions and the private working copy of a document included. A
+// relationship is not checked: it goes with its source or target (see
+// services.RelationshipService), as their properties do.
+type Permit struct {
+	Access *Access // nil, or an administrator's: nothing is checked
+	User   string  // named in a refusal
+	Delete Need    // on every object removed
+	Unfile Need    // on every object deleteTree only unfiles from the tree
+}
+
+// Checked reports whether the store must check the permit at all.
+func (p Permit) Checked() bool { return p.Access != nil && !p.Access.Admin }
+
 // ACE is an access control entry: a principal's permission on an object.
 type ACE struct {
 	Principal  string

@@ -67,3 +67,16 @@ type ContentStore interface {
 	// row references them. fn may Remove them meanwhile.
 	Candidates(ctx context.Context, before time.Time, fn func(id string) error) error
 }
+
+// StoreStats counts what a store holds, for the status page.
+type StoreStats struct {
+	Objects        int64
+	ContentStreams int64
+	ContentBytes   int64
+}
+
+// StatsReader reports a store's counts; it should be cheap enough to
+// call for every view of the status page.
+type StatsReader interface {
+	Stats(ctx context.Context) (StoreStats, error)
+}

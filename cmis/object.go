@@ -128,11 +128,16 @@ type ObjectStore interface {
 	MoveObject(ctx context.Context, repositoryID, objectID, sourceFolderID, targetFolderID, user string) (*Object, error)
 	// DeleteObject removes an object; a folder must be empty. A
 	// document goes with its whole version series (allVersions), a PWC
-	// alone (cancelCheckOut).
-	DeleteObject(ctx context.Context, repositoryID, objectID string) error
-	// DeleteTree removes a folder and what is below it; it returns the
-	// ids it could not delete.
-	DeleteTree(ctx context.Context, repositoryID, folderID string, mode UnfileMode, continueOnFailure bool) ([]string, error)
+	// alone (cancelCheckOut). p.Delete must hold on everything removed,
+	// else nothing is (permissionDenied).
+	DeleteObject(ctx context.Context, repositoryID, objectID string, p Permit) error
+	// DeleteTree removes a folder and what is below it (documents with
+	// all their versions). p.Delete must hold on every object removed
+	// and p.Unfile on every object only unfiled. Without
+	// continueOnFailure anything refused refuses the whole tree; with
+	// it, what is refused stays whole, with the folders it is filed in,
+	// and their ids are returned.
+	DeleteTree(ctx context.Context, repositoryID, folderID string, mode UnfileMode, continueOnFailure bool, p Permit) ([]string, error)
 
 	FilingStore
 	RelationshipStore
@@ -228,15 +233,17 @@ type VersionStore interface {
 	// document's ACEs. Not the latest version, or a series already
 	// checked out: versioning error.
 	CheckOut(ctx context.Context, repositoryID, objectID, user string) (*Object, error)
-	// CancelCheckOut deletes a PWC (not a PWC: versioning error).
-	CancelCheckOut(ctx context.Context, repositoryID, pwcID string) error
+	// CancelCheckOut deletes a PWC (not a PWC: versioning error), if
+	// p.Delete holds on it.
+	CancelCheckOut(ctx context.Context, repositoryID, pwcID string, p Permit) error
 	// CheckIn turns a PWC into the series' new latest version and
 	// returns it.
 	CheckIn(ctx context.Context, repositoryID, pwcID string, ci CheckIn) (*Object, error)
 	// DeleteVersion deletes one version; when it was the latest, the
 	// previous one becomes latest and takes over the filing. Deleting
-	// the only checked-in version deletes the series.
-	DeleteVersion(ctx context.Context, repositoryID, objectID string) error
+	// the only checked-in version deletes the series. p.Delete must hold
+	// on everything removed.
+	DeleteVersion(ctx context.Context, repositoryID, objectID string, p Permit) error
 	// Versions lists the versions reader may see: the PWC first, then
 	// newest first.
 	Versions(ctx context.Context, repositoryID, id string, reader *Access) ([]*Object, error)

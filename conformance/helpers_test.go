@@ -117,8 +117,9 @@ func newHandlerFor(t testing.TB, accounts []account, logger *zap.Logger) (h http
 		t.Fatal(err)
 	}
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "conformance"}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: "conformance"}),
 		Auth:           authenticator,
+		Snapshot:       db.Read,
 		SpoolDir:       filepath.Join(data, "tmp"),
 		RepositoryName: "cmisd",
 		Logger:         logger,

@@ -23,11 +23,17 @@ func BenchmarkHotPath(b *testing.B) {
 	h, data := hotPathServer(b)
 	for _, op := range data.ops() {
 		b.Run(op.name, func(b *testing.B) {
+			// One request, its body renewed each time: what is counted is
+			// the server's, not the harness's.
+			req := httptest.NewRequest(http.MethodPost, "/services/"+op.service, nil)
+			req.Header.Set("Content-Type", hotPathCT)
+			req.ContentLength = int64(len(op.body))
+			rec := &discardRecorder{header: http.Header{}}
 			b.ReportAllocs()
 			for b.Loop() {
-				rec := &discardRecorder{header: http.Header{}}
-				req := httptest.NewRequest(http.MethodPost, "/services/"+op.service, bytes.NewReader(op.body))
-				req.Header.Set("Content-Type", hotPathCT)
+				req.Body = io.NopCloser(bytes.NewReader(op.body))
+				clear(rec.header)
+				rec.status = 0
 				h.ServeHTTP(rec, req)
 				if rec.status != 0 && rec.status != http.StatusOK {
 					b.Fatalf("%s: status %d", op.name, rec.status)

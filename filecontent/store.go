@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/durable"
 )
 
 var _ cmis.ContentStore = (*Store)(nil)
@@ -72,8 +73,18 @@ func newID() string {
 }
 
 // Put streams r into a new content file.
-func (s *Store) Put(ctx context.Context, r io.Reader) (_ cmis.StoredContent, err error) {
+func (s *Store) Put(ctx context.Context, r io.Reader) (cmis.StoredContent, error) {
+	return s.put(ctx, newID(), r)
+}
+
+// put streams r into the content file of id: written under dir/tmp,
+// fsynced, renamed to its name and its directory fsynced.
+func (s *Store) put(ctx context.Context, id string, r io.Reader) (_ cmis.StoredContent, err error) {
 	if err := ctx.Err(); err != nil {
+		return cmis.StoredContent{}, err
+	}
+	final, err := s.path(id)
+	if err != nil {
 		return cmis.StoredContent{}, err
 	}
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), tmpPrefix+"*")
@@ -101,28 +112,18 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (_ cmis.StoredContent, err
 	if err := tmp.Close(); err != nil {
 		return cmis.StoredContent{}, err
 	}
-	st := cmis.StoredContent{ID: newID(), Length: sk.n, SHA256: hex.EncodeToString(sum)}
-	final, _ := s.path(st.ID)
+	st := cmis.StoredContent{ID: id, Length: sk.n, SHA256: hex.EncodeToString(sum)}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return cmis.StoredContent{}, err
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return cmis.StoredContent{}, err
 	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
+	if err := durable.Sync(filepath.Dir(final)); err != nil {
 		os.Remove(final)
 		return cmis.StoredContent{}, err
 	}
 	return st, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // section is a byte range of a content file. Through *io.SectionReader
@@ -135,11 +136,7 @@ type section struct {
 
 // Open opens a byte range of a content file.
 func (s *Store) Open(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error) {
-	p, err := s.path(id)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
+	f, err := s.open(id)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +164,18 @@ func (s *Store) Remove(ctx context.Context, ids ...string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckWritable writes and removes a file where uploads begin: the store
+// can take content. A file a crash left is swept like an unfinished
+// upload.
+func (s *Store) CheckWritable() error {
+	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), tmpPrefix+"probe-*")
+	if err != nil {
+		return fmt.Errorf("content store: %w", err)
+	}
+	_, werr := f.Write([]byte("probe"))
+	return errors.Join(werr, f.Close(), os.Remove(f.Name()))
 }
 
 // Candidates walks the directory for content files and unfinished

@@ -284,3 +284,65 @@ func TestCandidatesAndRemove(t *testing.T) {
 		}
 	}
 }
+
+// CheckWritable writes where uploads begin and leaves nothing; where no
+// upload could begin, it fails.
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckWritable(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+		t.Fatalf("left %v", left)
+	}
+	// (Root writes into read-only directories: a file in place of the
+	// directory stops everyone.)
+	if err := os.RemoveAll(filepath.Join(dir, "tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tmp"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckWritable(); err == nil {
+		t.Fatal("writable without its upload directory")
+	}
+}
+
+// CopyFrom copies a stream under its id and reports what it copied; Sum
+// reads one whole. A stream that is not there wraps fs.ErrNotExist.
+func TestCopyFromAndSum(t *testing.T) {
+	ctx := context.Background()
+	src, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(300<<10+7, 3)
+	st, err := src.Put(ctx, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := dst.CopyFrom(ctx, src, st.ID)
+	if err != nil || cp != st {
+		t.Fatalf("copied %+v (%v), stored %+v", cp, err, st)
+	}
+	if got, err := dst.Sum(ctx, st.ID); err != nil || got != st || got.SHA256 != sum(data) {
+		t.Fatalf("sum of the copy %+v (%v), want %+v", got, err, st)
+	}
+	if _, err := dst.Sum(ctx, "0123456789abcdef"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("sum of a missing stream: %v", err)
+	}
+	if _, err := dst.CopyFrom(ctx, src, "0123456789abcdef"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("copy of a missing stream: %v", err)
+	}
+	if _, err := dst.Sum(ctx, "../x"); err == nil {
+		t.Fatal("a path outside the store was read")
+	}
+}

@@ -623,3 +623,386 @@ func invoke[Req, Resp any](ctx context.Context, method func(context.Context, *Re
 	}
 	return resp, nil
 }
+
+// Around wraps a call of operation op: it runs call, with the context it
+// chooses, and returns what call returns.
+type Around func(ctx context.Context, op string, call func(ctx context.Context) (any, error)) (any, error)
+
+// With returns ports whose every call goes through around. A nil port
+// stays nil.
+func (p *Ports) With(around Around) *Ports {
+	out := &Ports{}
+	if p.Discovery != nil {
+		out.Discovery = aroundDiscovery{p.Discovery, around}
+	}
+	if p.MultiFiling != nil {
+		out.MultiFiling = aroundMultiFiling{p.MultiFiling, around}
+	}
+	if p.Navigation != nil {
+		out.Navigation = aroundNavigation{p.Navigation, around}
+	}
+	if p.Object != nil {
+		out.Object = aroundObject{p.Object, around}
+	}
+	if p.Policy != nil {
+		out.Policy = aroundPolicy{p.Policy, around}
+	}
+	if p.Relationship != nil {
+		out.Relationship = aroundRelationship{p.Relationship, around}
+	}
+	if p.Repository != nil {
+		out.Repository = aroundRepository{p.Repository, around}
+	}
+	if p.Versioning != nil {
+		out.Versioning = aroundVersioning{p.Versioning, around}
+	}
+	if p.ACL != nil {
+		out.ACL = aroundACL{p.ACL, around}
+	}
+	return out
+}
+
+type aroundDiscovery struct {
+	next   DiscoveryServicePort
+	around Around
+}
+
+func (a aroundDiscovery) QueryContext(ctx context.Context, req *Query) (*QueryResponse, error) {
+	r, err := a.around(ctx, "query", func(ctx context.Context) (any, error) { return a.next.QueryContext(ctx, req) })
+	resp, _ := r.(*QueryResponse)
+	return resp, err
+}
+
+func (a aroundDiscovery) GetContentChangesContext(ctx context.Context, req *GetContentChanges) (*GetContentChangesResponse, error) {
+	r, err := a.around(ctx, "getContentChanges", func(ctx context.Context) (any, error) { return a.next.GetContentChangesContext(ctx, req) })
+	resp, _ := r.(*GetContentChangesResponse)
+	return resp, err
+}
+
+type aroundMultiFiling struct {
+	next   MultiFilingServicePort
+	around Around
+}
+
+func (a aroundMultiFiling) AddObjectToFolderContext(ctx context.Context, req *AddObjectToFolder) (*AddObjectToFolderResponse, error) {
+	r, err := a.around(ctx, "addObjectToFolder", func(ctx context.Context) (any, error) { return a.next.AddObjectToFolderContext(ctx, req) })
+	resp, _ := r.(*AddObjectToFolderResponse)
+	return resp, err
+}
+
+func (a aroundMultiFiling) RemoveObjectFromFolderContext(ctx context.Context, req *RemoveObjectFromFolder) (*RemoveObjectFromFolderResponse, error) {
+	r, err := a.around(ctx, "removeObjectFromFolder", func(ctx context.Context) (any, error) { return a.next.RemoveObjectFromFolderContext(ctx, req) })
+	resp, _ := r.(*RemoveObjectFromFolderResponse)
+	return resp, err
+}
+
+type aroundNavigation struct {
+	next   NavigationServicePort
+	around Around
+}
+
+func (a aroundNavigation) GetDescendantsContext(ctx context.Context, req *GetDescendants) (*GetDescendantsResponse, error) {
+	r, err := a.around(ctx, "getDescendants", func(ctx context.Context) (any, error) { return a.next.GetDescendantsContext(ctx, req) })
+	resp, _ := r.(*GetDescendantsResponse)
+	return resp, err
+}
+
+func (a aroundNavigation) GetChildrenContext(ctx context.Context, req *GetChildren) (*GetChildrenResponse, error) {
+	r, err := a.around(ctx, "getChildren", func(ctx context.Context) (any, error) { return a.next.GetChildrenContext(ctx, req) })
+	resp, _ := r.(*GetChildrenResponse)
+	return resp, err
+}
+
+func (a aroundNavigation) GetFolderParentContext(ctx context.Context, req *GetFolderParent) (*GetFolderParentResponse, error) {
+	r, err := a.around(ctx, "getFolderParent", func(ctx context.Context) (any, error) { return a.next.GetFolderParentContext(ctx, req) })
+	resp, _ := r.(*GetFolderParentResponse)
+	return resp, err
+}
+
+func (a aroundNavigation) GetFolderTreeContext(ctx context.Context, req *GetFolderTree) (*GetFolderTreeResponse, error) {
+	r, err := a.around(ctx, "getFolderTree", func(ctx context.Context) (any, error) { return a.next.GetFolderTreeContext(ctx, req) })
+	resp, _ := r.(*GetFolderTreeResponse)
+	return resp, err
+}
+
+func (a aroundNavigation) GetObjectParentsContext(ctx context.Context, req *GetObjectParents) (*GetObjectParentsResponse, error) {
+	r, err := a.around(ctx, "getObjectParents", func(ctx context.Context) (any, error) { return a.next.GetObjectParentsContext(ctx, req) })
+	resp, _ := r.(*GetObjectParentsResponse)
+	return resp, err
+}
+
+func (a aroundNavigation) GetCheckedOutDocsContext(ctx context.Context, req *GetCheckedOutDocs) (*GetCheckedOutDocsResponse, error) {
+	r, err := a.around(ctx, "getCheckedOutDocs", func(ctx context.Context) (any, error) { return a.next.GetCheckedOutDocsContext(ctx, req) })
+	resp, _ := r.(*GetCheckedOutDocsResponse)
+	return resp, err
+}
+
+type aroundObject struct {
+	next   ObjectServicePort
+	around Around
+}
+
+func (a aroundObject) CreateDocumentContext(ctx context.Context, req *CreateDocument) (*CreateDocumentResponse, error) {
+	r, err := a.around(ctx, "createDocument", func(ctx context.Context) (any, error) { return a.next.CreateDocumentContext(ctx, req) })
+	resp, _ := r.(*CreateDocumentResponse)
+	return resp, err
+}
+
+func (a aroundObject) CreateDocumentFromSourceContext(ctx context.Context, req *CreateDocumentFromSource) (*CreateDocumentFromSourceResponse, error) {
+	r, err := a.around(ctx, "createDocumentFromSource", func(ctx context.Context) (any, error) { return a.next.CreateDocumentFromSourceContext(ctx, req) })
+	resp, _ := r.(*CreateDocumentFromSourceResponse)
+	return resp, err
+}
+
+func (a aroundObject) CreateFolderContext(ctx context.Context, req *CreateFolder) (*CreateFolderResponse, error) {
+	r, err := a.around(ctx, "createFolder", func(ctx context.Context) (any, error) { return a.next.CreateFolderContext(ctx, req) })
+	resp, _ := r.(*CreateFolderResponse)
+	return resp, err
+}
+
+func (a aroundObject) CreateRelationshipContext(ctx context.Context, req *CreateRelationship) (*CreateRelationshipResponse, error) {
+	r, err := a.around(ctx, "createRelationship", func(ctx context.Context) (any, error) { return a.next.CreateRelationshipContext(ctx, req) })
+	resp, _ := r.(*CreateRelationshipResponse)
+	return resp, err
+}
+
+func (a aroundObject) CreatePolicyContext(ctx context.Context, req *CreatePolicy) (*CreatePolicyResponse, error) {
+	r, err := a.around(ctx, "createPolicy", func(ctx context.Context) (any, error) { return a.next.CreatePolicyContext(ctx, req) })
+	resp, _ := r.(*CreatePolicyResponse)
+	return resp, err
+}
+
+func (a aroundObject) CreateItemContext(ctx context.Context, req *CreateItem) (*CreateItemResponse, error) {
+	r, err := a.around(ctx, "createItem", func(ctx context.Context) (any, error) { return a.next.CreateItemContext(ctx, req) })
+	resp, _ := r.(*CreateItemResponse)
+	return resp, err
+}
+
+func (a aroundObject) GetAllowableActionsContext(ctx context.Context, req *GetAllowableActions) (*GetAllowableActionsResponse, error) {
+	r, err := a.around(ctx, "getAllowableActions", func(ctx context.Context) (any, error) { return a.next.GetAllowableActionsContext(ctx, req) })
+	resp, _ := r.(*GetAllowableActionsResponse)
+	return resp, err
+}
+
+func (a aroundObject) GetObjectContext(ctx context.Context, req *GetObject) (*GetObjectResponse, error) {
+	r, err := a.around(ctx, "getObject", func(ctx context.Context) (any, error) { return a.next.GetObjectContext(ctx, req) })
+	resp, _ := r.(*GetObjectResponse)
+	return resp, err
+}
+
+func (a aroundObject) GetPropertiesContext(ctx context.Context, req *GetProperties) (*GetPropertiesResponse, error) {
+	r, err := a.around(ctx, "getProperties", func(ctx context.Context) (any, error) { return a.next.GetPropertiesContext(ctx, req) })
+	resp, _ := r.(*GetPropertiesResponse)
+	return resp, err
+}
+
+func (a aroundObject) GetRenditionsContext(ctx context.Context, req *GetRenditions) (*GetRenditionsResponse, error) {
+	r, err := a.around(ctx, "getRenditions", func(ctx context.Context) (any, error) { return a.next.GetRenditionsContext(ctx, req) })
+	resp, _ := r.(*GetRenditionsResponse)
+	return resp, err
+}
+
+func (a aroundObject) GetObjectByPathContext(ctx context.Context, req *GetObjectByPath) (*GetObjectByPathResponse, error) {
+	r, err := a.around(ctx, "getObjectByPath", func(ctx context.Context) (any, error) { return a.next.GetObjectByPathContext(ctx, req) })
+	resp, _ := r.(*GetObjectByPathResponse)
+	return resp, err
+}
+
+func (a aroundObject) GetContentStreamContext(ctx context.Context, req *GetContentStream) (*GetContentStreamResponse, error) {
+	r, err := a.around(ctx, "getContentStream", func(ctx context.Context) (any, error) { return a.next.GetContentStreamContext(ctx, req) })
+	resp, _ := r.(*GetContentStreamResponse)
+	return resp, err
+}
+
+func (a aroundObject) UpdatePropertiesContext(ctx context.Context, req *UpdateProperties) (*UpdatePropertiesResponse, error) {
+	r, err := a.around(ctx, "updateProperties", func(ctx context.Context) (any, error) { return a.next.UpdatePropertiesContext(ctx, req) })
+	resp, _ := r.(*UpdatePropertiesResponse)
+	return resp, err
+}
+
+func (a aroundObject) BulkUpdatePropertiesContext(ctx context.Context, req *BulkUpdateProperties) (*BulkUpdatePropertiesResponse, error) {
+	r, err := a.around(ctx, "bulkUpdateProperties", func(ctx context.Context) (any, error) { return a.next.BulkUpdatePropertiesContext(ctx, req) })
+	resp, _ := r.(*BulkUpdatePropertiesResponse)
+	return resp, err
+}
+
+func (a aroundObject) MoveObjectContext(ctx context.Context, req *MoveObject) (*MoveObjectResponse, error) {
+	r, err := a.around(ctx, "moveObject", func(ctx context.Context) (any, error) { return a.next.MoveObjectContext(ctx, req) })
+	resp, _ := r.(*MoveObjectResponse)
+	return resp, err
+}
+
+func (a aroundObject) DeleteObjectContext(ctx context.Context, req *DeleteObject) (*DeleteObjectResponse, error) {
+	r, err := a.around(ctx, "deleteObject", func(ctx context.Context) (any, error) { return a.next.DeleteObjectContext(ctx, req) })
+	resp, _ := r.(*DeleteObjectResponse)
+	return resp, err
+}
+
+func (a aroundObject) DeleteTreeContext(ctx context.Context, req *DeleteTree) (*DeleteTreeResponse, error) {
+	r, err := a.around(ctx, "deleteTree", func(ctx context.Context) (any, error) { return a.next.DeleteTreeContext(ctx, req) })
+	resp, _ := r.(*DeleteTreeResponse)
+	return resp, err
+}
+
+func (a aroundObject) SetContentStreamContext(ctx context.Context, req *SetContentStream) (*SetContentStreamResponse, error) {
+	r, err := a.around(ctx, "setContentStream", func(ctx context.Context) (any, error) { return a.next.SetContentStreamContext(ctx, req) })
+	resp, _ := r.(*SetContentStreamResponse)
+	return resp, err
+}
+
+func (a aroundObject) AppendContentStreamContext(ctx context.Context, req *AppendContentStream) (*AppendContentStreamResponse, error) {
+	r, err := a.around(ctx, "appendContentStream", func(ctx context.Context) (any, error) { return a.next.AppendContentStreamContext(ctx, req) })
+	resp, _ := r.(*AppendContentStreamResponse)
+	return resp, err
+}
+
+func (a aroundObject) DeleteContentStreamContext(ctx context.Context, req *DeleteContentStream) (*DeleteContentStreamResponse, error) {
+	r, err := a.around(ctx, "deleteContentStream", func(ctx context.Context) (any, error) { return a.next.DeleteContentStreamContext(ctx, req) })
+	resp, _ := r.(*DeleteContentStreamResponse)
+	return resp, err
+}
+
+type aroundPolicy struct {
+	next   PolicyServicePort
+	around Around
+}
+
+func (a aroundPolicy) ApplyPolicyContext(ctx context.Context, req *ApplyPolicy) (*ApplyPolicyResponse, error) {
+	r, err := a.around(ctx, "applyPolicy", func(ctx context.Context) (any, error) { return a.next.ApplyPolicyContext(ctx, req) })
+	resp, _ := r.(*ApplyPolicyResponse)
+	return resp, err
+}
+
+func (a aroundPolicy) RemovePolicyContext(ctx context.Context, req *RemovePolicy) (*RemovePolicyResponse, error) {
+	r, err := a.around(ctx, "removePolicy", func(ctx context.Context) (any, error) { return a.next.RemovePolicyContext(ctx, req) })
+	resp, _ := r.(*RemovePolicyResponse)
+	return resp, err
+}
+
+func (a aroundPolicy) GetAppliedPoliciesContext(ctx context.Context, req *GetAppliedPolicies) (*GetAppliedPoliciesResponse, error) {
+	r, err := a.around(ctx, "getAppliedPolicies", func(ctx context.Context) (any, error) { return a.next.GetAppliedPoliciesContext(ctx, req) })
+	resp, _ := r.(*GetAppliedPoliciesResponse)
+	return resp, err
+}
+
+type aroundRelationship struct {
+	next   RelationshipServicePort
+	around Around
+}
+
+func (a aroundRelationship) GetObjectRelationshipsContext(ctx context.Context, req *GetObjectRelationships) (*GetObjectRelationshipsResponse, error) {
+	r, err := a.around(ctx, "getObjectRelationships", func(ctx context.Context) (any, error) { return a.next.GetObjectRelationshipsContext(ctx, req) })
+	resp, _ := r.(*GetObjectRelationshipsResponse)
+	return resp, err
+}
+
+type aroundRepository struct {
+	next   RepositoryServicePort
+	around Around
+}
+
+func (a aroundRepository) GetRepositoriesContext(ctx context.Context, req *GetRepositories) (*GetRepositoriesResponse, error) {
+	r, err := a.around(ctx, "getRepositories", func(ctx context.Context) (any, error) { return a.next.GetRepositoriesContext(ctx, req) })
+	resp, _ := r.(*GetRepositoriesResponse)
+	return resp, err
+}
+
+func (a aroundRepository) GetRepositoryInfoContext(ctx context.Context, req *GetRepositoryInfo) (*GetRepositoryInfoResponse, error) {
+	r, err := a.around(ctx, "getRepositoryInfo", func(ctx context.Context) (any, error) { return a.next.GetRepositoryInfoContext(ctx, req) })
+	resp, _ := r.(*GetRepositoryInfoResponse)
+	return resp, err
+}
+
+func (a aroundRepository) GetTypeChildrenContext(ctx context.Context, req *GetTypeChildren) (*GetTypeChildrenResponse, error) {
+	r, err := a.around(ctx, "getTypeChildren", func(ctx context.Context) (any, error) { return a.next.GetTypeChildrenContext(ctx, req) })
+	resp, _ := r.(*GetTypeChildrenResponse)
+	return resp, err
+}
+
+func (a aroundRepository) GetTypeDescendantsContext(ctx context.Context, req *GetTypeDescendants) (*GetTypeDescendantsResponse, error) {
+	r, err := a.around(ctx, "getTypeDescendants", func(ctx context.Context) (any, error) { return a.next.GetTypeDescendantsContext(ctx, req) })
+	resp, _ := r.(*GetTypeDescendantsResponse)
+	return resp, err
+}
+
+func (a aroundRepository) GetTypeDefinitionContext(ctx context.Context, req *GetTypeDefinition) (*GetTypeDefinitionResponse, error) {
+	r, err := a.around(ctx, "getTypeDefinition", func(ctx context.Context) (any, error) { return a.next.GetTypeDefinitionContext(ctx, req) })
+	resp, _ := r.(*GetTypeDefinitionResponse)
+	return resp, err
+}
+
+func (a aroundRepository) CreateTypeContext(ctx context.Context, req *CreateType) (*CreateTypeResponse, error) {
+	r, err := a.around(ctx, "createType", func(ctx context.Context) (any, error) { return a.next.CreateTypeContext(ctx, req) })
+	resp, _ := r.(*CreateTypeResponse)
+	return resp, err
+}
+
+func (a aroundRepository) UpdateTypeContext(ctx context.Context, req *UpdateType) (*UpdateTypeResponse, error) {
+	r, err := a.around(ctx, "updateType", func(ctx context.Context) (any, error) { return a.next.UpdateTypeContext(ctx, req) })
+	resp, _ := r.(*UpdateTypeResponse)
+	return resp, err
+}
+
+func (a aroundRepository) DeleteTypeContext(ctx context.Context, req *DeleteType) (*DeleteTypeResponse, error) {
+	r, err := a.around(ctx, "deleteType", func(ctx context.Context) (any, error) { return a.next.DeleteTypeContext(ctx, req) })
+	resp, _ := r.(*DeleteTypeResponse)
+	return resp, err
+}
+
+type aroundVersioning struct {
+	next   VersioningServicePort
+	around Around
+}
+
+func (a aroundVersioning) CheckOutContext(ctx context.Context, req *CheckOut) (*CheckOutResponse, error) {
+	r, err := a.around(ctx, "checkOut", func(ctx context.Context) (any, error) { return a.next.CheckOutContext(ctx, req) })
+	resp, _ := r.(*CheckOutResponse)
+	return resp, err
+}
+
+func (a aroundVersioning) CancelCheckOutContext(ctx context.Context, req *CancelCheckOut) (*CancelCheckOutResponse, error) {
+	r, err := a.around(ctx, "cancelCheckOut", func(ctx context.Context) (any, error) { return a.next.CancelCheckOutContext(ctx, req) })
+	resp, _ := r.(*CancelCheckOutResponse)
+	return resp, err
+}
+
+func (a aroundVersioning) CheckInContext(ctx context.Context, req *CheckIn) (*CheckInResponse, error) {
+	r, err := a.around(ctx, "checkIn", func(ctx context.Context) (any, error) { return a.next.CheckInContext(ctx, req) })
+	resp, _ := r.(*CheckInResponse)
+	return resp, err
+}
+
+func (a aroundVersioning) GetObjectOfLatestVersionContext(ctx context.Context, req *GetObjectOfLatestVersion) (*GetObjectOfLatestVersionResponse, error) {
+	r, err := a.around(ctx, "getObjectOfLatestVersion", func(ctx context.Context) (any, error) { return a.next.GetObjectOfLatestVersionContext(ctx, req) })
+	resp, _ := r.(*GetObjectOfLatestVersionResponse)
+	return resp, err
+}
+
+func (a aroundVersioning) GetPropertiesOfLatestVersionContext(ctx context.Context, req *GetPropertiesOfLatestVersion) (*GetPropertiesOfLatestVersionResponse, error) {
+	r, err := a.around(ctx, "getPropertiesOfLatestVersion", func(ctx context.Context) (any, error) { return a.next.GetPropertiesOfLatestVersionContext(ctx, req) })
+	resp, _ := r.(*GetPropertiesOfLatestVersionResponse)
+	return resp, err
+}
+
+func (a aroundVersioning) GetAllVersionsContext(ctx context.Context, req *GetAllVersions) (*GetAllVersionsResponse, error) {
+	r, err := a.around(ctx, "getAllVersions", func(ctx context.Context) (any, error) { return a.next.GetAllVersionsContext(ctx, req) })
+	resp, _ := r.(*GetAllVersionsResponse)
+	return resp, err
+}
+
+type aroundACL struct {
+	next   ACLServicePort
+	around Around
+}
+
+func (a aroundACL) GetACLContext(ctx context.Context, req *GetACL) (*GetACLResponse, error) {
+	r, err := a.around(ctx, "getACL", func(ctx context.Context) (any, error) { return a.next.GetACLContext(ctx, req) })
+	resp, _ := r.(*GetACLResponse)
+	return resp, err
+}
+
+func (a aroundACL) ApplyACLContext(ctx context.Context, req *ApplyACL) (*ApplyACLResponse, error) {
+	r, err := a.around(ctx, "applyACL", func(ctx context.Context) (any, error) { return a.next.ApplyACLContext(ctx, req) })
+	resp, _ := r.(*ApplyACLResponse)
+	return resp, err
+}

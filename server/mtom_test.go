@@ -49,7 +49,7 @@ func decodeHTTP(t *testing.T, s *Server, r *http.Request) (*decoded, error) {
 	if err := decodeRequest(env, req); err != nil {
 		return nil, err
 	}
-	if err := attachStreams(req, rd); err != nil {
+	if err := attachStreams(req, rd, new(int64)); err != nil {
 		return nil, err
 	}
 	return &decoded{op: op.Name, req: req, streams: findStreams(req), mtom: x.mtom}, nil
@@ -116,14 +116,21 @@ func TestRecordedRequestsDecode(t *testing.T) {
 			if cd.ContentStream == nil || cd.ContentStream.Stream == nil || cd.ContentStream.Stream.Reader == nil {
 				t.Fatal("no content stream reader")
 			}
-			r := cd.ContentStream.Stream.Reader
+			counted, ok := cd.ContentStream.Stream.Reader.(*countingReader)
+			if !ok {
+				t.Fatalf("content reader %T does not count", cd.ContentStream.Stream.Reader)
+			}
+			r := counted.r
 			inline := !bytes.Contains(rec.body, []byte("xop:Include"))
 			if _, spooled := r.(*os.File); spooled != inline {
 				t.Errorf("reader is %T; want a live MIME part for attachments, a spool file for inline content", r)
 			}
-			got, err := io.ReadAll(r)
+			got, err := io.ReadAll(counted)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if *counted.n != int64(len(got)) {
+				t.Errorf("counted %d content bytes of %d", *counted.n, len(got))
 			}
 			want := expectedContent(t, rec.body)
 			if !bytes.Equal(got, want) {

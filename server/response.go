@@ -75,6 +75,8 @@ type encoder struct {
 	inlined  []io.Reader // streams written inline, closed with the encoder
 	tag      string      // makes Content-IDs unique per response
 	started  bool        // the status line and part of the body are out
+	// contentOut counts the bytes of content streams sent.
+	contentOut int64
 }
 
 func newEncoder(w http.ResponseWriter, mtom, v10 bool) *encoder {
@@ -126,7 +128,9 @@ func (e *encoder) inline(w *xsd.Writer, s *xsd.Stream) {
 	}
 	e.inlined = append(e.inlined, s.Reader)
 	enc := base64.NewEncoder(base64.StdEncoding, rawWriter{w})
-	if _, err := io.Copy(enc, s.Reader); err != nil {
+	n, err := io.Copy(enc, s.Reader)
+	e.contentOut += n
+	if err != nil {
 		w.Fail(fmt.Errorf("server: content stream: %w", err))
 		return
 	}
@@ -185,7 +189,7 @@ func (e *encoder) writeBody(resp any, responseName string) {
 func (e *encoder) finish() error {
 	if !e.started {
 		if e.mtom {
-			return writeMTOM(e.w, http.StatusOK, e.xw.Bytes(), e.streams)
+			return writeMTOM(e.w, http.StatusOK, e.xw.Bytes(), e.streams, &e.contentOut)
 		}
 		return writeText(e.w, http.StatusOK, e.xw.Bytes())
 	}
@@ -193,7 +197,7 @@ func (e *encoder) finish() error {
 		return err
 	}
 	if e.mtom {
-		return writeAttachments(e.w, e.boundary, e.streams)
+		return writeAttachments(e.w, e.boundary, e.streams, &e.contentOut)
 	}
 	return nil
 }
@@ -241,7 +245,8 @@ func attachmentHeader(boundary, id string) string {
 // as root part, then one binary part per stream, copied from its reader.
 // When every stream knows its size the answer has a Content-Length: it
 // spares chunked encoding, and net/http sends files with sendfile.
-func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream) error {
+// The bytes of the streams add up in *sent.
+func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream, sent *int64) error {
 	boundary := "uuid:" + randomHex(16)
 	setMTOMHeaders(w.Header(), boundary)
 	head := rootPartHeader(boundary)
@@ -265,14 +270,14 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 	if _, err := w.Write(env); err != nil {
 		return err
 	}
-	return writeAttachments(w, boundary, streams)
+	return writeAttachments(w, boundary, streams, sent)
 }
 
 // writeAttachments ends the root part and writes the attachment parts and
 // the close delimiter. A stream that knows its size must deliver exactly
 // that many bytes (its length may be in Content-Length; a short one must
 // not look complete).
-func writeAttachments(w io.Writer, boundary string, streams []outStream) error {
+func writeAttachments(w io.Writer, boundary string, streams []outStream, sent *int64) error {
 	if _, err := io.WriteString(w, "\r\n"); err != nil {
 		return err
 	}
@@ -280,12 +285,14 @@ func writeAttachments(w io.Writer, boundary string, streams []outStream) error {
 		if _, err := io.WriteString(w, attachmentHeader(boundary, s.id)); err != nil {
 			return err
 		}
+		var n int64
 		var err error
 		if sz, ok := s.r.(sizer); ok {
-			err = copyStream(w, s.r, sz.Size())
+			n, err = copyStream(w, s.r, sz.Size())
 		} else {
-			_, err = io.Copy(w, s.r)
+			n, err = io.Copy(w, s.r)
 		}
+		*sent += n
 		if err != nil {
 			return err
 		}
@@ -305,22 +312,22 @@ type sizer interface{ Size() int64 }
 // connection rather than let a short body look complete. A section of an
 // *os.File goes out as an *io.LimitedReader of the file, the shape
 // net/http's ReadFrom sends with sendfile.
-func copyStream(w io.Writer, r io.Reader, size int64) error {
+func copyStream(w io.Writer, r io.Reader, size int64) (int64, error) {
 	src := io.LimitReader(r, size)
 	if f, off, ok := fileSection(r); ok {
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
-			return fmt.Errorf("server: content stream: %w", err)
+			return 0, fmt.Errorf("server: content stream: %w", err)
 		}
 		src = &io.LimitedReader{R: f, N: size}
 	}
 	n, err := io.Copy(w, src)
 	if err != nil {
-		return fmt.Errorf("server: content stream, after %d of %d bytes: %w", n, size, err)
+		return n, fmt.Errorf("server: content stream, after %d of %d bytes: %w", n, size, err)
 	}
 	if n < size {
-		return fmt.Errorf("server: content stream ended after %d of %d bytes", n, size)
+		return n, fmt.Errorf("server: content stream ended after %d of %d bytes", n, size)
 	}
-	return nil
+	return n, nil
 }
 
 // fileSection returns the file and offset under r when r is an unread

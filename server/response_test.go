@@ -417,7 +417,7 @@ func TestCopyStreamHandsOverTheFile(t *testing.T) {
 	const off, size = 12345, 3<<20 + 5
 	inner := &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
 	rw := &respWriter{w: inner, rc: http.NewResponseController(inner), stall: time.Minute}
-	if err := copyStream(rw, io.NewSectionReader(f, off, size), size); err != nil {
+	if _, err := copyStream(rw, io.NewSectionReader(f, off, size), size); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(inner.Body.Bytes(), data[off:off+size]) || rw.n != size {
@@ -435,7 +435,7 @@ func TestCopyStreamHandsOverTheFile(t *testing.T) {
 	// Short content is an error, not a short body.
 	inner = &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
 	rw = &respWriter{w: inner, rc: http.NewResponseController(inner), stall: time.Minute}
-	if err := copyStream(rw, io.NewSectionReader(f, int64(len(data))-10, 100), 100); err == nil {
+	if _, err := copyStream(rw, io.NewSectionReader(f, int64(len(data))-10, 100), 100); err == nil {
 		t.Error("a stream 90 bytes short of its size was copied without error")
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -33,14 +34,21 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/metrics"
 	"github.com/cmisd/cmisd/internal/xop"
 )
 
 // Config configures a Server.
 type Config struct {
-	Ports  *generated.Ports   // the service implementations (required)
-	Auth   cmis.Authenticator // verifies user name and password (required)
-	Logger *zap.Logger        // nil: no logging
+	Ports *generated.Ports   // the service implementations (required)
+	Auth  cmis.Authenticator // verifies user name and password (required)
+
+	// Snapshot, if set, runs each request's authentication and operation
+	// in one read snapshot of the store (cmis.Transactor.Read): the
+	// credential, the caches' validity and a read operation's permission
+	// checks all see one state.
+	Snapshot func(ctx context.Context, fn func(ctx context.Context) error) error
+	Logger   *zap.Logger // nil: no logging
 
 	// ExternalURL is the base URL clients reach the server at (scheme,
 	// host, optional path prefix; no trailing slash needed). Empty: taken
@@ -62,8 +70,9 @@ type Config struct {
 	// NNNN-<operation>.request.http and NNNN-<operation>.response.http.
 	RecordDir string
 
-	// RepositoryName is shown on the HTML page at /.
+	// RepositoryName and Status are shown on the status page at /.
 	RepositoryName string
+	Status         Status
 
 	// Now is the clock for WS-Security timestamps. Default time.Now.
 	Now func() time.Time
@@ -92,6 +101,16 @@ type Config struct {
 	// rate, at least 10); past it a request is answered 429.
 	RateLimit float64
 	RateBurst int
+
+	// Metrics records every request. Nil: a private set, recorded but not
+	// served. ServeMetrics serves it at GET /metrics on this handler
+	// (leave it off to serve it on another listener).
+	Metrics      *metrics.Metrics
+	ServeMetrics bool
+
+	// Readiness are the checks of GET /readyz, besides "not shutting
+	// down" (Drain).
+	Readiness []Check
 }
 
 // Defaults.
@@ -126,10 +145,16 @@ type Server struct {
 	cfg     Config
 	log     *zap.Logger
 	router  *mux.Router
-	ops     map[string]*generated.Operation
+	soapOps map[string]*generated.Operation
 	rec     *recorder
 	uploads *uploads
 	rate    *rateLimiter // nil: no rate limit
+	metrics *metrics.Metrics
+	ops     *http.ServeMux // /healthz, /readyz, /metrics
+
+	stats    statsCache   // the status page's counts
+	inFlight atomic.Int64 // requests being served, ops endpoints aside
+	draining atomic.Bool  // Drain was called: /readyz answers 503
 }
 
 // New checks cfg, fills in defaults and builds the server.
@@ -174,7 +199,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.RepositoryName = "cmisd"
 	}
 	cfg.ExternalURL = strings.TrimRight(cfg.ExternalURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Logger, ops: generated.Operations,
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New("", ServiceNames)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, soapOps: generated.Operations, metrics: cfg.Metrics,
 		uploads: newUploads(cfg.MaxUploads, cfg.MaxUploadsPerUser)}
 	if cfg.RateLimit > 0 {
 		s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now)
@@ -187,6 +215,7 @@ func New(cfg Config) (*Server, error) {
 		s.rec = rec
 	}
 	s.router = s.routes()
+	s.ops = s.opsRoutes()
 	return s, nil
 }
 
@@ -242,7 +271,9 @@ type exchange struct {
 	user       string
 	repository string
 	outcome    string
-	mtom       bool // answer in MTOM
+	mtom       bool  // answer in MTOM
+	contentIn  int64 // bytes of content streams read by the operation
+	contentOut int64 // and sent in the answer
 	rec        *recording
 }
 
@@ -258,6 +289,12 @@ func exchangeFrom(r *http.Request) *exchange {
 // ServeHTTP wraps every request: deadlines, byte counting, recording,
 // panic recovery and the one log line.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.isOps(r) {
+		s.ops.ServeHTTP(w, r)
+		return
+	}
+	s.inFlight.Add(1)
+	s.metrics.Begin()
 	x := &exchange{start: time.Now()}
 	rc := http.NewResponseController(w)
 	// Deadlines left by an earlier request on this connection.
@@ -298,7 +335,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, body) // complete the recorded request
 			x.rec.finish(x.recordName(r), s.log)
 		}
-		s.logExchange(r, x, rw, body)
+		s.finish(r, x, rw, body)
 		if abort {
 			panic(http.ErrAbortHandler)
 		}
@@ -322,11 +359,21 @@ func (x *exchange) recordName(r *http.Request) string {
 	return strings.ToLower(r.Method)
 }
 
-func (s *Server) logExchange(r *http.Request, x *exchange, rw *respWriter, body *bodyReader) {
+// finish logs the exchange and records it in the metrics.
+func (s *Server) finish(r *http.Request, x *exchange, rw *respWriter, body *bodyReader) {
 	status := rw.status
 	if !rw.wroteHeader {
 		status = http.StatusOK
 	}
+	elapsed := time.Since(x.start)
+	s.metrics.Request(x.service, x.operation).Observe(x.outcome, status, elapsed)
+	s.metrics.Content(x.contentIn, x.contentOut)
+	s.metrics.End()
+	s.inFlight.Add(-1)
+	s.logExchange(r, x, status, elapsed, rw.n, body.n)
+}
+
+func (s *Server) logExchange(r *http.Request, x *exchange, status int, elapsed time.Duration, out, in int64) {
 	outcome := x.outcome
 	if outcome == "" {
 		if status < 400 {
@@ -342,9 +389,9 @@ func (s *Server) logExchange(r *http.Request, x *exchange, rw *respWriter, body 
 		zap.String("operation", x.operation),
 		zap.String("user", x.user),
 		zap.String("repository", x.repository),
-		zap.Duration("duration", time.Since(x.start)),
-		zap.Int64("bytes_in", body.n),
-		zap.Int64("bytes_out", rw.n),
+		zap.Duration("duration", elapsed),
+		zap.Int64("bytes_in", in),
+		zap.Int64("bytes_out", out),
 		zap.Int("status", status),
 		zap.String("outcome", outcome),
 	)
@@ -404,7 +451,7 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, err error) {
 	env := faultEnvelope(f)
 	var werr error
 	if x.mtom {
-		werr = writeMTOM(w, f.status, env, nil)
+		werr = writeMTOM(w, f.status, env, nil, new(int64))
 	} else {
 		werr = writeText(w, f.status, env)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"io"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -55,14 +56,32 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 	}
 	x.operation = env.body.Name.Local
 
+	// Authentication and the operation share the store's read snapshot
+	// (a write ends it and opens its own transaction).
+	var op *generated.Operation
+	var resp any
+	run := func(ctx context.Context) (err error) {
+		op, resp, err = s.dispatch(ctx, r, x, rd, up, env)
+		return err
+	}
+	if s.cfg.Snapshot != nil {
+		err = s.cfg.Snapshot(r.Context(), run)
+	} else {
+		err = run(r.Context())
+	}
+	return op, resp, err
+}
+
+// dispatch authenticates, decodes and runs a parsed request.
+func (s *Server) dispatch(ctx context.Context, r *http.Request, x *exchange, rd *xop.Reader, up *uploadSlot, env *envelope) (*generated.Operation, any, error) {
 	// Authenticate before dispatch: an anonymous request learns nothing.
-	user, err := s.authenticate(r.Context(), r, env)
+	user, err := s.authenticate(ctx, r, env)
 	if err != nil {
 		return nil, nil, err
 	}
 	x.user = user.Name
 
-	op := s.ops[env.body.Name.Local]
+	op := s.soapOps[env.body.Name.Local]
 	if env.body.Name.Space != cmis.MessagingNS || op == nil {
 		return nil, nil, badRequest("unknown operation {%s}%s", env.body.Name.Space, env.body.Name.Local)
 	}
@@ -71,7 +90,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		return nil, nil, err
 	}
 	x.repository = repositoryID(req)
-	if err := attachStreams(req, rd); err != nil {
+	if err := attachStreams(req, rd, &x.contentIn); err != nil {
 		return nil, nil, err
 	}
 	// An upload counts against its user from here; inline content was
@@ -80,7 +99,7 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		return nil, nil, err
 	}
 
-	ctx := cmis.NewContextWithBaseURL(cmis.NewContextWithUser(r.Context(), user), s.baseURL(r))
+	ctx = cmis.NewContextWithBaseURL(cmis.NewContextWithUser(ctx, user), s.baseURL(r))
 	resp, err := s.invoke(ctx, op, req, x)
 	if err != nil {
 		// A handler that read a broken body may report it in its own
@@ -161,8 +180,8 @@ func checkCharset(cs string) error {
 // attachStreams sets the Reader of every content stream of the request:
 // diverted inline content from its spool file, an MTOM attachment from
 // its part. For MTOM it reads the package to its end when no attachment
-// is left to stream.
-func attachStreams(req any, rd *xop.Reader) error {
+// is left to stream. The bytes the operation reads add up in *n.
+func attachStreams(req any, rd *xop.Reader, n *int64) error {
 	var streams []*xsd.Stream
 	var hrefs []string
 	for _, st := range findStreams(req) {
@@ -177,9 +196,21 @@ func attachStreams(req any, rd *xop.Reader) error {
 		return err
 	}
 	for i, st := range streams {
-		st.Reader = readers[i]
+		st.Reader = &countingReader{r: readers[i], n: n}
 	}
 	return nil
+}
+
+// countingReader adds the bytes read through it to *n.
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	*c.n += int64(k)
+	return k, err
 }
 
 // invoke calls the port, turning a panic into a runtime fault.
@@ -208,6 +239,7 @@ func (s *Server) writeResult(w http.ResponseWriter, x *exchange, op *generated.O
 		x.outcome = "ok"
 		err = e.finish()
 	}
+	x.contentOut = e.contentOut
 	if err == nil {
 		return
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"html/template"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/cmisd/cmisd/internal/metrics"
 	"github.com/cmisd/cmisd/wsdl"
 )
 
@@ -117,7 +117,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name string) 
 }
 
 func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request) {
-	exchangeFrom(r).operation = "wsdl"
+	exchangeFrom(r).operation = metrics.OpWSDL
 	s.serveFile(w, r, wsdl.ServiceWSDL)
 }
 
@@ -125,61 +125,9 @@ func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request) {
 	switch f := mux.Vars(r)["file"]; f {
 	case wsdl.ServiceWSDL, wsdl.CoreXSD, wsdl.MessagingXSD:
-		exchangeFrom(r).operation = "wsdl"
+		exchangeFrom(r).operation = metrics.OpWSDL
 		s.serveFile(w, r, f)
 	default:
 		s.notFound(w, r)
 	}
 }
-
-// handleIndex serves / (and /services): the WSDL with ?wsdl (libcmis adds
-// ?wsdl to whatever URL it was given), OpenCMIS' ?core and ?msg, else the
-// HTML page.
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case hasQuery(r, "wsdl"):
-		s.serveWSDL(w, r)
-		return
-	case hasQuery(r, "core"):
-		s.serveFile(w, r, wsdl.CoreXSD)
-		return
-	case hasQuery(r, "msg"):
-		s.serveFile(w, r, wsdl.MessagingXSD)
-		return
-	}
-	base := s.baseURL(r)
-	type endpoint struct{ Name, URL string }
-	data := struct {
-		Repository string
-		WSDL       string
-		Endpoints  []endpoint
-	}{Repository: s.cfg.RepositoryName, WSDL: base + "/wsdl/" + wsdl.ServiceWSDL}
-	for _, n := range ServiceNames {
-		data.Endpoints = append(data.Endpoints, endpoint{n, base + "/services/" + n})
-	}
-	var b bytes.Buffer
-	if err := indexPage.Execute(&b, data); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(b.Bytes())
-	}
-}
-
-var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>{{.Repository}} — CMIS 1.1 Web Services</title></head>
-<body>
-<h1>{{.Repository}}</h1>
-<p>CMIS 1.1 Web Services binding (SOAP 1.1, text/xml or MTOM). WSDL: <a href="{{.WSDL}}">{{.WSDL}}</a></p>
-<table>
-<tr><th>Service</th><th>Endpoint</th><th>WSDL</th></tr>
-{{range .Endpoints}}<tr><td>{{.Name}}</td><td><code>{{.URL}}</code></td><td><a href="{{.URL}}?wsdl">{{.URL}}?wsdl</a></td></tr>
-{{end}}</table>
-</body>
-</html>
-`))

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -159,36 +158,5 @@ func checkSchema(t *testing.T, client *http.Client, from, loc string, depth int)
 		for _, imp := range schema.Imports {
 			checkSchema(t, client, u, imp.SchemaLocation, depth-1)
 		}
-	}
-}
-
-func TestIndexPage(t *testing.T) {
-	env := newTestServer(t, nil)
-	ts := httptest.NewServer(env.srv)
-	defer ts.Close()
-	resp, body := get(t, http.DefaultClient, ts.URL+"/", nil)
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("status %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	page := string(body)
-	if !strings.Contains(page, "Test Repository") {
-		t.Error("repository name missing")
-	}
-	for _, n := range ServiceNames {
-		if !strings.Contains(page, ts.URL+"/services/"+n+"?wsdl") {
-			t.Errorf("no WSDL link for %s", n)
-		}
-	}
-	if n := len(regexp.MustCompile(`\?wsdl"`).FindAllString(page, -1)); n != len(ServiceNames) {
-		t.Errorf("%d WSDL links", n)
-	}
-	// No credentials needed for any of this.
-	for _, p := range []string{"/services", "/wsdl/CMIS-Core.xsd", "/?core", "/?msg"} {
-		if r, _ := get(t, http.DefaultClient, ts.URL+p, nil); r.StatusCode != 200 {
-			t.Errorf("%s: status %d", p, r.StatusCode)
-		}
-	}
-	if r, _ := get(t, http.DefaultClient, ts.URL+"/wsdl/nope.xsd", nil); r.StatusCode != 404 {
-		t.Errorf("unknown schema: status %d", r.StatusCode)
 	}
 }

@@ -58,17 +58,38 @@ var permissionMapping = []struct {
 	{"canApplyACL.Object", cmis.CanAll},
 }
 
+// mappingLevels is permissionMapping by key, for levelFor: allowable
+// actions ask it many times for every object rendered.
+var mappingLevels = func() map[string]cmis.Level {
+	m := make(map[string]cmis.Level, len(permissionMapping))
+	for _, e := range permissionMapping {
+		m[e.Key] = e.Level
+	}
+	return m
+}()
+
 // levelFor is the level a mapping key needs.
 func levelFor(key string) cmis.Level {
-	for _, m := range permissionMapping {
-		if m.Key == key {
-			return m.Level
-		}
+	l, ok := mappingLevels[key]
+	if !ok {
+		panic("services: unknown permission mapping key " + key)
 	}
-	panic("services: unknown permission mapping key " + key)
+	return l
 }
 
-var levelPermission = map[cmis.Level]string{cmis.CanRead: cmis.PermRead, cmis.CanWrite: cmis.PermWrite, cmis.CanAll: cmis.PermAll}
+// need is what a mapping key asks for.
+func need(key string) cmis.Need { return cmis.Need{Key: key, Level: levelFor(key)} }
+
+// permit is the caller's right to remove objects, for the store to check
+// inside the transaction that removes them: del on every object removed,
+// unfile on every object only unfiled (deleteTree).
+func permit(ctx context.Context, del, unfile string) cmis.Permit {
+	p := cmis.Permit{Access: access(ctx), User: userName(ctx), Delete: need(del)}
+	if unfile != "" {
+		p.Unfile = need(unfile)
+	}
+	return p
+}
 
 // aclCapability is repository info's description of the ACL model.
 func aclCapability() *generated.CmisACLCapabilityType {
@@ -83,7 +104,7 @@ func aclCapability() *generated.CmisACLCapabilityType {
 	}
 	for _, m := range permissionMapping {
 		c.Mapping = append(c.Mapping, &generated.CmisPermissionMapping{
-			Key: generated.EnumAllowableActionsKey(m.Key), Permission: []string{levelPermission[m.Level]}})
+			Key: generated.EnumAllowableActionsKey(m.Key), Permission: []string{m.Level.Permission()}})
 	}
 	return c
 }
@@ -106,10 +127,10 @@ func (c *core) require(ctx context.Context, key string, objs ...*cmis.Object) er
 	if err != nil {
 		return err
 	}
-	need := levelFor(key)
+	n := need(key)
 	for _, o := range objs {
-		if levels[o.ID] < need {
-			return cmis.Errorf(cmis.ErrPermissionDenied, "%s: %s needs %s on %s", key, userName(ctx), levelPermission[need], o.ID)
+		if levels[o.ID] < n.Level {
+			return n.Refusal(userName(ctx), o.ID)
 		}
 	}
 	return nil

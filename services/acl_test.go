@@ -2,10 +2,12 @@ package services
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 func aceList(principal string, perms ...string) *generated.CmisAccessControlListType {
@@ -207,5 +209,67 @@ func TestACLPropagationAndFaults(t *testing.T) {
 	}
 	if !mine || !inherited {
 		t.Fatalf("initial ACL: %+v", got.ACL.ACL.Permission)
+	}
+}
+
+// blockingReader is an upload that stops after its first read until
+// released: a write in flight.
+type blockingReader struct {
+	started, release chan struct{}
+	data             []byte
+	once             bool
+}
+
+func (r *blockingReader) Read(p []byte) (int, error) {
+	if !r.once {
+		r.once = true
+		close(r.started)
+		<-r.release
+	}
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// A permission revoked while a write is in flight: bob starts uploading a
+// document into a folder he may write in; the administrator takes that
+// right away before the upload ends. The write is refused, nothing of it
+// stays (no document, no content stream), because its permission check
+// runs again inside its write transaction, after the upload.
+func TestPermissionRevokedDuringWrite(t *testing.T) {
+	f := newFixture(t)
+	bob := cmis.NewContextWithUser(context.Background(), &cmis.User{Name: "bob"})
+	folder := f.folder(t, f.root, "drop")
+	if _, err := f.ports.ACL.ApplyACLContext(f.ctx, &generated.ApplyACL{RepositoryId: repo, ObjectId: folder,
+		AddACEs: aceList("bob", cmis.PermWrite)}); err != nil {
+		t.Fatal(err)
+	}
+	upload := &blockingReader{started: make(chan struct{}), release: make(chan struct{}), data: []byte("bob's content")}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.ports.Object.CreateDocumentContext(bob, &generated.CreateDocument{RepositoryId: repo, FolderId: &folder,
+			Properties: props("cmis:document", "late.txt"),
+			ContentStream: &generated.CmisContentStreamType{MimeType: ptr("text/plain"),
+				Stream: &xsd.Stream{Href: "x", Reader: upload}}})
+		done <- err
+	}()
+	<-upload.started // bob passed the first check and is uploading
+	if _, err := f.ports.ACL.ApplyACLContext(f.ctx, &generated.ApplyACL{RepositoryId: repo, ObjectId: folder,
+		RemoveACEs: aceList("bob", cmis.PermWrite)}); err != nil {
+		t.Fatal(err)
+	}
+	close(upload.release)
+	if err := <-done; cmis.ErrorTypeOf(err) != cmis.ErrPermissionDenied {
+		t.Fatalf("bob's write after the revocation: %v, want permissionDenied", err)
+	}
+	r, err := f.ports.Navigation.GetChildrenContext(f.ctx, &generated.GetChildren{RepositoryId: repo, FolderId: folder})
+	if err != nil || len(r.Objects.Objects) != 0 {
+		t.Fatalf("the folder holds %d objects (%v)", len(r.Objects.Objects), err)
+	}
+	if n, err := f.store.SweepContent(context.Background(), 0); err != nil || n != 0 {
+		t.Fatalf("the refused upload left %d content streams (%v)", n, err)
 	}
 }

@@ -231,127 +231,134 @@ func domainType(w *generated.CmisTypeDefinitionType) (*cmis.TypeDefinition, erro
 	if w.XsiType != "" && t.BaseID != "" && xsiTypeOf[t.BaseID] != w.XsiType {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "xsi:type %s does not match baseId %s", w.XsiType, t.BaseID)
 	}
-	add := func(b generated.CmisPropertyDefinitionType, want cmis.PropertyType, fill func(p *cmis.PropertyDefinition)) error {
-		if b.PropertyType != "" && cmis.PropertyType(b.PropertyType) != want {
-			return cmis.Errorf(cmis.ErrInvalidArgument, "property %s: propertyType %s in a %s definition", b.Id, b.PropertyType, want)
-		}
-		var ns string
-		if b.LocalNamespace != nil {
-			ns = string(*b.LocalNamespace)
-		}
-		p := cmis.PropertyDefinition{
-			ID: b.Id, LocalName: b.LocalName, LocalNamespace: ns, DisplayName: deref(b.DisplayName),
-			QueryName: deref(b.QueryName), Description: deref(b.Description), PropertyType: want,
-			Cardinality: cmis.Cardinality(b.Cardinality), Updatability: cmis.Updatability(b.Updatability),
-			Inherited: deref(b.Inherited), Required: b.Required, Queryable: b.Queryable, Orderable: b.Orderable,
-			OpenChoice: b.OpenChoice,
-		}
-		fill(&p)
-		t.PropertyDefinitions = append(t.PropertyDefinitions, p)
-		return nil
-	}
 	for _, pd := range w.PropertyDefinitions {
-		var err error
-		switch d := pd.(type) {
-		case *generated.CmisPropertyBooleanDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyBoolean, func(p *cmis.PropertyDefinition) {
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, func(v bool) cmis.Value { return v })
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceBoolean) (string, []cmis.Value, []*generated.CmisChoiceBoolean) {
-					return c.DisplayName, domainValues(c.Value, func(v bool) cmis.Value { return v }), c.Choice
-				})
-			})
-		case *generated.CmisPropertyIdDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyID, func(p *cmis.PropertyDefinition) {
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceId) (string, []cmis.Value, []*generated.CmisChoiceId) {
-					return c.DisplayName, domainValues(c.Value, fromString), c.Choice
-				})
-			})
-		case *generated.CmisPropertyIntegerDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyInteger, func(p *cmis.PropertyDefinition) {
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, fromInt)
-				}
-				if d.MinValue != nil {
-					p.MinValue = ptr(fromInt(*d.MinValue))
-				}
-				if d.MaxValue != nil {
-					p.MaxValue = ptr(fromInt(*d.MaxValue))
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceInteger) (string, []cmis.Value, []*generated.CmisChoiceInteger) {
-					return c.DisplayName, domainValues(c.Value, fromInt), c.Choice
-				})
-			})
-		case *generated.CmisPropertyDateTimeDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyDateTime, func(p *cmis.PropertyDefinition) {
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, fromDateTime)
-				}
-				if d.Resolution != nil {
-					p.Resolution = ptr(string(*d.Resolution))
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDateTime) (string, []cmis.Value, []*generated.CmisChoiceDateTime) {
-					return c.DisplayName, domainValues(c.Value, fromDateTime), c.Choice
-				})
-			})
-		case *generated.CmisPropertyDecimalDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyDecimal, func(p *cmis.PropertyDefinition) {
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, fromDecimal)
-				}
-				if d.MinValue != nil {
-					p.MinValue = ptr(fromDecimal(*d.MinValue))
-				}
-				if d.MaxValue != nil {
-					p.MaxValue = ptr(fromDecimal(*d.MaxValue))
-				}
-				if d.Precision != nil {
-					p.Precision = ptr(string(*d.Precision))
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDecimal) (string, []cmis.Value, []*generated.CmisChoiceDecimal) {
-					return c.DisplayName, domainValues(c.Value, fromDecimal), c.Choice
-				})
-			})
-		case *generated.CmisPropertyHtmlDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyHTML, func(p *cmis.PropertyDefinition) {
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceHtml) (string, []cmis.Value, []*generated.CmisChoiceHtml) {
-					return c.DisplayName, domainValues(c.Value, fromString), c.Choice
-				})
-			})
-		case *generated.CmisPropertyStringDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyString, func(p *cmis.PropertyDefinition) {
-				p.MaxLength = d.MaxLength
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceString) (string, []cmis.Value, []*generated.CmisChoiceString) {
-					return c.DisplayName, domainValues(c.Value, fromString), c.Choice
-				})
-			})
-		case *generated.CmisPropertyUriDefinitionType:
-			err = add(d.CmisPropertyDefinitionType, cmis.PropertyURI, func(p *cmis.PropertyDefinition) {
-				if d.DefaultValue != nil {
-					p.DefaultValue = domainValues(d.DefaultValue.Value, fromURI)
-				}
-				p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceUri) (string, []cmis.Value, []*generated.CmisChoiceUri) {
-					return c.DisplayName, domainValues(c.Value, fromURI), c.Choice
-				})
-			})
-		default:
-			err = cmis.Errorf(cmis.ErrInvalidArgument, "unknown property definition %T", pd)
-		}
+		p, err := domainPropertyDefinition(pd)
 		if err != nil {
 			return nil, err
 		}
+		t.PropertyDefinitions = append(t.PropertyDefinitions, p)
 	}
 	return t, nil
+}
+
+// domainPropertyDefinition reads one property definition of a type sent
+// by a client; its xsi:type decides the property type.
+func domainPropertyDefinition(pd any) (cmis.PropertyDefinition, error) {
+	switch d := pd.(type) {
+	case *generated.CmisPropertyBooleanDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyBoolean, func(p *cmis.PropertyDefinition) {
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, func(v bool) cmis.Value { return v })
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceBoolean) (string, []cmis.Value, []*generated.CmisChoiceBoolean) {
+				return c.DisplayName, domainValues(c.Value, func(v bool) cmis.Value { return v }), c.Choice
+			})
+		})
+	case *generated.CmisPropertyIdDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyID, func(p *cmis.PropertyDefinition) {
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceId) (string, []cmis.Value, []*generated.CmisChoiceId) {
+				return c.DisplayName, domainValues(c.Value, fromString), c.Choice
+			})
+		})
+	case *generated.CmisPropertyIntegerDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyInteger, func(p *cmis.PropertyDefinition) {
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, fromInt)
+			}
+			if d.MinValue != nil {
+				p.MinValue = ptr(fromInt(*d.MinValue))
+			}
+			if d.MaxValue != nil {
+				p.MaxValue = ptr(fromInt(*d.MaxValue))
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceInteger) (string, []cmis.Value, []*generated.CmisChoiceInteger) {
+				return c.DisplayName, domainValues(c.Value, fromInt), c.Choice
+			})
+		})
+	case *generated.CmisPropertyDateTimeDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyDateTime, func(p *cmis.PropertyDefinition) {
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, fromDateTime)
+			}
+			if d.Resolution != nil {
+				p.Resolution = ptr(string(*d.Resolution))
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDateTime) (string, []cmis.Value, []*generated.CmisChoiceDateTime) {
+				return c.DisplayName, domainValues(c.Value, fromDateTime), c.Choice
+			})
+		})
+	case *generated.CmisPropertyDecimalDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyDecimal, func(p *cmis.PropertyDefinition) {
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, fromDecimal)
+			}
+			if d.MinValue != nil {
+				p.MinValue = ptr(fromDecimal(*d.MinValue))
+			}
+			if d.MaxValue != nil {
+				p.MaxValue = ptr(fromDecimal(*d.MaxValue))
+			}
+			if d.Precision != nil {
+				p.Precision = ptr(string(*d.Precision))
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceDecimal) (string, []cmis.Value, []*generated.CmisChoiceDecimal) {
+				return c.DisplayName, domainValues(c.Value, fromDecimal), c.Choice
+			})
+		})
+	case *generated.CmisPropertyHtmlDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyHTML, func(p *cmis.PropertyDefinition) {
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceHtml) (string, []cmis.Value, []*generated.CmisChoiceHtml) {
+				return c.DisplayName, domainValues(c.Value, fromString), c.Choice
+			})
+		})
+	case *generated.CmisPropertyStringDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyString, func(p *cmis.PropertyDefinition) {
+			p.MaxLength = d.MaxLength
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, fromString)
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceString) (string, []cmis.Value, []*generated.CmisChoiceString) {
+				return c.DisplayName, domainValues(c.Value, fromString), c.Choice
+			})
+		})
+	case *generated.CmisPropertyUriDefinitionType:
+		return propertyDefinition(d.CmisPropertyDefinitionType, cmis.PropertyURI, func(p *cmis.PropertyDefinition) {
+			if d.DefaultValue != nil {
+				p.DefaultValue = domainValues(d.DefaultValue.Value, fromURI)
+			}
+			p.Choices = domainChoices(d.Choice, func(c *generated.CmisChoiceUri) (string, []cmis.Value, []*generated.CmisChoiceUri) {
+				return c.DisplayName, domainValues(c.Value, fromURI), c.Choice
+			})
+		})
+	}
+	return cmis.PropertyDefinition{}, cmis.Errorf(cmis.ErrInvalidArgument, "unknown property definition %T", pd)
+}
+
+// propertyDefinition reads the part every property definition shares,
+// then fill reads the part of its type.
+func propertyDefinition(b generated.CmisPropertyDefinitionType, want cmis.PropertyType, fill func(p *cmis.PropertyDefinition)) (cmis.PropertyDefinition, error) {
+	if b.PropertyType != "" && cmis.PropertyType(b.PropertyType) != want {
+		return cmis.PropertyDefinition{}, cmis.Errorf(cmis.ErrInvalidArgument, "property %s: propertyType %s in a %s definition", b.Id, b.PropertyType, want)
+	}
+	var ns string
+	if b.LocalNamespace != nil {
+		ns = string(*b.LocalNamespace)
+	}
+	p := cmis.PropertyDefinition{
+		ID: b.Id, LocalName: b.LocalName, LocalNamespace: ns, DisplayName: deref(b.DisplayName),
+		QueryName: deref(b.QueryName), Description: deref(b.Description), PropertyType: want,
+		Cardinality: cmis.Cardinality(b.Cardinality), Updatability: cmis.Updatability(b.Updatability),
+		Inherited: deref(b.Inherited), Required: b.Required, Queryable: b.Queryable, Orderable: b.Orderable,
+		OpenChoice: b.OpenChoice,
+	}
+	fill(&p)
+	return p, nil
 }
 
 func fromString(s string) cmis.Value         { return s }

@@ -159,7 +159,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	if deref(req.IncludeProperties) || opt.acl || opt.policyIDs {
 		var readable []*cmis.Object
 		for _, o := range live {
-			if levels[o.ID] >= cmis.CanRead {
+			if levels[o.ID] >= levelFor("canGetProperties.Object") {
 				readable = append(readable, o)
 			}
 		}
@@ -175,7 +175,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	list := &generated.CmisObjectListType{HasMoreItems: more}
 	for _, e := range events {
 		if e.ChangeType != "deleted" && !gone[e.ObjectID] {
-			if o := byID[e.ObjectID]; o == nil || levels[o.ID] < cmis.CanRead {
+			if o := byID[e.ObjectID]; o == nil || levels[o.ID] < levelFor("canGetProperties.Object") {
 				continue
 			}
 		}

@@ -136,40 +136,6 @@ func filingActions(a *generated.CmisAllowableActionsType, o *cmis.Object, ot obj
 	}
 }
 
-// requireDeleteTree checks the caller's rights on what deleteTree would
-// touch: every folder of the tree is deleted (canDelete.Object); the other
-// objects are deleted (mode delete and deletesinglefiled, canDelete.Object)
-// or only unfiled from the tree's folders (mode unfile,
-// canRemoveFromFolder.Object). One statement for the tree's access levels.
-func (c *core) requireDeleteTree(ctx context.Context, repo, folderID string, mode cmis.UnfileMode) error {
-	if access(ctx).Admin {
-		return nil
-	}
-	entries, err := c.objects.Descendants(ctx, repo, folderID, -1, false, nil)
-	if err != nil {
-		return err
-	}
-	objs := make([]*cmis.Object, len(entries))
-	for i, e := range entries {
-		objs[i] = e.Object
-	}
-	a := access(ctx)
-	levels, err := c.acls.Levels(ctx, objectIDs(objs), a)
-	if err != nil {
-		return err
-	}
-	for _, o := range objs {
-		key := "canDelete.Object"
-		if mode == cmis.UnfileUnfile && o.BaseTypeID != cmis.BaseFolder {
-			key = "canRemoveFromFolder.Object"
-		}
-		if need := levelFor(key); levels[o.ID] < need {
-			return cmis.Errorf(cmis.ErrPermissionDenied, "%s: %s needs %s on %s", key, userName(ctx), levelPermission[need], o.ID)
-		}
-	}
-	return nil
-}
-
 func objectIDs(objs []*cmis.Object) []string {
 	ids := make([]string, len(objs))
 	for i, o := range objs {

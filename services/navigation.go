@@ -200,6 +200,8 @@ func (s NavigationService) GetFolderParentContext(ctx context.Context, req *gene
 	if f.ParentID == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "the root folder has no parent")
 	}
+	// The answer is the parent object: reading it needs what reading any
+	// object does.
 	p, err := s.readable(ctx, req.RepositoryId, f.ParentID, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
@@ -218,7 +220,9 @@ func (s NavigationService) GetObjectParentsContext(ctx context.Context, req *gen
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object"); err != nil {
+	// The key's ".Folder" notwithstanding, the spec's mapping table checks
+	// it on the object whose parents are asked for.
+	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetParents.Folder"); err != nil {
 		return nil, err
 	}
 	parents, err := s.objects.Parents(ctx, req.RepositoryId, req.ObjectId, access(ctx))

@@ -194,21 +194,52 @@ func checkContentAllowed(t *cmis.TypeDefinition, hasContent bool) error {
 	return nil
 }
 
-// create builds and stores a new object of a base kind.
+// create builds and stores a new object of a base kind: checked, content
+// staged, checked again and written in one transaction (writeWithContent).
 func (s ObjectService) create(ctx context.Context, repo string, props *generated.CmisPropertiesType, base cmis.BaseTypeID,
-	folderID *string, prepare func(o *cmis.Object, ot objectType) error, content *generated.CmisContentStreamType,
+	folderID *string, prepare prepareFunc, content *generated.CmisContentStreamType,
 	addACEs, removeACEs *generated.CmisAccessControlListType) (*cmis.Object, error) {
+	var out *cmis.Object
+	err := writeWithContent(s.core, ctx,
+		func(ctx context.Context) (createPlan, error) {
+			return s.planCreate(ctx, repo, props, base, folderID, prepare, content, addACEs, removeACEs)
+		},
+		func(p createPlan) (*cmis.ContentStream, *cmis.ContentInfo) { return p.content, nil },
+		func(ctx context.Context, p createPlan) (err error) {
+			out, err = s.objects.CreateObject(ctx, p.o, p.parentID, p.content, p.add, p.remove)
+			return err
+		})
+	return out, err
+}
+
+// prepareFunc completes a new object once its type and properties are
+// known (versioning state, policies, relationship ends): part of the
+// checks, so it runs in the write transaction with them.
+type prepareFunc func(ctx context.Context, o *cmis.Object, ot objectType) error
+
+// createPlan is a checked object to create.
+type createPlan struct {
+	o           *cmis.Object
+	parentID    string
+	content     *cmis.ContentStream
+	add, remove []cmis.ACE
+}
+
+// planCreate checks a create and builds the object.
+func (s ObjectService) planCreate(ctx context.Context, repo string, props *generated.CmisPropertiesType, base cmis.BaseTypeID,
+	folderID *string, prepare prepareFunc, content *generated.CmisContentStreamType,
+	addACEs, removeACEs *generated.CmisAccessControlListType) (p createPlan, err error) {
 	if _, err := s.repository(ctx, repo); err != nil {
-		return nil, err
+		return p, err
 	}
 	if props == nil {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "properties are required")
+		return p, cmis.Errorf(cmis.ErrInvalidArgument, "properties are required")
 	}
 	tc := s.typeCache(repo)
 	in := readProperties(props)
 	ot, err := s.newObjectType(ctx, tc, in, base)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
 	key := "canCreateDocument.Folder"
 	if base == cmis.BaseFolder {
@@ -216,39 +247,39 @@ func (s ObjectService) create(ctx context.Context, repo string, props *generated
 	}
 	parent, err := s.parentFolder(ctx, repo, folderID, key, base)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
 	parentID := ""
 	if parent != nil {
 		if !ot.primary.Fileable {
-			return nil, cmis.Errorf(cmis.ErrConstraint, "type %s is not fileable", ot.primary.ID)
+			return p, cmis.Errorf(cmis.ErrConstraint, "type %s is not fileable", ot.primary.ID)
 		}
 		parentID = parent.ID
 	}
 	add, remove, err := initialACL(ctx, addACEs, removeACEs)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
 	o := &cmis.Object{RepositoryID: repo, TypeID: ot.primary.ID, BaseTypeID: base, CreatedBy: user(ctx),
 		SecondaryTypeIDs: secondaryIDList(ot.secondaries)}
 	if _, err := applyProperties(in, ot, o, true); err != nil {
-		return nil, err
+		return p, err
 	}
 	if prepare != nil {
-		if err := prepare(o, ot); err != nil {
-			return nil, err
+		if err := prepare(ctx, o, ot); err != nil {
+			return p, err
 		}
 	}
 	cs, err := incoming(content, o.Name)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
-	return s.objects.CreateObject(ctx, o, parentID, cs, add, remove)
+	return createPlan{o: o, parentID: parentID, content: cs, add: add, remove: remove}, nil
 }
 
 // CreateDocumentContext creates a document, with content if given.
 func (s ObjectService) CreateDocumentContext(ctx context.Context, req *generated.CreateDocument) (*generated.CreateDocumentResponse, error) {
-	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseDocument, req.FolderId, s.withPolicies(ctx, req.RepositoryId, req.Policies, func(o *cmis.Object, ot objectType) error {
+	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseDocument, req.FolderId, s.withPolicies(req.RepositoryId, req.Policies, func(ctx context.Context, o *cmis.Object, ot objectType) error {
 		if err := checkContentAllowed(ot.primary, req.ContentStream != nil); err != nil {
 			return err
 		}
@@ -309,7 +340,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 		content = &generated.CmisContentStreamType{MimeType: &c.Info.MimeType, Filename: &c.Info.FileName,
 			Stream: &xsd.Stream{Href: "copy", Reader: c}}
 	}
-	o, err := s.create(ctx, req.RepositoryId, merged, cmis.BaseDocument, req.FolderId, s.withPolicies(ctx, req.RepositoryId, req.Policies, func(o *cmis.Object, ot objectType) error {
+	o, err := s.create(ctx, req.RepositoryId, merged, cmis.BaseDocument, req.FolderId, s.withPolicies(req.RepositoryId, req.Policies, func(ctx context.Context, o *cmis.Object, ot objectType) error {
 		if err := checkContentAllowed(ot.primary, content != nil); err != nil {
 			return err
 		}
@@ -328,7 +359,7 @@ func mergeWire(dst, src *generated.CmisPropertiesType) {
 // CreateFolderContext creates a folder in a folder.
 func (s ObjectService) CreateFolderContext(ctx context.Context, req *generated.CreateFolder) (*generated.CreateFolderResponse, error) {
 	folderID := &req.FolderId
-	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseFolder, folderID, s.withPolicies(ctx, req.RepositoryId, req.Policies, nil), nil, req.AddACEs, req.RemoveACEs)
+	o, err := s.create(ctx, req.RepositoryId, req.Properties, cmis.BaseFolder, folderID, s.withPolicies(req.RepositoryId, req.Policies, nil), nil, req.AddACEs, req.RemoveACEs)
 	if err != nil {
 		return nil, err
 	}
@@ -639,7 +670,7 @@ func (s ObjectService) DeleteObjectContext(ctx context.Context, req *generated.D
 	if o.BaseTypeID == cmis.BaseDocument {
 		err = s.deleteDocument(ctx, req.RepositoryId, o, req.AllVersions == nil || *req.AllVersions)
 	} else {
-		err = s.objects.DeleteObject(ctx, req.RepositoryId, req.ObjectId)
+		err = s.objects.DeleteObject(ctx, req.RepositoryId, req.ObjectId, permit(ctx, "canDelete.Object", ""))
 	}
 	if err != nil {
 		return nil, err
@@ -648,7 +679,12 @@ func (s ObjectService) DeleteObjectContext(ctx context.Context, req *generated.D
 }
 
 // DeleteTreeContext deletes a folder and everything below it, in one
-// transaction: it succeeds whole or changes nothing.
+// transaction. The caller must be allowed to delete each object of the
+// tree (canDelete.Object on every folder and every version of every
+// document deleted) or, where the mode only unfiles it, to unfile it
+// (canRemoveFromFolder.Object); the store checks that in the deleting
+// transaction. What is refused refuses the whole tree, unless
+// continueOnFailure: then it stays and is reported in failedToDelete.
 func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.DeleteTree) (*generated.DeleteTreeResponse, error) {
 	if _, err := s.readable(ctx, req.RepositoryId, req.FolderId, "canDeleteTree.Folder"); err != nil {
 		return nil, err
@@ -662,12 +698,8 @@ func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.Del
 	default:
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "unfileObjects %q", mode)
 	}
-	// The caller must be allowed to delete, or with unfile to unfile, each
-	// object of the tree; the check is one statement for the whole tree.
-	if err := s.requireDeleteTree(ctx, req.RepositoryId, req.FolderId, mode); err != nil {
-		return nil, err
-	}
-	failed, err := s.objects.DeleteTree(ctx, req.RepositoryId, req.FolderId, mode, deref(req.ContinueOnFailure))
+	failed, err := s.objects.DeleteTree(ctx, req.RepositoryId, req.FolderId, mode, deref(req.ContinueOnFailure),
+		permit(ctx, "canDelete.Object", "canRemoveFromFolder.Object"))
 	if err != nil {
 		return nil, err
 	}
@@ -676,47 +708,72 @@ func (s ObjectService) DeleteTreeContext(ctx context.Context, req *generated.Del
 	return resp, nil
 }
 
-// content checks a content update against the document's type.
-func (s ObjectService) contentUpdate(ctx context.Context, repo, id string, token *string, cs *generated.CmisContentStreamType,
-	apply func(t *int64, c *cmis.ContentStream) (*cmis.Object, error)) (string, *string, error) {
+// contentPlan is a checked change of a document's content.
+type contentPlan struct {
+	o   *cmis.Object
+	tok *int64
+	c   *cmis.ContentStream // nil: delete
+}
+
+// contentUpdate checks a change of a document's content (cs nil:
+// delete; appendTo: the new bytes follow the old), stages the new bytes
+// and applies it in one write transaction (writeWithContent).
+func (s ObjectService) contentUpdate(ctx context.Context, repo, id string, token *string, cs *generated.CmisContentStreamType, appendTo bool,
+	apply func(ctx context.Context, t *int64, c *cmis.ContentStream) (*cmis.Object, error)) (string, *string, error) {
+	var o *cmis.Object
+	err := writeWithContent(s.core, ctx,
+		func(ctx context.Context) (contentPlan, error) { return s.planContentUpdate(ctx, repo, id, token, cs) },
+		func(p contentPlan) (*cmis.ContentStream, *cmis.ContentInfo) {
+			if appendTo {
+				return p.c, p.o.Content
+			}
+			return p.c, nil
+		},
+		func(ctx context.Context, p contentPlan) (err error) {
+			o, err = apply(ctx, p.tok, p.c)
+			return err
+		})
+	if err != nil {
+		return "", nil, err
+	}
+	return o.ID, tokenString(o), nil
+}
+
+func (s ObjectService) planContentUpdate(ctx context.Context, repo, id string, token *string, cs *generated.CmisContentStreamType) (contentPlan, error) {
 	key := "canSetContent.Document"
 	if cs == nil {
 		key = "canDeleteContent.Document"
 	}
 	o, err := s.readable(ctx, repo, id, key)
 	if err != nil {
-		return "", nil, err
+		return contentPlan{}, err
 	}
 	if o.BaseTypeID != cmis.BaseDocument {
-		return "", nil, cmis.Errorf(cmis.ErrConstraint, "object %s is not a document", id)
+		return contentPlan{}, cmis.Errorf(cmis.ErrConstraint, "object %s is not a document", id)
 	}
 	if err := editable(o); err != nil {
-		return "", nil, err
+		return contentPlan{}, err
 	}
 	t, err := s.types.Type(ctx, repo, o.TypeID)
 	if err != nil {
-		return "", nil, err
+		return contentPlan{}, err
 	}
 	tok, err := changeToken(token)
 	if err != nil {
-		return "", nil, err
+		return contentPlan{}, err
 	}
 	var c *cmis.ContentStream
 	if cs != nil {
 		if err := checkContentAllowed(t, true); err != nil {
-			return "", nil, err
+			return contentPlan{}, err
 		}
 		if c, err = incoming(cs, o.Name); err != nil {
-			return "", nil, err
+			return contentPlan{}, err
 		}
 	} else if err := checkContentAllowed(t, false); err != nil {
-		return "", nil, err
+		return contentPlan{}, err
 	}
-	o, err = apply(tok, c)
-	if err != nil {
-		return "", nil, err
-	}
-	return o.ID, tokenString(o), nil
+	return contentPlan{o: o, tok: tok, c: c}, nil
 }
 
 // SetContentStreamContext replaces a document's content; with
@@ -726,8 +783,8 @@ func (s ObjectService) SetContentStreamContext(ctx context.Context, req *generat
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "contentStream is required")
 	}
 	overwrite := req.OverwriteFlag == nil || *req.OverwriteFlag
-	id, tok, err := s.contentUpdate(ctx, req.RepositoryId, req.ObjectId, req.ChangeToken, req.ContentStream,
-		func(t *int64, c *cmis.ContentStream) (*cmis.Object, error) {
+	id, tok, err := s.contentUpdate(ctx, req.RepositoryId, req.ObjectId, req.ChangeToken, req.ContentStream, false,
+		func(ctx context.Context, t *int64, c *cmis.ContentStream) (*cmis.Object, error) {
 			return s.objects.SetContent(ctx, req.RepositoryId, req.ObjectId, t, c, overwrite, false, user(ctx))
 		})
 	if err != nil {
@@ -743,8 +800,8 @@ func (s ObjectService) AppendContentStreamContext(ctx context.Context, req *gene
 	if req.ContentStream == nil {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "contentStream is required")
 	}
-	id, tok, err := s.contentUpdate(ctx, req.RepositoryId, req.ObjectId, req.ChangeToken, req.ContentStream,
-		func(t *int64, c *cmis.ContentStream) (*cmis.Object, error) {
+	id, tok, err := s.contentUpdate(ctx, req.RepositoryId, req.ObjectId, req.ChangeToken, req.ContentStream, true,
+		func(ctx context.Context, t *int64, c *cmis.ContentStream) (*cmis.Object, error) {
 			return s.objects.SetContent(ctx, req.RepositoryId, req.ObjectId, t, c, true, true, user(ctx))
 		})
 	if err != nil {
@@ -755,8 +812,8 @@ func (s ObjectService) AppendContentStreamContext(ctx context.Context, req *gene
 
 // DeleteContentStreamContext removes a document's content.
 func (s ObjectService) DeleteContentStreamContext(ctx context.Context, req *generated.DeleteContentStream) (*generated.DeleteContentStreamResponse, error) {
-	id, tok, err := s.contentUpdate(ctx, req.RepositoryId, req.ObjectId, req.ChangeToken, nil,
-		func(t *int64, _ *cmis.ContentStream) (*cmis.Object, error) {
+	id, tok, err := s.contentUpdate(ctx, req.RepositoryId, req.ObjectId, req.ChangeToken, nil, false,
+		func(ctx context.Context, t *int64, _ *cmis.ContentStream) (*cmis.Object, error) {
 			return s.objects.DeleteContent(ctx, req.RepositoryId, req.ObjectId, t, user(ctx))
 		})
 	if err != nil {

@@ -23,8 +23,9 @@ type fixture struct {
 	ctx      context.Context
 	ports    *generated.Ports
 	root     string
-	fullText bool        // the store can run CONTAINS
-	store    *storage.DB // for the tests that tune its limits
+	fullText bool // the store can run CONTAINS
+	core     *core
+	store    *storage.DB // also for the tests that tune its limits
 }
 
 func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }
@@ -37,11 +38,13 @@ func newFixtureTB(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := newCore(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: "test"})
 	return &fixture{
 		ctx:      cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
-		ports:    New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"}),
+		ports:    c.ports(),
 		root:     r.RootFolderID,
 		fullText: db.FullText(),
+		core:     c,
 		store:    db,
 	}
 }

@@ -121,7 +121,7 @@ func isA(ctx context.Context, tc *typeCache, t *cmis.TypeDefinition, list []stri
 func (s ObjectService) createRelationship(ctx context.Context, req *generated.CreateRelationship) (*generated.CreateRelationshipResponse, error) {
 	repo := req.RepositoryId
 	o, err := s.create(ctx, repo, req.Properties, cmis.BaseRelationship, nil,
-		s.withPolicies(ctx, repo, req.Policies, func(o *cmis.Object, ot objectType) error {
+		s.withPolicies(repo, req.Policies, func(ctx context.Context, o *cmis.Object, ot objectType) error {
 			return s.checkEnds(ctx, repo, o, ot.primary)
 		}), nil, req.AddACEs, req.RemoveACEs)
 	if err != nil {
@@ -260,7 +260,7 @@ func (f *pageFacts) decorate(w *generated.CmisObjectType, o *cmis.Object, opt re
 // that each is promised exactly when its operation succeeds (for some
 // folder or policy the caller may use).
 func (f *pageFacts) actions(ctx context.Context, a *generated.CmisAllowableActionsType, o *cmis.Object, ot objectType, level cmis.Level) error {
-	if level < cmis.CanRead {
+	if level < levelFor("canGetProperties.Object") {
 		return nil
 	}
 	filingActions(a, o, ot, level, f.filed[o.ID])

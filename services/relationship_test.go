@@ -140,7 +140,7 @@ func TestCreateRelationship(t *testing.T) {
 // relationship types' allowedSourceTypes.
 func TestRelationshipSourceActions(t *testing.T) {
 	f := newFixture(t)
-	tc := f.ports.Object.(ObjectService).typeCache(repo)
+	tc := f.core.typeCache(repo)
 	ctx := f.ctx
 	docType, _ := tc.get(ctx, "cmis:document")
 	folderType, _ := tc.get(ctx, "cmis:folder")
@@ -322,7 +322,7 @@ func newCountingFixture(t *testing.T) (*fixture, *countingStore) {
 	cs := &countingStore{ObjectStore: db}
 	return &fixture{
 		ctx:   cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true}),
-		ports: New(Config{Types: db, Objects: cs, ACLs: db, ProductVersion: "test"}),
+		ports: New(Config{Types: db, Objects: cs, ACLs: db, Tx: db, ProductVersion: "test"}),
 		root:  r.RootFolderID,
 	}, cs
 }

@@ -93,54 +93,62 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 }
 
 // allowableActions says what the caller may do with an object, from its
-// kind, its state and the caller's access level (per permissionMapping):
-// they promise exactly what the operations allow.
+// kind, its state and the caller's access level: each action is promised
+// when the level reaches what its permission-mapping key needs, as the
+// operation checks, so that they promise exactly what the operations
+// allow.
 func allowableActions(o *cmis.Object, ot objectType, level cmis.Level) *generated.CmisAllowableActionsType {
-	t := true
 	a := &generated.CmisAllowableActionsType{}
-	if level < cmis.CanRead {
+	if level < levelFor("canGetProperties.Object") {
 		return a
 	}
-	read, write := true, level >= cmis.CanWrite
-	on := func(cond bool) *bool {
-		if cond {
-			return &t
+	may := func(key string, cond bool) *bool {
+		if cond && level >= levelFor(key) {
+			return ptr(true)
 		}
 		return nil
 	}
 	isRoot := o.BaseTypeID == cmis.BaseFolder && o.ParentID == ""
-	a.CanGetProperties, a.CanUpdateProperties = &t, on(write)
-	a.CanDeleteObject = on(write && !isRoot)
-	a.CanGetACL = &t
-	a.CanApplyACL = on(level >= cmis.CanAll && ot.primary.ControllableACL)
+	a.CanGetProperties = may("canGetProperties.Object", true)
+	a.CanUpdateProperties = may("canUpdateProperties.Object", true)
+	a.CanDeleteObject = may("canDelete.Object", !isRoot)
+	a.CanGetACL = may("canGetACL.Object", true)
+	a.CanApplyACL = may("canApplyACL.Object", ot.primary.ControllableACL)
 	switch o.BaseTypeID {
 	case cmis.BaseFolder:
-		a.CanGetChildren, a.CanGetDescendants, a.CanGetFolderTree = &t, &t, &t
-		a.CanCreateDocument, a.CanCreateFolder, a.CanCreateItem = on(write), on(write), on(write)
-		if !isRoot {
-			a.CanGetFolderParent, a.CanGetObjectParents = &t, &t
-			a.CanMoveObject, a.CanDeleteTree = on(write), on(write)
-		}
+		a.CanGetChildren = may("canGetChildren.Folder", true)
+		a.CanGetDescendants = may("canGetDescendents.Folder", true)
+		a.CanGetFolderTree = may("canGetDescendents.Folder", true)
+		a.CanCreateDocument = may("canCreateDocument.Folder", true)
+		a.CanCreateFolder = may("canCreateFolder.Folder", true)
+		a.CanCreateItem = may("canCreateDocument.Folder", true) // items and policies are created as documents are
+		a.CanGetFolderParent = may("canGetFolderParent.Object", !isRoot)
+		a.CanGetObjectParents = may("canGetParents.Folder", !isRoot)
+		a.CanMoveObject = may("canMove.Object", !isRoot)
+		a.CanDeleteTree = may("canDeleteTree.Folder", !isRoot)
 	case cmis.BaseDocument:
 		// Only the latest version and the PWC change, and only the
 		// latest version is filed (see VersioningService).
-		current := write && (o.IsLatestVersion || o.IsPrivateWorkingCopy)
-		a.CanGetObjectParents, a.CanMoveObject = &t, on(write && o.IsLatestVersion)
-		a.CanUpdateProperties = on(current)
+		current := o.IsLatestVersion || o.IsPrivateWorkingCopy
+		a.CanGetObjectParents = may("canGetParents.Folder", true)
+		a.CanMoveObject = may("canMove.Object", o.IsLatestVersion)
+		a.CanUpdateProperties = may("canUpdateProperties.Object", current)
 		if ot.primary.ContentStreamAllowed != cmis.ContentNotAllowed {
-			a.CanSetContentStream = on(current)
+			a.CanSetContentStream = may("canSetContent.Document", current)
 		}
 		if o.Content != nil {
-			a.CanGetContentStream = on(read)
+			a.CanGetContentStream = may("canViewContent.Object", true)
 			if ot.primary.ContentStreamAllowed != cmis.ContentRequired {
-				a.CanDeleteContentStream = on(current)
+				a.CanDeleteContentStream = may("canDeleteContent.Document", current)
 			}
 		}
-		a.CanGetAllVersions = &t
-		a.CanCheckOut = on(write && ot.primary.Versionable && o.IsLatestVersion && o.VersionSeriesCheckedOutID == "")
-		a.CanCheckIn, a.CanCancelCheckOut = on(write && o.IsPrivateWorkingCopy), on(write && o.IsPrivateWorkingCopy)
+		a.CanGetAllVersions = may("canGetAllVersions.VersionSeries", true)
+		a.CanCheckOut = may("canCheckout.Document", ot.primary.Versionable && o.IsLatestVersion && o.VersionSeriesCheckedOutID == "")
+		a.CanCheckIn = may("canCheckin.Document", o.IsPrivateWorkingCopy)
+		a.CanCancelCheckOut = may("canCancelCheckout.Document", o.IsPrivateWorkingCopy)
 	case cmis.BaseItem, cmis.BasePolicy:
-		a.CanGetObjectParents, a.CanMoveObject = &t, on(write)
+		a.CanGetObjectParents = may("canGetParents.Folder", true)
+		a.CanMoveObject = may("canMove.Object", true)
 	}
 	return a
 }

@@ -14,16 +14,16 @@ import (
 
 const repo = "default"
 
-func newRepositoryService(t *testing.T) (RepositoryService, context.Context) {
+func newRepositoryService(t *testing.T) (generated.RepositoryServicePort, context.Context) {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	if _, err := db.EnsureRepository(ctx, repo, "Test", "", "admin"); err != nil {
 		t.Fatal(err)
 	}
-	ports := New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: "test"})
+	ports := New(Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: "test"})
 	admin := cmis.NewContextWithUser(ctx, &cmis.User{Name: "admin", Admin: true})
-	return ports.Repository.(RepositoryService), admin
+	return ports.Repository, admin
 }
 
 func wantErr(t *testing.T, what string, err error, want cmis.ErrorType) {
@@ -442,9 +442,8 @@ func TestTypeDescendantsDepth(t *testing.T) {
 }
 
 func TestNotSupportedOperations(t *testing.T) {
-	s, ctx := newRepositoryService(t)
-	ports := &generated.Ports{Object: ObjectService{s.core}, Discovery: DiscoveryService{s.core}}
-	_, err := ports.Discovery.GetContentChangesContext(ctx, &generated.GetContentChanges{RepositoryId: "nope"})
+	f := newFixture(t)
+	_, err := f.ports.Discovery.GetContentChangesContext(f.ctx, &generated.GetContentChanges{RepositoryId: "nope"})
 	wantErr(t, "getContentChanges on unknown repository", err, cmis.ErrObjectNotFound)
 }
 

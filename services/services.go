@@ -19,6 +19,7 @@ type Config struct {
 	ACLs           cmis.ACLStore
 	Queries        query.Runner // nil: query is not supported
 	Changes        cmis.ChangeLog
+	Tx             cmis.Transactor // runs each operation in one transaction (tx.go)
 	ProductVersion string
 }
 
@@ -29,13 +30,21 @@ type core struct {
 	acls           cmis.ACLStore
 	queries        query.Runner
 	changes        cmis.ChangeLog
+	tx             cmis.Transactor
 	productVersion string
 }
 
-// New returns the implementations of all nine service ports.
-func New(cfg Config) *generated.Ports {
-	c := &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, queries: cfg.Queries, changes: cfg.Changes, productVersion: cfg.ProductVersion}
-	return &generated.Ports{
+// New returns the implementations of all nine service ports, each call
+// in its transaction (tx.go).
+func New(cfg Config) *generated.Ports { return newCore(cfg).ports() }
+
+func newCore(cfg Config) *core {
+	return &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, queries: cfg.Queries, changes: cfg.Changes,
+		tx: cfg.Tx, productVersion: cfg.ProductVersion}
+}
+
+func (c *core) ports() *generated.Ports {
+	ports := &generated.Ports{
 		Repository:   RepositoryService{c},
 		Navigation:   NavigationService{c},
 		Object:       ObjectService{c},
@@ -46,6 +55,7 @@ func New(cfg Config) *generated.Ports {
 		Policy:       PolicyService{c},
 		ACL:          ACLService{c},
 	}
+	return ports.With(c.around)
 }
 
 // repository checks that a repository exists: every operation but

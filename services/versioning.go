@@ -78,7 +78,7 @@ func (s VersioningService) CancelCheckOutContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
-	if err := s.objects.CancelCheckOut(ctx, req.RepositoryId, o.ID); err != nil {
+	if err := s.objects.CancelCheckOut(ctx, req.RepositoryId, o.ID, permit(ctx, "canCancelCheckout.Document", "")); err != nil {
 		return nil, err
 	}
 	return &generated.CancelCheckOutResponse{}, nil
@@ -88,25 +88,47 @@ func (s VersioningService) CancelCheckOutContext(ctx context.Context, req *gener
 // properties, content, comment and ACEs, in one transaction. The new
 // version keeps the PWC's id.
 func (s VersioningService) CheckInContext(ctx context.Context, req *generated.CheckIn) (*generated.CheckInResponse, error) {
-	if err := notYet(req.Policies); err != nil {
+	var v *cmis.Object
+	err := writeWithContent(s.core, ctx,
+		func(ctx context.Context) (checkInPlan, error) { return s.planCheckIn(ctx, req) },
+		func(p checkInPlan) (*cmis.ContentStream, *cmis.ContentInfo) { return p.ci.Content, nil },
+		func(ctx context.Context, p checkInPlan) (err error) {
+			v, err = s.objects.CheckIn(ctx, req.RepositoryId, p.pwc.ID, p.ci)
+			return err
+		})
+	if err != nil {
 		return nil, err
+	}
+	return &generated.CheckInResponse{ObjectId: v.ID}, nil
+}
+
+// checkInPlan is a checked check-in.
+type checkInPlan struct {
+	pwc *cmis.Object
+	ci  cmis.CheckIn
+}
+
+// planCheckIn checks a check-in and builds it.
+func (s VersioningService) planCheckIn(ctx context.Context, req *generated.CheckIn) (checkInPlan, error) {
+	if err := notYet(req.Policies); err != nil {
+		return checkInPlan{}, err
 	}
 	o, err := s.pwc(ctx, req.RepositoryId, req.ObjectId, "canCheckin.Document")
 	if err != nil {
-		return nil, err
+		return checkInPlan{}, err
 	}
 	tc := s.typeCache(req.RepositoryId)
 	t, err := tc.get(ctx, o.TypeID)
 	if err != nil {
-		return nil, err
+		return checkInPlan{}, err
 	}
 	add, err := readACEs(req.AddACEs)
 	if err != nil {
-		return nil, err
+		return checkInPlan{}, err
 	}
 	remove, err := readACEs(req.RemoveACEs)
 	if err != nil {
-		return nil, err
+		return checkInPlan{}, err
 	}
 	if len(add) > 0 || len(remove) > 0 {
 		// The new version takes the series' ACL, so changing it needs
@@ -114,19 +136,19 @@ func (s VersioningService) CheckInContext(ctx context.Context, req *generated.Ch
 		// on the PWC does not count.
 		doc, err := s.objects.LatestVersion(ctx, req.RepositoryId, o.VersionSeriesID, false)
 		if err != nil {
-			return nil, err
+			return checkInPlan{}, err
 		}
 		if err := s.require(ctx, "canApplyACL.Object", doc); err != nil {
-			return nil, err
+			return checkInPlan{}, err
 		}
 		if !t.ControllableACL {
-			return nil, cmis.Errorf(cmis.ErrConstraint, "type %s is not ACL-controllable", t.ID)
+			return checkInPlan{}, cmis.Errorf(cmis.ErrConstraint, "type %s is not ACL-controllable", t.ID)
 		}
 	}
 	ch := &cmis.Change{}
 	if req.Properties != nil {
 		if ch, err = s.change(ctx, req.RepositoryId, o, req.Properties, nil, nil); err != nil {
-			return nil, err
+			return checkInPlan{}, err
 		}
 	}
 	name := o.Name
@@ -136,24 +158,20 @@ func (s VersioningService) CheckInContext(ctx context.Context, req *generated.Ch
 	var cs *cmis.ContentStream
 	if req.ContentStream != nil {
 		if err := checkContentAllowed(t, true); err != nil {
-			return nil, err
+			return checkInPlan{}, err
 		}
 		if cs, err = incoming(req.ContentStream, name); err != nil {
-			return nil, err
+			return checkInPlan{}, err
 		}
 	} else if o.Content == nil {
 		if err := checkContentAllowed(t, false); err != nil {
-			return nil, err
+			return checkInPlan{}, err
 		}
 	}
-	v, err := s.objects.CheckIn(ctx, req.RepositoryId, o.ID, cmis.CheckIn{
+	return checkInPlan{pwc: o, ci: cmis.CheckIn{
 		Major: req.Major == nil || *req.Major, Change: *ch, Content: cs, Comment: req.CheckinComment,
 		Add: add, Remove: remove, User: userName(ctx),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &generated.CheckInResponse{ObjectId: v.ID}, nil
+	}}, nil
 }
 
 // latest finds the latest (or latest major) version of the series an id
@@ -254,21 +272,17 @@ func (s VersioningService) GetAllVersionsContext(ctx context.Context, req *gener
 }
 
 // deleteDocument deletes a document (o, checked for canDelete): a PWC
-// cancels the check-out; allVersions deletes the series, which needs
-// canDelete on every version; otherwise just this version goes.
+// cancels the check-out; allVersions deletes the series; otherwise just
+// this version goes (the series with it when it is the only checked-in
+// one). The store checks canDelete on every object removed, in the
+// transaction that removes them.
 func (c *core) deleteDocument(ctx context.Context, repo string, o *cmis.Object, allVersions bool) error {
+	p := permit(ctx, "canDelete.Object", "")
 	switch {
 	case o.IsPrivateWorkingCopy:
-		return c.objects.CancelCheckOut(ctx, repo, o.ID)
+		return c.objects.CancelCheckOut(ctx, repo, o.ID, p)
 	case !allVersions:
-		return c.objects.DeleteVersion(ctx, repo, o.ID)
+		return c.objects.DeleteVersion(ctx, repo, o.ID, p)
 	}
-	versions, err := c.objects.Versions(ctx, repo, o.VersionSeriesID, nil)
-	if err != nil {
-		return err
-	}
-	if err := c.require(ctx, "canDelete.Object", versions...); err != nil {
-		return err
-	}
-	return c.objects.DeleteObject(ctx, repo, o.ID)
+	return c.objects.DeleteObject(ctx, repo, o.ID, p)
 }

@@ -176,9 +176,18 @@ type wireSlab struct {
 	tv    []xsd.DateTime
 }
 
-// grow is the size of the block after one of size n: blocks start small
-// (one object needs little) and double up to a bound (a page needs more).
-func grow(n, need int) int { return max(need, min(max(2*n, 16), 1024)) }
+// grow is the size of the block after one of size n: blocks double up to
+// a bound (a page needs more than one object), and are never smaller than
+// what is needed now.
+func grow(n, need int) int { return max(need, min(2*n, 1024)) }
+
+// reserve makes room for n more entries in a block, so that a block holds
+// the properties of whole objects (sized by the first object's count).
+func reserve[T any](block *[]T, n int) {
+	if cap(*block)-len(*block) < n {
+		*block = make([]T, 0, grow(cap(*block), n))
+	}
+}
 
 // take returns a new zero entry from a block.
 func take[T any](block *[]T) *T {
@@ -213,6 +222,7 @@ func one[T any](block *[]T, v T) []T {
 // properties renders the properties of o that f selects, in the order of
 // defs (the object's type definitions).
 func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f filter) *generated.CmisPropertiesType {
+	s.reserveFor(defs)
 	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(defs))[:0]}
 	for _, p := range defs {
 		if !f.allows(p) {
@@ -230,6 +240,35 @@ func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f
 		}
 	}
 	return out
+}
+
+// reserveFor makes room in every block for the properties of one object
+// of these definitions.
+func (s *wireSlab) reserveFor(defs []*cmis.PropertyDefinition) {
+	var nb, ni, nd, ns, nid int
+	for _, p := range defs {
+		switch p.PropertyType {
+		case cmis.PropertyBoolean:
+			nb++
+		case cmis.PropertyInteger:
+			ni++
+		case cmis.PropertyDateTime:
+			nd++
+		case cmis.PropertyString:
+			ns++
+		case cmis.PropertyID:
+			nid++
+		}
+	}
+	reserve(&s.bools, nb)
+	reserve(&s.bv, nb)
+	reserve(&s.ints, ni)
+	reserve(&s.iv, ni)
+	reserve(&s.dates, nd)
+	reserve(&s.tv, nd)
+	reserve(&s.strs, ns)
+	reserve(&s.ids, nid)
+	reserve(&s.sv, ns+nid)
 }
 
 // system is the wire property of a system value.

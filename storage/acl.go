@@ -164,6 +164,16 @@ func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.A
 // Levels returns the highest access a's principals have to each object,
 // in one statement for the whole set.
 func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[string]cmis.Level, error) {
+	out, err := levels(ctx, s.db, ids, a)
+	if err != nil {
+		return nil, fmt.Errorf("access levels: %w", err)
+	}
+	return out, nil
+}
+
+// levels is Levels on q: the database, or a transaction that must see
+// its own snapshot.
+func levels(ctx context.Context, q sqlx.QueryerContext, ids []string, a *cmis.Access) (map[string]cmis.Level, error) {
 	out := make(map[string]cmis.Level, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -177,14 +187,14 @@ func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[stri
 	if a == nil || len(a.Principals) == 0 {
 		return out, nil
 	}
-	q, args, err := sqlx.In(`SELECT object_id, MAX(level) FROM acl_entries
+	query, args, err := sqlx.In(`SELECT object_id, MAX(level) FROM acl_entries
 		WHERE object_id IN (?) AND principal_id IN (?) GROUP BY object_id`, ids, a.Principals)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryxContext(ctx, q, args...)
+	rows, err := q.QueryxContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("access levels: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -196,4 +206,22 @@ func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[stri
 		out[id] = cmis.Level(l)
 	}
 	return out, rows.Err()
+}
+
+// permitted checks, in the deleting transaction, that p.Delete holds on
+// every object of ids: the first that it does not is refused.
+func permitted(ctx context.Context, tx *sqlx.Tx, p cmis.Permit, ids []string) error {
+	if !p.Checked() {
+		return nil
+	}
+	got, err := levels(ctx, tx, ids, p.Access)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if got[id] < p.Delete.Level {
+			return p.Delete.Refusal(p.User, id)
+		}
+	}
+	return nil
 }

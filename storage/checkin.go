@@ -83,9 +83,9 @@ func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object,
 	return pwc, nil
 }
 
-// CancelCheckOut deletes a PWC. A series created checked out had nothing
-// else: the document goes with it.
-func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
+// CancelCheckOut deletes a PWC, if p allows. A series created checked
+// out had nothing else: the document goes with it.
+func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string, p cmis.Permit) error {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		o, err := getObject(ctx, tx, repo, pwcID)
@@ -95,13 +95,16 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
 		if !o.IsPrivateWorkingCopy {
 			return cmis.Errorf(cmis.ErrVersioning, "object %s is not a private working copy", pwcID)
 		}
+		if err := permitted(ctx, tx, p, []string{pwcID}); err != nil {
+			return err
+		}
 		removed, err = deleteRows(ctx, tx, []string{pwcID}, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("cancel check-out %s: %w", pwcID, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return nil
 }
 
@@ -110,13 +113,9 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string) error {
 // (that of the previous latest version; the checker-out's cmis:all on the
 // PWC does not carry over) then ci's ACEs, and the series' filing.
 func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (*cmis.Object, error) {
-	st, err := s.stage(ctx, ci.Content, nil)
+	st, body, drop, err := s.staged(ctx, ci.Content, nil)
 	if err != nil {
 		return nil, err
-	}
-	body := ""
-	if st != nil {
-		body = s.contentText(ctx, st, ci.Content.MimeType)
 	}
 	var out *cmis.Object
 	var replaced string
@@ -173,12 +172,10 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		return err
 	})
 	if err != nil {
-		if st != nil {
-			s.discard(ctx, st.ID)
-		}
+		drop()
 		return nil, fmt.Errorf("check in %s: %w", pwcID, err)
 	}
-	s.discard(ctx, replaced)
+	s.released(ctx, replaced)
 	return out, nil
 }
 
@@ -224,8 +221,9 @@ func checkInRow(ctx context.Context, tx *sqlx.Tx, pwcID string, prev *member, ci
 // DeleteVersion deletes one version of a document. A PWC goes alone (as
 // cancelCheckOut); the only checked-in version takes its series with it;
 // otherwise the series settles without it first, so that the filing of a
-// deleted latest version moves to the previous one.
-func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
+// deleted latest version moves to the previous one. p must allow
+// removing every object that goes.
+func (s *DB) DeleteVersion(ctx context.Context, repo, id string, p cmis.Permit) error {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		o, err := getObject(ctx, tx, repo, id)
@@ -235,7 +233,7 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 		if o.BaseTypeID != cmis.BaseDocument {
 			return cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a document: it has no versions", id)
 		}
-		ids := []string{id}
+		ids, settle := []string{id}, false
 		if !o.IsPrivateWorkingCopy && o.VersionSeriesID != "" {
 			ms, err := loadSeries(ctx, tx, o.VersionSeriesID)
 			if err != nil {
@@ -251,7 +249,15 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 				if ids, err = seriesOf(ctx, tx, ids); err != nil {
 					return err
 				}
-			} else if _, err := s.settleSeries(ctx, tx, o.VersionSeriesID, id); err != nil {
+			} else {
+				settle = true
+			}
+		}
+		if err := permitted(ctx, tx, p, ids); err != nil {
+			return err
+		}
+		if settle {
+			if _, err := s.settleSeries(ctx, tx, o.VersionSeriesID, id); err != nil {
 				return err
 			}
 		}
@@ -261,6 +267,6 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete version %s: %w", id, err)
 	}
-	s.discard(ctx, removed...)
+	s.released(ctx, removed...)
 	return nil
 }

@@ -112,11 +112,10 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 			content.FileName = before.Content.FileName
 		}
 	}
-	st, err := s.stage(ctx, content, prefix)
+	st, body, drop, err := s.staged(ctx, content, prefix)
 	if err != nil {
 		return nil, err
 	}
-	body := s.contentText(ctx, st, content.MimeType)
 	var out *cmis.Object
 	var replaced string
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -144,10 +143,10 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 		return err
 	})
 	if err != nil {
-		s.discard(ctx, st.ID)
+		drop()
 		return nil, fmt.Errorf("set content of %s: %w", id, err)
 	}
-	s.discard(ctx, replaced)
+	s.released(ctx, replaced)
 	return out, nil
 }
 
@@ -218,6 +217,6 @@ func (s *DB) DeleteContent(ctx context.Context, repo, id string, changeToken *in
 	if err != nil {
 		return nil, fmt.Errorf("delete content of %s: %w", id, err)
 	}
-	s.discard(ctx, removed)
+	s.released(ctx, removed)
 	return out, nil
 }

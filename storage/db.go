@@ -38,6 +38,7 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	content cmis.ContentStore // the bytes of the streams contents rows describe
+	cache   cache             // types, accounts, repositories (cache.go)
 	// maxCount bounds how far a listing counts (numItems); negative: no
 	// bound. See paging.go.
 	maxCount int64
@@ -60,24 +61,40 @@ const sweepBatch = 500
 // a crash between writing content and committing, or between committing
 // a replacement and removing the old stream) and are older than grace.
 func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int, err error) {
+	err = s.Orphans(ctx, grace, func(id string) error {
+		if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
+			removed++
+		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("sweep content: %w", err)
+	}
+	return removed, nil
+}
+
+// Orphans calls fn with the id of every content stream (or unfinished
+// upload) older than grace that no row references, right after finding
+// it unreferenced; fn may remove it.
+func (s *DB) Orphans(ctx context.Context, grace time.Duration, fn func(id string) error) error {
 	var batch []string
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		orphans, err := s.unreferenced(ctx, batch)
+		orphans, err := s.Unreferenced(ctx, batch)
 		batch = batch[:0]
 		if err != nil {
 			return err
 		}
 		for _, id := range orphans {
-			if s.content.Remove(ctx, id) == nil { // else the next sweep tries again
-				removed++
+			if err := fn(id); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
-	err = s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
+	err := s.content.Candidates(ctx, s.now().Add(-grace), func(id string) error {
 		if batch = append(batch, id); len(batch) >= sweepBatch {
 			return flush()
 		}
@@ -86,14 +103,11 @@ func (s *DB) SweepContent(ctx context.Context, grace time.Duration) (removed int
 	if err == nil {
 		err = flush()
 	}
-	if err != nil {
-		return removed, fmt.Errorf("sweep content: %w", err)
-	}
-	return removed, nil
+	return err
 }
 
-// unreferenced returns the ids among ids that no contents row has.
-func (s *DB) unreferenced(ctx context.Context, ids []string) ([]string, error) {
+// Unreferenced returns the ids among ids that no contents row has.
+func (s *DB) Unreferenced(ctx context.Context, ids []string) ([]string, error) {
 	q, args, err := sqlx.In(`SELECT id FROM contents WHERE id IN (?)`, ids)
 	if err != nil {
 		return nil, err
@@ -173,20 +187,34 @@ type textSource struct {
 	order      string // the index's own order
 }
 
+// PoolStats reports the connection pools by name: "read" and "write"
+// (the single writer).
+func (s *DB) PoolStats() map[string]sql.DBStats {
+	return map[string]sql.DBStats{"read": s.db.Stats(), "write": s.wdb.Stats()}
+}
+
 // Close closes the database.
 func (s *DB) Close() error { return errors.Join(s.db.Close(), s.wdb.Close()) }
 
 // SetNow replaces the clock (tests).
 func (s *DB) SetNow(now func() time.Time) { s.now = now }
 
-// inTx runs fn in one write transaction, committed if fn returns nil.
+// inTx runs fn in the request's write transaction (Write), or in one of
+// its own, committed if fn returns nil.
 func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if sc := scopeOf(ctx); sc != nil && sc.write {
+		return fn(sc.tx)
+	}
 	return runTx(ctx, s.wdb, nil, fn)
 }
 
-// inReadTx runs fn in a read-only transaction: one consistent snapshot.
+// inReadTx runs fn in the request's transaction (Read or Write), or in a
+// read-only transaction of its own: one consistent snapshot.
 func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	return runTx(ctx, s.db, &sql.TxOptions{ReadOnly: true}, fn)
+	if sc := scopeOf(ctx); sc != nil && sc.tx != nil {
+		return fn(sc.tx)
+	}
+	return runTx(ctx, s.db, readOnly, fn)
 }
 
 func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) (err error) {
@@ -210,6 +238,31 @@ func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sq
 	return fn(tx)
 }
 
+// migration is one embedded migration file.
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationList is the embedded migrations in version order.
+func migrationList() ([]migration, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var all []migration
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", n)
+		}
+		all = append(all, migration{v, n})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
+	return all, nil
+}
+
 // migrate applies the embedded migrations not yet recorded in
 // schema_migrations, each in its own transaction, in version order.
 func (s *DB) migrate(ctx context.Context) error {
@@ -217,24 +270,10 @@ func (s *DB) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	all, err := migrationList()
 	if err != nil {
 		return err
 	}
-	type mig struct {
-		version int
-		name    string
-	}
-	var all []mig
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", n)
-		}
-		all = append(all, mig{v, n})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
 	for _, m := range all {
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 			var n int
@@ -259,6 +298,24 @@ func (s *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
+	}
+	return nil
+}
+
+// Ready reports whether the database answers reads and has every
+// migration of this build applied. It reads through the read pool only:
+// a long write does not make the store look unready.
+func (s *DB) Ready(ctx context.Context) error {
+	all, err := migrationList()
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations`); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if n != len(all) {
+		return fmt.Errorf("database: %d of %d migrations applied", n, len(all))
 	}
 	return nil
 }

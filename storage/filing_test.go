@@ -137,7 +137,7 @@ func TestDeleteTreeModes(t *testing.T) {
 			if err := db.AddToFolder(ctx, repo.ID, multi.ID, out.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.DeleteTree(ctx, repo.ID, tree.ID, c.mode, false); err != nil {
+			if _, err := db.DeleteTree(ctx, repo.ID, tree.ID, c.mode, false, cmis.Permit{}); err != nil {
 				t.Fatal(err)
 			}
 			for _, f := range []string{tree.ID, sub.ID} {

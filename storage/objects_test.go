@@ -256,16 +256,16 @@ func TestDeleteRules(t *testing.T) {
 	d := mustCreate(t, db, document(repo, "d"), b.ID, stream("x"))
 	mustCreate(t, db, document(repo, "e"), a.ID, stream("y"))
 	keep := mustCreate(t, db, folder(repo, "a-sibling"), repo.RootFolderID, nil)
-	if err := db.DeleteObject(ctx, repo.ID, a.ID); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
+	if err := db.DeleteObject(ctx, repo.ID, a.ID, cmis.Permit{}); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
 		t.Fatalf("delete non-empty folder: %v", err)
 	}
-	if err := db.DeleteObject(ctx, repo.ID, repo.RootFolderID); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
+	if err := db.DeleteObject(ctx, repo.ID, repo.RootFolderID, cmis.Permit{}); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
 		t.Fatalf("delete root: %v", err)
 	}
-	if _, err := db.DeleteTree(ctx, repo.ID, repo.RootFolderID, cmis.UnfileDelete, false); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
+	if _, err := db.DeleteTree(ctx, repo.ID, repo.RootFolderID, cmis.UnfileDelete, false, cmis.Permit{}); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
 		t.Fatalf("delete tree at root: %v", err)
 	}
-	failed, err := db.DeleteTree(ctx, repo.ID, a.ID, cmis.UnfileDelete, false)
+	failed, err := db.DeleteTree(ctx, repo.ID, a.ID, cmis.UnfileDelete, false, cmis.Permit{})
 	if err != nil || len(failed) != 0 {
 		t.Fatalf("delete tree: %v %v", failed, err)
 	}

@@ -13,13 +13,9 @@ import (
 // CreateObject stores a new object with its properties, filing and content
 // in one transaction.
 func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, content *cmis.ContentStream, add, remove []cmis.ACE) (*cmis.Object, error) {
-	st, err := s.stage(ctx, content, nil)
+	st, body, drop, err := s.staged(ctx, content, nil)
 	if err != nil {
 		return nil, err
-	}
-	body := ""
-	if st != nil {
-		body = s.contentText(ctx, st, content.MimeType)
 	}
 	var out *cmis.Object
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -83,9 +79,7 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 		return err
 	})
 	if err != nil {
-		if st != nil {
-			s.discard(ctx, st.ID)
-		}
+		drop()
 		return nil, fmt.Errorf("create %q: %w", o.Name, err)
 	}
 	return out, nil

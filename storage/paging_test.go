@@ -206,7 +206,7 @@ func TestPagesContinueWhereTheLastEnded(t *testing.T) {
 	if got := page(2); got != "c,d" {
 		t.Errorf("the page after a,b: %s, want c,d (past b; skipping two rows gives d,e)", got)
 	}
-	if err := db.DeleteObject(ctx, repo.ID, docs["h"]); err != nil {
+	if err := db.DeleteObject(ctx, repo.ID, docs["h"], cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := page(4); got != "f,g" {

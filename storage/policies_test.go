@@ -61,7 +61,7 @@ func TestPolicies(t *testing.T) {
 	if err != nil || names(applied) != "p" {
 		t.Fatalf("applied policies: %q %v", names(applied), err)
 	}
-	if err := db.DeleteObject(ctx, repo.ID, p.ID); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
+	if err := db.DeleteObject(ctx, repo.ID, p.ID, cmis.Permit{}); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
 		t.Fatalf("delete an applied policy: %v", err)
 	}
 
@@ -71,7 +71,7 @@ func TestPolicies(t *testing.T) {
 	if err := db.RemovePolicy(ctx, repo.ID, p.ID, d.ID, "bob"); cmis.ErrorTypeOf(err) != cmis.ErrInvalidArgument {
 		t.Fatalf("remove a policy not applied: %v", err)
 	}
-	if err := db.DeleteObject(ctx, repo.ID, p.ID); err != nil {
+	if err := db.DeleteObject(ctx, repo.ID, p.ID, cmis.Permit{}); err != nil {
 		t.Fatalf("delete a policy no longer applied: %v", err)
 	}
 
@@ -99,16 +99,16 @@ func TestPolicies(t *testing.T) {
 	if err := db.ApplyPolicy(ctx, repo.ID, inTree.ID, e.ID, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.DeleteTree(ctx, repo.ID, tree.ID, cmis.UnfileDelete, false); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
+	if _, err := db.DeleteTree(ctx, repo.ID, tree.ID, cmis.UnfileDelete, false, cmis.Permit{}); cmis.ErrorTypeOf(err) != cmis.ErrConstraint {
 		t.Fatalf("delete a tree holding an applied policy: %v", err)
 	}
 	if _, err := db.Object(ctx, repo.ID, tree.ID); err != nil {
 		t.Fatalf("a refused deleteTree deleted the folder: %v", err)
 	}
-	if err := db.DeleteObject(ctx, repo.ID, e.ID); err != nil {
+	if err := db.DeleteObject(ctx, repo.ID, e.ID, cmis.Permit{}); err != nil {
 		t.Fatalf("delete an object with policies: %v", err)
 	}
-	if _, err := db.DeleteTree(ctx, repo.ID, tree.ID, cmis.UnfileDelete, false); err != nil {
+	if _, err := db.DeleteTree(ctx, repo.ID, tree.ID, cmis.UnfileDelete, false, cmis.Permit{}); err != nil {
 		t.Fatalf("delete the tree once the policy is free: %v", err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 //     (containment) are read folder by folder in the order of the key:
 //     none (parent, child), cmis:name, cmis:creationDate or
 //     cmis:lastModificationDate, which containment carries (migration
-//     5). One folder needs no sort; for a subtree, SQLite's ORDER BY
+//     6). One folder needs no sort; for a subtree, SQLite's ORDER BY
 //     LIMIT optimisation leaves each folder as soon as its next filing
 //     sorts after the page.
 //   - the type path: nothing drives. The objects come from the type's

@@ -82,7 +82,7 @@ func TestRelationships(t *testing.T) {
 	}
 
 	// An end goes: its relationships go with it, the others stay.
-	if err := db.DeleteObject(ctx, repo.ID, b.ID); err != nil {
+	if err := db.DeleteObject(ctx, repo.ID, b.ID, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _, _ := db.Relationships(ctx, repo.ID, cmis.RelationshipQuery{ObjectID: a.ID, Direction: cmis.DirectionEither, Page: all}); names(got) != "r2,r3" {
@@ -91,7 +91,7 @@ func TestRelationships(t *testing.T) {
 	if _, err := db.Object(ctx, repo.ID, r1.ID); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
 		t.Fatalf("r1 survived its target: %v", err)
 	}
-	if _, err := db.DeleteTree(ctx, repo.ID, f.ID, cmis.UnfileDelete, false); err != nil {
+	if _, err := db.DeleteTree(ctx, repo.ID, f.ID, cmis.UnfileDelete, false, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _, _ := db.Relationships(ctx, repo.ID, cmis.RelationshipQuery{ObjectID: c.ID, Direction: cmis.DirectionEither, Page: all}); names(got) != "" {

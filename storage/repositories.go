@@ -76,10 +76,12 @@ func (s *DB) Repositories(ctx context.Context) ([]cmis.RepositoryInfo, error) {
 	return out, nil
 }
 
-// Repository returns one repository.
-func (s *DB) Repository(ctx context.Context, id string) (*cmis.RepositoryInfo, error) {
+// repository reads one repository.
+func (s *DB) repository(ctx context.Context, id string) (*cmis.RepositoryInfo, error) {
 	var r repositoryRow
-	err := s.db.GetContext(ctx, &r, `SELECT id, name, description, root_folder_id, created_at FROM repositories WHERE id = ?`, id)
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &r, `SELECT id, name, description, root_folder_id, created_at FROM repositories WHERE id = ?`, id)
+	})
 	if isNoRows(err) {
 		return nil, cmis.Errorf(cmis.ErrObjectNotFound, "unknown repository %q", id)
 	}

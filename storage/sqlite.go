@@ -41,7 +41,13 @@ type Options struct {
 	// QueryTimeout is how long a query or listing may run: 0 means
 	// DefaultQueryTimeout, a negative one sets no limit.
 	QueryTimeout time.Duration
+	// NoSweep leaves unreferenced content alone at open: for the tools
+	// that read a store (check, backup) and must change nothing of it.
+	NoSweep bool
 }
+
+// DatabaseFile is the name of the SQLite database in the data directory.
+const DatabaseFile = "cmisd.db"
 
 // OpenSQLiteWith is OpenSQLite with options.
 func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, opt Options) (*DB, error) {
@@ -51,7 +57,7 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, "cmisd.db")
+	path := filepath.Join(dir, DatabaseFile)
 	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
 	// _stmt_cache_size keeps each connection's prepared statements:
 	// preparing cost more than running most of them.
@@ -89,9 +95,11 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 		s.Close()
 		return nil, err
 	}
-	if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
-		s.Close()
-		return nil, err
+	if !opt.NoSweep {
+		if _, err := s.SweepContent(ctx, opt.SweepGrace); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -113,6 +121,12 @@ func init() {
 }
 
 type sqliteDialect struct{}
+
+// engine names SQLite and the version linked in.
+func (sqliteDialect) engine() string {
+	v, _, _ := sqlite3.Version()
+	return "SQLite " + v
+}
 
 func (sqliteDialect) isUniqueViolation(err error) bool {
 	var se sqlite3.Error

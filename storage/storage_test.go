@@ -2,12 +2,16 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/testenv"
 )
 
 func openTest(t *testing.T) (*DB, *cmis.RepositoryInfo) {
@@ -194,5 +198,40 @@ func TestAccountsAndGroups(t *testing.T) {
 	groups, _ := db.Groups(ctx)
 	if len(groups) != 1 || len(groups[0].Members) != 0 {
 		t.Fatalf("membership should go with the user: %+v", groups)
+	}
+}
+
+// The shipped SQLite has the query planner stability guarantee: without
+// it every statement with a join is compiled again at each new binding
+// (see the Makefile).
+func TestSQLiteBuild(t *testing.T) {
+	db, _ := openTest(t)
+	var opts []string
+	if err := db.db.SelectContext(context.Background(), &opts, `PRAGMA compile_options`); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Require(t, testenv.SQLiteBuild, slices.Contains(opts, "ENABLE_QPSG"), fmt.Sprintf("compile options %v", opts))
+}
+
+// Ready: the database answers and has every migration; one missing is
+// not ready. PoolStats names both pools.
+func TestReady(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	if err := db.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.wdb.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ready(ctx); err == nil || !strings.Contains(err.Error(), "migrations applied") {
+		t.Fatalf("with a migration missing: %v", err)
+	}
+	if s := db.PoolStats(); s["write"].MaxOpenConnections != 1 || s["read"].MaxOpenConnections != 8 {
+		t.Fatalf("pool stats %+v", s)
+	}
+	db.Close()
+	if err := db.Ready(ctx); err == nil {
+		t.Fatal("a closed database is ready")
 	}
 }

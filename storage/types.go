@@ -186,19 +186,6 @@ func (r *propRow) definition() (cmis.PropertyDefinition, error) {
 	return p, nil
 }
 
-// Type returns a type definition with its inherited property definitions.
-func (s *DB) Type(ctx context.Context, repo, typeID string) (*cmis.TypeDefinition, error) {
-	var t *cmis.TypeDefinition
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) (err error) {
-		t, err = loadType(ctx, tx, repo, typeID)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("type %q: %w", typeID, err)
-	}
-	return t, nil
-}
-
 // loadType reads a type and the chain of its ancestors' property
 // definitions: a type hierarchy is shallow, so this is a handful of
 // indexed lookups.
@@ -305,13 +292,15 @@ func orderBaseTypes(ids []string) []string {
 	return out
 }
 
-// PropertyByQueryName finds the property a query name stands for.
-func (s *DB) PropertyByQueryName(ctx context.Context, repo, queryName string) (*cmis.PropertyDefinition, error) {
+// propertyByQueryName finds the property a query name stands for.
+func (s *DB) propertyByQueryName(ctx context.Context, repo, queryName string) (*cmis.PropertyDefinition, error) {
 	var r propRow
-	err := s.db.GetContext(ctx, &r, `SELECT type_id, id, local_name, local_namespace, display_name, query_name, description,
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &r, `SELECT type_id, id, local_name, local_namespace, display_name, query_name, description,
 		property_type, cardinality, updatability, required, queryable, orderable, open_choice, default_value,
 		choices, max_length, min_value, max_value, precision_bits, resolution
 		FROM property_definitions WHERE repository_id = ? AND query_name = ? ORDER BY type_id LIMIT 1`, repo, queryName)
+	})
 	if isNoRows(err) {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "no property has the query name %q", queryName)
 	}
@@ -323,17 +312,4 @@ func (s *DB) PropertyByQueryName(ctx context.Context, repo, queryName string) (*
 		return nil, err
 	}
 	return &p, nil
-}
-
-// TypeByQueryName returns the type a query's FROM names.
-func (s *DB) TypeByQueryName(ctx context.Context, repo, queryName string) (*cmis.TypeDefinition, error) {
-	var id string
-	err := s.db.GetContext(ctx, &id, `SELECT id FROM types WHERE repository_id = ? AND query_name = ?`, repo, queryName)
-	if isNoRows(err) {
-		return nil, cmis.Errorf(cmis.ErrObjectNotFound, "no type has the query name %q", queryName)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("type %q: %w", queryName, err)
-	}
-	return s.Type(ctx, repo, id)
 }

@@ -127,9 +127,6 @@ func (s *DB) CreateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 			}
 			return err
 		}
-		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
-			return err
-		}
 		var err error
 		out, err = loadType(ctx, tx, repo, t.ID)
 		return err
@@ -206,9 +203,6 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 		if err != nil {
 			return err
 		}
-		if err := bumpTypeVersion(ctx, tx, repo); err != nil {
-			return err
-		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return cmis.Errorf(cmis.ErrObjectNotFound, "unknown type %q", t.ID)
 		}
@@ -265,7 +259,7 @@ func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 		if _, err = tx.ExecContext(ctx, `DELETE FROM types WHERE repository_id = ? AND id = ?`, repo, typeID); err != nil {
 			return err
 		}
-		return bumpTypeVersion(ctx, tx, repo)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("delete type %q: %w", typeID, err)
@@ -282,11 +276,4 @@ func (s *DB) TypeHasObjects(ctx context.Context, repo, typeID string) (bool, err
 		return false, fmt.Errorf("objects of type %q: %w", typeID, err)
 	}
 	return n > 0, nil
-}
-
-// bumpTypeVersion records a type change, so that caches of type
-// definitions (in this or another process) can tell they are stale.
-func bumpTypeVersion(ctx context.Context, tx *sqlx.Tx, repo string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE repositories SET type_version = type_version + 1 WHERE id = ?`, repo)
-	return err
 }

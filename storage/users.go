@@ -10,8 +10,8 @@ import (
 
 var _ cmis.UserStore = (*DB)(nil)
 
-// Account returns a user with its groups.
-func (s *DB) Account(ctx context.Context, name string) (*cmis.Account, error) {
+// account reads a user with its groups.
+func (s *DB) account(ctx context.Context, name string) (*cmis.Account, error) {
 	var a cmis.Account
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.QueryRowxContext(ctx, `SELECT name, password_hash FROM users WHERE name = ?`, name).Scan(&a.Name, &a.PasswordHash)

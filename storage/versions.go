@@ -266,25 +266,52 @@ func seriesOf(ctx context.Context, tx *sqlx.Tx, ids []string) ([]string, error) 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q, args, err := sqlx.In(`SELECT s.id FROM objects s JOIN objects o ON o.version_series_id = s.version_series_id
-		WHERE o.id IN (?) AND o.base_type_id = 'cmis:document' AND (o.is_pwc IS NULL OR o.is_pwc = 0)
-		ORDER BY o.name, s.is_pwc, s.version_label`, ids) // a stable order for the change log
+	ms, err := seriesMembers(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}
-	var more []string
-	if err := tx.SelectContext(ctx, &more, q, args...); err != nil {
+	return withSeries(ids, ms), nil
+}
+
+// seriesMember is a row of the version series of Head.
+type seriesMember struct {
+	Head string `db:"head"`
+	ID   string `db:"id"`
+}
+
+// seriesMembers lists every row of the series of the documents among ids
+// that are not PWCs, in a stable order for the change log.
+func seriesMembers(ctx context.Context, tx *sqlx.Tx, ids []string) ([]seriesMember, error) {
+	q, args, err := sqlx.In(`SELECT o.id AS head, s.id FROM objects s JOIN objects o ON o.version_series_id = s.version_series_id
+		WHERE o.id IN (?) AND o.base_type_id = 'cmis:document' AND (o.is_pwc IS NULL OR o.is_pwc = 0)
+		ORDER BY o.name, s.is_pwc, s.version_label`, ids)
+	if err != nil {
 		return nil, err
 	}
-	seen := make(map[string]bool, len(ids)+len(more))
+	var out []seriesMember
+	if err := tx.SelectContext(ctx, &out, q, args...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// withSeries is ids, then the other members of their series, each once.
+func withSeries(ids []string, ms []seriesMember) []string {
+	seen := make(map[string]bool, len(ids)+len(ms))
 	var out []string
-	for _, id := range append(append([]string{}, ids...), more...) {
+	add := func(id string) {
 		if !seen[id] {
 			seen[id] = true
 			out = append(out, id)
 		}
 	}
-	return out, nil
+	for _, id := range ids {
+		add(id)
+	}
+	for _, m := range ms {
+		add(m.ID)
+	}
+	return out
 }
 
 // Versions lists a series' versions that reader may see, the PWC first,

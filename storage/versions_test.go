@@ -120,7 +120,7 @@ func TestCheckOutShareContentThenCheckIn(t *testing.T) {
 		{"check out the PWC", func() error { _, err := db.CheckOut(ctx, repo.ID, pwc.ID, "bob"); return err }(), cmis.ErrVersioning},
 		{"check out a folder", func() error { _, err := db.CheckOut(ctx, repo.ID, a.ID, "bob"); return err }(), cmis.ErrConstraint},
 		{"check in a version", func() error { _, err := db.CheckIn(ctx, repo.ID, doc.ID, cmis.CheckIn{Major: true}); return err }(), cmis.ErrVersioning},
-		{"cancel a version", db.CancelCheckOut(ctx, repo.ID, doc.ID), cmis.ErrVersioning},
+		{"cancel a version", db.CancelCheckOut(ctx, repo.ID, doc.ID, cmis.Permit{}), cmis.ErrVersioning},
 	}
 	for _, f := range faults {
 		if got := errType(f.err); got != f.want {
@@ -241,7 +241,7 @@ func TestDeleteVersions(t *testing.T) {
 	}
 	// Deleting the latest version: the previous one becomes latest and
 	// takes the filing.
-	if err := db.DeleteVersion(ctx, repo.ID, v3.ID); err != nil {
+	if err := db.DeleteVersion(ctx, repo.ID, v3.ID, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	if child() != v2.ID {
@@ -252,7 +252,7 @@ func TestDeleteVersions(t *testing.T) {
 		t.Fatalf("previous version: %+v", o)
 	}
 	// Deleting an older version leaves the latest alone.
-	if err := db.DeleteVersion(ctx, repo.ID, v1.ID); err != nil {
+	if err := db.DeleteVersion(ctx, repo.ID, v1.ID, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	if child() != v2.ID {
@@ -263,7 +263,7 @@ func TestDeleteVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The only checked-in version goes with its series, PWC included.
-	if err := db.DeleteVersion(ctx, repo.ID, v2.ID); err != nil {
+	if err := db.DeleteVersion(ctx, repo.ID, v2.ID, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{v1.ID, v2.ID, v3.ID, pwc.ID} {
@@ -280,14 +280,14 @@ func TestDeleteVersions(t *testing.T) {
 	w1 := mustCreate(t, db, document(repo, "w"), a.ID, stream("w"))
 	w2 := newVersion(t, db, repo, w1.ID, true, "")
 	pwc, _ = db.CheckOut(ctx, repo.ID, w2.ID, "bob")
-	if err := db.DeleteObject(ctx, repo.ID, pwc.ID); err != nil {
+	if err := db.DeleteObject(ctx, repo.ID, pwc.ID, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	if o, _ := db.Object(ctx, repo.ID, w2.ID); o.VersionSeriesCheckedOutID != "" {
 		t.Fatal("deleting the PWC did not cancel the check-out")
 	}
 	pwc, _ = db.CheckOut(ctx, repo.ID, w2.ID, "bob")
-	if err := db.DeleteObject(ctx, repo.ID, w1.ID); err != nil {
+	if err := db.DeleteObject(ctx, repo.ID, w1.ID, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{w1.ID, w2.ID, pwc.ID} {
@@ -298,7 +298,7 @@ func TestDeleteVersions(t *testing.T) {
 	x1 := mustCreate(t, db, document(repo, "x"), a.ID, stream("x"))
 	x2 := newVersion(t, db, repo, x1.ID, true, "y")
 	pwc, _ = db.CheckOut(ctx, repo.ID, x2.ID, "bob")
-	if _, err := db.DeleteTree(ctx, repo.ID, a.ID, cmis.UnfileDelete, false); err != nil {
+	if _, err := db.DeleteTree(ctx, repo.ID, a.ID, cmis.UnfileDelete, false, cmis.Permit{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{x1.ID, x2.ID, pwc.ID} {

@@ -5,12 +5,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
+	"os/signal"
 	"strings"
+	"syscall"
 
-	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/storage"
 )
+
+// interruptible is a context that SIGINT and SIGTERM end.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
 
 // flags are a command's flags, some of which the environment may set too.
 type flags struct {
@@ -80,20 +86,8 @@ func storeFlags(name string) *flags {
 
 // openStore opens the store --data names, after parsing.
 func (fs *flags) openStore(ctx context.Context) (*storage.DB, error) {
-	return openStoreWith(ctx, *fs.data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
-}
-
-// openStoreWith opens the store in the data directory: the database, and
-// the content files under content/.
-func openStoreWith(ctx context.Context, data string, opt storage.Options) (*storage.DB, error) {
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, err
-	}
-	content, err := filecontent.Open(filepath.Join(data, "content"))
-	if err != nil {
-		return nil, err
-	}
-	return storage.OpenSQLiteWith(ctx, data, content, opt)
+	db, _, err := datadir.Open(ctx, *fs.data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	return db, err
 }
 
 // openNamed parses "NAME [flags]" and opens the store.

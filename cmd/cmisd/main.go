@@ -17,6 +17,9 @@ Usage:
   cmisd user list
   cmisd group add|del NAME
   cmisd group members NAME [--add USER]... [--remove USER]...
+  cmisd backup --to DEST                   consistent copy, while serving too
+  cmisd restore --from DEST                into an empty --data directory
+  cmisd check [--repair]                   verify database and content
   cmisd version
 
 Every command takes --data DIR (env CMISD_DATA, default ./data).
@@ -29,6 +32,9 @@ var commands = map[string]func(args []string) error{
 	"serve":   serve,
 	"user":    userCmd,
 	"group":   groupCmd,
+	"backup":  backupCmd,
+	"restore": restoreCmd,
+	"check":   checkCmd,
 	"version": versionCmd,
 }
 

@@ -57,9 +57,29 @@ func run(t *testing.T, env []string, stdin string, args ...string) (string, int)
 	return string(out), 0
 }
 
+// served is a running cmisd serve.
+type served struct {
+	addr string
+	cmd  *exec.Cmd
+	// logged is its log so far; stop kills it (if it still runs) and waits
+	// for it to end.
+	logged func() string
+	stop   func()
+	// exited is closed when its log ends, that is when it has exited.
+	exited <-chan struct{}
+}
+
 // startServe starts cmisd serve on a free port and returns the address it
 // listens on and its log so far (which stops it).
 func startServe(t *testing.T, env []string, args ...string) (addr string, logs func() string) {
+	t.Helper()
+	s := startServer(t, env, args...)
+	return s.addr, func() string { s.stop(); return s.logged() }
+}
+
+// startServer starts cmisd serve on a free port, stopped when the test
+// ends.
+func startServer(t *testing.T, env []string, args ...string) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
@@ -85,27 +105,31 @@ func startServe(t *testing.T, env []string, args ...string) (addr string, logs f
 			}
 		}
 	}()
-	stop := func() {
-		cancel()
-		cmd.Wait()
-		<-done
+	var once sync.Once
+	s := &served{cmd: cmd, exited: done}
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			cmd.Wait()
+		})
 	}
-	t.Cleanup(stop)
-	logged := func() string {
+	t.Cleanup(s.stop)
+	s.logged = func() string {
 		mu.Lock()
 		defer mu.Unlock()
 		return buf.String()
 	}
 	select {
-	case addr = <-addrc:
+	case s.addr = <-addrc:
 	case <-done:
-		stop()
-		t.Fatalf("cmisd serve stopped:\n%s", logged())
+		s.stop()
+		t.Fatalf("cmisd serve stopped:\n%s", s.logged())
 	case <-time.After(20 * time.Second):
-		stop()
-		t.Fatalf("cmisd did not start:\n%s", logged())
+		s.stop()
+		t.Fatalf("cmisd did not start:\n%s", s.logged())
 	}
-	return addr, func() string { stop(); return logged() }
+	return s
 }
 
 // logLines are the JSON log lines with the message msg.

@@ -11,13 +11,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/cmisd/cmisd/auth"
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/datadir"
+	"github.com/cmisd/cmisd/internal/metrics"
 	"github.com/cmisd/cmisd/server"
 	"github.com/cmisd/cmisd/services"
 	"github.com/cmisd/cmisd/storage"
@@ -35,10 +35,11 @@ const (
 type serveConfig struct {
 	listen, data, adminPassword, externalURL string
 	tlsCert, tlsKey, logLevel, record        string
-	debugListen                              string
+	debugListen, metricsListen               string
 	allowWeakAdminPassword                   bool
 	maxXMLBytes                              int64
-	sweepGrace, readStall, queryTimeout      time.Duration
+	sweepGrace, readStall, shutdownTimeout   time.Duration
+	queryTimeout                             time.Duration
 	maxCount                                 int64
 	maxUploads, maxUploadsPerUser, rateBurst int
 	rateLimit                                float64
@@ -64,6 +65,8 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.IntVar(&c.maxUploadsPerUser, "max-uploads-per-user", server.DefaultMaxUploadsPerUser, "uploads in progress at once per user; -1: no limit")
 	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests a second per client address, past which a request is answered 429; 0: off")
 	fs.IntVar(&c.rateBurst, "rate-burst", 0, "requests a client address may send at once under --rate-limit; 0: twice the rate, at least 10")
+	fs.StringVar(&c.metricsListen, "metrics-listen", "", "address to serve /metrics on instead of the main listener (which then has none)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, how long requests in flight (uploads included) may take to finish before they are cut off")
 	fs.StringVar(&c.debugListen, "debug-listen", "", "loopback address to serve net/http/pprof (/debug/pprof/) and the allocation counter (/debug/allocs) on; off when empty")
 	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", server.DefaultMaxXMLBytes, "size limit of a request's XML, content streams excluded")
 	fs.Int64Var(&c.maxCount, "max-count", storage.DefaultMaxCount,
@@ -100,6 +103,9 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	if err := c.login.Validate(); err != nil {
 		return c, fmt.Errorf("--login-*: %w", err)
 	}
+	if c.shutdownTimeout <= 0 {
+		return c, errors.New("--shutdown-timeout must be above zero")
+	}
 	return c, nil
 }
 
@@ -114,13 +120,13 @@ func serve(args []string) error {
 	}
 	defer logger.Sync()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	if err := startDebug(ctx, c.debugListen, logger); err != nil {
 		return err
 	}
 
-	db, err := openStoreWith(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace, MaxCount: c.maxCount, QueryTimeout: c.queryTimeout})
+	db, content, err := datadir.Open(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace, MaxCount: c.maxCount, QueryTimeout: c.queryTimeout})
 	if err != nil {
 		return err
 	}
@@ -131,52 +137,69 @@ func serve(args []string) error {
 	if _, err := db.EnsureRepository(ctx, repositoryID, repositoryName, repositoryDescription, cmis.AdminUser); err != nil {
 		return err
 	}
-	spool := filepath.Join(c.data, "tmp")
+	spool := filepath.Join(c.data, datadir.Spool)
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return err
 	}
-	sweepLeftovers(ctx, db, spool, c.sweepGrace, logger)
+	m := metrics.New(version, server.ServiceNames)
+	m.WatchPools(db.PoolStats)
+	sweepLeftovers(ctx, db, spool, c.sweepGrace, m, logger)
 
 	authenticator, err := auth.New(db, c.login, logger)
 	if err != nil {
 		return err
 	}
+	m.WatchCredentialCache(authenticator.CacheStats)
 	srv, err := server.New(server.Config{
-		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, ProductVersion: version}),
+		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: version}),
 		Auth:           authenticator,
+		Snapshot:       db.Read,
 		Logger:         logger,
 		ExternalURL:    c.externalURL,
 		MaxXMLBytes:    c.maxXMLBytes,
 		SpoolDir:       spool,
 		RecordDir:      c.record,
 		RepositoryName: repositoryName,
+		Status: server.Status{Version: version, Started: time.Now(), Stats: db,
+			Database: db.Engine(), ContentStore: "files (content/ in the data directory)"},
 
 		ReadStallTimeout:  c.readStall,
 		MaxUploads:        c.maxUploads,
 		MaxUploadsPerUser: c.maxUploadsPerUser,
 		RateLimit:         c.rateLimit,
 		RateBurst:         c.rateBurst,
+
+		Metrics:      m,
+		ServeMetrics: c.metricsListen == "",
+		Readiness: []server.Check{
+			{Name: "database", Check: db.Ready},
+			{Name: "content store", Check: func(context.Context) error { return content.CheckWritable() }},
+		},
 	})
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, srv.HTTPServer(c.listen), c, logger)
+	if err := startMetrics(ctx, c.metricsListen, m, logger); err != nil {
+		return err
+	}
+	return listenAndServe(ctx, stop, srv, c, logger)
 }
 
 // sweepLeftovers removes what a crash left behind (spooled uploads,
 // content no transaction committed) now and, for what was still too young
 // to be sure of, once more when the grace period has passed. Nothing later
 // needs it: this process's own failed uploads remove their files.
-func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace time.Duration, logger *zap.Logger) {
+func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace time.Duration, mt *metrics.Metrics, logger *zap.Logger) {
 	sweep := func() {
-		n, err := server.SweepSpool(spool, grace, time.Now())
-		if err != nil {
-			logger.Warn("spool sweep", zap.Error(err))
+		n, serr := server.SweepSpool(spool, grace, time.Now())
+		if serr != nil {
+			logger.Warn("spool sweep", zap.Error(serr))
 		}
 		m, err := db.SweepContent(ctx, grace)
 		if err != nil {
 			logger.Warn("content sweep", zap.Error(err))
 		}
+		mt.Sweep(m, n, serr != nil || err != nil)
 		if n+m > 0 {
 			logger.Info("removed files left by interrupted uploads", zap.Int("spool", n), zap.Int("content", m))
 		}
@@ -195,8 +218,12 @@ func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace tim
 	}
 }
 
-// listenAndServe serves hs until ctx is done, then shuts it down.
-func listenAndServe(ctx context.Context, hs *http.Server, c serveConfig, logger *zap.Logger) error {
+// listenAndServe serves srv until ctx is done, then drains it: /readyz
+// turns unready, requests in flight finish (up to --shutdown-timeout), and
+// it returns nil. stop restores the signals' default, so that a second
+// one ends the process at once.
+func listenAndServe(ctx context.Context, stop func(), srv *server.Server, c serveConfig, logger *zap.Logger) error {
+	hs := srv.HTTPServer(c.listen)
 	if c.tlsCert != "" {
 		// Loaded now, so that a bad certificate stops the start.
 		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
@@ -225,14 +252,25 @@ func listenAndServe(ctx context.Context, hs *http.Server, c serveConfig, logger 
 		if !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
+		return nil
 	case <-ctx.Done():
-		logger.Info("shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := hs.Shutdown(shutdownCtx); err != nil {
-			return err
-		}
 	}
+	stop()
+	logger.Info("shutting down: draining", zap.Int64("in_flight", srv.InFlight()), zap.Duration("timeout", c.shutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	hs.SetKeepAlivesEnabled(false) // answers from now on close their connection
+	err = srv.Drain(shutdownCtx)
+	if err == nil {
+		err = hs.Shutdown(shutdownCtx)
+	}
+	if err != nil {
+		logger.Warn("shutdown timeout: cutting off the requests still in flight",
+			zap.Int64("in_flight", srv.InFlight()), zap.Error(err))
+		hs.Close()
+		return nil
+	}
+	logger.Info("stopped")
 	return nil
 }
 
@@ -242,6 +280,10 @@ func newLogger(level string) (*zap.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	cfg := zap.NewProductionConfig()
+	// The production config samples: past 100 lines of one message a
+	// second it keeps every 100th, which drops most request lines under
+	// load. Every request gets its line.
+	cfg.Sampling = nil
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
 	cfg.EncoderConfig.TimeKey = "time"
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder

@@ -208,3 +208,36 @@ func TestServesHTTPS(t *testing.T) {
 		t.Fatalf("WSDL addresses are not https://%s: %s", addr, b[:min(len(b), 400)])
 	}
 }
+
+// Every request gets its log line, however many come in a second (zap's
+// production config would keep the first 100 a second, then every 100th).
+func TestEveryRequestIsLogged(t *testing.T) {
+	srv := startServer(t, nil, "--data", t.TempDir(), "--admin-password", "admin-password")
+	addr := srv.addr
+	const n = 400
+	for i := range n {
+		resp, err := http.Get("http://" + addr + "/no-such-page")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	var got int
+	for i := 0; i < 100; i++ { // the last lines may still be on their way
+		got = 0
+		for _, m := range logLines(srv.logged(), "request") {
+			if m["path"] == "/no-such-page" {
+				got++
+			}
+		}
+		if got == n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%d requests gave %d request log lines", n, got)
+}

@@ -98,11 +98,52 @@ func invoke[Req, Resp any](ctx context.Context, method func(context.Context, *Re
 	return resp, nil
 }
 `)
+	if err := f.aroundGo(&b); err != nil {
+		return nil, err
+	}
 	out, err := format.Source(b.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("formatting operations.go: %w\n%s", err, numbered(b.Bytes()))
 	}
 	return out, nil
+}
+
+// aroundGo writes Ports.With: ports whose every call goes through one
+// function, which is how services run each operation in its transaction.
+func (f *fixer) aroundGo(b *bytes.Buffer) error {
+	b.WriteString(`
+// Around wraps a call of operation op: it runs call, with the context it
+// chooses, and returns what call returns.
+type Around func(ctx context.Context, op string, call func(ctx context.Context) (any, error)) (any, error)
+
+// With returns ports whose every call goes through around. A nil port
+// stays nil.
+func (p *Ports) With(around Around) *Ports {
+	out := &Ports{}
+`)
+	for _, s := range f.services {
+		field := portField(s)
+		fmt.Fprintf(b, "\tif p.%s != nil {\n\t\tout.%s = around%s{p.%s, around}\n\t}\n", field, field, field, field)
+	}
+	b.WriteString("\treturn out\n}\n")
+	for _, s := range f.services {
+		field := portField(s)
+		fmt.Fprintf(b, "\ntype around%s struct {\n\tnext   %s\n\taround Around\n}\n", field, s.portType)
+		for _, op := range s.ops {
+			method, req, resp, err := f.methodOf(op)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(b, `
+func (a around%s) %s(ctx context.Context, req *%s) (*%s, error) {
+	r, err := a.around(ctx, %q, func(ctx context.Context) (any, error) { return a.next.%s(ctx, req) })
+	resp, _ := r.(*%s)
+	return resp, err
+}
+`, field, method, req, resp, op.name, method, resp)
+		}
+	}
+	return nil
 }
 
 // portField names the Ports field of a service: "ObjectService" -> "Object".

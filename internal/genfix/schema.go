@@ -7,12 +7,9 @@ package main
 // namespaces from this model instead of from per-field lists.
 
 import (
-	"encoding/xml"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 )
 
 const (
@@ -22,127 +19,6 @@ const (
 
 // unbounded is the max of a particle with maxOccurs="unbounded".
 const unbounded = -1
-
-// qname is a namespace-qualified XML name.
-type qname struct{ ns, local string }
-
-func (q qname) String() string { return "{" + q.ns + "}" + q.local }
-
-// node is a generic XML element tree. Reading the schema through it keeps
-// the document order of mixed children (element, choice, any in a sequence),
-// which struct-per-kind decoding would lose.
-type node struct {
-	XMLName  xml.Name
-	Attrs    []xml.Attr `xml:",any,attr"`
-	Children []*node    `xml:",any"`
-	Text     string     `xml:",chardata"`
-
-	scope map[string]string // prefix -> namespace in scope ("" = default)
-	file  string
-}
-
-func readTree(path string) (*node, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	root := new(node)
-	if err := xml.Unmarshal(data, root); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	root.setScope(map[string]string{"xml": "http://www.w3.org/XML/1998/namespace"}, path)
-	return root, nil
-}
-
-// setScope records the namespace declarations in scope at every node, for
-// resolving QName-valued attributes such as type="cmis:cmisPropertiesType".
-func (n *node) setScope(parent map[string]string, file string) {
-	n.file = file
-	n.scope = parent
-	copied := false
-	for _, a := range n.Attrs {
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
-			if !copied {
-				n.scope = make(map[string]string, len(parent)+1)
-				for k, v := range parent {
-					n.scope[k] = v
-				}
-				copied = true
-			}
-			prefix := a.Name.Local
-			if a.Name.Space == "" {
-				prefix = "" // xmlns="…": the default namespace
-			}
-			n.scope[prefix] = a.Value
-		}
-	}
-	for _, c := range n.Children {
-		c.setScope(n.scope, file)
-	}
-}
-
-func (n *node) is(ns, local string) bool {
-	return n.XMLName.Space == ns && n.XMLName.Local == local
-}
-
-func (n *node) attr(local string) (string, bool) {
-	for _, a := range n.Attrs {
-		if a.Name.Space == "" && a.Name.Local == local {
-			return a.Value, true
-		}
-	}
-	return "", false
-}
-
-func (n *node) attrOr(local, def string) string {
-	if v, ok := n.attr(local); ok {
-		return v
-	}
-	return def
-}
-
-// qattr resolves a QName-valued attribute against the namespaces in scope.
-func (n *node) qattr(local string) (qname, bool, error) {
-	v, ok := n.attr(local)
-	if !ok {
-		return qname{}, false, nil
-	}
-	prefix, name := "", v
-	if i := strings.IndexByte(v, ':'); i >= 0 {
-		prefix, name = v[:i], v[i+1:]
-	}
-	ns, ok := n.scope[prefix]
-	if !ok && prefix != "" {
-		return qname{}, true, fmt.Errorf("%s: <%s %s=%q>: prefix %q not declared", n.file, n.XMLName.Local, local, v, prefix)
-	}
-	return qname{ns, name}, true, nil
-}
-
-// doc returns the text of xs:annotation/xs:documentation, one trimmed line
-// per source line, without leading and trailing empty lines.
-func (n *node) doc() string {
-	var lines []string
-	for _, a := range n.Children {
-		if !a.is(xsNS, "annotation") {
-			continue
-		}
-		for _, d := range a.Children {
-			if !d.is(xsNS, "documentation") {
-				continue
-			}
-			for _, l := range strings.Split(d.Text, "\n") {
-				lines = append(lines, strings.TrimSpace(l))
-			}
-		}
-	}
-	for len(lines) > 0 && lines[0] == "" {
-		lines = lines[1:]
-	}
-	for len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return strings.Join(lines, "\n")
-}
 
 // ---------------------------------------------------------------------------
 // Schema model
@@ -199,6 +75,10 @@ type schemaModel struct {
 
 // loadSchemas reads the XSDs the WSDL imports (and what they import).
 func loadSchemas(wsdlRoot *node, wsdlPath string) (*schemaModel, error) {
+	roots, err := readSchemaFiles(wsdlRoot, wsdlPath)
+	if err != nil {
+		return nil, err
+	}
 	m := &schemaModel{
 		types:      map[qname]*complexType{},
 		simple:     map[qname]bool{},
@@ -206,6 +86,35 @@ func loadSchemas(wsdlRoot *node, wsdlPath string) (*schemaModel, error) {
 		elements:   map[qname]*element{},
 		attrGroups: map[qname]*node{},
 	}
+	// Attribute groups and simple types first: complex types refer to them.
+	for _, root := range roots {
+		m.readSimpleTypes(root)
+	}
+	for _, root := range roots {
+		if err := m.readComplex(root); err != nil {
+			return nil, err
+		}
+	}
+	// Element refs can only be resolved once all global elements are known.
+	for _, ct := range m.typeOrder {
+		if err := m.resolveRefs(ct); err != nil {
+			return nil, err
+		}
+	}
+	for _, el := range m.elements {
+		if el.inline != nil {
+			if err := m.resolveRefs(el.inline); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// readSchemaFiles reads the schemas the WSDL's types import, each after
+// the ones it imports or includes (so referenced types load before use),
+// each file once.
+func readSchemaFiles(wsdlRoot *node, wsdlPath string) ([]*node, error) {
 	var roots []*node
 	seen := map[string]bool{}
 	var load func(path string) error
@@ -222,7 +131,6 @@ func loadSchemas(wsdlRoot *node, wsdlPath string) (*schemaModel, error) {
 		if !root.is(xsNS, "schema") {
 			return fmt.Errorf("%s: root is not xs:schema", path)
 		}
-		// Imports first, so that referenced types are loaded before use.
 		for _, c := range root.Children {
 			if c.is(xsNS, "import") || c.is(xsNS, "include") {
 				if loc, ok := c.attr("schemaLocation"); ok {
@@ -252,109 +160,93 @@ func loadSchemas(wsdlRoot *node, wsdlPath string) (*schemaModel, error) {
 	if len(roots) == 0 {
 		return nil, fmt.Errorf("%s: imports no schema", wsdlPath)
 	}
-	// Attribute groups and simple types first: complex types refer to them.
-	for _, root := range roots {
-		tns := root.attrOr("targetNamespace", "")
-		m.namespaces = append(m.namespaces, tns)
-		for _, c := range root.Children {
-			name, _ := c.attr("name")
-			switch {
-			case c.is(xsNS, "attributeGroup"):
-				m.attrGroups[qname{tns, name}] = c
-			case c.is(xsNS, "simpleType"):
-				m.simple[qname{tns, name}] = true
-				if r := c.child(xsNS, "restriction"); r != nil {
-					for _, e := range r.Children {
-						if v, ok := e.attr("value"); ok && e.is(xsNS, "enumeration") {
-							m.enums[qname{tns, name}] = append(m.enums[qname{tns, name}], v)
-						}
-					}
-				}
-			}
-		}
-	}
-	for _, root := range roots {
-		tns := root.attrOr("targetNamespace", "")
-		qualified := root.attrOr("elementFormDefault", "unqualified") == "qualified"
-		if !qualified {
-			// Every element field gets its declaration's namespace; an
-			// unqualified schema would need empty namespaces instead.
-			return nil, fmt.Errorf("%s: elementFormDefault is not qualified; genfix assumes it is", root.file)
-		}
-		for _, c := range root.Children {
-			name, _ := c.attr("name")
-			switch {
-			case c.is(xsNS, "complexType"):
-				ct, err := m.complexType(c, tns)
-				if err != nil {
-					return nil, err
-				}
-				ct.name = qname{tns, name}
-				m.types[ct.name] = ct
-				m.typeOrder = append(m.typeOrder, ct)
-			case c.is(xsNS, "element"):
-				el := &element{name: qname{tns, name}, doc: c.doc()}
-				typ, ok, err := c.qattr("type")
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					el.typ = typ
-				} else if ct := c.child(xsNS, "complexType"); ct != nil {
-					if el.inline, err = m.complexType(ct, tns); err != nil {
-						return nil, err
-					}
-				} else {
-					return nil, fmt.Errorf("%s: element %s has neither type nor complexType", c.file, name)
-				}
-				m.elements[el.name] = el
-			}
-		}
-	}
-	// Element refs can only be resolved once all global elements are known.
-	var resolve func(ct *complexType) error
-	resolve = func(ct *complexType) error {
-		for _, p := range ct.particles {
-			if p.any {
-				continue
-			}
-			if p.typ == (qname{}) && p.inline == nil {
-				ref, ok := m.elements[p.name]
-				if !ok {
-					return fmt.Errorf("element ref %s not found", p.name)
-				}
-				p.typ, p.inline = ref.typ, ref.inline
-				if p.doc == "" {
-					p.doc = ref.doc
-				}
-			}
-			if p.inline != nil {
-				if err := resolve(p.inline); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	for _, ct := range m.typeOrder {
-		if err := resolve(ct); err != nil {
-			return nil, err
-		}
-	}
-	for _, el := range m.elements {
-		if el.inline != nil {
-			if err := resolve(el.inline); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return m, nil
+	return roots, nil
 }
 
-func (n *node) child(ns, local string) *node {
-	for _, c := range n.Children {
-		if c.is(ns, local) {
-			return c
+// readSimpleTypes records a schema's attribute groups and simple types
+// (with their enumeration values).
+func (m *schemaModel) readSimpleTypes(root *node) {
+	tns := root.attrOr("targetNamespace", "")
+	m.namespaces = append(m.namespaces, tns)
+	for _, c := range root.Children {
+		name, _ := c.attr("name")
+		switch {
+		case c.is(xsNS, "attributeGroup"):
+			m.attrGroups[qname{tns, name}] = c
+		case c.is(xsNS, "simpleType"):
+			m.simple[qname{tns, name}] = true
+			if r := c.child(xsNS, "restriction"); r != nil {
+				for _, e := range r.Children {
+					if v, ok := e.attr("value"); ok && e.is(xsNS, "enumeration") {
+						m.enums[qname{tns, name}] = append(m.enums[qname{tns, name}], v)
+					}
+				}
+			}
+		}
+	}
+}
+
+// readComplex records a schema's global complex types and elements.
+func (m *schemaModel) readComplex(root *node) error {
+	tns := root.attrOr("targetNamespace", "")
+	if root.attrOr("elementFormDefault", "unqualified") != "qualified" {
+		// Every element field gets its declaration's namespace; an
+		// unqualified schema would need empty namespaces instead.
+		return fmt.Errorf("%s: elementFormDefault is not qualified; genfix assumes it is", root.file)
+	}
+	for _, c := range root.Children {
+		name, _ := c.attr("name")
+		switch {
+		case c.is(xsNS, "complexType"):
+			ct, err := m.complexType(c, tns)
+			if err != nil {
+				return err
+			}
+			ct.name = qname{tns, name}
+			m.types[ct.name] = ct
+			m.typeOrder = append(m.typeOrder, ct)
+		case c.is(xsNS, "element"):
+			el := &element{name: qname{tns, name}, doc: c.doc()}
+			typ, ok, err := c.qattr("type")
+			if err != nil {
+				return err
+			}
+			if ok {
+				el.typ = typ
+			} else if ct := c.child(xsNS, "complexType"); ct != nil {
+				if el.inline, err = m.complexType(ct, tns); err != nil {
+					return err
+				}
+			} else {
+				return fmt.Errorf("%s: element %s has neither type nor complexType", c.file, name)
+			}
+			m.elements[el.name] = el
+		}
+	}
+	return nil
+}
+
+// resolveRefs gives a type's element references (and those of its
+// anonymous types) the type and documentation of the global element.
+func (m *schemaModel) resolveRefs(ct *complexType) error {
+	for _, p := range ct.particles {
+		if p.any {
+			continue
+		}
+		if p.typ == (qname{}) && p.inline == nil {
+			ref, ok := m.elements[p.name]
+			if !ok {
+				return fmt.Errorf("element ref %s not found", p.name)
+			}
+			p.typ, p.inline = ref.typ, ref.inline
+			if p.doc == "" {
+				p.doc = ref.doc
+			}
+		}
+		if p.inline != nil {
+			if err := m.resolveRefs(p.inline); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -590,125 +482,4 @@ func (m *schemaModel) polymorphic(t qname) bool {
 		}
 	}
 	return used
-}
-
-// ---------------------------------------------------------------------------
-// WSDL model
-
-type service struct {
-	name     string // e.g. "ObjectService"
-	portType string // e.g. "ObjectServicePort"
-	ops      []*operation
-}
-
-type operation struct {
-	name   string // e.g. "createDocument"
-	input  qname  // request body element
-	output qname  // response body element
-	faults []qname
-}
-
-// readWSDL returns the services in document order, each with the operations
-// of its port's portType.
-func readWSDL(root *node) ([]*service, error) {
-	if !root.is(wsdlNS, "definitions") {
-		return nil, fmt.Errorf("%s: root is not wsdl:definitions", root.file)
-	}
-	tns := root.attrOr("targetNamespace", "")
-	messages := map[qname]qname{} // message -> element of its single part
-	portTypes := map[qname]*node{}
-	bindings := map[qname]qname{} // binding -> portType
-	for _, c := range root.Children {
-		name, _ := c.attr("name")
-		switch {
-		case c.is(wsdlNS, "message"):
-			parts := 0
-			for _, p := range c.Children {
-				if p.is(wsdlNS, "part") {
-					parts++
-					el, ok, err := p.qattr("element")
-					if err != nil || !ok {
-						return nil, fmt.Errorf("message %s: part without element (%v)", name, err)
-					}
-					messages[qname{tns, name}] = el
-				}
-			}
-			if parts != 1 {
-				return nil, fmt.Errorf("message %s has %d parts, want 1 (document/literal wrapped)", name, parts)
-			}
-		case c.is(wsdlNS, "portType"):
-			portTypes[qname{tns, name}] = c
-		case c.is(wsdlNS, "binding"):
-			typ, _, err := c.qattr("type")
-			if err != nil {
-				return nil, err
-			}
-			bindings[qname{tns, name}] = typ
-		}
-	}
-	msgElement := func(n *node) (qname, error) {
-		msg, ok, err := n.qattr("message")
-		if err != nil || !ok {
-			return qname{}, fmt.Errorf("operation without message (%v)", err)
-		}
-		el, ok := messages[msg]
-		if !ok {
-			return qname{}, fmt.Errorf("message %s not found", msg)
-		}
-		return el, nil
-	}
-	var services []*service
-	for _, c := range root.Children {
-		if !c.is(wsdlNS, "service") {
-			continue
-		}
-		name, _ := c.attr("name")
-		port := c.child(wsdlNS, "port")
-		if port == nil {
-			return nil, fmt.Errorf("service %s has no port", name)
-		}
-		b, _, err := port.qattr("binding")
-		if err != nil {
-			return nil, err
-		}
-		ptName, ok := bindings[b]
-		if !ok {
-			return nil, fmt.Errorf("service %s: binding %s not found", name, b)
-		}
-		pt, ok := portTypes[ptName]
-		if !ok {
-			return nil, fmt.Errorf("service %s: portType %s not found", name, ptName)
-		}
-		s := &service{name: name, portType: ptName.local}
-		for _, o := range pt.Children {
-			if !o.is(wsdlNS, "operation") {
-				continue
-			}
-			op := &operation{}
-			op.name, _ = o.attr("name")
-			for _, io := range o.Children {
-				el, err := msgElement(io)
-				if err != nil {
-					return nil, fmt.Errorf("operation %s: %w", op.name, err)
-				}
-				switch {
-				case io.is(wsdlNS, "input"):
-					op.input = el
-				case io.is(wsdlNS, "output"):
-					op.output = el
-				case io.is(wsdlNS, "fault"):
-					op.faults = append(op.faults, el)
-				}
-			}
-			if op.input == (qname{}) || op.output == (qname{}) {
-				return nil, fmt.Errorf("operation %s: missing input or output", op.name)
-			}
-			s.ops = append(s.ops, op)
-		}
-		services = append(services, s)
-	}
-	if len(services) == 0 {
-		return nil, fmt.Errorf("%s: no services", root.file)
-	}
-	return services, nil
 }

@@ -5,10 +5,9 @@ package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
-	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/datadir"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -30,11 +29,7 @@ func OpenIn(tb testing.TB, dir string) *storage.DB {
 // limit).
 func OpenWith(tb testing.TB, dir string, opt storage.Options) *storage.DB {
 	tb.Helper()
-	content, err := filecontent.Open(filepath.Join(dir, "content"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db, err := storage.OpenSQLiteWith(context.Background(), dir, content, opt)
+	db, _, err := datadir.Open(context.Background(), dir, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,6 +12,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -36,6 +37,12 @@ var (
 		Required: "CMISD_REQUIRE_CLIENTS",
 		How:      "make deps installs every client stack",
 	}
+	// SQLiteBuild: SQLite compiled as the Makefile compiles it.
+	SQLiteBuild = Need{
+		What:     "SQLite built as the Makefile builds it (CGO_CFLAGS with -DSQLITE_ENABLE_QPSG)",
+		Required: "CMISD_REQUIRE_SQLITE_BUILD",
+		How:      "run the tests through make test, or export CGO_CFLAGS='-O2 -g -DSQLITE_ENABLE_QPSG'",
+	}
 	// DirectIO: O_DIRECT on the file system of the temporary directory.
 	// Some file systems lack it; that is no failure.
 	DirectIO = Need{
@@ -43,6 +50,48 @@ var (
 		How:  "set TMPDIR to a directory on ext4, xfs or btrfs (or tmpfs on Linux 6.6 and later)",
 	}
 )
+
+// The programs besides the clients that make test installs (the
+// Makefile's TEST_DEBS) and requires (CMISD_REQUIRE_TOOLS=1), and those it
+// uses where the machine can run them.
+var (
+	// Chromium: headless Chromium, to look at the status page.
+	Chromium = Need{
+		What:     "headless Chromium (Debian package chromium)",
+		Required: "CMISD_REQUIRE_TOOLS",
+		How:      "make deps installs it",
+	}
+	// Nginx: the reverse proxy of deploy/nginx.conf.
+	Nginx = Need{
+		What:     "nginx (Debian package nginx)",
+		Required: "CMISD_REQUIRE_TOOLS",
+		How:      "make deps installs it",
+	}
+	// SystemdAnalyze: systemd-analyze verify, which needs a machine (or
+	// container) where systemd can load units.
+	SystemdAnalyze = Need{
+		What: "systemd-analyze verify (Debian package systemd) on a machine where it can load units",
+		How:  "run make test where systemd runs (a VM or a host, not a plain container)",
+	}
+	// ContainerEngine: docker or podman that can build an image.
+	ContainerEngine = Need{
+		What: "a container engine that can build images (docker or podman)",
+		How:  "run 'docker build -f deploy/Containerfile .' where a container engine runs",
+	}
+)
+
+// Program returns the path of the first of names on PATH, or, when none
+// is there, fails or skips t as Require does for n.
+func Program(t testing.TB, n Need, names ...string) string {
+	t.Helper()
+	for _, name := range names {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	Require(t, n, false, fmt.Sprintf("none of %v is on PATH", names))
+	return ""
+}
 
 // Require goes on when ok; otherwise it fails t if n is required, else
 // skips it, saying what is missing (detail: what the test found) and how

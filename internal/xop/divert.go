@@ -51,8 +51,9 @@ type diverter struct {
 // stream elements diverted to spool files registered with sp. max bounds
 // the returned XML (stream text does not count).
 func divertStreams(src io.Reader, max int64, maxDepth int, stream xml.Name, sp *spooler, onContent func() error) ([]byte, error) {
-	d := &diverter{r: bufio.NewReaderSize(src, divertBufSize), max: max, maxDepth: maxDepth,
+	d := &diverter{r: getReader(&divertReaders, src), max: max, maxDepth: maxDepth,
 		stream: stream, spool: sp, onContent: onContent}
+	defer putReader(&divertReaders, d.r)
 	if err := d.run(); err != nil {
 		return nil, err
 	}

@@ -70,11 +70,20 @@ type mimePart struct {
 func newMIMEReader(src io.Reader, boundary string) *mimeReader {
 	return &mimeReader{
 		src:   src,
-		buf:   make([]byte, mimeBufStart),
+		buf:   mimeBufs.Get().([]byte),
 		nl:    []byte("\r\n"),
 		dash:  []byte("--" + boundary),
 		delim: []byte("\r\n--" + boundary),
 	}
+}
+
+// release gives the buffer back for the next request (the start size
+// only: one grown for a large upload goes with the reader).
+func (m *mimeReader) release() {
+	if len(m.buf) == mimeBufStart {
+		mimeBufs.Put(m.buf)
+	}
+	m.buf, m.src = nil, nil
 }
 
 // fill reads once more from the source into the buffer, moving held-back
@@ -156,7 +165,10 @@ func (m *mimeReader) NextPart() (*mimePart, error) {
 	} else {
 		p := m.part
 		if !p.done {
-			if _, err := io.CopyBuffer(io.Discard, onlyReader{p}, make([]byte, 32<<10)); err != nil {
+			buf := drainBufs.Get().([]byte)
+			_, err := io.CopyBuffer(io.Discard, onlyReader{p}, buf)
+			drainBufs.Put(buf)
+			if err != nil {
 				return nil, err
 			}
 		}

@@ -70,6 +70,7 @@ type Options struct {
 // Reader reads the body of one request. Close removes its spool files.
 type Reader struct {
 	opt     Options
+	header  *bufio.Reader // the package's first reads (pooled)
 	spool   *spooler
 	pkg     *mtomReader // nil for plain XML
 	root    io.Reader
@@ -81,8 +82,18 @@ func NewReader(o Options) *Reader {
 	return &Reader{opt: o, spool: newSpooler(o.SpoolDir)}
 }
 
-// Close removes every spool file of the request.
-func (r *Reader) Close() { r.spool.cleanup() }
+// Close removes every spool file of the request and gives its buffers
+// back.
+func (r *Reader) Close() {
+	r.spool.cleanup()
+	if r.pkg != nil {
+		r.pkg.mr.release()
+	}
+	if r.header != nil {
+		putReader(&headerReaders, r.header)
+		r.header = nil
+	}
+}
 
 // contentStarts calls the OnContent hook the first time.
 func (r *Reader) contentStarts() error {
@@ -130,7 +141,8 @@ func (s *sticky) Read(p []byte) (int, error) {
 func (r *Reader) OpenPackage(body io.Reader, params map[string]string) (map[string]string, error) {
 	// Room for that MIME header; the parts are read in larger pieces,
 	// past this buffer.
-	br := bufio.NewReaderSize(&sticky{r: body}, 2*maxBodyHeaderBytes)
+	br := getReader(&headerReaders, &sticky{r: body})
+	r.header = br
 	params, err := mtomParams(br, params)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,166 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/cmisd/cmisd/cmis"
+)
+
+var errAbandon = errors.New("abandoned on purpose")
+
+// A Read sees one snapshot: what another connection commits meanwhile is
+// not in it.
+func TestReadIsOneSnapshot(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	a := mustCreate(t, db, folder(repo, "a"), repo.RootFolderID, nil)
+	err := db.Read(ctx, func(ctx context.Context) error {
+		before, err := db.Object(ctx, repo.ID, a.ID)
+		if err != nil {
+			return err
+		}
+		// A commit through another transaction, while the snapshot is open.
+		if _, err := db.UpdateObject(context.Background(), repo.ID, a.ID, nil, cmis.Change{Name: ptr("renamed")}, "bob"); err != nil {
+			return err
+		}
+		again, err := db.Object(ctx, repo.ID, a.ID)
+		if err != nil {
+			return err
+		}
+		if before.Name != "a" || again.Name != "a" {
+			t.Errorf("inside one Read the name went %q -> %q", before.Name, again.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := db.Object(ctx, repo.ID, a.ID); o.Name != "renamed" {
+		t.Fatalf("after the Read: %q", o.Name)
+	}
+}
+
+// A Write that does not commit leaves nothing: no row, no content stream
+// (staged before it or inside it); one that commits keeps what it
+// references and removes what it staged but did not use.
+func TestWriteCommitsOrLeavesNothing(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	files := contentFiles(t, db)
+
+	for _, staged := range []bool{true, false} {
+		c := stream("abandoned content")
+		wctx := ctx
+		if staged {
+			var err error
+			if wctx, err = db.Stage(ctx, c, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := db.Write(wctx, func(ctx context.Context) error {
+			if _, err := db.CreateObject(ctx, document(repo, "gone.txt"), repo.RootFolderID, c, nil, nil); err != nil {
+				return err
+			}
+			return errAbandon
+		})
+		if !errors.Is(err, errAbandon) {
+			t.Fatalf("staged %v: Write = %v", staged, err)
+		}
+		if _, err := db.ObjectByPath(ctx, repo.ID, "/gone.txt"); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
+			t.Fatalf("staged %v: the document of a rolled-back Write exists (%v)", staged, err)
+		}
+		if n := contentFiles(t, db); n != files {
+			t.Fatalf("staged %v: %d content streams after the rollback, want %d", staged, n, files)
+		}
+	}
+
+	// Staged and referenced: kept. Staged and not referenced: removed.
+	used, unused := stream("kept"), stream("never referenced")
+	wctx, err := db.Stage(ctx, used, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wctx, err = db.Stage(wctx, unused, nil); err != nil {
+		t.Fatal(err)
+	}
+	var d *cmis.Object
+	err = db.Write(wctx, func(ctx context.Context) (err error) {
+		d, err = db.CreateObject(ctx, document(repo, "kept.txt"), repo.RootFolderID, used, nil, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := contentFiles(t, db); n != files+1 {
+		t.Fatalf("%d content streams, want %d (one kept, one removed)", n, files+1)
+	}
+	c, err := db.OpenContent(ctx, repo.ID, d.ID, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if c.Info.Length != int64(len("kept")) {
+		t.Fatalf("kept content: %+v", c.Info)
+	}
+}
+
+// Content a write replaces goes only once the write commits: a rollback
+// keeps the old content readable.
+func TestReplacedContentGoesAfterCommit(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	d := mustCreate(t, db, document(repo, "d.txt"), repo.RootFolderID, stream("old content"))
+	err := db.Write(ctx, func(ctx context.Context) error {
+		if _, err := db.SetContent(ctx, repo.ID, d.ID, nil, stream("new content"), true, false, "alice"); err != nil {
+			return err
+		}
+		return errAbandon
+	})
+	if !errors.Is(err, errAbandon) {
+		t.Fatal(err)
+	}
+	c, err := db.OpenContent(ctx, repo.ID, d.ID, 0, -1)
+	if err != nil {
+		t.Fatalf("the old content went with a rolled-back write: %v", err)
+	}
+	c.Close()
+	if n := contentFiles(t, db); n != 1 {
+		t.Fatalf("%d content streams after the rollback, want the old one only", n)
+	}
+	if err := db.Write(ctx, func(ctx context.Context) error {
+		_, err := db.SetContent(ctx, repo.ID, d.ID, nil, stream("new content"), true, false, "alice")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := contentFiles(t, db); n != 1 {
+		t.Fatalf("%d content streams after the commit, want the new one only", n)
+	}
+}
+
+// An append staged on the content a document had when it was read fails
+// with updateConflict if the content changed before the write.
+func TestStagedAppendSeesAChange(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	d := mustCreate(t, db, document(repo, "d.txt"), repo.RootFolderID, stream("one"))
+	more := stream(" two")
+	wctx, err := db.Stage(ctx, more, d.Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetContent(ctx, repo.ID, d.ID, nil, stream("replaced"), true, false, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(wctx, func(ctx context.Context) error {
+		_, err := db.SetContent(ctx, repo.ID, d.ID, nil, more, true, true, "alice")
+		return err
+	})
+	if cmis.ErrorTypeOf(err) != cmis.ErrUpdateConflict {
+		t.Fatalf("append on changed content: %v", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
