@@ -115,13 +115,14 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultMaxXMLBytes        = 10 << 20
-	DefaultMaxDepth           = 64
-	DefaultReadStallTimeout   = 30 * time.Second
-	DefaultWriteStallTimeout  = 2 * time.Minute
-	DefaultReadHeaderTimeout  = 10 * time.Second
-	DefaultMaxUploads         = 64
-	DefaultMaxUploadsPerUser  = 8
+	DefaultMaxXMLBytes       = 10 << 20
+	DefaultMaxDepth          = 64
+	DefaultReadStallTimeout  = 30 * time.Second
+	DefaultWriteStallTimeout = 2 * time.Minute
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultMaxUploads        = 64
+	// OpenCMIS's asynchronous session uploads with 10 threads at once.
+	DefaultMaxUploadsPerUser  = 16
 	defaultRateBurstPerSecond = 2
 	minRateBurst              = 10
 )
@@ -133,7 +134,7 @@ func SweepSpool(dir string, grace time.Duration, now time.Time) (int, error) {
 }
 
 // ServiceNames are the nine CMIS services, each published at
-// /services/<name>.
+// /services/<name> (CMIS 1.1) and /services10/<name> (CMIS 1.0).
 var ServiceNames = []string{
 	"RepositoryService", "NavigationService", "ObjectService",
 	"MultiFilingService", "DiscoveryService", "VersioningService",
@@ -224,15 +225,17 @@ func (s *Server) routes() *mux.Router {
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	services := "{service:" + strings.Join(ServiceNames, "|") + "}"
-	r.HandleFunc("/services/"+services, s.handleService)
-	r.HandleFunc("/wsdl/{file}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
-	// Where relative schema locations lead from a WSDL served at
-	// /services/<Service>?wsdl or /?wsdl.
-	r.HandleFunc("/services/{file:CMIS-[A-Za-z]+\\.xsd}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/{file:CMIS-[A-Za-z]+\\.xsd}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
-	for _, p := range []string{"/", "/services", "/services/"} {
-		r.HandleFunc(p, s.handleIndex).Methods(http.MethodGet, http.MethodHead)
+	for _, f := range faces {
+		f.route(r, s, services)
 	}
+	// The paths that name no version are CMIS 1.1's: the page, /?wsdl
+	// (libcmis adds ?wsdl to whatever URL it was given) and the schemas
+	// it names.
+	r.HandleFunc("/{file:CMIS-[A-Za-z]+\\.xsd}", func(w http.ResponseWriter, r *http.Request) {
+		s.handleSchemaFile(w, r, face11)
+	}).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.handleIndex(w, r, face11) }).
+		Methods(http.MethodGet, http.MethodHead)
 	return r
 }
 
@@ -272,6 +275,7 @@ type exchange struct {
 	repository string
 	outcome    string
 	mtom       bool  // answer in MTOM
+	v10        bool  // a CMIS 1.0 request (the /services10 face)
 	contentIn  int64 // bytes of content streams read by the operation
 	contentOut int64 // and sent in the answer
 	rec        *recording
@@ -398,7 +402,7 @@ func (s *Server) logExchange(r *http.Request, x *exchange, status int, elapsed t
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "404 page not found: the CMIS services are at /services/<ServiceName>", http.StatusNotFound)
+	http.Error(w, "404 page not found: the CMIS services are at /services/<ServiceName> (CMIS 1.1) and /services10/<ServiceName> (CMIS 1.0)", http.StatusNotFound)
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
@@ -406,11 +410,12 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 }
 
-// handleService serves /services/<Service>: POST is SOAP, GET ?wsdl the
+// handleService serves <face>/<Service>: POST is SOAP, GET ?wsdl the
 // WSDL; anything else is a fault.
-func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face) {
 	x := exchangeFrom(r)
 	x.service = mux.Vars(r)["service"]
+	x.v10 = f.v10()
 	switch {
 	case r.Method == http.MethodPost:
 		s.handleSOAP(w, r, x)
@@ -420,7 +425,7 @@ func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
 		// libcmis (LibreOffice) fetches the URL a user typed, takes it as
 		// the WSDL if it is one, and otherwise gives up on the Web
 		// Services binding when the answer is an error.
-		s.serveWSDL(w, r)
+		s.serveWSDL(w, r, f)
 		return
 	}
 	w.Header().Set("Allow", "POST, GET")

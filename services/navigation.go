@@ -97,7 +97,7 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), kids, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), kids, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (s NavigationService) tree(ctx context.Context, repo, folderID string, dept
 	for i, e := range entries {
 		objs[i] = e.Object
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(repo), objs, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, repo), objs, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (s NavigationService) GetFolderParentContext(ctx context.Context, req *gene
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), p, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), p, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (s NavigationService) GetObjectParentsContext(ctx context.Context, req *gen
 	for i, p := range parents {
 		folders[i] = p.Folder
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), folders, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), folders, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (s NavigationService) GetCheckedOutDocsContext(ctx context.Context, req *ge
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), pwcs, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), pwcs, opt)
 	if err != nil {
 		return nil, err
 	}

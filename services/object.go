@@ -235,7 +235,7 @@ func (s ObjectService) planCreate(ctx context.Context, repo string, props *gener
 	if props == nil {
 		return p, cmis.Errorf(cmis.ErrInvalidArgument, "properties are required")
 	}
-	tc := s.typeCache(repo)
+	tc := s.typeCache(ctx, repo)
 	in := readProperties(props)
 	ot, err := s.newObjectType(ctx, tc, in, base)
 	if err != nil {
@@ -302,7 +302,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "source %s is not a document", req.SourceId)
 	}
 	// The copy starts as the source's properties; the request overrides.
-	tc := s.typeCache(req.RepositoryId)
+	tc := s.typeCache(ctx, req.RepositoryId)
 	srcType, err := tc.of(ctx, src)
 	if err != nil {
 		return nil, err
@@ -392,7 +392,7 @@ func (s ObjectService) GetAllowableActionsContext(ctx context.Context, req *gene
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, renderOptions{filter: filter{}, allowableActions: true})
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, renderOptions{filter: filter{}, allowableActions: true})
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +411,7 @@ func (s ObjectService) GetObjectContext(ctx context.Context, req *generated.GetO
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +428,7 @@ func (s ObjectService) GetPropertiesContext(ctx context.Context, req *generated.
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -453,10 +453,13 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 	if err != nil {
 		return nil, err
 	}
+	if err := visible(ctx, o); err != nil {
+		return nil, err
+	}
 	if err := s.require(ctx, "canGetProperties.Object", o); err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -523,7 +526,7 @@ func (s ObjectService) update(ctx context.Context, repo, id string, token *int64
 // bulkUpdateProperties, checkIn) and returns them as a Change.
 func (c *core) change(ctx context.Context, repo string, o *cmis.Object, props *generated.CmisPropertiesType, addSec, removeSec []string) (*cmis.Change, error) {
 	id := o.ID
-	tc := c.typeCache(repo)
+	tc := c.typeCache(ctx, repo)
 	in := readProperties(props)
 	// Clients may echo the type id; changing it is not an update.
 	if t, ok := lookup(in, cmis.PropObjectTypeID); ok && t != o.TypeID {

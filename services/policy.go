@@ -112,7 +112,7 @@ func (s PolicyService) GetAppliedPoliciesContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), ps, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), ps, opt)
 	if err != nil {
 		return nil, err
 	}

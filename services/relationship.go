@@ -46,7 +46,7 @@ func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	tc := s.typeCache(req.RepositoryId)
+	tc := s.typeCache(ctx, req.RepositoryId)
 	var typeIDs []string
 	if req.TypeId != nil && *req.TypeId != "" {
 		t, err := tc.get(ctx, *req.TypeId)
@@ -137,7 +137,7 @@ func (s ObjectService) checkEnds(ctx context.Context, repo string, o *cmis.Objec
 	if o.SourceID == "" || o.TargetID == "" {
 		return cmis.Errorf(cmis.ErrInvalidArgument, "a relationship needs cmis:sourceId and cmis:targetId")
 	}
-	tc := s.typeCache(repo)
+	tc := s.typeCache(ctx, repo)
 	for _, end := range []struct {
 		id, key, what string
 		allowed       []string

@@ -67,10 +67,22 @@ func filingOrder(keys []cmis.Order) ([]string, bool, bool) {
 // queryPage), then loads its objects.
 func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQuery, keys []string, desc bool) ([]*cmis.Object, cmis.PageEnd, error) {
 	body := fragment{sql: ` FROM containment cc WHERE cc.parent_id = ?`, args: []any{q.FolderID}}
+	// What only the child's row tells: its kind, and whether the reader's
+	// face hides it.
+	kind := ""
 	if q.FoldersOnly {
-		body.sql += " AND " + probe("SELECT 1 FROM objects f WHERE f.id = cc.child_id AND f.base_type_id = 'cmis:folder'")
+		kind = " AND f.base_type_id = 'cmis:folder'"
 	}
-	acl, aclArgs := readFilterOn("cc.child_id", q.Reader)
+	var hidden string
+	var hiddenArgs []any
+	if q.Reader != nil {
+		hidden, hiddenArgs = hiddenFilter("f", q.Reader.Hidden)
+	}
+	if kind != "" || hidden != "" {
+		body.sql += " AND " + probe("SELECT 1 FROM objects f WHERE f.id = cc.child_id"+kind+hidden)
+		body.args = append(body.args, hiddenArgs...)
+	}
+	acl, aclArgs := aclFilter("cc.child_id", q.Reader)
 	body.sql += acl
 	body.args = append(body.args, aclArgs...)
 	cq := &compiledQuery{body: body, order: orderOf(keys, desc), columns: []string{"cc.child_id"}, keys: keys, desc: desc,

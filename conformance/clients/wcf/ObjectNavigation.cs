@@ -103,6 +103,15 @@ static partial class Scenario
 
     static object One(cmisObjectType o, string id) { return o == null ? null : One(o.properties, id); }
 
+    // Whether a property is there at all, with or without a value.
+    static bool Has(cmisPropertiesType p, string id)
+    {
+        return p != null && p.Items != null && p.Items.Any(x => x != null && x.propertyDefinitionId == id);
+    }
+
+    // The properties CMIS 1.1 added to the base types: a CMIS 1.0 answer has none of them.
+    static readonly string[] Only11 = { "cmis:description", "cmis:secondaryObjectTypeIds", "cmis:isPrivateWorkingCopy" };
+
     static void ExpectFault(Action a, string want)
     {
         try
@@ -131,8 +140,8 @@ static partial class Scenario
         string objAddr, navAddr;
         try
         {
-            objAddr = EndpointFromWsdl(baseUrl + "/services/ObjectService?wsdl", user, password, "ObjectService");
-            navAddr = EndpointFromWsdl(baseUrl + "/services/NavigationService?wsdl", user, password, "NavigationService");
+            objAddr = EndpointFromWsdl(baseUrl + Services + "/ObjectService?wsdl", user, password, "ObjectService");
+            navAddr = EndpointFromWsdl(baseUrl + Services + "/NavigationService?wsdl", user, password, "NavigationService");
             obj = new ObjectServicePortClient(MakeBinding(mtom, basic, cap), new EndpointAddress(objAddr));
             Authenticate(obj, basic, user, password);
             nav = new NavigationServicePortClient(MakeBinding(mtom, basic, navCap), new EndpointAddress(navAddr));
@@ -266,6 +275,7 @@ static partial class Scenario
             Expect(user.Equals(One(p, "cmis:createdBy")), "cmis:createdBy=" + One(p, "cmis:createdBy"));
             object tok = One(p, "cmis:changeToken");
             Expect(tok != null && tok.ToString() != "", "cmis:changeToken=" + tok);
+            foreach (string only11 in Only11) Expect(!V10 || !Has(p, only11), "CMIS 1.1's " + only11 + " in a CMIS 1.0 answer");
             st["token"] = tok.ToString();
         }, new[] { "doc" });
 
