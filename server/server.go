@@ -436,6 +436,12 @@ func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face) 
 // writeFault answers err as a SOAP fault in the encoding of the request.
 func (s *Server) writeFault(w http.ResponseWriter, x *exchange, err error) {
 	f := faultFor(err)
+	var stopped *cmis.TimeLimitError
+	if errors.As(err, &stopped) {
+		s.log.Warn("stopped at the time limit", zap.String("service", x.service), zap.String("operation", x.operation),
+			zap.String("user", x.user), zap.String("what", stopped.Operation),
+			zap.Duration("limit", stopped.Limit), zap.Duration("elapsed", stopped.Elapsed))
+	}
 	if f.internal {
 		var pe panicError
 		if !errors.As(err, &pe) {
