@@ -157,6 +157,9 @@ func (f *fakeRepo) GetTypeDefinitionContext(ctx context.Context, req *generated.
 		panic("boom in handler")
 	case "internal":
 		return nil, io.ErrUnexpectedEOF
+	case "timelimit": // as the store reports a statement it stopped
+		return nil, &cmis.Error{Type: cmis.ErrRuntime, Message: "query ran longer than the time limit of 30s and was stopped",
+			Err: &cmis.TimeLimitError{Operation: "query", Limit: 30 * time.Second, Elapsed: 30001 * time.Millisecond}}
 	case "nil":
 		return nil, nil
 	case "item":

@@ -47,7 +47,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	if err != nil {
 		return nil, err
 	}
-	rows, total, err := s.queries.RunQuery(ctx, req.RepositoryId, q, query.Options{
+	rows, end, err := s.queries.RunQuery(ctx, req.RepositoryId, q, query.Options{
 		Page: p, Reader: access(ctx), SearchAllVersions: deref(req.SearchAllVersions)})
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 		index[t] = i
 	}
 	list := &generated.CmisObjectListType{}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(rows), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	var firsts []*cmis.Object
 	for _, r := range rows {
 		props := &generated.CmisPropertiesType{}

@@ -92,7 +92,7 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 		return nil, err
 	}
 	// Only what the caller may read is listed, and counted.
-	kids, total, err := s.objects.Children(ctx, req.RepositoryId, cmis.ChildrenQuery{FolderID: req.FolderId, OrderBy: order, Page: p,
+	kids, end, err := s.objects.Children(ctx, req.RepositoryId, cmis.ChildrenQuery{FolderID: req.FolderId, OrderBy: order, Page: p,
 		Reader: access(ctx)})
 	if err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 		return nil, err
 	}
 	list := &generated.CmisObjectInFolderListType{}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(kids), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	for i, k := range kids {
 		in := &generated.CmisObjectInFolderType{Object: ws[i]}
 		if deref(req.IncludePathSegment) {
@@ -272,7 +272,7 @@ func (s NavigationService) GetCheckedOutDocsContext(ctx context.Context, req *ge
 	if q.OrderBy, err = s.parseOrderBy(ctx, req.RepositoryId, req.OrderBy); err != nil {
 		return nil, err
 	}
-	pwcs, total, err := s.objects.CheckedOut(ctx, req.RepositoryId, q)
+	pwcs, end, err := s.objects.CheckedOut(ctx, req.RepositoryId, q)
 	if err != nil {
 		return nil, err
 	}
@@ -281,6 +281,6 @@ func (s NavigationService) GetCheckedOutDocsContext(ctx context.Context, req *ge
 		return nil, err
 	}
 	list := &generated.CmisObjectListType{Objects: ws}
-	list.HasMoreItems, list.NumItems = pageEnd(q.Page, len(pwcs), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	return &generated.GetCheckedOutDocsResponse{Objects: list}, nil
 }

@@ -66,7 +66,7 @@ func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, 
 			}
 		}
 	}
-	rels, total, err := s.objects.Relationships(ctx, req.RepositoryId, cmis.RelationshipQuery{
+	rels, end, err := s.objects.Relationships(ctx, req.RepositoryId, cmis.RelationshipQuery{
 		ObjectID: o.ID, Direction: dir, TypeIDs: typeIDs, Page: p, Reader: access(ctx)})
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, 
 		return nil, err
 	}
 	list := &generated.CmisObjectListType{Objects: ws}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(rels), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	return &generated.GetObjectRelationshipsResponse{Objects: list}, nil
 }
 

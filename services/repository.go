@@ -116,7 +116,7 @@ func (s RepositoryService) GetTypeChildrenContext(ctx context.Context, req *gene
 	}
 	withProps := deref(req.IncludePropertyDefinitions)
 	list := &generated.CmisTypeDefinitionListType{}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(types), total)
+	list.HasMoreItems, list.NumItems = pageEnd(p.EndOf(len(types), total))
 	for _, t := range types {
 		list.Types = append(list.Types, wireType(t, withProps))
 	}

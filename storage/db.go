@@ -38,6 +38,13 @@ type DB struct {
 	now     func() time.Time
 	content cmis.ContentStore // the bytes of the streams contents rows describe
 	cache   cache             // types, accounts, repositories (cache.go)
+	// maxCount bounds how far a listing counts (numItems); negative: no
+	// bound. See paging.go.
+	maxCount int64
+	// queryTimeout bounds every query and listing; 0: none. See limited.
+	queryTimeout time.Duration
+	// cursors remembers where pages ended (keyset continuation).
+	cursors *cursorCache
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be
@@ -155,6 +162,11 @@ type dialect interface {
 	// noIndexPrefix, put before a column, keeps the planner from driving
 	// a query through that column's index (it stays a filter).
 	noIndexPrefix() string
+	// walksInLists reports whether the engine reads "key IN (subquery)
+	// ORDER BY key, …" through the key's index in order, value by value,
+	// and stops at a LIMIT without reading every row of the list (SQLite);
+	// else a subtree's filings go through a windowed sort (windowedPage).
+	walksInLists() bool
 	// lockClause is the clause, after a SELECT's last, that locks the
 	// rows it reads until the transaction ends ("" where a single writer
 	// makes that needless; see locks.go).

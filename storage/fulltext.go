@@ -46,6 +46,31 @@ type textIndex interface {
 	// match and how well, which textScore maps onto [0, 1).
 	textRanks(search string) string
 	textScore(rank string) string
+	// textSource is the text index driving a query's rows (the text
+	// path): its join with the objects aliased table, the match on the
+	// placeholder search, the rank of a row, and the index's own order.
+	// Ordered by rank or in its own order (by), the engine must yield
+	// rows without ranking or sorting every match in the query.
+	textSource(table, search string, by textOrder) textSource
+}
+
+// textOrder is the order a text path reads its matches in.
+type textOrder int
+
+const (
+	textByIndex    textOrder = iota // the index's own order
+	textByRank                      // best first: lowest rank first
+	textByRankLast                  // worst first: highest rank first
+)
+
+// textSource is a dialect's text index as the driver of a query.
+type textSource struct {
+	from       string // " FROM … JOIN objects <table> ON …"
+	candidates string // " FROM … WHERE …": the matches, from the index alone
+	match      string // the condition that rows match the search
+	rank       string // lower ranks first
+	order      string // the index's own order
+	tie        string // breaks ties of rank ("": the index's rank order is total)
 }
 
 // maxIndexedText bounds the content text indexed per document.

@@ -13,6 +13,13 @@ type Options struct {
 	// SweepGrace is how old an unreferenced content stream must be
 	// before the start-up sweep removes it.
 	SweepGrace time.Duration
+	// MaxCount is how many items a listing or query counts at most for
+	// its total (numItems): 0 means DefaultMaxCount, a negative bound
+	// counts everything.
+	MaxCount int64
+	// QueryTimeout is how long a query or listing may run: 0 means
+	// DefaultQueryTimeout, a negative one sets no limit.
+	QueryTimeout time.Duration
 	// NoSweep leaves unreferenced content alone at open: for the tools
 	// that read a store (check, backup) and must change nothing of it.
 	NoSweep bool

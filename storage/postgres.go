@@ -45,6 +45,13 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
+	// No JIT compilation unless the URL asks for it: a plan whose estimate
+	// passes jit_above_cost (a broad query's, with the probes of every
+	// row counted) spent tens to hundreds of milliseconds compiling a
+	// statement that reads a page.
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off"
+	}
 	pool := sql.OpenDB(rebindConnector{Connector: stdlib.GetConnector(*cfg), binds: newRebinder()})
 	conns := opt.MaxConns
 	if conns <= 0 {
@@ -54,7 +61,8 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 	pool.SetMaxIdleConns(conns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	db := sqlx.NewDb(pool, "cmisd-postgres") // sqlx knows no such driver: it leaves ? alone
-	s := &DB{db: db, wdb: db, dialect: &postgresDialect{}, now: time.Now, content: content}
+	s := &DB{db: db, wdb: db, dialect: &postgresDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
+	s.SetLimits(opt.MaxCount, opt.QueryTimeout)
 	where := fmt.Sprintf("postgres database %q on %s", cfg.Database, cfg.Host)
 	if err := db.PingContext(ctx); err != nil {
 		s.Close()
@@ -217,6 +225,10 @@ func (postgresDialect) isUniqueViolation(err error) bool {
 // needs no hints (and text has no unary +).
 func (postgresDialect) noIndexPrefix() string { return "" }
 
+// walksInLists: PostgreSQL reads an IN list's rows as they come and sorts
+// them, every one of them probed first.
+func (postgresDialect) walksInLists() bool { return false }
+
 func (postgresDialect) lockClause(m lockMode) string {
 	switch m {
 	case lockKeep:
@@ -276,8 +288,10 @@ func (postgresDialect) limit(p cmis.Page) string {
 // explain returns EXPLAIN's lines.
 func (postgresDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error) {
 	if ctx.Value(indexedPlanKey{}) != nil {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-			return nil, err
+		for _, set := range []string{`SET LOCAL enable_seqscan = off`, `SET LOCAL enable_sort = off`, `SET LOCAL enable_incremental_sort = off`} {
+			if _, err := tx.ExecContext(ctx, set); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var plan []string

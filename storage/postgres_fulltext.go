@@ -12,7 +12,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// PostgreSQL's full-text index: the table fulltext (migration 0006) holds
+// PostgreSQL's full-text index: the table fulltext (migration 0007) holds
 // per object two tsvectors, of its props and of its body, and a GIN index
 // on their concatenation serves CONTAINS.
 //
@@ -25,7 +25,7 @@ import (
 
 func (postgresDialect) fullText() bool { return true }
 
-// ensureFullText: the table is migration 0006's.
+// ensureFullText: the table is migration 0007's.
 func (postgresDialect) ensureFullText(context.Context, *DB) error { return nil }
 
 func (postgresDialect) setProps(ctx context.Context, tx *sqlx.Tx, id, text string) error {
@@ -120,14 +120,48 @@ func (postgresDialect) textMatch(id, search string) string {
 	return id + " = ANY (ARRAY(SELECT object_id FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)))"
 }
 
-// textRanks: ts_rank, 0 to 1 for any real search.
+// textRanks: the rank is ts_rank negated (0 to 1 for any real search),
+// lower the better as FTS5's bm25.
 func (postgresDialect) textRanks(search string) string {
-	return "SELECT f.object_id AS fts_id, ts_rank(f.props || f.body, q.q) AS fts_rank FROM fulltext f, " +
+	return "SELECT f.object_id AS fts_id, -ts_rank(f.props || f.body, q.q) AS fts_rank FROM fulltext f, " +
 		"(SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) q WHERE (f.props || f.body) @@ q.q"
 }
 
 func (postgresDialect) textScore(rank string) string {
-	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE " + rank + " / (1.0 + " + rank + ") END)"
+	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
+}
+
+// textSource: the matches come from the GIN index (a bitmap scan: a GIN
+// index has neither an order nor a rank of its own) and are sorted, in a
+// subquery of their own (OFFSET 0 keeps the planner from merging it into
+// the query): by object id, or by ts_rank, computed there for every match
+// (the most PostgreSQL's GIN allows), then the id, as ranks tie often and
+// pages must neither overlap nor skip. The query reads the subquery's
+// rows in that order, each joined with its object (a lateral lookup by
+// id: a merge join would walk the objects of the type in id order) and
+// probed for the rest of the query, and stops once its page is full: the
+// reader's access and the other conditions are checked for about a page
+// of rows, not for every match. In id order, the matches are a
+// materialized CTE, found through the GIN index alone: else the planner
+// may walk fulltext's primary key in id order testing every row for the
+// match, which for a rare word reads the whole index (see textMatch); the
+// rank of a row of the page is then looked up by its id.
+func (postgresDialect) textSource(table, search string, by textOrder) textSource {
+	match := "FROM fulltext f, (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) q WHERE (f.props || f.body) @@ q.q"
+	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
+		match: "TRUE", order: "fts.object_id"}
+	var sub string
+	switch by {
+	case textByIndex:
+		sub = "WITH m AS MATERIALIZED (SELECT f.object_id, q.q " + match + ") SELECT m.object_id, m.q FROM m ORDER BY m.object_id"
+		src.rank = "(SELECT -ts_rank(r.props || r.body, fts.q) FROM fulltext r WHERE r.object_id = fts.object_id)"
+	default:
+		dir := map[textOrder]string{textByRank: " ASC", textByRankLast: " DESC"}[by]
+		sub = "SELECT f.object_id, -ts_rank(f.props || f.body, q.q) AS rank " + match + " ORDER BY rank" + dir + ", f.object_id" + dir
+		src.rank, src.tie = "fts.rank", "fts.object_id"+dir
+	}
+	src.from = " FROM (" + sub + " OFFSET 0) fts CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
+	return src
 }
 
 // textTokens calls emit with each lexeme of text, as FTS5's unicode61

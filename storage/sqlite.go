@@ -52,7 +52,7 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	wdb.SetMaxOpenConns(1)
-	rdb, err := sqlx.Open("sqlite3", dsn)
+	rdb, err := sqlx.Open(sqliteReader, dsn)
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -63,7 +63,8 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &DB{db: rdb, wdb: wdb, dialect: sqliteDialect{}, now: time.Now, content: content}
+	s := &DB{db: rdb, wdb: wdb, dialect: sqliteDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
+	s.SetLimits(opt.MaxCount, opt.QueryTimeout)
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -83,6 +84,22 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 		}
 	}
 	return s, nil
+}
+
+// sqliteReader is go-sqlite3 for the read pool: each connection maps
+// the database file into memory (mmap_size, up to the 2 GiB SQLite
+// allows), so that a read of a page the OS has cached is a memory access
+// instead of a read system call and a copy into the connection's own
+// 2 MiB cache. The index paths of broad queries probe rows all over a
+// large file; at a million documents this halves their time.
+const sqliteReader = "sqlite3-cmisd-reader"
+
+func init() {
+	sql.Register(sqliteReader, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(`PRAGMA mmap_size = 2147483648`, nil)
+		return err
+	}})
+	sqlx.BindDriver(sqliteReader, sqlx.QUESTION)
 }
 
 type sqliteDialect struct{}
@@ -131,6 +148,9 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 
 // SQLite's unary + disqualifies a term from driving an index lookup.
 func (sqliteDialect) noIndexPrefix() string { return "+" }
+
+// walksInLists: SQLite sorts an IN list and looks each value up in turn.
+func (sqliteDialect) walksInLists() bool { return true }
 
 // bulkSession gives the connection a page cache large enough for the
 // random inserts into the id indexes (1 GiB; the default is 2 MiB).

@@ -180,6 +180,16 @@ func (sqliteDialect) textRanks(search string) string {
 	return "SELECT object_id AS fts_id, bm25(fulltext) AS fts_rank FROM fulltext WHERE fulltext MATCH " + search
 }
 
+// FTS5 yields matches by rowid, and ranked (ORDER BY rank: bm25, as
+// textRanks) with a sort of its own inside the virtual table; either way
+// a LIMIT stops the query once its page is full. object_id is a stored
+// column of the index.
+func (sqliteDialect) textSource(table, search string, _ textOrder) textSource {
+	return textSource{from: " FROM fulltext JOIN objects " + table + " ON " + table + ".id = fulltext.object_id",
+		candidates: " FROM fulltext WHERE fulltext MATCH " + search,
+		match:      "fulltext MATCH " + search, rank: "fulltext.rank", order: "fulltext.rowid"}
+}
+
 func (sqliteDialect) textScore(rank string) string {
 	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
 }

@@ -96,6 +96,7 @@ class ObjectNavigation {
         {"16b.updateProperties(oldToken)", "updateProperties"},
         {"17a.getChildren", "getChildren"},
         {"17b.getObjectByPath", "getObjectByPath"},
+        {"17c.getChildren(paging,numItems past the server count)", "getChildren"},
         {"18a.createFolder(sub)", "createFolder"},
         {"18b.moveObject", "moveObject"},
         {"18c.getObjectParents", "getObjectParents"},
@@ -468,6 +469,29 @@ class ObjectNavigation {
             CmisObjectType o = obj.getObjectByPath(repo, "/" + folderName + "/renamed.bin", null, null, null, null, null, null, null);
             Steps.expect(s("doc").equals(one(o, "cmis:objectId")), "objectId " + one(o, "cmis:objectId") + " != " + s("doc"));
         }, "renamed");
+
+        // Seven children read three at a time from a server that counts at
+        // most five (--max-count 5): numItems is left out (null) until the
+        // last page, hasMoreItems is always there.
+        step("17c.getChildren(paging,numItems past the server count)", () -> {
+            Holder<String> paging = new Holder<>();
+            obj.createFolder(repo, props("cmis:folder", "paging"), s("folder"), null, null, null, new Holder<>(), paging);
+            List<String> want = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                want.add("p" + i);
+                obj.createFolder(repo, props("cmis:folder", "p" + i), paging.value, null, null, null, new Holder<>(), new Holder<>());
+            }
+            List<Object> got = new ArrayList<>();
+            Object[][] pages = {{0, true, null}, {3, true, null}, {6, false, BigInteger.valueOf(7)}};
+            for (Object[] pg : pages) {
+                CmisObjectInFolderListType l = nav.getChildren(repo, paging.value, null, "cmis:name", null, null, null, null,
+                    BigInteger.valueOf(3), BigInteger.valueOf((Integer) pg[0]), null);
+                for (CmisObjectInFolderType o : l.getObjects()) got.add(one(o.getObject(), "cmis:name"));
+                Scenario.expect(java.util.Objects.equals(pg[2], l.getNumItems()), "skip " + pg[0] + ": numItems=" + l.getNumItems() + ", wanted " + pg[2]);
+                Scenario.expect(l.isHasMoreItems() == (Boolean) pg[1], "skip " + pg[0] + ": hasMoreItems=" + l.isHasMoreItems());
+            }
+            Scenario.expect(got.equals(want), "children " + got + ", wanted " + want);
+        }, "folder");
 
         step("18a.createFolder(sub)", () -> {
             Holder<String> id = new Holder<>();
