@@ -71,8 +71,8 @@ func startInstances(t *testing.T, n int, content, db string) *instances {
 // its commit.
 func (in *instances) start(i int, extra ...string) {
 	in.t.Helper()
-	args := append([]string{"--data", in.datas[i], "--db", in.db, "--content", in.content,
-		"--admin-password", in.admin}, extra...)
+	args := append(append([]string{"--data", in.datas[i], "--db", in.db, "--content", in.content,
+		"--admin-password", in.admin}, scenarioServeArgs...), extra...)
 	in.procs[i] = startServeArgs(in.t, in.bin, args...)
 }
 

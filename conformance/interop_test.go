@@ -24,6 +24,11 @@ import (
 // client stack skips its test, unless CMISD_REQUIRE_CLIENTS=1 (make test,
 // CI), where it fails.
 
+// scenarioServeArgs are the serve flags the client scenarios expect:
+// --max-count 5, as step 17c pages through seven children so that the
+// clients see numItems left out.
+var scenarioServeArgs = []string{"--max-count", "5"}
+
 // liveServer starts cmisd on a free loopback port with a fresh data
 // directory and returns its base URL and admin password.
 func liveServer(t *testing.T) (base, password string) {
@@ -38,10 +43,8 @@ func liveServer(t *testing.T) (base, password string) {
 		t.Fatalf("cmisd user add: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	// --max-count 5: the scenarios' step 17c pages through seven
-	// children, so that the clients see numItems left out.
-	args := append(append([]string{"serve", "--listen", "127.0.0.1:0"}, store...), "--admin-password", password, "--log-level", "info",
-		"--max-count", "5")
+	args := append(append(append([]string{"serve", "--listen", "127.0.0.1:0"}, store...), "--admin-password", password, "--log-level", "info"),
+		scenarioServeArgs...)
 	// CMISD_RECORD=DIR records each test's exchanges into DIR/<test> as
 	// conformance cases (see conformance/cases/*-session).
 	if dir := os.Getenv("CMISD_RECORD"); dir != "" {
