@@ -187,7 +187,10 @@ func TestReadUsesItsOwnConnection(t *testing.T) {
 		{"Filed", func(ctx context.Context) error { _, err := db.Filed(ctx, []string{a.ID}); return err }},
 		{"PolicyIDs", func(ctx context.Context) error { _, err := db.PolicyIDs(ctx, []string{a.ID}, admin); return err }},
 		{"TypeHasObjects", func(ctx context.Context) error { _, err := db.TypeHasObjects(ctx, repo.ID, "cmis:folder"); return err }},
-		{"Levels", func(ctx context.Context) error { _, err := db.Levels(ctx, []string{a.ID}, &cmis.Access{Principals: []string{"bob"}}); return err }},
+		{"Levels", func(ctx context.Context) error {
+			_, err := db.Levels(ctx, []string{a.ID}, &cmis.Access{Principals: []string{"bob"}})
+			return err
+		}},
 		{"Object", func(ctx context.Context) error { _, err := db.Object(ctx, repo.ID, a.ID); return err }},
 	}
 	for _, c := range calls {
