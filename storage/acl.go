@@ -198,16 +198,12 @@ func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.A
 // the check stays true until the write commits (PostgreSQL, where writers
 // run side by side).
 func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[string]cmis.Level, error) {
-	var q sqlx.QueryerContext = s.db
-	if sc := scopeOf(ctx); sc != nil {
-		q = sc.tx
-		if sc.write && (a == nil || !a.Admin) {
-			if err := s.lockObjects(ctx, sc.tx, lockKeep, ids...); err != nil {
-				return nil, fmt.Errorf("access levels: %w", err)
-			}
+	if sc := scopeOf(ctx); sc != nil && sc.write && (a == nil || !a.Admin) {
+		if err := s.lockObjects(ctx, sc.tx, lockKeep, ids...); err != nil {
+			return nil, fmt.Errorf("access levels: %w", err)
 		}
 	}
-	out, err := levels(ctx, q, ids, a)
+	out, err := levels(ctx, s.queryer(ctx), ids, a)
 	if err != nil {
 		return nil, fmt.Errorf("access levels: %w", err)
 	}
