@@ -147,20 +147,23 @@ func (postgresDialect) textScore(rank string) string {
 // match, which for a rare word reads the whole index (see textMatch); the
 // rank of a row of the page is then looked up by its id.
 func (postgresDialect) textSource(table, search string, by textOrder) textSource {
-	match := "FROM fulltext f, (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) q WHERE (f.props || f.body) @@ q.q"
 	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
 		match: "TRUE", order: "fts.object_id"}
 	var sub string
 	switch by {
 	case textByIndex:
-		sub = "WITH m AS MATERIALIZED (SELECT f.object_id, q.q " + match + ") SELECT m.object_id, m.q FROM m ORDER BY m.object_id"
-		src.rank = "(SELECT -ts_rank(r.props || r.body, fts.q) FROM fulltext r WHERE r.object_id = fts.object_id)"
+		// The CTE's rows are the ids alone: sorting the tsquery along
+		// with each cost a third more.
+		sub = "WITH m AS MATERIALIZED (SELECT f.object_id FROM fulltext f WHERE (f.props || f.body) @@ fq.q) SELECT m.object_id FROM m ORDER BY m.object_id"
+		src.rank = "(SELECT -ts_rank(r.props || r.body, fq.q) FROM fulltext r WHERE r.object_id = fts.object_id)"
 	default:
 		dir := map[textOrder]string{textByRank: " ASC", textByRankLast: " DESC"}[by]
-		sub = "SELECT f.object_id, -ts_rank(f.props || f.body, q.q) AS rank " + match + " ORDER BY rank" + dir + ", f.object_id" + dir
+		sub = "SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f WHERE (f.props || f.body) @@ fq.q" +
+			" ORDER BY rank" + dir + ", f.object_id" + dir
 		src.rank, src.tie = "fts.rank", "fts.object_id"+dir
 	}
-	src.from = " FROM (" + sub + " OFFSET 0) fts CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
+	src.from = " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq CROSS JOIN LATERAL (" + sub + " OFFSET 0) fts" +
+		" CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
 	return src
 }
 
