@@ -18,12 +18,18 @@ export CGO_CFLAGS ?= -O2 -g -DSQLITE_ENABLE_QPSG
 
 # Debian packages the tests need: the real SOAP clients that drive the server,
 # Chromium (the status page), nginx (deploy/nginx.conf in front of the binary),
-# systemd (systemd-analyze verify of deploy/cmisd.service) and xmllint (answers
-# validated against the OASIS schemas).
+# systemd (systemd-analyze verify of deploy/cmisd.service), xmllint (answers
+# validated against the OASIS schemas) and PostgreSQL, the second storage
+# engine.
 TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ \
-	chromium nginx systemd libxml2-utils
+	chromium nginx systemd libxml2-utils postgresql
 
-.PHONY: build run test bench generate deps clean
+# The packages whose tests run a second time with every store on
+# PostgreSQL: storage, the services, the replay suite, the crash test and
+# the real clients.
+PG_TEST_PKGS := ./storage ./services ./conformance ./internal/synthetic
+
+.PHONY: build run test test-engines bench bench-engines generate deps clean
 
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -tags '$(BUILD_TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cmisd
@@ -36,17 +42,30 @@ run: build
 	$(BIN) serve --listen 127.0.0.1:8080 --data ./data
 
 # Everything: static checks, unit and conformance tests, and the real SOAP
-# clients (zeep, JAX-WS, WCF on Mono) against the built binary. Missing
-# client stacks or full text fail the run instead of being skipped; what
-# may legitimately be missing (direct I/O on the temporary directory's
-# file system) is listed under NOT RUN at the end (internal/testenv).
+# clients (zeep, JAX-WS, WCF on Mono) against the built binary, first on
+# SQLite, then PG_TEST_PKGS again on PostgreSQL: a throwaway cluster of
+# its own (internal/pgtest/run: initdb in a temporary directory, a Unix
+# socket there, stopped and removed at the end whatever happens). Missing
+# client stacks, full text or PostgreSQL fail the run instead of being
+# skipped; what may legitimately be missing (direct I/O on the temporary
+# directory's file system) is listed under NOT RUN at the end
+# (internal/testenv).
 test: deps build
 	$(GO) vet -tags '$(BUILD_TAGS)' ./...
+	$(GO) build -o bin/pgtest-run ./internal/pgtest/run
+	@bin/pgtest-run -- $(MAKE) --no-print-directory test-engines
+
+# The two passes of make test, run by it under a PostgreSQL cluster
+# (CMISD_TEST_PG); both run whatever the first's outcome.
+TEST_ENV := CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_TOOLS=1 \
+	CMISD_REQUIRE_SQLITE_BUILD=1 CMISD_REQUIRE_POSTGRES=1
+test-engines:
 	@notrun=$$(mktemp); \
-	echo "CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_TOOLS=1 CMISD_REQUIRE_SQLITE_BUILD=1 $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./..."; \
-	CMISD_BIN=$(abspath $(BIN)) CMISD_REQUIRE_CLIENTS=1 CMISD_REQUIRE_FULLTEXT=1 CMISD_REQUIRE_TOOLS=1 CMISD_REQUIRE_SQLITE_BUILD=1 CMISD_NOT_RUN=$$notrun \
-		$(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./...; rc=$$?; \
-	if [ -s $$notrun ]; then echo; echo "=== NOT RUN (each says why and how to run it):"; sort $$notrun; fi; \
+	echo "=== SQLite: $(TEST_ENV) $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./..."; \
+	$(TEST_ENV) CMISD_NOT_RUN=$$notrun $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m ./...; rc=$$?; \
+	echo "=== PostgreSQL: CMISD_TEST_ENGINE=postgres $(TEST_ENV) $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m $(PG_TEST_PKGS)"; \
+	CMISD_TEST_ENGINE=postgres $(TEST_ENV) CMISD_NOT_RUN=$$notrun $(GO) test -tags '$(BUILD_TAGS)' -count=1 -timeout 20m $(PG_TEST_PKGS) || rc=1; \
+	if [ -s $$notrun ]; then echo; echo "=== NOT RUN (each says why and how to run it):"; sort -u $$notrun; fi; \
 	rm -f $$notrun; exit $$rc
 
 # Measures the built binary: starts bin/cmisd on a fresh temporary store
@@ -60,6 +79,16 @@ BENCH_DURATION ?= 5s
 bench: build
 	$(GO) build -o bin/cmisd-load ./cmd/cmisd-load
 	bin/cmisd-load -serve $(abspath $(BIN)) -clients 8 -warmup 1s -duration $(BENCH_DURATION)
+
+# getObject, getChildren and createDocument on one SQLite instance, one
+# PostgreSQL instance and two sharing a database, side by side, in a
+# throwaway cluster made durable for the run (fsync, synchronous_commit),
+# as SQLite is. BENCH_CONTENT=postgres keeps the PostgreSQL setups'
+# content in the database instead of a shared directory.
+bench-engines: build
+	$(GO) build -o bin/cmisd-load ./cmd/cmisd-load
+	$(GO) build -o bin/pgtest-run ./internal/pgtest/run
+	bin/pgtest-run -- sh -c 'bin/cmisd-load -serve $(abspath $(BIN)) -compare "$$CMISD_TEST_PG" -compare-durable -compare-content "$(BENCH_CONTENT)" -clients 8 -warmup 1s -duration $(BENCH_DURATION)'
 
 # Installs the Debian packages the tests use, when they are missing.
 deps:

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -250,6 +251,13 @@ func (c *benchClient) downloadMTOM(id string, size int64, dst io.Writer) error {
 	return nil
 }
 
+// The <stream> element of an answer, with or without a prefix (cmisd
+// writes cmism:stream).
+var (
+	streamTag = regexp.MustCompile(`<(?:[A-Za-z_][\w.-]*:)?stream(?:\s[^>]*)?>`)
+	streamEnd = regexp.MustCompile(`^</(?:[A-Za-z_][\w.-]*:)?stream>`)
+)
+
 // downloadText asks for a document's content as text/xml (inline base64)
 // and decodes it into dst on the fly.
 func (c *benchClient) downloadText(id string, dst io.Writer) (int64, error) {
@@ -275,12 +283,9 @@ func (c *benchClient) downloadText(id string, dst io.Writer) (int64, error) {
 	var start int
 	for n := 4096; ; n *= 2 {
 		p, err := br.Peek(min(n, br.Size()))
-		i := bytes.Index(p, []byte("<stream"))
-		if i >= 0 && i+7 < len(p) && (p[i+7] == ' ' || p[i+7] == '>') {
-			if j := bytes.IndexByte(p[i:], '>'); j >= 0 {
-				start = i + j + 1
-				break
-			}
+		if m := streamTag.FindIndex(p); m != nil {
+			start = m[1]
+			break
 		}
 		if err != nil || n >= br.Size() {
 			return 0, errors.New("no <stream> in the first MiB of the answer")
@@ -292,7 +297,7 @@ func (c *benchClient) downloadText(id string, dst io.Writer) (int64, error) {
 		return n, err
 	}
 	rest, _ := io.ReadAll(io.LimitReader(br, 1<<20))
-	if !bytes.HasPrefix(rest, []byte("</stream>")) || !bytes.Contains(rest, []byte("Envelope>")) {
+	if !streamEnd.Match(rest) || !bytes.Contains(rest, []byte("Envelope>")) {
 		return n, fmt.Errorf("the answer does not close <stream>: %q", loadgen.Truncate(string(rest), 80))
 	}
 	return n, nil

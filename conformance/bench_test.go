@@ -109,11 +109,11 @@ func benchFreeSpace(b *testing.B, dir string, need int64) {
 // The server under test
 
 // benchStartServer starts cmisd (cmisdBinary) on a free loopback port with
-// a fresh data directory, its debug listener on, and stops it when the
-// benchmark ends.
-func benchStartServer(b *testing.B) *loadgen.Server {
+// a fresh data directory, its debug listener on and args, and stops it
+// when the benchmark ends.
+func benchStartServer(b *testing.B, args ...string) *loadgen.Server {
 	b.Helper()
-	srv, err := loadgen.StartServer(loadgen.ServerOptions{Bin: cmisdBinary(b), Data: b.TempDir(), Debug: true})
+	srv, err := loadgen.StartServer(loadgen.ServerOptions{Bin: cmisdBinary(b), Data: b.TempDir(), Debug: true, Args: args})
 	if err != nil {
 		b.Fatal(err)
 	}

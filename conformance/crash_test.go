@@ -22,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cmisd/cmisd/internal/pgtest"
+	"github.com/cmisd/cmisd/internal/storetest"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 )
 
@@ -82,7 +85,7 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	folder := objectIDOf(r)
 
-	m := &crashModel{docs: map[string]*crashDoc{}, sent: map[string]map[string]int{}}
+	m := newCrashModel()
 	for round := 1; round <= rounds; round++ {
 		runCtx, cancel := context.WithCancel(ctx)
 		hc := newCrashHTTPClient()
@@ -216,12 +219,17 @@ type crashWorker struct {
 
 func (w *crashWorker) run(ctx context.Context) {
 	for i := 0; i < 10000 && ctx.Err() == nil; i++ {
-		mtom := i%2 == w.id%2
-		if id := w.pickOwn(); id != "" && w.rng.IntN(3) == 0 {
-			w.replace(ctx, id, mtom)
-		} else {
-			w.create(ctx, mtom)
-		}
+		w.step(ctx, i%2 == w.id%2)
+	}
+}
+
+// step is one request of a worker's loop: a create, or a replacement of
+// one of its documents.
+func (w *crashWorker) step(ctx context.Context, mtom bool) {
+	if id := w.pickOwn(); id != "" && w.rng.IntN(3) == 0 {
+		w.replace(ctx, id, mtom)
+	} else {
+		w.create(ctx, mtom)
 	}
 }
 
@@ -426,7 +434,7 @@ func spoolOrphans(t *testing.T, left []string) {
 // Evidence only; the database may need recovery, which a read-only
 // connection may refuse.
 func unreferencedBeforeRestart(t *testing.T, data string) string {
-	rows, _, err := queryContentRows(data)
+	rows, _, err := queryContentRows(pgtest.StoreDB(t, data), data)
 	if err != nil {
 		return "unreferenced: unknown, " + err.Error()
 	}
@@ -437,16 +445,22 @@ func unreferencedBeforeRestart(t *testing.T, data string) string {
 // the content ids objects reference.
 func contentRows(t *testing.T, data string) (rows, refs []string) {
 	t.Helper()
-	rows, refs, err := queryContentRows(data)
+	rows, refs, err := queryContentRows(pgtest.StoreDB(t, data), data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rows, refs
 }
 
-func queryContentRows(data string) (rows, refs []string, err error) {
-	dsn := "file:" + (&url.URL{Path: filepath.Join(data, "cmisd.db")}).EscapedPath() + "?mode=ro&_busy_timeout=10000"
-	db, err := sql.Open("sqlite3", dsn)
+// queryContentRows reads them from the store's database: dbURL, or
+// SQLite's in data when it is empty.
+func queryContentRows(dbURL, data string) (rows, refs []string, err error) {
+	driver, dsn := "pgx", dbURL
+	if dbURL == "" {
+		driver = "sqlite3"
+		dsn = "file:" + (&url.URL{Path: filepath.Join(data, "cmisd.db")}).EscapedPath() + "?mode=ro&_busy_timeout=10000"
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -518,9 +532,15 @@ type cmisdProc struct {
 // until it serves (after the start-up sweep).
 func startCmisd(t *testing.T, bin, data, password string) *cmisdProc {
 	t.Helper()
+	return startServeArgs(t, bin, append(storetest.StoreArgs(t, data), "--admin-password", password, "--content-sweep-grace", "0s")...)
+}
+
+// startServeArgs runs bin serve on a free loopback port with more flags
+// and waits until it serves.
+func startServeArgs(t *testing.T, bin string, args ...string) *cmisdProc {
+	t.Helper()
 	logs := &procLog{addr: make(chan string, 1)}
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data,
-		"--admin-password", password, "--log-level", "info", "--content-sweep-grace", "0s")
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "info"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

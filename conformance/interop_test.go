@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/testenv"
 )
 
@@ -22,6 +23,11 @@ import (
 // the binary (make test passes it; otherwise it is built here). A missing
 // client stack skips its test, unless CMISD_REQUIRE_CLIENTS=1 (make test,
 // CI), where it fails.
+
+// scenarioServeArgs are the serve flags the client scenarios expect:
+// --max-count 5, as step 17c pages through seven children so that the
+// clients see numItems left out.
+var scenarioServeArgs = []string{"--max-count", "5"}
 
 // liveServer starts cmisd on a free loopback port with a fresh data
 // directory and returns its base URL and admin password.
@@ -32,14 +38,13 @@ func liveServer(t *testing.T) (base, password string) {
 	data := t.TempDir()
 	// A second, ordinary user for the scenarios' ACL steps (see
 	// secondUser); created the way an administrator would.
-	if out, err := exec.Command(bin, "user", "add", secondUser, "--password", secondPassword, "--data", data).CombinedOutput(); err != nil {
+	store := storetest.StoreArgs(t, data)
+	if out, err := exec.Command(bin, append([]string{"user", "add", secondUser, "--password", secondPassword}, store...)...).CombinedOutput(); err != nil {
 		t.Fatalf("cmisd user add: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	// --max-count 5: the scenarios' step 17c pages through seven
-	// children, so that the clients see numItems left out.
-	args := []string{"serve", "--listen", "127.0.0.1:0", "--data", data, "--admin-password", password, "--log-level", "info",
-		"--max-count", "5"}
+	args := append(append(append([]string{"serve", "--listen", "127.0.0.1:0"}, store...), "--admin-password", password, "--log-level", "info"),
+		scenarioServeArgs...)
 	// CMISD_RECORD=DIR records each test's exchanges into DIR/<test> as
 	// conformance cases (see conformance/cases/*-session).
 	if dir := os.Getenv("CMISD_RECORD"); dir != "" {

@@ -35,9 +35,3 @@ func setDirectIO(f *os.File, on bool) bool {
 	})
 	return ok
 }
-
-func control(f *os.File, fn func(fd int)) {
-	if rc, err := f.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) { fn(int(fd)) })
-	}
-}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"github.com/cmisd/cmisd/internal/fill"
 )
 
 // A sink writes a content stream to its file and hashes it, as a
@@ -83,7 +85,7 @@ func newSink(f *os.File) *sink {
 func (s *sink) readFrom(r io.Reader) error {
 	for !s.failed.Load() {
 		c := s.chunk()
-		n, err := fillChunk(r, *c.buf)
+		n, err := fill.Read(r, *c.buf)
 		s.n += int64(n)
 		if n > 0 {
 			if s.free == nil && err == io.EOF {
@@ -109,19 +111,6 @@ func (s *sink) readFrom(r io.Reader) error {
 		}
 	}
 	return nil // finish reports the write error
-}
-
-// fillChunk reads until b is full or r ends (io.EOF) or fails.
-func fillChunk(r io.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // chunk is a free buffer: from the pipeline once it runs, else the pool.

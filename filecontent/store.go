@@ -33,7 +33,9 @@ var _ cmis.ContentStore = (*Store)(nil)
 // transaction commits leaves a file no row references; a crash after a
 // commit that replaced content leaves the old file unreferenced; a crash
 // during Put leaves a file in dir/tmp. Candidates lists all three, so the
-// sweep removes them and no content is orphaned for good.
+// sweep removes them and no content is orphaned for good. An upload in
+// flight holds a lease on its file in dir/tmp, which keeps it off the
+// list in every process sharing the directory.
 type Store struct {
 	dir string
 }
@@ -91,10 +93,11 @@ func (s *Store) put(ctx context.Context, id string, r io.Reader) (_ cmis.StoredC
 	if err != nil {
 		return cmis.StoredContent{}, err
 	}
+	hold(tmp) // released by the Close below, once the file has its final name
 	defer func() {
 		if err != nil {
-			tmp.Close()
 			os.Remove(tmp.Name())
+			tmp.Close()
 		}
 	}()
 	sk := newSink(tmp)
@@ -109,17 +112,16 @@ func (s *Store) put(ctx context.Context, id string, r io.Reader) (_ cmis.StoredC
 	if err := tmp.Sync(); err != nil {
 		return cmis.StoredContent{}, err
 	}
-	if err := tmp.Close(); err != nil {
-		return cmis.StoredContent{}, err
-	}
 	st := cmis.StoredContent{ID: id, Length: sk.n, SHA256: hex.EncodeToString(sum)}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return cmis.StoredContent{}, err
 	}
+	// Renamed while still open, so the lease lasts until the file is
+	// complete under its final name.
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return cmis.StoredContent{}, err
 	}
-	if err := durable.Sync(filepath.Dir(final)); err != nil {
+	if err := errors.Join(durable.Sync(filepath.Dir(final)), tmp.Close()); err != nil {
 		os.Remove(final)
 		return cmis.StoredContent{}, err
 	}
@@ -179,7 +181,10 @@ func (s *Store) CheckWritable() error {
 }
 
 // Candidates walks the directory for content files and unfinished
-// uploads last modified before before.
+// uploads last modified before before. An unfinished upload whose lease
+// some process holds (see lease_unix.go) is in flight, however old: a
+// slow client may leave its file untouched for long, and a sweep in
+// another process sharing the directory must not take it away.
 func (s *Store) Candidates(ctx context.Context, before time.Time, fn func(id string) error) error {
 	return filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -197,6 +202,9 @@ func (s *Store) Candidates(ctx context.Context, before time.Time, fn func(id str
 		}
 		if p, err := s.path(d.Name()); err != nil || p != path || info.ModTime().After(before) {
 			return nil // young, or not a file this store made
+		}
+		if strings.HasPrefix(d.Name(), tmpPrefix) && leased(path) {
+			return nil // an upload in flight
 		}
 		return fn(d.Name())
 	})

@@ -3,13 +3,11 @@ package filecontent
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,22 +15,9 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/cmisd/cmisd/internal/contenttest"
 	"github.com/cmisd/cmisd/internal/testenv"
 )
-
-func randomBytes(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	r := rand.New(rand.NewPCG(seed, seed))
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
-func sum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
 
 // Streams of every size around the pipeline's chunk boundaries, read in
 // every shape, are stored byte for byte with the right length and hash.
@@ -49,16 +34,16 @@ func TestContentPut(t *testing.T) {
 		"data+err": iotest.DataErrReader,
 	}
 	for i, size := range sizes {
-		data := randomBytes(size, uint64(i))
+		data := contenttest.RandomBytes(size, uint64(i))
 		for name, shape := range shapes {
 			st, err := c.Put(ctx, shape(bytes.NewReader(data)))
 			if err != nil {
 				t.Fatalf("%d bytes, %s: %v", size, name, err)
 			}
-			got := readAll(t, c, st.ID, 0, -1)
-			if st.Length != int64(size) || !bytes.Equal(got, data) || st.SHA256 != sum(data) {
+			got := contenttest.ReadAll(t, c, st.ID, 0, -1)
+			if st.Length != int64(size) || !bytes.Equal(got, data) || st.SHA256 != contenttest.SHA256(data) {
 				t.Fatalf("%d bytes, %s: stored %d bytes (length %d, sha256 %s), want sha256 %s",
-					size, name, len(got), st.Length, st.SHA256, sum(data))
+					size, name, len(got), st.Length, st.SHA256, contenttest.SHA256(data))
 			}
 			if err := c.Remove(ctx, st.ID); err != nil {
 				t.Fatal(err)
@@ -67,45 +52,13 @@ func TestContentPut(t *testing.T) {
 	}
 }
 
-func readAll(t testing.TB, c *Store, id string, offset, length int64) []byte {
-	t.Helper()
-	r, err := c.Open(context.Background(), id, offset, length)
+// What every content store owes its callers.
+func TestContentStore(t *testing.T) {
+	c, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// A stream that fails part way, in the first chunk or deep in the
-// pipeline, fails Put with its error and leaves no file behind.
-func TestContentPutSourceFails(t *testing.T) {
-	dir := t.TempDir()
-	c, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("connection reset")
-	for _, at := range []int{0, 100, 5*chunkSize + 3} {
-		r := io.MultiReader(bytes.NewReader(randomBytes(at, 3)), iotest.ErrReader(boom))
-		if _, err := c.Put(context.Background(), r); !errors.Is(err, boom) {
-			t.Fatalf("failure after %d bytes: %v, want an error wrapping %v", at, err, boom)
-		}
-	}
-	n := 0
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
-	if n != 0 {
-		t.Fatalf("failed uploads left %d files", n)
-	}
+	contenttest.Run(t, c, chunkSize)
 }
 
 // A write that fails (the file is read-only here) is the store's error,
@@ -152,7 +105,7 @@ func TestSinkDirectIO(t *testing.T) {
 	}
 	defer f.Close()
 	testenv.Require(t, testenv.DirectIO, setDirectIO(f, true) && setDirectIO(f, false), "O_DIRECT refused for "+f.Name())
-	data := randomBytes(3*chunkSize+directAlign/2, 6)
+	data := contenttest.RandomBytes(3*chunkSize+directAlign/2, 6)
 	sk := newSink(f)
 	var states []int
 	sk.onWrite = func() { states = append(states, sk.direct) }
@@ -165,7 +118,7 @@ func TestSinkDirectIO(t *testing.T) {
 		t.Errorf("direct I/O after each write %v, want %v", states, want)
 	}
 	stored, _ := os.ReadFile(f.Name())
-	if !bytes.Equal(stored, data) || hex.EncodeToString(got) != sum(data) {
+	if !bytes.Equal(stored, data) || hex.EncodeToString(got) != contenttest.SHA256(data) {
 		t.Fatalf("stored %d bytes, want %d; hash %x", len(stored), len(data), got)
 	}
 }
@@ -178,7 +131,7 @@ func BenchmarkContentPut(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	data := randomBytes(256<<20, 5)
+	data := contenttest.RandomBytes(256<<20, 5)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for range b.N {
@@ -205,7 +158,7 @@ func TestOpenRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []struct{ off, n, wantN int64 }{{0, -1, 20}, {5, 7, 7}, {18, -1, 2}, {20, -1, 0}, {25, -1, 0}} {
-		if got := readAll(t, c, st.ID, r.off, r.n); int64(len(got)) != r.wantN || string(got) != string(data[min(r.off, 20):min(r.off, 20)+r.wantN]) {
+		if got := contenttest.ReadAll(t, c, st.ID, r.off, r.n); int64(len(got)) != r.wantN || string(got) != string(data[min(r.off, 20):min(r.off, 20)+r.wantN]) {
 			t.Errorf("range %d+%d: read %q", r.off, r.n, got)
 		}
 	}
@@ -272,7 +225,7 @@ func TestCandidatesAndRemove(t *testing.T) {
 	if _, err := os.Stat(stray); err != nil {
 		t.Errorf("a file the store did not make went: %v", err)
 	}
-	if got := readAll(t, c, young.ID, 0, -1); string(got) != "young" {
+	if got := contenttest.ReadAll(t, c, young.ID, 0, -1); string(got) != "young" {
 		t.Errorf("young stream: %q", got)
 	}
 	for _, bad := range []string{"", "ab", "../cmisd.db", "ab/cd", ".."} {
@@ -282,6 +235,55 @@ func TestCandidatesAndRemove(t *testing.T) {
 		if _, err := c.Open(ctx, bad, 0, -1); err == nil {
 			t.Errorf("Open(%q) accepted", bad)
 		}
+	}
+}
+
+// An upload in flight is no candidate, however long its file has been
+// left untouched (a slow client), for any store sharing the directory:
+// another process's sweep must not take it away. The lock it holds is
+// per open file, so a second Store in this process sees it as another
+// process would.
+func TestCandidatesSkipUploadInFlight(t *testing.T) {
+	dir := t.TempDir()
+	uploader, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweeper, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	data := contenttest.RandomBytes(chunkSize+100, 9)
+	up := contenttest.StartUpload(uploader)
+	up.Write(data[:chunkSize/2])
+	tmps, _ := filepath.Glob(filepath.Join(dir, "tmp", tmpPrefix+"*"))
+	if len(tmps) != 1 {
+		t.Fatalf("upload files %v, want one", tmps)
+	}
+	past := time.Now().Add(-time.Hour)
+	os.Chtimes(tmps[0], past, past)
+	dead := filepath.Join(dir, "tmp", tmpPrefix+"dead")
+	os.WriteFile(dead, []byte("left by a crash"), 0o600)
+	os.Chtimes(dead, past, past)
+	var got []string
+	err = sweeper.Candidates(ctx, time.Now().Add(-time.Minute), func(id string) error {
+		got = append(got, id)
+		return sweeper.Remove(ctx, id)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{tmpPrefix + "dead"}; !slices.Equal(got, want) {
+		t.Fatalf("candidates %v, want only the dead upload %v", got, want)
+	}
+	up.Write(data[chunkSize/2:])
+	st, err := up.Finish()
+	if err != nil {
+		t.Fatalf("the upload the sweep ran beside failed: %v", err)
+	}
+	if b := contenttest.ReadAll(t, uploader, st.ID, 0, -1); !bytes.Equal(b, data) {
+		t.Fatalf("stored %d bytes, want %d", len(b), len(data))
 	}
 }
 
@@ -324,7 +326,7 @@ func TestCopyFromAndSum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := randomBytes(300<<10+7, 3)
+	data := contenttest.RandomBytes(300<<10+7, 3)
 	st, err := src.Put(ctx, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +335,7 @@ func TestCopyFromAndSum(t *testing.T) {
 	if err != nil || cp != st {
 		t.Fatalf("copied %+v (%v), stored %+v", cp, err, st)
 	}
-	if got, err := dst.Sum(ctx, st.ID); err != nil || got != st || got.SHA256 != sum(data) {
+	if got, err := dst.Sum(ctx, st.ID); err != nil || got != st || got.SHA256 != contenttest.SHA256(data) {
 		t.Fatalf("sum of the copy %+v (%v), want %+v", got, err, st)
 	}
 	if _, err := dst.Sum(ctx, "0123456789abcdef"); !errors.Is(err, fs.ErrNotExist) {

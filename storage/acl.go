@@ -116,23 +116,13 @@ func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, ad
 			}
 		}
 		for _, a := range add {
-			// An ACE already there stays; set on the target it becomes direct.
-			_, err := tx.ExecContext(ctx, `UPDATE acl_entries SET direct = 1
-				WHERE object_id = ? AND principal_id = ? AND permission = ? AND ? = 1`,
-				id, a.Principal, a.Permission, b2i(id == target))
+			// An ACE already there stays; set on the target it becomes
+			// direct. One statement: no window for another writer.
+			_, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (object_id, principal_id, permission)
+				DO UPDATE SET direct = CASE WHEN excluded.direct = 1 THEN 1 ELSE acl_entries.direct END`,
+				id, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(id == target))
 			if err != nil {
-				return err
-			}
-			var n int
-			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM acl_entries WHERE object_id = ? AND principal_id = ? AND permission = ?`,
-				id, a.Principal, a.Permission); err != nil {
-				return err
-			}
-
-			if n > 0 {
-				continue
-			}
-			if err := insertACE(ctx, tx, id, cmis.ACE{Principal: a.Principal, Permission: a.Permission, Direct: id == target}); err != nil {
 				return err
 			}
 		}
@@ -153,16 +143,30 @@ func insertACE(ctx context.Context, tx execer, objectID string, a cmis.ACE) erro
 func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.ACE, propagate bool, user string) ([]cmis.ACE, error) {
 	var out []cmis.ACE
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// lockRemove: a write that checked its permission on the object
+		// (Levels, lockKeep) finishes first, or checks after this commits.
+		if err := s.lockObjects(ctx, tx, lockRemove, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
 		}
 		ids := []string{id}
 		if propagate && o.BaseTypeID == cmis.BaseFolder {
+			// What is created in the subtree meanwhile would inherit the
+			// old ACL and miss the change: it waits.
+			if err := s.lockSubtree(ctx, tx, repo, o.Path); err != nil {
+				return err
+			}
 			lo, hi := subtreeRange(o.Path)
 			var below []string
 			if err := tx.SelectContext(ctx, &below, `SELECT DISTINCT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id
 				WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`, repo, id, lo, hi); err != nil {
+				return err
+			}
+			// Their ACLs change too: the same turn-taking with checks.
+			if err := s.lockObjects(ctx, tx, lockRemove, below...); err != nil {
 				return err
 			}
 			ids = append(ids, below...)
@@ -187,7 +191,18 @@ func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.A
 
 // Levels returns the highest access a's principals have to each object,
 // in one statement for the whole set.
+//
+// In the request's transaction it reads that; in a write, where it is the
+// permission check the write relies on, it first locks the objects
+// against a change of their ACLs (lockKeep; ApplyACL takes lockRemove):
+// the check stays true until the write commits (PostgreSQL, where writers
+// run side by side).
 func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[string]cmis.Level, error) {
+	if sc := scopeOf(ctx); sc != nil && sc.write && (a == nil || !a.Admin) {
+		if err := s.lockObjects(ctx, sc.tx, lockKeep, ids...); err != nil {
+			return nil, fmt.Errorf("access levels: %w", err)
+		}
+	}
 	out, err := levels(ctx, s.queryer(ctx), ids, a)
 	if err != nil {
 		return nil, fmt.Errorf("access levels: %w", err)

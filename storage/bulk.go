@@ -82,7 +82,7 @@ type bulkLoad struct {
 	ctx     context.Context
 	conn    *sqlx.Conn
 	opt     BulkOptions
-	tx      *preparedTx
+	tx      bulkWriter
 	folders map[string]bulkFolder // by id: those created here, and parents read
 }
 
@@ -94,12 +94,12 @@ func (b *bulkLoad) begin() error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	b.tx = &preparedTx{Tx: tx, stmts: map[string]*sqlx.Stmt{}}
+	b.tx = b.s.dialect.bulkWriter(tx)
 	return nil
 }
 
 func (b *bulkLoad) commit() error {
-	if err := b.tx.commit(); err != nil {
+	if err := b.tx.commit(b.ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if b.opt.OnCommit != nil {
@@ -114,11 +114,14 @@ func (b *bulkLoad) folder(id string) (bulkFolder, error) {
 	if f, ok := b.folders[id]; ok {
 		return f, nil
 	}
-	path, err := requireFolder(b.ctx, b.tx.Tx, b.opt.RepositoryID, id)
+	if err := b.tx.flush(b.ctx); err != nil {
+		return bulkFolder{}, err
+	}
+	path, err := requireFolder(b.ctx, b.tx.reader(), b.opt.RepositoryID, id)
 	if err != nil {
 		return bulkFolder{}, err
 	}
-	acl, err := loadACL(b.ctx, b.tx.Tx, id)
+	acl, err := loadACL(b.ctx, b.tx.reader(), id)
 	if err != nil {
 		return bulkFolder{}, err
 	}
@@ -165,15 +168,15 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 	if err := logCreated(ctx, tx, now, o); err != nil {
 		return err
 	}
-	if fullTextBuilt {
-		if _, err := newFTSRow(ctx, tx, o.ID, propsText(o.Name, o.Description, stringValues(o.Properties)), ""); err != nil {
+	if b.s.FullText() {
+		if err := b.s.dialect.addRow(ctx, tx, o.ID, propsText(o.Name, o.Description, stringValues(o.Properties)), ""); err != nil {
 			return err
 		}
 	}
 	if o.BaseTypeID == cmis.BaseFolder {
 		b.folders[o.ID] = bulkFolder{path: o.Path, acl: acl}
 	}
-	if b.tx.rows < b.opt.BatchRows {
+	if b.tx.rows() < b.opt.BatchRows {
 		return nil
 	}
 	if err := b.commit(); err != nil {
@@ -234,12 +237,29 @@ func stringValues(props map[string][]cmis.Value) []string {
 	return out
 }
 
+// bulkWriter is a bulk load's transaction as the dialect writes it.
+type bulkWriter interface {
+	execer
+	// reader reads in the transaction, after flush.
+	reader() *sqlx.Tx
+	// flush writes what the writer holds back.
+	flush(ctx context.Context) error
+	// rows is how many rows were written (or held back) so far.
+	rows() int
+	commit(ctx context.Context) error
+	rollback()
+}
+
 // preparedTx is a transaction that prepares each statement the first time
 // it runs and counts the statements run.
 type preparedTx struct {
 	*sqlx.Tx
 	stmts map[string]*sqlx.Stmt
-	rows  int
+	n     int
+}
+
+func newPreparedTx(tx *sqlx.Tx) *preparedTx {
+	return &preparedTx{Tx: tx, stmts: map[string]*sqlx.Stmt{}}
 }
 
 func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -251,9 +271,13 @@ func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any)
 		}
 		p.stmts[query] = st
 	}
-	p.rows++
+	p.n++
 	return st.ExecContext(ctx, args...)
 }
+
+func (p *preparedTx) reader() *sqlx.Tx            { return p.Tx }
+func (p *preparedTx) flush(context.Context) error { return nil }
+func (p *preparedTx) rows() int                   { return p.n }
 
 func (p *preparedTx) closeStmts() {
 	for _, st := range p.stmts {
@@ -262,7 +286,7 @@ func (p *preparedTx) closeStmts() {
 	p.stmts = nil
 }
 
-func (p *preparedTx) commit() error {
+func (p *preparedTx) commit(context.Context) error {
 	p.closeStmts()
 	return p.Tx.Commit()
 }

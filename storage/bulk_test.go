@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -30,6 +31,12 @@ func rowsOf(t *testing.T, db *DB, id string) []string {
 				if b, ok := v.([]byte); ok {
 					vals[i] = string(b)
 				}
+				if s, ok := vals[i].(string); ok && table == "fulltext" {
+					// PostgreSQL's tsvectors list lexemes in their order.
+					words := strings.Fields(s)
+					sort.Strings(words)
+					vals[i] = strings.Join(words, " ")
+				}
 			}
 			out = append(out, fmt.Sprintf("%s %v", table, vals))
 		}
@@ -39,14 +46,15 @@ func rowsOf(t *testing.T, db *DB, id string) []string {
 		is_major_version, is_latest_version, is_latest_major, is_pwc, checkin_comment, content_id, source_id,
 		target_id, policy_text FROM objects WHERE id = ?`, id)
 	dump("containment", `SELECT c.parent_id, c.name = o.name FROM containment c JOIN objects o ON o.id = c.child_id WHERE c.child_id = ?`, id)
-	dump("object_properties", `SELECT property_id, position, property_type, typeof(value_text), typeof(value_int), typeof(value_real)
+	dump("object_properties", `SELECT property_id, position, property_type, value_text IS NULL, value_int IS NULL, value_real IS NULL
 		FROM object_properties WHERE object_id = ? ORDER BY property_id, position`, id)
 	dump("acl_entries", `SELECT principal_id, permission, level, direct FROM acl_entries WHERE object_id = ? ORDER BY principal_id, permission`, id)
 	dump("change_log", `SELECT repository_id, change_type, type_id, base_type_id FROM change_log WHERE object_id = ? ORDER BY token`, id)
 	dump("object_secondary_types", `SELECT type_id FROM object_secondary_types WHERE object_id = ?`, id)
 	dump("applied_policies", `SELECT policy_id FROM applied_policies WHERE object_id = ?`, id)
-	if fullTextBuilt {
-		dump("fulltext", `SELECT replace(f.props, o.name, 'NAME'), f.body FROM fulltext f JOIN objects o ON o.id = f.object_id WHERE f.object_id = ?`, id)
+	if db.FullText() {
+		dump("fulltext", `SELECT replace(CAST(f.props AS TEXT), o.name, 'NAME'), CAST(f.body AS TEXT) FROM fulltext f
+			JOIN objects o ON o.id = f.object_id WHERE f.object_id = ?`, id)
 	}
 	return out
 }

@@ -68,10 +68,10 @@ func (s *DB) CheckOut(ctx context.Context, repo, id, user string) (*cmis.Object,
 			return err
 		}
 		// The working copy shares its document's content, and its text.
-		if err := indexProps(ctx, tx, pid); err != nil {
+		if err := s.indexProps(ctx, tx, pid); err != nil {
 			return err
 		}
-		if err := copyBody(ctx, tx, id, pid); err != nil {
+		if err := s.copyBody(ctx, tx, id, pid); err != nil {
 			return err
 		}
 		pwc, err = getObject(ctx, tx, repo, pid)
@@ -98,7 +98,7 @@ func (s *DB) CancelCheckOut(ctx context.Context, repo, pwcID string, p cmis.Perm
 		if err := permitted(ctx, tx, p, []string{pwcID}); err != nil {
 			return err
 		}
-		removed, err = deleteRows(ctx, tx, []string{pwcID}, s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, []string{pwcID}, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -133,6 +133,9 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		if !o.IsPrivateWorkingCopy {
 			return cmis.Errorf(cmis.ErrVersioning, "object %s is not a private working copy", pwcID)
 		}
+		if err := s.lockSeries(ctx, tx, o.VersionSeriesID); err != nil {
+			return err
+		}
 		prev, err := latestOf(ctx, tx, o.VersionSeriesID)
 		if err != nil {
 			return err
@@ -160,11 +163,11 @@ func (s *DB) CheckIn(ctx context.Context, repo, pwcID string, ci cmis.CheckIn) (
 		if err := logChanges(ctx, tx, s.now().UnixMilli(), changeUpdated, append([]string{pwcID}, previous...)...); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, pwcID); err != nil {
+		if err := s.indexProps(ctx, tx, pwcID); err != nil {
 			return err
 		}
 		if st != nil {
-			if err := indexBody(ctx, tx, pwcID, body); err != nil {
+			if err := s.indexBody(ctx, tx, pwcID, body); err != nil {
 				return err
 			}
 		}
@@ -226,6 +229,9 @@ func checkInRow(ctx context.Context, tx *sqlx.Tx, pwcID string, prev *member, ci
 func (s *DB) DeleteVersion(ctx context.Context, repo, id string, p cmis.Permit) error {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockObjects(ctx, tx, lockRemove, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
@@ -235,6 +241,9 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string, p cmis.Permit) 
 		}
 		ids, settle := []string{id}, false
 		if !o.IsPrivateWorkingCopy && o.VersionSeriesID != "" {
+			if err := s.lockSeries(ctx, tx, o.VersionSeriesID); err != nil {
+				return err
+			}
 			ms, err := loadSeries(ctx, tx, o.VersionSeriesID)
 			if err != nil {
 				return err
@@ -261,7 +270,7 @@ func (s *DB) DeleteVersion(ctx context.Context, repo, id string, p cmis.Permit) 
 				return err
 			}
 		}
-		removed, err = deleteRows(ctx, tx, ids, s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, ids, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {

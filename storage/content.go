@@ -136,7 +136,7 @@ func (s *DB) SetContent(ctx context.Context, repo, id string, changeToken *int64
 		if replaced, err = swapContent(ctx, tx, id, current.String, st, content, now); err != nil {
 			return err
 		}
-		if err := indexBody(ctx, tx, id, body); err != nil {
+		if err := s.indexBody(ctx, tx, id, body); err != nil {
 			return err
 		}
 		out, err = s.updated(ctx, tx, repo, id)
@@ -208,7 +208,7 @@ func (s *DB) DeleteContent(ctx context.Context, repo, id string, changeToken *in
 		if removed, err = dropContentIfUnused(ctx, tx, current.String); err != nil {
 			return err
 		}
-		if err := indexBody(ctx, tx, id, ""); err != nil {
+		if err := s.indexBody(ctx, tx, id, ""); err != nil {
 			return err
 		}
 		out, err = s.updated(ctx, tx, repo, id)

@@ -3,10 +3,14 @@
 // principals) in one database, each operation in one transaction. The
 // bytes of content streams live in a cmis.ContentStore given at open
 // (package filecontent keeps them as files); storage holds SQL only.
-// What is specific to SQLite lives in sqlite.go, behind the dialect
-// interface, so that a PostgreSQL dialect can sit beside it; the
-// exceptions are the full-text index (fulltext.go: FTS5 tables, rowids)
-// and the migrations' DDL.
+//
+// Two engines: SQLite (the embedded default) and PostgreSQL (several
+// cmisd instances on one database). Storage writes one SQL text for both,
+// with ? placeholders; what differs sits behind the dialect interface,
+// one file per engine (sqlite.go, postgres.go, and their full-text
+// indexes in sqlite_fulltext.go and postgres_fulltext.go), and in one
+// migrations directory per engine (migrations/sqlite,
+// migrations/postgres), numbered alike.
 package storage
 
 import (
@@ -17,18 +21,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // DB is the store. It is safe for concurrent use.
@@ -144,47 +143,56 @@ func (s *DB) discard(ctx context.Context, ids ...string) {
 	}
 }
 
-// dialect is what differs between SQL databases.
+// dialect is what differs between SQL databases: one implementation per
+// engine (sqliteDialect, postgresDialect).
 type dialect interface {
+	// name is the engine's: "sqlite" or "postgres".
+	name() string
+	// migrationsDir is the engine's directory of migrations in the
+	// embedded file system.
+	migrationsDir() string
+	// lockMigrations keeps other processes from migrating the database
+	// until unlock is called; conn is the connection that migrates.
+	lockMigrations(ctx context.Context, conn *sqlx.Conn) (unlock func(), err error)
+	// readTx are the options of a read transaction: one snapshot for all
+	// its statements.
+	readTx() *sql.TxOptions
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
 	// noIndexPrefix, put before a column, keeps the planner from driving
 	// a query through that column's index (it stays a filter).
 	noIndexPrefix() string
+	// walksInLists reports whether the engine reads "key IN (subquery)
+	// ORDER BY key, …" through the key's index in order, value by value,
+	// and stops at a LIMIT without reading every row of the list (SQLite);
+	// else a subtree's filings go through a windowed sort (windowedPage).
+	walksInLists() bool
+	// lockClause is the clause, after a SELECT's last, that locks the
+	// rows it reads until the transaction ends ("" where a single writer
+	// makes that needless; see locks.go).
+	lockClause(mode lockMode) string
+	// isTransient reports whether err aborted a transaction that may
+	// succeed when run again (a deadlock broken by the database).
+	isTransient(err error) bool
+	// orderKey is an ORDER BY key: NULLs first ascending and last
+	// descending on every engine (nullable: whether expr can be NULL).
+	orderKey(expr string, desc, nullable bool) string
 	// bulkSession readies a connection for a bulk load and returns what
 	// undoes it.
 	bulkSession(ctx context.Context, conn *sqlx.Conn) (restore func(), err error)
+	// bulkWriter writes a bulk load's rows in tx.
+	bulkWriter(tx *sqlx.Tx) bulkWriter
 	// limit is the clause selecting a page of rows.
 	limit(p cmis.Page) string
 	// explain returns the planner's description of a statement.
 	explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error)
+	// snapshot writes a consistent copy of the database into a new file
+	// (backup), or says why it cannot.
+	snapshot(ctx context.Context, db *sqlx.DB, path string) error
+	// checkIntegrity asks the database to check itself (check).
+	checkIntegrity(ctx context.Context, db *sqlx.DB) ([]string, error)
 
-	// Full-text search in queries (CONTAINS, SCORE()); search is the
-	// placeholder of textQuery's result.
-	//
-	// textQuery writes a CMIS text search in the database's language.
-	textQuery(ts *query.TextSearch) (string, error)
-	// textMatches is a subquery of the ids of the objects that match.
-	textMatches(search string) string
-	// textRanks is a subquery of (fts_id, fts_rank): the objects that
-	// match and how well, which textScore maps onto [0, 1).
-	textRanks(search string) string
-	textScore(rank string) string
-	// textSource is the text index driving a query's rows (the text
-	// path): its join with the objects aliased table, the match on the
-	// placeholder search, the rank of a row, and the index's own order.
-	// Ordered by rank or in its own order, the engine must yield rows
-	// without ranking or sorting every match in the query.
-	textSource(table, search string) textSource
-}
-
-// textSource is a dialect's text index as the driver of a query.
-type textSource struct {
-	from       string // " FROM … JOIN objects <table> ON …"
-	candidates string // " FROM … WHERE …": the matches, from the index alone
-	match      string // the condition that rows match the search
-	rank       string // lower ranks first
-	order      string // the index's own order
+	textIndex
 }
 
 // PoolStats reports the connection pools by name: "read" and "write"
@@ -194,7 +202,16 @@ func (s *DB) PoolStats() map[string]sql.DBStats {
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return errors.Join(s.db.Close(), s.wdb.Close()) }
+func (s *DB) Close() error {
+	if s.wdb == s.db {
+		return s.db.Close()
+	}
+	return errors.Join(s.db.Close(), s.wdb.Close())
+}
+
+// Kind names the database engine for code: "sqlite" or "postgres" (Engine
+// names it for people).
+func (s *DB) Kind() string { return s.dialect.name() }
 
 // SetNow replaces the clock (tests).
 func (s *DB) SetNow(now func() time.Time) { s.now = now }
@@ -205,7 +222,7 @@ func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if sc := scopeOf(ctx); sc != nil && sc.write {
 		return fn(sc.tx)
 	}
-	return runTx(ctx, s.wdb, nil, fn)
+	return s.inTxRetry(ctx, func() error { return runTx(ctx, s.wdb, nil, fn) })
 }
 
 // inReadTx runs fn in the request's transaction (Read or Write), or in a
@@ -214,7 +231,7 @@ func (s *DB) inReadTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if sc := scopeOf(ctx); sc != nil && sc.tx != nil {
 		return fn(sc.tx)
 	}
-	return runTx(ctx, s.db, readOnly, fn)
+	return runTx(ctx, s.db, s.dialect.readTx(), fn)
 }
 
 func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) (err error) {
@@ -236,111 +253,6 @@ func runTx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sq
 		}
 	}()
 	return fn(tx)
-}
-
-// migration is one embedded migration file.
-type migration struct {
-	version int
-	name    string
-}
-
-// migrationList is the embedded migrations in version order.
-func migrationList() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var all []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number", n)
-		}
-		all = append(all, migration{v, n})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].version < all[j].version })
-	return all, nil
-}
-
-// migrate applies the embedded migrations not yet recorded in
-// schema_migrations, each in its own transaction, in version order.
-func (s *DB) migrate(ctx context.Context) error {
-	if _, err := s.wdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	all, err := migrationList()
-	if err != nil {
-		return err
-	}
-	for _, m := range all {
-		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-			var n int
-			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			body, err := migrations.ReadFile(m.name)
-			if err != nil {
-				return err
-			}
-			for _, stmt := range splitSQL(string(body)) {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("%s: %w", m.name, err)
-				}
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, s.now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-	}
-	return nil
-}
-
-// Ready reports whether the database answers reads and has every
-// migration of this build applied. It reads through the read pool only:
-// a long write does not make the store look unready.
-func (s *DB) Ready(ctx context.Context) error {
-	all, err := migrationList()
-	if err != nil {
-		return err
-	}
-	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations`); err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
-	if n != len(all) {
-		return fmt.Errorf("database: %d of %d migrations applied", n, len(all))
-	}
-	return nil
-}
-
-// splitSQL splits a migration into statements at semicolons that end a
-// line; the migrations keep to that form. Comment lines are dropped.
-func splitSQL(body string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.Split(body, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || strings.HasPrefix(t, "--") {
-			continue
-		}
-		cur.WriteString(line)
-		cur.WriteByte('\n')
-		if strings.HasSuffix(t, ";") {
-			out = append(out, strings.TrimSpace(cur.String()))
-			cur.Reset()
-		}
-	}
-	if s := strings.TrimSpace(cur.String()); s != "" {
-		out = append(out, s)
-	}
-	return out
 }
 
 // newID returns a random object id: 128 bits, hex.

@@ -14,6 +14,10 @@ import (
 func (s *DB) DeleteObject(ctx context.Context, repo, id string, p cmis.Permit) error {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Locked first: nothing is filed in it or related to it meanwhile.
+		if err := s.lockObjects(ctx, tx, lockRemove, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
@@ -37,7 +41,7 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string, p cmis.Permit) e
 		if err := permitted(ctx, tx, p, ids); err != nil {
 			return err
 		}
-		removed, err = deleteRows(ctx, tx, ids, s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, ids, s.now().UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -51,18 +55,25 @@ func (s *DB) DeleteObject(ctx context.Context, repo, id string, p cmis.Permit) e
 // go by cascade) and the content rows they were the last to use. The
 // relationships of the objects go with them; a policy still applied to
 // an object that stays is a constraint error.
-func deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int64) ([]string, error) {
+func (s *DB) deleteRows(ctx context.Context, tx *sqlx.Tx, ids []string, now int64) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	// Locked before their relationships are read: none is added meanwhile.
+	if err := s.lockObjects(ctx, tx, lockRemove, ids...); err != nil {
+		return nil, err
 	}
 	ids, err := withDependents(ctx, tx, ids)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.lockObjects(ctx, tx, lockRemove, ids...); err != nil {
+		return nil, err
+	}
 	if err := logChanges(ctx, tx, now, changeDeleted, ids...); err != nil {
 		return nil, err
 	}
-	if err := unindex(ctx, tx, ids); err != nil {
+	if err := s.unindex(ctx, tx, ids); err != nil {
 		return nil, err
 	}
 	if err := releasePolicies(ctx, tx, ids); err != nil {

@@ -19,12 +19,17 @@ import (
 func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.UnfileMode, continueOnFailure bool, p cmis.Permit) ([]string, error) {
 	var removed, failed []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		root, err := requireFolder(ctx, tx, repo, folderID)
+		root, err := s.lockFolder(ctx, tx, lockRemove, repo, folderID)
 		if err != nil {
 			return err
 		}
 		if root == "/" {
 			return cmis.Errorf(cmis.ErrConstraint, "the root folder cannot be deleted")
+		}
+		// Nothing is filed in the tree's folders, nor are they moved,
+		// until it is gone.
+		if err := s.lockSubtree(ctx, tx, repo, root); err != nil {
+			return err
 		}
 		t, err := loadTree(ctx, tx, repo, root, mode)
 		if err != nil {
@@ -49,7 +54,7 @@ func (s *DB) DeleteTree(ctx context.Context, repo, folderID string, mode cmis.Un
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
-		removed, err = deleteRows(ctx, tx, t.doomed(), s.now().UnixMilli())
+		removed, err = s.deleteRows(ctx, tx, t.doomed(), s.now().UnixMilli())
 		return err
 	})
 	if err != nil {

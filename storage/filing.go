@@ -21,7 +21,7 @@ import (
 // AddToFolder files an object in one more folder.
 func (s *DB) AddToFolder(ctx context.Context, repo, id, folderID string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		o, err := getObject(ctx, tx, repo, id)
+		o, err := s.lockFiling(ctx, tx, repo, id)
 		if err != nil {
 			return err
 		}
@@ -31,7 +31,7 @@ func (s *DB) AddToFolder(ctx context.Context, repo, id, folderID string) error {
 		if o.BaseTypeID == cmis.BaseRelationship {
 			return cmis.Errorf(cmis.ErrConstraint, "relationship %s is not fileable", id)
 		}
-		if _, err := requireFolder(ctx, tx, repo, folderID); err != nil {
+		if _, err := s.lockFolder(ctx, tx, lockKeep, repo, folderID); err != nil {
 			return err
 		}
 		holder, name, err := filingHolder(ctx, tx, o)
@@ -59,7 +59,7 @@ func (s *DB) AddToFolder(ctx context.Context, repo, id, folderID string) error {
 // RemoveFromFolders unfiles an object from some of its parents.
 func (s *DB) RemoveFromFolders(ctx context.Context, repo, id string, folderIDs []string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		o, err := getObject(ctx, tx, repo, id)
+		o, err := s.lockFiling(ctx, tx, repo, id)
 		if err != nil {
 			return err
 		}
@@ -85,6 +85,26 @@ func (s *DB) RemoveFromFolders(ctx context.Context, repo, id string, folderIDs [
 		return fmt.Errorf("remove %s from folders: %w", id, err)
 	}
 	return nil
+}
+
+// lockFiling locks what an object's filing depends on, its row and, for
+// a document, its version series' (whose head holds the filing), and
+// reads the object after.
+func (s *DB) lockFiling(ctx context.Context, tx *sqlx.Tx, repo, id string) (*cmis.Object, error) {
+	if err := s.lockObjects(ctx, tx, lockChange, id); err != nil {
+		return nil, err
+	}
+	o, err := getObject(ctx, tx, repo, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.VersionSeriesID == "" {
+		return o, nil
+	}
+	if err := s.lockSeries(ctx, tx, o.VersionSeriesID); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // Filed reports which objects have at least one parent (documents: whose

@@ -2,69 +2,82 @@ package storage
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"mime"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 )
 
-// Full-text search: an FTS5 table holds, per object, the text of its
-// name and string properties (props) and of its content (body). Rows
-// change in the transaction that changes the object; content text is
-// extracted from the durably written file before that transaction starts.
-//
-// FTS5 finds a row quickly only by its rowid (its other columns are not
-// indexed: an UPDATE keyed by object_id reads the whole index, half a
-// second at a million documents), so fulltext_rows maps object ids to
-// rowids.
+// Full-text search: per object, the text of its name, description and
+// string properties (props) and of its content (body), in the dialect's
+// index (sqlite_fulltext.go, postgres_fulltext.go). Rows change in the
+// transaction that changes the object; content text is extracted from
+// the durably written stream before that transaction starts.
+
+// textIndex is a dialect's full-text index.
+type textIndex interface {
+	// fullText reports whether the index exists in this build.
+	fullText() bool
+	// ensureFullText readies the index at start-up.
+	ensureFullText(ctx context.Context, s *DB) error
+	// setProps and setBody replace an object's props or body text;
+	// copyBody gives to the body of from.
+	setProps(ctx context.Context, tx *sqlx.Tx, id, text string) error
+	setBody(ctx context.Context, tx *sqlx.Tx, id, text string) error
+	copyBody(ctx context.Context, tx *sqlx.Tx, from, to string) error
+	// addRow makes a new object's row (bulk loads).
+	addRow(ctx context.Context, tx execer, id, props, body string) error
+	// removeRows drops objects' rows.
+	removeRows(ctx context.Context, tx *sqlx.Tx, ids []string) error
+
+	// Full-text search in queries (CONTAINS, SCORE()); search is the
+	// placeholder of textQuery's result.
+	//
+	// textQuery writes a CMIS text search in the database's language.
+	textQuery(ts *query.TextSearch) (string, error)
+	// textMatch is the condition that the object whose id is the SQL
+	// expression id matches.
+	textMatch(id, search string) string
+	// textRanks is a subquery of (fts_id, fts_rank): the objects that
+	// match and how well, which textScore maps onto [0, 1).
+	textRanks(search string) string
+	textScore(rank string) string
+	// textSource is the text index driving a query's rows (the text
+	// path): its join with the objects aliased table, the match on the
+	// placeholder search, the rank of a row, and the index's own order.
+	// Ordered by rank or in its own order (by), the engine must yield
+	// rows without ranking or sorting every match in the query.
+	textSource(table, search string, by textOrder) textSource
+}
+
+// textOrder is the order a text path reads its matches in.
+type textOrder int
+
+const (
+	textByIndex    textOrder = iota // the index's own order
+	textByRank                      // best first: lowest rank first
+	textByRankLast                  // worst first: highest rank first
+)
+
+// textSource is a dialect's text index as the driver of a query.
+type textSource struct {
+	from       string // " FROM … JOIN objects <table> ON …"
+	candidates string // " FROM … WHERE …": the matches, from the index alone
+	match      string // the condition that rows match the search
+	rank       string // lower ranks first
+	order      string // the index's own order
+	tie        string // breaks ties of rank ("": the index's rank order is total)
+}
 
 // maxIndexedText bounds the content text indexed per document.
 const maxIndexedText = 4 << 20
 
 // FullText reports whether this store can search text (CONTAINS).
-func (s *DB) FullText() bool { return fullTextBuilt }
-
-// ensureFullText creates the index on first use and fills it for the
-// objects already stored.
-func (s *DB) ensureFullText(ctx context.Context) error {
-	if !fullTextBuilt {
-		return nil
-	}
-	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM sqlite_master WHERE name IN ('fulltext', 'fulltext_rows')`); err != nil {
-		return err
-	}
-	if n == 2 {
-		return nil
-	}
-	var ids []string
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, stmt := range []string{
-			`DROP TABLE IF EXISTS fulltext`, // an index from before fulltext_rows: rebuilt
-			`CREATE VIRTUAL TABLE fulltext USING fts5(object_id UNINDEXED, props, body, tokenize = 'unicode61 remove_diacritics 2')`,
-			`CREATE TABLE IF NOT EXISTS fulltext_rows (rowid INTEGER PRIMARY KEY, object_id TEXT NOT NULL UNIQUE)`,
-			`DELETE FROM fulltext_rows`,
-		} {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("full-text index: %w", err)
-			}
-		}
-		return tx.SelectContext(ctx, &ids, `SELECT id FROM objects`)
-	})
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := s.reindex(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s *DB) FullText() bool { return s.dialect.fullText() }
 
 // reindex rebuilds one object's row (start-up backfill).
 func (s *DB) reindex(ctx context.Context, id string) error {
@@ -79,10 +92,10 @@ func (s *DB) reindex(ctx context.Context, id string) error {
 		body = s.contentText(ctx, &cmis.StoredContent{ID: *contentID, Length: *length}, *mimeType)
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := indexProps(ctx, tx, id); err != nil {
+		if err := s.indexProps(ctx, tx, id); err != nil {
 			return err
 		}
-		return indexBody(ctx, tx, id, body)
+		return s.indexBody(ctx, tx, id, body)
 	})
 }
 
@@ -99,7 +112,7 @@ func textual(mimeType string) bool {
 // contentText is the indexable text of a stored stream: textual content,
 // valid UTF-8 only, at most maxIndexedText bytes.
 func (s *DB) contentText(ctx context.Context, st *cmis.StoredContent, mimeType string) string {
-	if !fullTextBuilt || !textual(mimeType) {
+	if !s.FullText() || !textual(mimeType) {
 		return ""
 	}
 	r, err := s.content.Open(ctx, st.ID, 0, min(st.Length, maxIndexedText))
@@ -116,8 +129,8 @@ func (s *DB) contentText(ctx context.Context, st *cmis.StoredContent, mimeType s
 
 // indexProps sets an object's props text from its current name,
 // description and string-like property values.
-func indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
-	if !fullTextBuilt {
+func (s *DB) indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
+	if !s.FullText() {
 		return nil
 	}
 	var name string
@@ -130,12 +143,7 @@ func indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
 		AND value_text IS NOT NULL ORDER BY property_id, position`, id); err != nil {
 		return err
 	}
-	row, err := ftsRow(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET props = ? WHERE rowid = ?`, propsText(name, desc, vals), row)
-	return err
+	return s.dialect.setProps(ctx, tx, id, propsText(name, desc, vals))
 }
 
 // propsText is the props text of an object: its name, description and
@@ -148,82 +156,27 @@ func propsText(name string, desc *string, values []string) string {
 	return strings.Join(append(parts, values...), "\n")
 }
 
-// ftsRow returns the rowid of an object's full-text row, making the row
-// (empty) if there is none.
-func ftsRow(ctx context.Context, tx *sqlx.Tx, id string) (int64, error) {
-	var row int64
-	err := tx.GetContext(ctx, &row, `SELECT rowid FROM fulltext_rows WHERE object_id = ?`, id)
-	if err == nil {
-		return row, nil
-	}
-	if !isNoRows(err) {
-		return 0, err
-	}
-	return newFTSRow(ctx, tx, id, "", "")
-}
-
-// newFTSRow makes an object's full-text row: a rowid in fulltext_rows,
-// which keys its row in fulltext.
-func newFTSRow(ctx context.Context, tx execer, id, props, body string) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO fulltext_rows (object_id) VALUES (?)`, id)
-	if err != nil {
-		return 0, err
-	}
-	row, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO fulltext (rowid, object_id, props, body) VALUES (?, ?, ?, ?)`, row, id, props, body)
-	return row, err
-}
-
 // indexBody sets an object's content text.
-func indexBody(ctx context.Context, tx *sqlx.Tx, id, body string) error {
-	if !fullTextBuilt {
+func (s *DB) indexBody(ctx context.Context, tx *sqlx.Tx, id, body string) error {
+	if !s.FullText() {
 		return nil
 	}
-	row, err := ftsRow(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET body = ? WHERE rowid = ?`, body, row)
-	return err
+	return s.dialect.setBody(ctx, tx, id, body)
 }
 
 // copyBody gives object to the content text of object from (a working
 // copy shares its document's content).
-func copyBody(ctx context.Context, tx *sqlx.Tx, from, to string) error {
-	if !fullTextBuilt {
+func (s *DB) copyBody(ctx context.Context, tx *sqlx.Tx, from, to string) error {
+	if !s.FullText() {
 		return nil
 	}
-	src, err := ftsRow(ctx, tx, from)
-	if err != nil {
-		return err
-	}
-	dst, err := ftsRow(ctx, tx, to)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE fulltext SET body = (SELECT body FROM fulltext WHERE rowid = ?) WHERE rowid = ?`, src, dst)
-	return err
+	return s.dialect.copyBody(ctx, tx, from, to)
 }
 
 // unindex drops objects' rows.
-func unindex(ctx context.Context, tx *sqlx.Tx, ids []string) error {
-	if !fullTextBuilt || len(ids) == 0 {
+func (s *DB) unindex(ctx context.Context, tx *sqlx.Tx, ids []string) error {
+	if !s.FullText() || len(ids) == 0 {
 		return nil
 	}
-	q, args, err := sqlx.In(`DELETE FROM fulltext WHERE rowid IN (SELECT rowid FROM fulltext_rows WHERE object_id IN (?))`, ids)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return err
-	}
-	q, args, err = sqlx.In(`DELETE FROM fulltext_rows WHERE object_id IN (?)`, ids)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, q, args...)
-	return err
+	return s.dialect.removeRows(ctx, tx, ids)
 }

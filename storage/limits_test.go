@@ -53,11 +53,22 @@ func TestTimeLimitInterruptsTheStatement(t *testing.T) {
 		t.Errorf("reported elapsed %v, limit %v, measured %v", stopped.Elapsed, limit, took)
 	}
 
-	// Nothing keeps computing once the call has returned.
+	// Nothing keeps computing once the call has returned: SQLite runs in
+	// this process; a PostgreSQL server's backend must have been told to
+	// cancel (pgx sends a cancel request when the context ends).
 	cpu := processCPU(t)
 	time.Sleep(500 * time.Millisecond)
 	if used := processCPU(t) - cpu; used > 150*time.Millisecond {
 		t.Errorf("the process used %v of CPU in the 500ms after the statement was stopped", used)
+	}
+	if db.Kind() == "postgres" {
+		var running int
+		if err := db.wdb.GetContext(ctx, &running, `SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND query = ?`, slow); err != nil {
+			t.Fatal(err)
+		}
+		if running > 0 {
+			t.Errorf("the statement still runs in the server 500ms after it was stopped")
+		}
 	}
 
 	// The one connection is free and works.
@@ -90,9 +101,15 @@ func TestTimeLimitLeavesOtherErrorsAlone(t *testing.T) {
 	}
 }
 
-// Read connections map the database file (see sqliteReader).
+// Read connections map the database file (see sqliteReader). An SQLite
+// store whichever engine the tests run on.
 func TestReadConnectionsMapTheFile(t *testing.T) {
-	db, _ := openTest(t)
+	dir := t.TempDir()
+	db, err := OpenSQLite(context.Background(), dir, fileContent(t, dir, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	var mapped int64
 	if err := db.db.Get(&mapped, `PRAGMA mmap_size`); err != nil || mapped < 1<<30 {
 		t.Fatalf("mmap_size of a read connection: %d %v", mapped, err)

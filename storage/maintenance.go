@@ -12,10 +12,11 @@ import (
 // they can run beside a server.
 
 // Snapshot writes a consistent copy of the whole database, as of one
-// moment, into a new file at path (VACUUM INTO: one read transaction;
-// writers go on meanwhile).
+// moment, into a new file at path (SQLite: VACUUM INTO, one read
+// transaction; writers go on meanwhile). A PostgreSQL store is backed up
+// with PostgreSQL's own tools: notSupported.
 func (s *DB) Snapshot(ctx context.Context, path string) error {
-	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	if err := s.dialect.snapshot(ctx, s.db, path); err != nil {
 		return fmt.Errorf("snapshot into %s: %w", path, err)
 	}
 	return nil
@@ -52,33 +53,11 @@ func (s *DB) ContentRefs(ctx context.Context, fn func(cmis.ContentInfo) error) e
 	}
 }
 
-// CheckIntegrity runs SQLite's integrity_check and foreign_key_check and
-// returns what they found, one readable line each (none: sound).
+// CheckIntegrity asks the database to check itself (SQLite's
+// integrity_check and foreign_key_check; PostgreSQL checks as it writes)
+// and returns what it found, one readable line each (none: sound).
 func (s *DB) CheckIntegrity(ctx context.Context) ([]string, error) {
-	var lines []string
-	if err := s.db.SelectContext(ctx, &lines, `PRAGMA integrity_check`); err != nil {
-		return nil, fmt.Errorf("integrity_check: %w", err)
-	}
-	var out []string
-	for _, l := range lines {
-		if l != "ok" {
-			out = append(out, "integrity_check: "+l)
-		}
-	}
-	rows, err := s.db.QueryxContext(ctx, `PRAGMA foreign_key_check`)
-	if err != nil {
-		return out, fmt.Errorf("foreign_key_check: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var table, parent string
-		var rowid, fk any
-		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
-			return out, fmt.Errorf("foreign_key_check: %w", err)
-		}
-		out = append(out, fmt.Sprintf("foreign_key_check: a row of %s (rowid %v) references a missing row of %s", table, rowid, parent))
-	}
-	return out, rows.Err()
+	return s.dialect.checkIntegrity(ctx, s.db)
 }
 
 // Engine names the database and its version (a dialect may say).

@@ -423,7 +423,7 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		}
 		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
-			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id IN (SELECT ? UNION
+			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id IN (SELECT CAST(? AS TEXT) UNION
 				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = ?)`+acl+`
 			ORDER BY o.path, o.id`,
 			append([]any{id, id}, aclArgs...)...)

@@ -193,6 +193,69 @@ func TestRenameAndMoveKeepPaths(t *testing.T) {
 	if o, _ := db.ObjectByPath(ctx, repo.ID, "/ab/b/c"); o == nil || o.ID != c.ID {
 		t.Fatal("moved folder not found by path")
 	}
+	// Paths are rewritten by characters, not bytes: a name of several
+	// bytes per character, renamed and renamed back.
+	cafe := mustCreate(t, db, folder(repo, "café"), repo.RootFolderID, nil)
+	cup := mustCreate(t, db, folder(repo, "cup"), cafe.ID, nil)
+	for _, n := range []string{"tea", "ünïcødé", "café"} {
+		if _, err := db.UpdateObject(ctx, repo.ID, cafe.ID, nil, cmis.Change{Name: &n}, "bob"); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ := db.Object(ctx, repo.ID, cup.ID); o.Path != "/"+n+"/cup" {
+			t.Fatalf("renamed to %s: %s", n, o.Path)
+		}
+	}
+}
+
+// Children ordered by custom properties sort by the values' kind
+// (numbers as numbers, strings by bytes), objects without a value first
+// ascending and last descending, on every engine.
+func TestChildrenOrderByProperties(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	f := mustCreate(t, db, folder(repo, "f"), repo.RootFolderID, nil)
+	values := map[string]map[string][]cmis.Value{
+		"a": {"x:n": {int64(10)}, "x:d": {cmis.Decimal("10.5")}, "x:s": {"b"}},
+		"b": {"x:n": {int64(9)}, "x:d": {cmis.Decimal("9.25")}, "x:s": {"B"}},
+		"c": {"x:n": {int64(-3)}, "x:d": {cmis.Decimal("-1")}, "x:s": {"é"}},
+		"d": {},
+	}
+	for name, props := range values {
+		d := document(repo, name)
+		d.Properties = props
+		if name != "d" {
+			desc := "has " + name
+			d.Description = &desc
+		}
+		mustCreate(t, db, d, f.ID, nil)
+	}
+	cases := []struct {
+		prop string
+		desc bool
+		want string
+	}{
+		{"x:n", false, "d,c,b,a"},
+		{"x:n", true, "a,b,c,d"},
+		{"x:d", false, "d,c,b,a"},
+		{"x:s", false, "d,b,a,c"}, // B < b < é in bytes
+		{"x:s", true, "c,a,b,d"},
+		{cmis.PropDescription, false, "d,a,b,c"},
+		{cmis.PropDescription, true, "c,b,a,d"},
+	}
+	for _, c := range cases {
+		kids, _, err := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: f.ID, Page: cmis.Page{MaxItems: -1},
+			OrderBy: []cmis.Order{{PropertyID: c.prop, Descending: c.desc}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, k := range kids {
+			names = append(names, k.Name)
+		}
+		if got := strings.Join(names, ","); got != c.want {
+			t.Errorf("by %s (descending %v): %s, want %s", c.prop, c.desc, got, c.want)
+		}
+	}
 }
 
 func TestChangeTokens(t *testing.T) {

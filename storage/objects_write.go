@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/jmoiron/sqlx"
@@ -21,12 +22,19 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now().UnixMilli()
 		o.ID = newID()
+		if o.BaseTypeID == cmis.BaseRelationship {
+			// Its ends stay until it commits (a deletion of one waits).
+			if err := s.lockObjects(ctx, tx, lockKeep, o.SourceID, o.TargetID); err != nil {
+				return err
+			}
+		}
 		if err := checkEnds(ctx, tx, o); err != nil {
 			return err
 		}
 		var path any
 		if parentID != "" {
-			ppath, err := requireFolder(ctx, tx, o.RepositoryID, parentID)
+			// The folder stays, and stays where it is, until this commits.
+			ppath, err := s.lockFolder(ctx, tx, lockKeep, o.RepositoryID, parentID)
 			if err != nil {
 				return err
 			}
@@ -69,10 +77,10 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 		if err := logCreated(ctx, tx, s.now().UnixMilli(), o); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, o.ID); err != nil {
+		if err := s.indexProps(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		if err := indexBody(ctx, tx, o.ID, body); err != nil {
+		if err := s.indexBody(ctx, tx, o.ID, body); err != nil {
 			return err
 		}
 		out, err = getObject(ctx, tx, o.RepositoryID, o.ID)
@@ -182,7 +190,7 @@ func (s *DB) UpdateObject(ctx context.Context, repo, id string, changeToken *int
 		if err := s.applyChange(ctx, tx, o, c); err != nil {
 			return err
 		}
-		if err := indexProps(ctx, tx, id); err != nil {
+		if err := s.indexProps(ctx, tx, id); err != nil {
 			return err
 		}
 		out, err = s.updated(ctx, tx, repo, id)
@@ -257,17 +265,21 @@ func (s *DB) rename(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, name strin
 		if parent == "" {
 			parent = "/"
 		}
+		if err := s.lockSubtree(ctx, tx, o.RepositoryID, o.Path); err != nil {
+			return err
+		}
 		return s.movePaths(ctx, tx, o.RepositoryID, o.Path, joinPath(parent, name))
 	}
 	return nil
 }
 
 // movePaths rewrites the materialised paths of a folder and its subtree.
+// substr counts characters on both engines, not bytes.
 func (s *DB) movePaths(ctx context.Context, tx *sqlx.Tx, repo, from, to string) error {
 	lo, hi := subtreeRange(from)
-	_, err := tx.ExecContext(ctx, `UPDATE objects SET path = ? || substr(path, ?)
+	_, err := tx.ExecContext(ctx, `UPDATE objects SET path = CAST(? AS TEXT) || substr(path, ?)
 		WHERE repository_id = ? AND (path = ? OR (path >= ? AND path < ?))`,
-		to, len(from)+1, repo, from, lo, hi)
+		to, utf8.RuneCountInString(from)+1, repo, from, lo, hi)
 	if s.dialect.isUniqueViolation(err) {
 		return cmis.Errorf(cmis.ErrNameConstraintViolation, "a folder exists at %s", to)
 	}
@@ -278,11 +290,20 @@ func (s *DB) movePaths(ctx context.Context, tx *sqlx.Tx, repo, from, to string) 
 func (s *DB) MoveObject(ctx context.Context, repo, id, sourceID, targetID, user string) (*cmis.Object, error) {
 	var out *cmis.Object
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockObjects(ctx, tx, lockChange, id); err != nil {
+			return err
+		}
 		o, err := getObject(ctx, tx, repo, id)
 		if err != nil {
 			return err
 		}
-		tpath, err := requireFolder(ctx, tx, repo, targetID)
+		if o.BaseTypeID == cmis.BaseFolder {
+			// Its subtree's paths change: nothing is filed there meanwhile.
+			if err := s.lockSubtree(ctx, tx, repo, o.Path); err != nil {
+				return err
+			}
+		}
+		tpath, err := s.lockFolder(ctx, tx, lockKeep, repo, targetID)
 		if err != nil {
 			return err
 		}

@@ -102,7 +102,7 @@ func (s *DB) countRows(ctx context.Context, tx *sqlx.Tx, stmt string, args []any
 // what follows it. from is what follows "FROM objects o" (joins and the
 // WHERE clause), args its arguments.
 func (s *DB) listPage(ctx context.Context, tx *sqlx.Tx, from string, args []any, order []cmis.Order, p cmis.Page) ([]*cmis.Object, cmis.PageEnd, error) {
-	keys, keyArgs := orderBy(order)
+	keys, keyArgs := orderBy(s.dialect, order)
 	objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+from+keys+s.dialect.limit(peek(p)),
 		append(slices.Clip(args), keyArgs...)...)
 	if err != nil {
@@ -131,23 +131,30 @@ var orderColumns = map[string]string{
 	cmis.PropPolicyText: "o.policy_text",
 }
 
+// notNullColumns are the order columns that are never NULL: their keys
+// need no NULLs placement.
+var notNullColumns = map[string]bool{"o.name": true, "o.id": true, "o.type_id": true, "o.base_type_id": true,
+	"o.created_by": true, "o.creation_date": true, "o.last_modified_by": true, "o.last_modification_date": true}
+
 // orderBy renders ORDER BY keys with a unique tie-breaker (the id) so that
-// pages never overlap or skip.
-func orderBy(keys []cmis.Order) (string, []any) {
+// pages never overlap or skip. A custom property orders by the column its
+// values are in: integers (and booleans and instants) as numbers, decimals
+// as numbers, strings by bytes; objects without a value first.
+func orderBy(d dialect, keys []cmis.Order) (string, []any) {
 	var parts []string
 	var args []any
 	for _, k := range keys {
-		col, ok := orderColumns[k.PropertyID]
-		if !ok {
-			col = `(SELECT COALESCE(p.value_text, p.value_int, p.value_real) FROM object_properties p
-				WHERE p.object_id = o.id AND p.property_id = ? AND p.position = 0)`
+		if col, ok := orderColumns[k.PropertyID]; ok {
+			parts = append(parts, d.orderKey(col, k.Descending, !notNullColumns[col]))
+			continue
+		}
+		// One value column holds all of a property's values: the others
+		// are NULL alike and leave the order to it.
+		for _, vc := range []string{"value_int", "value_real", "value_text"} {
+			parts = append(parts, d.orderKey(`(SELECT p.`+vc+` FROM object_properties p
+				WHERE p.object_id = o.id AND p.property_id = ? AND p.position = 0)`, k.Descending, true))
 			args = append(args, k.PropertyID)
 		}
-		dir := " ASC"
-		if k.Descending {
-			dir = " DESC"
-		}
-		parts = append(parts, col+dir)
 	}
 	if len(keys) == 0 {
 		parts = append(parts, "o.name ASC")

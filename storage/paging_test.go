@@ -116,7 +116,8 @@ func TestFilingsKeepTheirChildsSortKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.db.Get(&stale, `SELECT COUNT(*) FROM containment c JOIN objects o ON o.id = c.child_id
-			WHERE c.name <> o.name OR c.creation_date IS NOT o.creation_date OR c.last_modification_date IS NOT o.last_modification_date`); err != nil {
+			WHERE c.name <> o.name OR c.creation_date IS DISTINCT FROM o.creation_date
+			OR c.last_modification_date IS DISTINCT FROM o.last_modification_date`); err != nil {
 			t.Fatal(err)
 		}
 		if stale > 0 || filings < 3 {

@@ -28,15 +28,13 @@ func insertPolicy(ctx context.Context, tx *sqlx.Tx, repo, policyID, objectID str
 	if base != string(cmis.BasePolicy) {
 		return false, cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a policy", policyID)
 	}
-	var n int
-	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM applied_policies WHERE object_id = ? AND policy_id = ?`, objectID, policyID); err != nil {
+	res, err := tx.ExecContext(ctx, `INSERT INTO applied_policies (object_id, policy_id) VALUES (?, ?)
+		ON CONFLICT (object_id, policy_id) DO NOTHING`, objectID, policyID)
+	if err != nil {
 		return false, err
 	}
-	if n > 0 {
-		return false, nil
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO applied_policies (object_id, policy_id) VALUES (?, ?)`, objectID, policyID)
-	return err == nil, err
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // applyPolicies applies the policies a new object is created with.
@@ -52,6 +50,9 @@ func applyPolicies(ctx context.Context, tx *sqlx.Tx, o *cmis.Object) error {
 // ApplyPolicy applies a policy to an object.
 func (s *DB) ApplyPolicy(ctx context.Context, repo, policyID, objectID, user string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockObjects(ctx, tx, lockChange, objectID); err != nil {
+			return err
+		}
 		if _, err := getObject(ctx, tx, repo, objectID); err != nil {
 			return err
 		}
@@ -73,6 +74,9 @@ func (s *DB) ApplyPolicy(ctx context.Context, repo, policyID, objectID, user str
 // RemovePolicy removes a policy from an object.
 func (s *DB) RemovePolicy(ctx context.Context, repo, policyID, objectID, user string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockObjects(ctx, tx, lockChange, objectID); err != nil {
+			return err
+		}
 		if _, err := getObject(ctx, tx, repo, objectID); err != nil {
 			return err
 		}

@@ -87,7 +87,7 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 		return cq, err
 	}
 	c.errors = nil
-	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
+	cq := &compiledQuery{scored: q.Score && q.Contains != nil && s.FullText()}
 	var where fragment
 	if q.Where != nil {
 		where = c.capture(func() string { return "(" + c.cond(q.Where) + ")" })
@@ -166,15 +166,11 @@ func (c *compiler) tables(opt query.Options) (from, filters []fragment, err erro
 func (c *compiler) orderBy(keys []*query.OrderKey) string {
 	var parts []string
 	for _, k := range keys {
-		dir := " ASC"
-		if k.Desc {
-			dir = " DESC"
-		}
 		if k.Score {
-			parts = append(parts, c.score()+dir)
+			parts = append(parts, c.dialect.orderKey(c.score(), k.Desc, false))
 			continue
 		}
-		parts = append(parts, c.column(k.Column)+dir)
+		parts = append(parts, c.dialect.orderKey(c.column(k.Column), k.Desc, nullable(k.Column)))
 	}
 	for _, t := range c.q.Tables {
 		parts = append(parts, c.alias[t]+".id")
@@ -386,3 +382,17 @@ func (s *DB) ExplainQuery(ctx context.Context, repo string, q *query.Query, opt 
 }
 
 type explainKey struct{}
+
+// IndexedPlans makes the plans that ExplainQuery and ExplainChildren
+// return with ctx those of a large store on a small one: on PostgreSQL,
+// sequential scans and sorts are ruled out wherever an index can serve
+// instead (enable_seqscan, enable_sort off), for on a small store it
+// rightly reads tiny tables whole and sorts them, and so a table read
+// whole or a sort left in such a plan is one no index can spare. SQLite's
+// plans do not depend on table sizes (the store has no statistics): there
+// ctx changes nothing.
+func IndexedPlans(ctx context.Context) context.Context {
+	return context.WithValue(ctx, indexedPlanKey{}, true)
+}
+
+type indexedPlanKey struct{}

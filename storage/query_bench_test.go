@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -11,7 +12,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
-	"github.com/cmisd/cmisd/internal/storetest"
+	"github.com/cmisd/cmisd/filecontent"
 	"github.com/cmisd/cmisd/internal/synthetic"
 	"github.com/cmisd/cmisd/internal/testenv"
 	"github.com/cmisd/cmisd/storage"
@@ -25,6 +26,9 @@ import (
 //	go run -tags sqlite_fts5 ./cmd/cmisd-gen --data /tmp/bench1m --folders 10000 --docs-per-folder 100 --big-folder 100000
 //	CMISD_BENCH_DATA=/tmp/bench1m go test -tags sqlite_fts5 -run '^$' -bench Query1M -benchtime 20x ./storage
 //	CMISD_BENCH_DATA=/tmp/bench1m go test -tags sqlite_fts5 -run QueryPlans1M -v ./storage
+//
+// On PostgreSQL, the same with the database's URL in --db and
+// CMISD_BENCH_DB (CMISD_BENCH_DATA is then the content's directory).
 //
 // Each query goes the way a client's does: Parse, Bind, RunQuery as a
 // reader who is not the administrator, a page of 100, numItems counted up
@@ -66,11 +70,11 @@ type benchStore struct {
 // openBench opens the store CMISD_BENCH_DATA names, or skips.
 func openBench(tb testing.TB) *benchStore {
 	tb.Helper()
-	dir := os.Getenv("CMISD_BENCH_DATA")
+	dir, dbURL := os.Getenv("CMISD_BENCH_DATA"), os.Getenv("CMISD_BENCH_DB")
 	if dir == "" {
 		tb.Skip("CMISD_BENCH_DATA is not set: make a store with `go run -tags sqlite_fts5 ./cmd/cmisd-gen --data DIR` and set CMISD_BENCH_DATA=DIR")
 	}
-	if _, err := os.Stat(dir + "/cmisd.db"); err != nil {
+	if _, err := os.Stat(dir + "/cmisd.db"); err != nil && dbURL == "" {
 		tb.Fatalf("CMISD_BENCH_DATA: %v", err)
 	}
 	opt := storage.Options{SweepGrace: storage.DefaultSweepGrace}
@@ -80,7 +84,15 @@ func openBench(tb testing.TB) *benchStore {
 			tb.Fatalf("CMISD_BENCH_MAX_COUNT: %v", err)
 		}
 	}
-	db := storetest.OpenWith(tb, dir, opt)
+	content, err := filecontent.Open(filepath.Join(dir, "content"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db, err := storage.Open(context.Background(), dbURL, dir, content, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
 	testenv.Require(tb, testenv.FullText, db.FullText(), "the benchmark's queries use CONTAINS")
 	repo := "default"
 	if r := os.Getenv("CMISD_BENCH_REPO"); r != "" {

@@ -44,6 +44,17 @@ var systemColumns = map[string]string{
 	cmis.PropIsVersionSeriesCheckedOut: "(CASE WHEN EXISTS (SELECT 1 FROM objects pwc WHERE pwc.version_series_id = %[1]s.version_series_id AND pwc.is_pwc = 1) THEN 1 ELSE 0 END)",
 }
 
+// notNullProperties are the system properties every object has a value
+// of (an ORDER BY key on them needs no NULLs placement).
+var notNullProperties = map[string]bool{cmis.PropName: true, cmis.PropObjectID: true, cmis.PropBaseTypeID: true,
+	cmis.PropObjectTypeID: true, cmis.PropCreatedBy: true, cmis.PropCreationDate: true, cmis.PropLastModifiedBy: true,
+	cmis.PropLastModificationDate: true}
+
+// nullable reports whether a column can be NULL in a result row.
+func nullable(col *query.Column) bool {
+	return !notNullProperties[col.Property.ID] || col.Table.Join == query.JoinLeft
+}
+
 // valueColumn is the object_properties column a property type lives in.
 func valueColumn(t cmis.PropertyType) string {
 	switch t {
@@ -224,14 +235,14 @@ func (c *compiler) cond(x query.Cond) string {
 	case *query.FolderCond:
 		return c.folder(x)
 	case *query.ContainsCond:
-		if !fullTextBuilt {
+		if !c.dialect.fullText() {
 			return c.fail(cmis.Errorf(cmis.ErrNotSupported, "query: full-text search (CONTAINS) is not supported by this build"))
 		}
 		match, err := c.dialect.textQuery(x.Search)
 		if err != nil {
 			return c.fail(err)
 		}
-		return c.alias[x.Table] + ".id IN (" + c.dialect.textMatches(c.arg(match)) + ")"
+		return c.dialect.textMatch(c.alias[x.Table]+".id", c.arg(match))
 	}
 	return c.fail(fmt.Errorf("query: unknown condition %T", x))
 }

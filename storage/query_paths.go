@@ -112,7 +112,7 @@ func (c *compiler) indexPath(opt query.Options) (*compiledQuery, bool, error) {
 		return nil, false, nil // a few matches, sorted by the general form
 	case equal != nil:
 		cq, err = c.propertyPath(equal, append(rest, others(folder, text)...), opt)
-	case text != nil && key.prop == "" && fullTextBuilt:
+	case text != nil && key.prop == "" && c.dialect.fullText():
 		cq, err = c.textPath(text, key, append(rest, others(folder, nil)...), opt)
 	case text != nil || q.Score:
 		return nil, false, nil
@@ -196,7 +196,7 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	}
 	return &compiledQuery{body: body, order: orderOf(keys, key.desc), columns: []string{"fc.child_id"}, keys: keys, desc: key.desc,
 		candidates: fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")", args: folders.args},
-		sorted:     x.Tree && key.prop != ""}, nil
+		sorted:     x.Tree && (key.prop != "" || !c.dialect.walksInLists())}, nil
 }
 
 // orderOf is the ORDER BY of keys, all in one direction.
@@ -284,7 +284,13 @@ func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Con
 	if err != nil {
 		return nil, err
 	}
-	src := c.dialect.textSource(a, "?")
+	by := textByIndex
+	if key.score {
+		// SCORE() falls as the rank rises: the best first is the lowest
+		// rank first.
+		by = map[bool]textOrder{true: textByRank, false: textByRankLast}[key.desc]
+	}
+	src := c.dialect.textSource(a, "?", by)
 	c.rank = src.rank
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
@@ -297,9 +303,10 @@ func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Con
 	cq.keys = []string{src.order}
 	if key.score {
 		cq.keys = nil // no index seeks into a rank order
-		// SCORE() falls as the rank rises: the best first is the lowest
-		// rank first.
 		cq.order.sql = " ORDER BY " + src.rank + dir(!key.desc)
+		if src.tie != "" {
+			cq.order.sql += ", " + src.tie
+		}
 	}
 	if cq.scored {
 		cq.columns = append(cq.columns, c.score())

@@ -85,7 +85,7 @@ func (s *DB) RelationshipsOf(ctx context.Context, repo string, ids []string, d c
 			return err
 		}
 		acl, aclArgs := readFilter("o", reader)
-		order, _ := orderBy(nil)
+		order, _ := orderBy(s.dialect, nil)
 		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+acl+order, append(args, aclArgs...)...)
 		return err
 	})

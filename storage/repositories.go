@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -24,6 +25,9 @@ func (s *DB) EnsureRepository(ctx context.Context, id, name, description, rootOw
 		// A repository created with the change log has it complete.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO repositories (id, name, description, root_folder_id, created_at, changes_complete)
 			VALUES (?, ?, ?, ?, ?, 1)`, id, name, description, rootID, now); err != nil {
+			if s.dialect.isUniqueViolation(err) {
+				return errRepositoryExists
+			}
 			return err
 		}
 		for _, t := range cmis.BaseTypes() {
@@ -44,11 +48,16 @@ func (s *DB) EnsureRepository(ctx context.Context, id, name, description, rootOw
 		}
 		return logChanges(ctx, tx, now, changeCreated, rootID)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errRepositoryExists) {
 		return nil, fmt.Errorf("create repository %q: %w", id, err)
 	}
 	return s.Repository(ctx, id)
 }
+
+// errRepositoryExists: another process created the repository between
+// this one's look and its insert (two instances starting at once on a
+// fresh database); it is there, which is all that was asked.
+var errRepositoryExists = errors.New("the repository exists")
 
 type repositoryRow struct {
 	ID           string `db:"id"`

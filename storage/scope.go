@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"reflect"
@@ -55,8 +54,6 @@ func scopeOf(ctx context.Context) *scope {
 	return sc
 }
 
-var readOnly = &sql.TxOptions{ReadOnly: true}
-
 // queryer is where a store call that reads with a single statement runs:
 // the request's transaction when it has one, else the read pool. Never
 // the pool inside a scope: the request holds a connection already, and
@@ -77,7 +74,7 @@ func (s *DB) Read(ctx context.Context, fn func(ctx context.Context) error) error
 	if scopeOf(ctx) != nil {
 		return fn(ctx)
 	}
-	tx, err := s.db.BeginTxx(ctx, readOnly)
+	tx, err := s.db.BeginTxx(ctx, s.dialect.readTx())
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -107,11 +104,26 @@ func (s *DB) Write(ctx context.Context, fn func(ctx context.Context) error) erro
 	} else if sc != nil {
 		sc.end()
 	}
-	sc := &scope{write: true, staged: stagedOf(ctx)}
-	err := runTx(ctx, s.wdb, nil, func(tx *sqlx.Tx) error {
-		sc.tx = tx
-		return fn(context.WithValue(ctx, scopeKey{}, sc))
-	})
+	staged := stagedOf(ctx)
+	var sc *scope
+	run := func() error {
+		for _, st := range staged {
+			st.used = false
+		}
+		sc = &scope{write: true, staged: append([]*stagedContent(nil), staged...)}
+		return runTx(ctx, s.wdb, nil, func(tx *sqlx.Tx) error {
+			sc.tx = tx
+			return fn(context.WithValue(ctx, scopeKey{}, sc))
+		})
+	}
+	err := run()
+	// Where writers run side by side (PostgreSQL), one the database
+	// aborted to break a deadlock runs again, from the start: fn reads,
+	// checks and writes afresh. Not when the run read an upload itself
+	// (staged in the transaction): that is gone.
+	for attempt := 1; len(sc.staged) == len(staged) && s.runAgain(ctx, err, attempt); attempt++ {
+		err = run()
+	}
 	for _, st := range sc.staged {
 		if err != nil || !st.used {
 			s.discard(ctx, st.stored.ID)

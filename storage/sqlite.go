@@ -9,11 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/cmis/query"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 )
@@ -27,23 +25,6 @@ import (
 // in SQLite and must be asked for on every connection, hence the DSN.
 func OpenSQLite(ctx context.Context, dir string, content cmis.ContentStore) (*DB, error) {
 	return OpenSQLiteWith(ctx, dir, content, Options{SweepGrace: DefaultSweepGrace})
-}
-
-// Options tune a store.
-type Options struct {
-	// SweepGrace is how old an unreferenced content stream must be
-	// before the start-up sweep removes it.
-	SweepGrace time.Duration
-	// MaxCount is how many items a listing or query counts at most for
-	// its total (numItems): 0 means DefaultMaxCount, a negative bound
-	// counts everything.
-	MaxCount int64
-	// QueryTimeout is how long a query or listing may run: 0 means
-	// DefaultQueryTimeout, a negative one sets no limit.
-	QueryTimeout time.Duration
-	// NoSweep leaves unreferenced content alone at open: for the tools
-	// that read a store (check, backup) and must change nothing of it.
-	NoSweep bool
 }
 
 // DatabaseFile is the name of the SQLite database in the data directory.
@@ -60,8 +41,9 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	path := filepath.Join(dir, DatabaseFile)
 	// mattn/go-sqlite3 spells the pragmas as its own DSN keys.
 	// _stmt_cache_size keeps each connection's prepared statements:
-	// preparing cost more than running most of them.
-	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=FULL&_stmt_cache_size=128", url.PathEscape(path))
+	// preparing cost more than running most of them. _cslike makes LIKE
+	// case-sensitive, as SQL's and PostgreSQL's is (README, "Query").
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=FULL&_stmt_cache_size=128&_cslike=1", url.PathEscape(path))
 	// SQLite has one writer. Writes go through a pool of one connection
 	// whose transactions take the write lock at BEGIN (no deadlocking
 	// upgrade from a read lock); reads use their own pool and run beside it.
@@ -91,7 +73,7 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 		s.Close()
 		return nil, err
 	}
-	if err := s.ensureFullText(ctx); err != nil {
+	if err := s.dialect.ensureFullText(ctx, s); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -122,6 +104,34 @@ func init() {
 
 type sqliteDialect struct{}
 
+func (sqliteDialect) name() string          { return "sqlite" }
+func (sqliteDialect) migrationsDir() string { return "migrations/sqlite" }
+
+// lockMigrations: the migrating connection is the single writer, and
+// each migration's transaction takes the database's write lock at BEGIN
+// (BEGIN IMMEDIATE), which serializes processes too.
+func (sqliteDialect) lockMigrations(context.Context, *sqlx.Conn) (func(), error) {
+	return func() {}, nil
+}
+
+// readTx: a read transaction reads one snapshot of the WAL.
+func (sqliteDialect) readTx() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
+
+// lockClause: writes are serialized by the single writer connection,
+// whose transactions hold the database's write lock from BEGIN.
+func (sqliteDialect) lockClause(lockMode) string { return "" }
+
+// isTransient: a busy database waits (busy_timeout) rather than fail.
+func (sqliteDialect) isTransient(error) bool { return false }
+
+// orderKey: SQLite sorts NULLs first ascending and last descending already.
+func (sqliteDialect) orderKey(expr string, desc, _ bool) string {
+	if desc {
+		return expr + " DESC"
+	}
+	return expr + " ASC"
+}
+
 // engine names SQLite and the version linked in.
 func (sqliteDialect) engine() string {
 	v, _, _ := sqlite3.Version()
@@ -139,6 +149,9 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 // SQLite's unary + disqualifies a term from driving an index lookup.
 func (sqliteDialect) noIndexPrefix() string { return "+" }
 
+// walksInLists: SQLite sorts an IN list and looks each value up in turn.
+func (sqliteDialect) walksInLists() bool { return true }
+
 // bulkSession gives the connection a page cache large enough for the
 // random inserts into the id indexes (1 GiB; the default is 2 MiB).
 func (sqliteDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func(), error) {
@@ -154,55 +167,8 @@ func (sqliteDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func(), 
 	}, nil
 }
 
-// textQuery writes a CMIS text search in FTS5's query language: each word
-// and phrase quoted (so no user text is FTS5 syntax), terms ANDed, NOT
-// for negation, conjuncts ORed.
-func (sqliteDialect) textQuery(ts *query.TextSearch) (string, error) {
-	var ors []string
-	for _, c := range ts.Conjuncts {
-		var pos, neg []string
-		for _, t := range c.Terms {
-			q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
-			if t.Negated {
-				neg = append(neg, q)
-			} else {
-				pos = append(pos, q)
-			}
-		}
-		if len(pos) == 0 {
-			return "", cmis.Errorf(cmis.ErrInvalidArgument, "CONTAINS: a part of the search has only negated terms")
-		}
-		expr := strings.Join(pos, " AND ")
-		for _, n := range neg {
-			expr = "(" + expr + ") NOT " + n
-		}
-		ors = append(ors, "("+expr+")")
-	}
-	return strings.Join(ors, " OR "), nil
-}
-
-func (sqliteDialect) textMatches(search string) string {
-	return "SELECT object_id FROM fulltext WHERE fulltext MATCH " + search
-}
-
-// FTS5's bm25 rank is negative, lower the better.
-func (sqliteDialect) textRanks(search string) string {
-	return "SELECT object_id AS fts_id, bm25(fulltext) AS fts_rank FROM fulltext WHERE fulltext MATCH " + search
-}
-
-// FTS5 yields matches by rowid, and ranked (ORDER BY rank: bm25, as
-// textRanks) with a sort of its own inside the virtual table; either way
-// a LIMIT stops the query once its page is full. object_id is a stored
-// column of the index.
-func (sqliteDialect) textSource(table, search string) textSource {
-	return textSource{from: " FROM fulltext JOIN objects " + table + " ON " + table + ".id = fulltext.object_id",
-		candidates: " FROM fulltext WHERE fulltext MATCH " + search,
-		match:      "fulltext MATCH " + search, rank: "fulltext.rank", order: "fulltext.rowid"}
-}
-
-func (sqliteDialect) textScore(rank string) string {
-	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
-}
+// bulkWriter prepares each statement once per transaction.
+func (sqliteDialect) bulkWriter(tx *sqlx.Tx) bulkWriter { return newPreparedTx(tx) }
 
 // limit: SQLite spells "no limit" -1.
 func (sqliteDialect) limit(p cmis.Page) string {
@@ -226,4 +192,38 @@ func (sqliteDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, args
 		plan = append(plan, detail)
 	}
 	return plan, rows.Err()
+}
+
+// snapshot: VACUUM INTO, one read transaction; writers go on meanwhile.
+func (sqliteDialect) snapshot(ctx context.Context, db *sqlx.DB, path string) error {
+	_, err := db.ExecContext(ctx, `VACUUM INTO ?`, path)
+	return err
+}
+
+// checkIntegrity runs integrity_check and foreign_key_check.
+func (sqliteDialect) checkIntegrity(ctx context.Context, db *sqlx.DB) ([]string, error) {
+	var lines []string
+	if err := db.SelectContext(ctx, &lines, `PRAGMA integrity_check`); err != nil {
+		return nil, fmt.Errorf("integrity_check: %w", err)
+	}
+	var out []string
+	for _, l := range lines {
+		if l != "ok" {
+			out = append(out, "integrity_check: "+l)
+		}
+	}
+	rows, err := db.QueryxContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return out, fmt.Errorf("foreign_key_check: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, parent string
+		var rowid, fk any
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return out, fmt.Errorf("foreign_key_check: %w", err)
+		}
+		out = append(out, fmt.Sprintf("foreign_key_check: a row of %s (rowid %v) references a missing row of %s", table, rowid, parent))
+	}
+	return out, rows.Err()
 }

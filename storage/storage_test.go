@@ -11,6 +11,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/filecontent"
+	"github.com/cmisd/cmisd/internal/pgtest"
 	"github.com/cmisd/cmisd/internal/testenv"
 )
 
@@ -24,16 +25,24 @@ func openTest(t *testing.T) (*DB, *cmis.RepositoryInfo) {
 func openIn(t *testing.T, dir string, content cmis.ContentStore) (*DB, *cmis.RepositoryInfo) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, dir, fileContent(t, dir, content))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openStore(t, dir, content)
 	repo, err := db.EnsureRepository(ctx, "default", "Test", "test repository", "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return db, repo
+}
+
+// openStore opens (creating if needed) the store in dir, on the engine
+// the tests run on (internal/pgtest), closed when the test ends.
+func openStore(t testing.TB, dir string, content cmis.ContentStore) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), pgtest.StoreDB(t, dir), dir, fileContent(t, dir, content), Options{SweepGrace: DefaultSweepGrace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // fileContent is content, or the file store in dir/content.
@@ -74,7 +83,7 @@ func TestMigrationsRunOnce(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir()
 	for i := 0; i < 2; i++ {
-		db, err := OpenSQLite(ctx, path, fileContent(t, path, nil))
+		db, err := Open(ctx, pgtest.StoreDB(t, path), path, fileContent(t, path, nil), Options{})
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
@@ -82,8 +91,8 @@ func TestMigrationsRunOnce(t *testing.T) {
 		if err := db.db.Get(&n, `SELECT COUNT(*) FROM schema_migrations`); err != nil {
 			t.Fatal(err)
 		}
-		files, _ := migrations.ReadDir("migrations")
-		if n != len(files) || n < 2 {
+		files, _ := migrations.ReadDir(db.dialect.migrationsDir())
+		if n != len(files) || n < 5 {
 			t.Fatalf("open %d: %d migrations recorded, %d files", i, n, len(files))
 		}
 		db.Close()
@@ -205,7 +214,12 @@ func TestAccountsAndGroups(t *testing.T) {
 // it every statement with a join is compiled again at each new binding
 // (see the Makefile).
 func TestSQLiteBuild(t *testing.T) {
-	db, _ := openTest(t)
+	dir := t.TempDir()
+	db, err := OpenSQLite(context.Background(), dir, fileContent(t, dir, nil)) // whichever engine the tests run on
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	var opts []string
 	if err := db.db.SelectContext(context.Background(), &opts, `PRAGMA compile_options`); err != nil {
 		t.Fatal(err)
@@ -227,7 +241,9 @@ func TestReady(t *testing.T) {
 	if err := db.Ready(ctx); err == nil || !strings.Contains(err.Error(), "migrations applied") {
 		t.Fatalf("with a migration missing: %v", err)
 	}
-	if s := db.PoolStats(); s["write"].MaxOpenConnections != 1 || s["read"].MaxOpenConnections != 8 {
+	// SQLite: one writer beside eight readers; PostgreSQL: one pool.
+	want := map[string][2]int{"sqlite": {1, 8}, "postgres": {16, 16}}[db.Kind()]
+	if s := db.PoolStats(); s["write"].MaxOpenConnections != want[0] || s["read"].MaxOpenConnections != want[1] {
 		t.Fatalf("pool stats %+v", s)
 	}
 	db.Close()

@@ -118,6 +118,9 @@ func insertPropertyDefinition(ctx context.Context, tx *sqlx.Tx, repo, typeID str
 func (s *DB) CreateType(ctx context.Context, repo string, t *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
 	var out *cmis.TypeDefinition
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockTypes(ctx, tx, repo); err != nil {
+			return err
+		}
 		if err := checkTypeNames(ctx, tx, repo, t); err != nil {
 			return err
 		}
@@ -182,6 +185,9 @@ func checkTypeNames(ctx context.Context, tx *sqlx.Tx, repo string, t *cmis.TypeD
 func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition) (*cmis.TypeDefinition, error) {
 	var out *cmis.TypeDefinition
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockTypes(ctx, tx, repo); err != nil {
+			return err
+		}
 		if err := checkTypeNames(ctx, tx, repo, t); err != nil {
 			return err
 		}
@@ -228,6 +234,9 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 // DeleteType removes a subtype without subtypes and objects.
 func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockTypes(ctx, tx, repo); err != nil {
+			return err
+		}
 		t, err := loadType(ctx, tx, repo, typeID)
 		if err != nil {
 			return err
@@ -256,10 +265,8 @@ func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 		if n > 0 {
 			return cmis.Errorf(cmis.ErrConstraint, "type %s is used by %d objects", typeID, n)
 		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM types WHERE repository_id = ? AND id = ?`, repo, typeID); err != nil {
-			return err
-		}
-		return nil
+		_, err = tx.ExecContext(ctx, `DELETE FROM types WHERE repository_id = ? AND id = ?`, repo, typeID)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("delete type %q: %w", typeID, err)

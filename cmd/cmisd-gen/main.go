@@ -9,6 +9,7 @@
 //	cmisd-gen --data DIR --folders 0 --big-folder 100000
 //
 // adds /bench-big, a folder of 100,000 documents, to such a store.
+// --db postgres://… fills a PostgreSQL store instead (as cmisd serve --db).
 // The server is best stopped meanwhile: the generator holds SQLite's write
 // lock for long stretches. It only wires flags to the store.
 package main
@@ -52,6 +53,7 @@ func env(key, def string) string {
 func run(args []string) error {
 	fs := flag.NewFlagSet("cmisd-gen", flag.ExitOnError)
 	data := fs.String("data", env("CMISD_DATA", "./data"), "data directory of the store (env CMISD_DATA)")
+	dbURL := fs.String("db", env("CMISD_DB", ""), "database: empty for SQLite in --data, or a postgres:// URL (env CMISD_DB)")
 	repo := fs.String("repository", "default", "repository id")
 	folders := fs.Int("folders", 10000, "leaf folders (1,000 per top folder)")
 	docs := fs.Int("docs-per-folder", 100, "documents in each leaf folder")
@@ -68,7 +70,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := storage.OpenSQLite(ctx, *data, content)
+	db, err := storage.Open(ctx, *dbURL, *data, content, storage.Options{SweepGrace: storage.DefaultSweepGrace})
 	if err != nil {
 		return err
 	}
@@ -100,13 +102,16 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	size := int64(0)
-	for _, f := range []string{"cmisd.db", "cmisd.db-wal"} {
-		if st, err := os.Stat(filepath.Join(*data, f)); err == nil {
-			size += st.Size()
+	fmt.Printf("done: %d documents in %s (%.0f docs/s)", total, took.Round(time.Millisecond), float64(total)/took.Seconds())
+	if *dbURL == "" {
+		size := int64(0)
+		for _, f := range []string{"cmisd.db", "cmisd.db-wal"} {
+			if st, err := os.Stat(filepath.Join(*data, f)); err == nil {
+				size += st.Size()
+			}
 		}
+		fmt.Printf("; database %.1f MiB", float64(size)/(1<<20))
 	}
-	fmt.Printf("done: %d documents in %s (%.0f docs/s); database %.1f MiB\n",
-		total, took.Round(time.Millisecond), float64(total)/took.Seconds(), float64(size)/(1<<20))
+	fmt.Println()
 	return nil
 }

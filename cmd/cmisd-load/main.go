@@ -16,7 +16,10 @@
 // With -serve BIN it starts BIN on a fresh temporary store with its debug
 // listener, creates the data set and measures every operation of the
 // benchmark in turn, printing a table with the server's CPU time and
-// allocations per request and issue #10's targets (make bench).
+// allocations per request and issue #10's targets (make bench). With
+// -compare postgres://… as well, it measures getObject, getChildren and
+// createDocument on one SQLite instance, one PostgreSQL instance and two
+// PostgreSQL instances sharing a database, side by side in one table.
 package main
 
 import (
@@ -35,21 +38,25 @@ import (
 
 type config struct {
 	url, user, password, repo, op, id, filter, auth, serve, ops string
+	compare, compareContent                                     string
 	clients, setup, pid                                         int
 	requests                                                    int64
 	warmup, duration, timeout                                   time.Duration
-	text, opencmis, jsonOut, keep                               bool
+	text, opencmis, jsonOut, keep, compareDurable               bool
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.serve, "serve", "", "start this cmisd binary on a fresh temporary store and run the whole benchmark (make bench)")
-	flag.StringVar(&c.ops, "ops", strings.Join(loadgen.OpNames, ","), "with -serve: the operations to measure")
+	flag.StringVar(&c.ops, "ops", "", "with -serve: the operations to measure (default: all; with -compare: "+strings.Join(loadgen.CompareOps, ",")+")")
+	flag.StringVar(&c.compare, "compare", "", "with -serve: compare one SQLite instance, one PostgreSQL instance and two, with fresh databases on this PostgreSQL server (postgres://…)")
+	flag.BoolVar(&c.compareDurable, "compare-durable", false, "with -compare: first turn the server's fsync and synchronous_commit on (ALTER SYSTEM): for a throwaway test cluster only")
+	flag.StringVar(&c.compareContent, "compare-content", "", "with -compare: the PostgreSQL instances' --content (default: a directory they share; or postgres)")
 	flag.StringVar(&c.url, "url", "http://127.0.0.1:8080", "base URL of the server (the services are at URL/services/<Service>)")
 	flag.StringVar(&c.user, "user", "admin", "user name")
 	flag.StringVar(&c.password, "password", os.Getenv("CMISD_LOAD_PASSWORD"), "password (env CMISD_LOAD_PASSWORD)")
 	flag.StringVar(&c.repo, "repository", "", "repository id (default: the first one getRepositories names)")
-	flag.StringVar(&c.op, "op", "getObject", "operation: "+strings.Join(loadgen.OpNames, ", "))
+	flag.StringVar(&c.op, "op", "getObject", "operation: "+strings.Join(append(loadgen.OpNames, loadgen.ExtraOpNames...), ", "))
 	flag.StringVar(&c.id, "id", "", "without -setup: the object (getObject, getProperties) or folder (getChildren); default the root folder")
 	flag.StringVar(&c.filter, "filter", "*", "property filter sent with each request")
 	flag.StringVar(&c.auth, "auth", "wsse", "credentials: wsse (UsernameToken, PasswordText) or basic (HTTP Basic)")
@@ -68,10 +75,18 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var err error
-	if c.serve != "" {
+	var ops []string
+	if c.ops != "" {
+		ops = strings.Split(c.ops, ",")
+	}
+	switch {
+	case c.serve != "" && c.compare != "":
+		err = loadgen.Compare(ctx, loadgen.CompareOptions{Bin: c.serve, Postgres: c.compare, Content: c.compareContent, Durable: c.compareDurable,
+			Clients: c.clients, Warmup: c.warmup, Duration: c.duration, Ops: ops, Out: os.Stdout})
+	case c.serve != "":
 		err = loadgen.Bench(ctx, loadgen.BenchOptions{Bin: c.serve, Clients: c.clients, Warmup: c.warmup,
-			Duration: c.duration, Ops: strings.Split(c.ops, ","), Out: os.Stdout})
-	} else {
+			Duration: c.duration, Ops: ops, Out: os.Stdout})
+	default:
 		err = run(ctx, c)
 	}
 	if err != nil {

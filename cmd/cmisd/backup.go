@@ -19,9 +19,15 @@ func backupCmd(args []string) error {
 	if fs.NArg() > 0 || *to == "" {
 		return errors.New("usage: cmisd backup --data DIR --to DEST")
 	}
+	if *fs.db != "" {
+		return errors.New("backup: a store on PostgreSQL is backed up with pg_dump, and its --data directory (content) copied beside it")
+	}
 	ctx, stop := interruptible()
 	defer stop()
-	db, content, err := datadir.OpenExisting(ctx, *fs.data)
+	if err := defaultContentOnly("backup", *fs.content); err != nil {
+		return err
+	}
+	db, content, err := datadir.OpenExisting(ctx, *fs.data, *fs.db)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,10 @@ func checkCmd(args []string) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	db, content, err := datadir.OpenExisting(ctx, *fs.data)
+	if err := defaultContentOnly("check", *fs.content); err != nil {
+		return err
+	}
+	db, content, err := datadir.OpenExisting(ctx, *fs.data, *fs.db)
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,10 @@ func interruptible() (context.Context, context.CancelFunc) {
 // flags are a command's flags, some of which the environment may set too.
 type flags struct {
 	*flag.FlagSet
-	env  []string // the flags the environment may set
-	data *string  // --data, for the commands that work on the store
+	env     []string // the flags the environment may set
+	data    *string  // --data, for the commands that work on the store
+	db      *string  // --db, for the same
+	content *string  // --content, for the same
 }
 
 func newFlags(name string) *flags {
@@ -75,23 +77,82 @@ func (fs *flags) parseNamed(args []string) (string, error) {
 	return args[0], nil
 }
 
+// Usage of the flags every command that opens the store has.
+const (
+	dataUsage = "data directory: content, and the SQLite database unless --db names another"
+	dbUsage   = "database: empty for SQLite (cmisd.db in --data), or a postgres:// URL (several instances may share it)"
+)
+
 // storeFlags returns the flags of a command that works on the store, with
-// its --data flag.
+// its --data, --db and --content flags.
 func storeFlags(name string) *flags {
 	fs := newFlags(name)
-	fs.data = fs.String("data", "./data", "data directory: database and content")
-	fs.fromEnv("data")
+	fs.data = fs.String("data", "./data", dataUsage)
+	fs.db = fs.String("db", "", dbUsage)
+	fs.content = fs.String("content", "", contentUsage)
+	fs.fromEnv("data", "db", "content")
 	return fs
 }
 
-// openStore opens the store --data names, after parsing.
-func (fs *flags) openStore(ctx context.Context) (*storage.DB, error) {
-	db, _, err := datadir.Open(ctx, *fs.data, storage.Options{SweepGrace: storage.DefaultSweepGrace})
-	return db, err
+// openStore opens the store --data, --db and --content name, after
+// parsing.
+func (fs *flags) openStore(ctx context.Context) (*store, error) {
+	return openStoreWith(ctx, *fs.data, *fs.db, *fs.content, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+}
+
+// store is an open store and its content store, closed together.
+type store struct {
+	*storage.DB
+	content      contentStore
+	closeContent func()
+}
+
+func (s *store) Close() error {
+	err := s.DB.Close()
+	s.closeContent()
+	return err
+}
+
+// openStoreWith opens the store: the database db names (SQLite in the
+// data directory when empty) and the content store content names: by
+// default the data directory's (datadir), else openContent's. Every
+// command opens the store here.
+func openStoreWith(ctx context.Context, data, db, content string, opt storage.Options) (*store, error) {
+	if content == "" {
+		s, files, err := datadir.Open(ctx, data, db, opt)
+		if err != nil {
+			return nil, err
+		}
+		return &store{DB: s, content: files, closeContent: func() {}}, nil
+	}
+	if data != "" {
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	cs, closeContent, err := openContent(ctx, content, db)
+	if err != nil {
+		return nil, err
+	}
+	s, err := storage.Open(ctx, db, data, cs, opt)
+	if err != nil {
+		closeContent()
+		return nil, err
+	}
+	return &store{DB: s, content: cs, closeContent: closeContent}, nil
+}
+
+// engineName says which engine a --db value selects, for logs (the URL
+// itself may hold a password).
+func engineName(db string) string {
+	if db == "" {
+		return "sqlite"
+	}
+	return "postgres"
 }
 
 // openNamed parses "NAME [flags]" and opens the store.
-func (fs *flags) openNamed(ctx context.Context, args []string) (string, *storage.DB, error) {
+func (fs *flags) openNamed(ctx context.Context, args []string) (string, *store, error) {
 	name, err := fs.parseNamed(args)
 	if err != nil {
 		return "", nil, err

@@ -20,9 +20,13 @@ Usage:
   cmisd backup --to DEST                   consistent copy, while serving too
   cmisd restore --from DEST                into an empty --data directory
   cmisd check [--repair]                   verify database and content
+  cmisd copy --from DIR|URL --to DIR|URL [--from-content C] [--to-content C]
   cmisd version
 
-Every command takes --data DIR (env CMISD_DATA, default ./data).
+serve, user and group take --data DIR (env CMISD_DATA, default ./data),
+--db URL (env CMISD_DB; empty: SQLite in DATA) and --content DIR|postgres
+(env CMISD_CONTENT; default DATA/content); backup and check take --data
+and --db.
 user add and passwd prompt for the password when standard input is a
 terminal; it must have at least 12 characters unless --allow-weak is given.
 Run 'cmisd serve -h' for the server's flags.
@@ -35,6 +39,7 @@ var commands = map[string]func(args []string) error{
 	"backup":  backupCmd,
 	"restore": restoreCmd,
 	"check":   checkCmd,
+	"copy":    copyCmd,
 	"version": versionCmd,
 }
 

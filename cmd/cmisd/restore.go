@@ -17,6 +17,9 @@ func restoreCmd(args []string) error {
 	if fs.NArg() > 0 || *from == "" {
 		return errors.New("usage: cmisd restore --from DEST --data DIR")
 	}
+	if *fs.db != "" {
+		return errors.New("restore: a backup holds a SQLite store; a PostgreSQL one is restored with pg_restore")
+	}
 	ctx, stop := interruptible()
 	defer stop()
 	m, err := backup.Restore(ctx, *from, *fs.data)

@@ -33,7 +33,8 @@ const (
 )
 
 type serveConfig struct {
-	listen, data, adminPassword, externalURL string
+	listen, data, db, content, adminPassword string
+	externalURL                              string
 	tlsCert, tlsKey, logLevel, record        string
 	debugListen, metricsListen               string
 	allowWeakAdminPassword                   bool
@@ -52,7 +53,9 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	c := serveConfig{login: auth.DefaultLimits}
 	fs := newFlags("serve")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.data, "data", "./data", "data directory: database and content")
+	fs.StringVar(&c.data, "data", "./data", dataUsage)
+	fs.StringVar(&c.db, "db", "", dbUsage)
+	fs.StringVar(&c.content, "content", "", contentUsage)
 	fs.StringVar(&c.adminPassword, "admin-password", "", fmt.Sprintf("password of the admin user, at least %d characters; on a fresh store one is generated and logged once if empty", auth.MinPasswordLength))
 	fs.BoolVar(&c.allowWeakAdminPassword, "allow-weak-admin-password", false, fmt.Sprintf("take an admin password shorter than %d characters", auth.MinPasswordLength))
 	fs.StringVar(&c.externalURL, "external-url", "", "base URL clients reach this server at, for the WSDL's addresses (default: from each request)")
@@ -126,11 +129,13 @@ func serve(args []string) error {
 		return err
 	}
 
-	db, content, err := datadir.Open(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace, MaxCount: c.maxCount, QueryTimeout: c.queryTimeout})
+	st, err := openStoreWith(ctx, c.data, c.db, c.content,
+		storage.Options{SweepGrace: c.sweepGrace, MaxCount: c.maxCount, QueryTimeout: c.queryTimeout})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer st.Close()
+	db := st.DB
 	if err := ensureAdmin(ctx, db, c.adminPassword, logger); err != nil {
 		return err
 	}
@@ -161,7 +166,7 @@ func serve(args []string) error {
 		RecordDir:      c.record,
 		RepositoryName: repositoryName,
 		Status: server.Status{Version: version, Started: time.Now(), Stats: db,
-			Database: db.Engine(), ContentStore: "files (content/ in the data directory)"},
+			Database: db.Engine(), ContentStore: describeContent(c.content)},
 
 		ReadStallTimeout:  c.readStall,
 		MaxUploads:        c.maxUploads,
@@ -173,7 +178,7 @@ func serve(args []string) error {
 		ServeMetrics: c.metricsListen == "",
 		Readiness: []server.Check{
 			{Name: "database", Check: db.Ready},
-			{Name: "content store", Check: func(context.Context) error { return content.CheckWritable() }},
+			{Name: "content store", Check: func(context.Context) error { return st.content.CheckWritable() }},
 		},
 	})
 	if err != nil {
@@ -185,10 +190,16 @@ func serve(args []string) error {
 	return listenAndServe(ctx, stop, srv, c, logger)
 }
 
+// contentSweepEvery is how often a running server sweeps again: where
+// several instances share a store, another one's crash leaves content
+// behind while this one runs.
+const contentSweepEvery = time.Hour
+
 // sweepLeftovers removes what a crash left behind (spooled uploads,
-// content no transaction committed) now and, for what was still too young
-// to be sure of, once more when the grace period has passed. Nothing later
-// needs it: this process's own failed uploads remove their files.
+// content no transaction committed) now, once more when the grace period
+// has passed (for what was still too young to be sure of), and then every
+// contentSweepEvery (what instances sharing the store left, uploads whose
+// lease ran out since). With no grace only the first, before serving.
 func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace time.Duration, mt *metrics.Metrics, logger *zap.Logger) {
 	sweep := func() {
 		n, serr := server.SweepSpool(spool, grace, time.Now())
@@ -205,17 +216,24 @@ func sweepLeftovers(ctx context.Context, db *storage.DB, spool string, grace tim
 		}
 	}
 	sweep()
-	if grace > 0 {
-		go func() {
-			t := time.NewTimer(grace + time.Second)
-			defer t.Stop()
+	if grace <= 0 {
+		// Without a grace a sweep would take streams stored but not yet
+		// committed: only the one before serving is safe.
+		return
+	}
+	go func() {
+		next := time.NewTimer(grace + time.Second)
+		defer next.Stop()
+		for {
 			select {
 			case <-ctx.Done():
-			case <-t.C:
+				return
+			case <-next.C:
 				sweep()
+				next.Reset(contentSweepEvery)
 			}
-		}()
-	}
+		}
+	}()
 }
 
 // listenAndServe serves srv until ctx is done, then drains it: /readyz
@@ -245,7 +263,7 @@ func listenAndServe(ctx context.Context, stop func(), srv *server.Server, c serv
 			errc <- hs.Serve(ln)
 		}
 	}()
-	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", c.data),
+	logger.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", c.data), zap.String("db", engineName(c.db)),
 		zap.Bool("tls", c.tlsCert != ""), zap.String("version", version))
 	select {
 	case err := <-errc:
@@ -295,6 +313,11 @@ func newLogger(level string) (*zap.Logger, error) {
 // one, a given password that differs replaces it, so the setting stays
 // the truth.
 func ensureAdmin(ctx context.Context, db *storage.DB, password string, logger *zap.Logger) error {
+	return ensureAdminOnce(ctx, db, password, logger, false)
+}
+
+func ensureAdminOnce(ctx context.Context, db *storage.DB, given string, logger *zap.Logger, retried bool) error {
+	password := given
 	acct, err := db.Account(ctx, cmis.AdminUser)
 	switch {
 	case cmis.ErrorTypeOf(err) == cmis.ErrObjectNotFound:
@@ -311,6 +334,10 @@ func ensureAdmin(ctx context.Context, db *storage.DB, password string, logger *z
 			return fmt.Errorf("admin password: %w", err)
 		}
 		if err := db.CreateAccount(ctx, cmis.AdminUser, hash); err != nil {
+			if cmis.ErrorTypeOf(err) == cmis.ErrNameConstraintViolation && !retried {
+				// Another instance on the same database made it first.
+				return ensureAdminOnce(ctx, db, given, logger, true)
+			}
 			return err
 		}
 		if generated {

@@ -45,7 +45,7 @@ func Restore(ctx context.Context, from, dir string) (m *Manifest, err error) {
 	if err != nil {
 		return nil, err
 	}
-	db, content, err := datadir.OpenExisting(ctx, dir)
+	db, content, err := datadir.OpenExisting(ctx, dir, "")
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,8 @@
 // Package datadir is the layout of cmisd's data directory, in one place:
-// the SQLite database (storage.DatabaseFile), content files under
-// content/ (filecontent), request spool files under tmp/. Every command,
-// the tools (backup, restore, check) and the tests open a store through
-// it.
+// the SQLite database (storage.DatabaseFile) unless --db names a
+// PostgreSQL one, content files under content/ (filecontent), request
+// spool files under tmp/. Every command, the tools (backup, restore,
+// check) and the tests open a store through it.
 package datadir
 
 import (
@@ -21,9 +21,10 @@ const (
 	Spool   = "tmp"     // request bodies being read (server)
 )
 
-// Open opens (creating if needed) the store in dir: the database, and
-// the content files under content/.
-func Open(ctx context.Context, dir string, opt storage.Options) (*storage.DB, *filecontent.Store, error) {
+// Open opens (creating if needed) the store in dir: the database db
+// names (--db: "" for SQLite in dir, or a postgres:// URL), and the
+// content files under content/.
+func Open(ctx context.Context, dir, db string, opt storage.Options) (*storage.DB, *filecontent.Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
@@ -31,15 +32,15 @@ func Open(ctx context.Context, dir string, opt storage.Options) (*storage.DB, *f
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := storage.OpenSQLiteWith(ctx, dir, content, opt)
-	return db, content, err
+	store, err := storage.Open(ctx, db, dir, content, opt)
+	return store, content, err
 }
 
-// OpenExisting opens the store in dir for a tool: it must hold a
-// database already, and nothing is swept.
-func OpenExisting(ctx context.Context, dir string) (*storage.DB, *filecontent.Store, error) {
-	if _, err := os.Stat(filepath.Join(dir, storage.DatabaseFile)); err != nil {
+// OpenExisting opens the store in dir (and db) for a tool: a SQLite
+// store must hold a database already, and nothing is swept.
+func OpenExisting(ctx context.Context, dir, db string) (*storage.DB, *filecontent.Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, storage.DatabaseFile)); err != nil && db == "" {
 		return nil, nil, fmt.Errorf("%s is not a cmisd data directory: %w", dir, err)
 	}
-	return Open(ctx, dir, storage.Options{NoSweep: true})
+	return Open(ctx, dir, db, storage.Options{NoSweep: true})
 }

@@ -40,18 +40,7 @@ type BenchOptions struct {
 // printing one table row per operation as it is done. A missed target is
 // a result, not an error; a failed request is an error.
 func Bench(ctx context.Context, o BenchOptions) error {
-	if o.Clients == 0 {
-		o.Clients = 8
-	}
-	if o.Warmup == 0 {
-		o.Warmup = time.Second
-	}
-	if o.Duration == 0 {
-		o.Duration = 5 * time.Second
-	}
-	if len(o.Ops) == 0 {
-		o.Ops = OpNames
-	}
+	setDefaults(&o.Clients, &o.Warmup, &o.Duration, &o.Ops, OpNames)
 	data, err := TempData()
 	if err != nil {
 		return err
@@ -98,6 +87,23 @@ func Bench(ctx context.Context, o BenchOptions) error {
 		return errors.New(strings.Join(failed, "\n"))
 	}
 	return nil
+}
+
+// setDefaults fills in a benchmark's unset options: 8 clients, 1 s of
+// warm-up, 5 s measured, the operations ops.
+func setDefaults(clients *int, warmup, duration *time.Duration, ops *[]string, all []string) {
+	if *clients == 0 {
+		*clients = 8
+	}
+	if *warmup == 0 {
+		*warmup = time.Second
+	}
+	if *duration == 0 {
+		*duration = 5 * time.Second
+	}
+	if len(*ops) == 0 {
+		*ops = all
+	}
 }
 
 const rowFormat = "%-22s %9s %8s %8s %11s %11s %9s  %s\n"

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -43,6 +44,10 @@ func (o *Op) Check(status int, answer []byte) error {
 // table (/work/shared/bench/README.md).
 var OpNames = []string{"getRepositoryInfo", "getObject", "getProperties", "getChildren", "getObjectByPath",
 	"query", "getContentStream-1KiB", "getContentStream-1MiB", "createFolder"}
+
+// ExtraOpNames are operations Ops knows beyond the benchmark's table
+// (the engine comparison's createDocument).
+var ExtraOpNames = []string{"createDocument"}
 
 // Target is what an operation reads: the data set, or single ids.
 type Target struct {
@@ -152,8 +157,16 @@ func NewOp(name string, c *Client, t Target, o Options) (*Op, error) {
 	case "createFolder":
 		err = need(t.Parent, "a parent folder")
 		op.body = func(seq int64) string { return c.CreateFolderXML(t.Parent, "f-"+strconv.FormatInt(seq, 10)) }
+	case "createDocument":
+		// 1 KiB of content, inline base64 (one part: the request is the
+		// same for every stack).
+		err = need(t.Parent, "a parent folder")
+		stream := base64.StdEncoding.EncodeToString(smallContent(0))
+		op.body = func(seq int64) string {
+			return c.CreateDocumentXML(t.Parent, "d-"+strconv.FormatInt(seq, 10)+".txt", "text/plain", SmallSize, stream)
+		}
 	default:
-		return nil, fmt.Errorf("unknown operation %q (known: %s)", name, strings.Join(OpNames, ", "))
+		return nil, fmt.Errorf("unknown operation %q (known: %s)", name, strings.Join(append(OpNames, ExtraOpNames...), ", "))
 	}
 	if err != nil {
 		return nil, err
@@ -161,12 +174,12 @@ func NewOp(name string, c *Client, t Target, o Options) (*Op, error) {
 	return op, nil
 }
 
-// ForRun is the op ready for one run: createFolder gets a fresh parent
+// ForRun is the op ready for one run: createFolder and createDocument get a fresh parent
 // under the data set's top folder, so that each run starts from the same
 // state and the names stay unique.
 func ForRun(ctx context.Context, c *Client, d *DataSet, name string, t Target, o Options) (*Op, error) {
-	if name == "createFolder" && d != nil {
-		parent, err := c.CreateFolder(ctx, d.Top, "createFolder-"+randHex(4))
+	if (name == "createFolder" || name == "createDocument") && d != nil {
+		parent, err := c.CreateFolder(ctx, d.Top, name+"-"+randHex(4))
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,11 @@ type RunOptions struct {
 	Requests int64         // with Requests > 0, the measured part stops after that many
 	// Server, when set, is measured over the measured interval.
 	Server *ServerProbe
+	// More are clients of further instances serving the same repository:
+	// client i of the run sends to instance i mod (1 + len(More)). Their
+	// servers, when measured, are in MoreServers: the CPU time is the sum.
+	More        []*Client
+	MoreServers []*ServerProbe
 }
 
 // Result is what a run measured.
@@ -61,18 +66,18 @@ type worker struct {
 
 // runner sends one operation's requests.
 type runner struct {
-	c   *Client
+	cs  []*Client // one per instance
 	op  *Op
 	seq atomic.Int64
 }
 
-// one sends a request and notes its outcome in w.
-func (r *runner) one(ctx context.Context, w *worker, buf *bytes.Buffer) (time.Duration, bool) {
+// one sends a request through c and notes its outcome in w.
+func (r *runner) one(ctx context.Context, c *Client, w *worker, buf *bytes.Buffer) (time.Duration, bool) {
 	start := time.Now()
-	req, err := r.c.Request(ctx, r.op.Service, r.op.Action, r.op.Body(r.seq.Add(1)))
+	req, err := c.Request(ctx, r.op.Service, r.op.Action, r.op.Body(r.seq.Add(1)))
 	status := 0
 	if err == nil {
-		status, err = r.c.Do(req, buf)
+		status, err = c.Do(req, buf)
 	}
 	d := time.Since(start)
 	fail := func(n *int64, msg string) {
@@ -105,6 +110,7 @@ func (r *runner) phase(ctx context.Context, clients int, deadline time.Time, lim
 	for i := range workers {
 		w := &worker{lat: make([]time.Duration, 0, 4096)}
 		workers[i] = w
+		c := r.cs[i%len(r.cs)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -113,7 +119,7 @@ func (r *runner) phase(ctx context.Context, clients int, deadline time.Time, lim
 				if limit > 0 && issued.Add(1) > limit {
 					return
 				}
-				if d, ok := r.one(ctx, w, &buf); ok {
+				if d, ok := r.one(ctx, c, w, &buf); ok {
 					w.ok++
 					w.lat = append(w.lat, d)
 				}
@@ -133,31 +139,33 @@ func Run(ctx context.Context, c *Client, op *Op, o RunOptions) (*Result, error) 
 	case o.Duration <= 0 || o.Duration > MaxDuration || o.Warmup < 0 || o.Warmup > MaxDuration:
 		return nil, fmt.Errorf("duration and warm-up must be at most %s (and the duration positive)", MaxDuration)
 	}
-	r := &runner{c: c, op: op}
+	r := &runner{cs: append([]*Client{c}, o.More...), op: op}
 	var probe worker
 	var buf bytes.Buffer
-	if _, ok := r.one(ctx, &probe, &buf); !ok {
-		return nil, fmt.Errorf("first %s: %s", op.Name, probe.firstErr)
+	for _, c := range r.cs {
+		if _, ok := r.one(ctx, c, &probe, &buf); !ok {
+			return nil, fmt.Errorf("first %s: %s", op.Name, probe.firstErr)
+		}
+	}
+	servers := o.MoreServers
+	if o.Server != nil {
+		servers = append([]*ServerProbe{o.Server}, servers...)
 	}
 	if o.Warmup > 0 {
 		r.phase(ctx, o.Clients, time.Now().Add(o.Warmup), 0)
 	}
-	var before, after Cost
-	var err error
-	if o.Server != nil {
-		if before, err = o.Server.Read(ctx); err != nil {
-			return nil, err
-		}
+	before, err := readAll(ctx, servers)
+	if err != nil {
+		return nil, err
 	}
 	self0 := SelfCPU()
 	start := time.Now()
 	workers := r.phase(ctx, o.Clients, start.Add(o.Duration), o.Requests)
 	elapsed := time.Since(start)
 	self := SelfCPU() - self0
-	if o.Server != nil {
-		if after, err = o.Server.Read(ctx); err != nil {
-			return nil, err
-		}
+	after, err := readAll(ctx, servers)
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -167,7 +175,7 @@ func Run(ctx context.Context, c *Client, op *Op, o RunOptions) (*Result, error) 
 	if res.Requests > 0 {
 		n := float64(res.Requests)
 		res.ClientCPUMs = ms(self) / n
-		if o.Server != nil {
+		if len(servers) > 0 {
 			res.ServerCPUMs = ms(after.CPU-before.CPU) / n
 			if after.Allocs >= 0 && before.Allocs >= 0 {
 				res.ServerAllocs = float64(after.Allocs-before.Allocs) / n
@@ -175,6 +183,24 @@ func Run(ctx context.Context, c *Client, op *Op, o RunOptions) (*Result, error) 
 		}
 	}
 	return res, nil
+}
+
+// readAll is the servers' spending added up (Allocs -1 if any is unknown).
+func readAll(ctx context.Context, servers []*ServerProbe) (Cost, error) {
+	var sum Cost
+	for _, p := range servers {
+		c, err := p.Read(ctx)
+		if err != nil {
+			return Cost{}, err
+		}
+		sum.CPU += c.CPU
+		if c.Allocs < 0 || sum.Allocs < 0 {
+			sum.Allocs = -1
+		} else {
+			sum.Allocs += c.Allocs
+		}
+	}
+	return sum, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,6 +1,7 @@
 // Package storetest opens stores for tests the way cmisd serve lays out
-// its data directory: the SQLite database in it, content files under
-// content/.
+// its data directory: content files under content/, and the database in
+// it (SQLite), or, when tests run on PostgreSQL (internal/pgtest:
+// CMISD_TEST_ENGINE=postgres), in a schema of the test cluster of its own.
 package storetest
 
 import (
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cmisd/cmisd/internal/datadir"
+	"github.com/cmisd/cmisd/internal/pgtest"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -29,10 +31,21 @@ func OpenIn(tb testing.TB, dir string) *storage.DB {
 // limit).
 func OpenWith(tb testing.TB, dir string, opt storage.Options) *storage.DB {
 	tb.Helper()
-	db, _, err := datadir.Open(context.Background(), dir, opt)
+	db, _, err := datadir.Open(context.Background(), dir, pgtest.StoreDB(tb, dir), opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db
+}
+
+// StoreArgs are the flags that give cmisd (serve, user, group) the store
+// in dir: --data, and --db when tests run on PostgreSQL.
+func StoreArgs(tb testing.TB, dir string) []string {
+	tb.Helper()
+	args := []string{"--data", dir}
+	if db := pgtest.StoreDB(tb, dir); db != "" {
+		args = append(args, "--db", db)
+	}
+	return args
 }

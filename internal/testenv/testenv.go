@@ -37,6 +37,12 @@ var (
 		Required: "CMISD_REQUIRE_CLIENTS",
 		How:      "make deps installs every client stack",
 	}
+	// Postgres: a PostgreSQL database to test against (CMISD_TEST_PG).
+	Postgres = Need{
+		What:     "a PostgreSQL database (CMISD_TEST_PG)",
+		Required: "CMISD_REQUIRE_POSTGRES",
+		How:      "make test starts a throwaway cluster; by hand: go run ./internal/pgtest/run -- go test …",
+	}
 	// SQLiteBuild: SQLite compiled as the Makefile compiles it.
 	SQLiteBuild = Need{
 		What:     "SQLite built as the Makefile builds it (CGO_CFLAGS with -DSQLITE_ENABLE_QPSG)",

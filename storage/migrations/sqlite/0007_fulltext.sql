@@ -1,0 +1,4 @@
+-- Full text. On SQLite the FTS5 table is made at start-up (ensureFullText
+-- in sqlite_fulltext.go), not here, because it exists only in builds with
+-- FTS5 (the sqlite_fts5 tag); this version only keeps the numbering of
+-- both engines' migrations the same.

@@ -1,0 +1,4 @@
+-- The change log commits in token order (postgres/0008_change_log_order.sql):
+-- SQLite has one writer at a time, so tokens are taken and committed in
+-- order already. Nothing to do; the number keeps the engines' migrations
+-- alike.

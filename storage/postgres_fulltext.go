@@ -1,0 +1,284 @@
+package storage
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/text/unicode/norm"
+)
+
+// PostgreSQL's full-text index: the table fulltext (migration 0007) holds
+// per object two tsvectors, of its props and of its body, and a GIN index
+// on their concatenation serves CONTAINS.
+//
+// The vectors are made here, not by to_tsvector: textTokens cuts text the
+// way SQLite's FTS5 unicode61 tokenizer (remove_diacritics 2) does, and
+// the lexemes go to PostgreSQL as a tsvector literal, so that a search
+// finds the same objects on both engines whatever the database's text
+// search configuration and locale. Queries are tsquery literals made of
+// the same lexemes.
+
+func (postgresDialect) fullText() bool { return true }
+
+// ensureFullText: the table is migration 0007's.
+func (postgresDialect) ensureFullText(context.Context, *DB) error { return nil }
+
+func (postgresDialect) setProps(ctx context.Context, tx *sqlx.Tx, id, text string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, props) VALUES (?, CAST(CAST(? AS TEXT) AS tsvector))
+		ON CONFLICT (object_id) DO UPDATE SET props = excluded.props`, id, tsvector(text, 1))
+	return err
+}
+
+// setBody numbers the body's lexemes from 2: the concatenation of props
+// and body leaves a gap between them, so a phrase never runs from one
+// into the other (FTS5 keeps them in two columns).
+func (postgresDialect) setBody(ctx context.Context, tx *sqlx.Tx, id, text string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, body) VALUES (?, CAST(CAST(? AS TEXT) AS tsvector))
+		ON CONFLICT (object_id) DO UPDATE SET body = excluded.body`, id, tsvector(text, 2))
+	return err
+}
+
+func (postgresDialect) copyBody(ctx context.Context, tx *sqlx.Tx, from, to string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, body) SELECT CAST(? AS TEXT), body FROM fulltext WHERE object_id = ?
+		ON CONFLICT (object_id) DO UPDATE SET body = excluded.body`, to, from)
+	return err
+}
+
+func (postgresDialect) addRow(ctx context.Context, tx execer, id, props, body string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO fulltext (object_id, props, body) VALUES (?, CAST(CAST(? AS TEXT) AS tsvector), CAST(CAST(? AS TEXT) AS tsvector))`,
+		id, tsvector(props, 1), tsvector(body, 2))
+	return err
+}
+
+func (postgresDialect) removeRows(ctx context.Context, tx *sqlx.Tx, ids []string) error {
+	q, args, err := sqlx.In(`DELETE FROM fulltext WHERE object_id IN (?)`, ids)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// noMatch is a tsquery that matches nothing: a lexeme textTokens never
+// makes.
+const noMatch = `'-'`
+
+// textQuery writes a CMIS text search as a tsquery: each term's lexemes
+// as a phrase (<->), terms ANDed, negated ones with !, conjuncts ORed. A
+// term without lexemes (punctuation only) matches nothing, as FTS5's
+// empty phrase does.
+func (postgresDialect) textQuery(ts *query.TextSearch) (string, error) {
+	var ors []string
+	for _, c := range ts.Conjuncts {
+		var pos, neg []string
+		dead := false
+		for _, t := range c.Terms {
+			var lex []string
+			textTokens(strings.Join(t.Words, " "), func(tok string) bool {
+				lex = append(lex, quoteLexeme(tok))
+				return true
+			})
+			phrase := strings.Join(lex, " <-> ")
+			if len(lex) > 1 {
+				phrase = "(" + phrase + ")"
+			}
+			switch {
+			case t.Negated && len(lex) > 0:
+				neg = append(neg, "!"+phrase)
+			case t.Negated:
+			case len(lex) == 0:
+				dead = true
+				pos = append(pos, noMatch)
+			default:
+				pos = append(pos, phrase)
+			}
+		}
+		if len(pos) == 0 {
+			return "", errOnlyNegated
+		}
+		if !dead {
+			ors = append(ors, "("+strings.Join(append(pos, neg...), " & ")+")")
+		}
+	}
+	if len(ors) == 0 {
+		return noMatch, nil
+	}
+	return strings.Join(ors, " | "), nil
+}
+
+// textMatch: the matching ids as an array, found through the GIN index
+// once, before the rest of the query. As "id IN (subquery)" the planner,
+// which cannot tell a rare word from a common one (its statistics keep the
+// most common lexemes only), walked every object in id order looking for
+// a page of matches: ten seconds for a word in 100 of a million documents.
+func (postgresDialect) textMatch(id, search string) string {
+	return id + " = ANY (ARRAY(SELECT object_id FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)))"
+}
+
+// textRanks: the rank is ts_rank negated (0 to 1 for any real search),
+// lower the better as FTS5's bm25.
+func (postgresDialect) textRanks(search string) string {
+	return "SELECT f.object_id AS fts_id, -ts_rank(f.props || f.body, q.q) AS fts_rank FROM fulltext f, " +
+		"(SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) q WHERE (f.props || f.body) @@ q.q"
+}
+
+func (postgresDialect) textScore(rank string) string {
+	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
+}
+
+// textSource: the matches come from the GIN index (a bitmap scan: a GIN
+// index has neither an order nor a rank of its own) and are sorted, in a
+// subquery of their own (OFFSET 0 keeps the planner from merging it into
+// the query): by object id, or by ts_rank, computed there for every match
+// (the most PostgreSQL's GIN allows), then the id, as ranks tie often and
+// pages must neither overlap nor skip. The query reads the subquery's
+// rows in that order, each joined with its object (a lateral lookup by
+// id: a merge join would walk the objects of the type in id order) and
+// probed for the rest of the query, and stops once its page is full: the
+// reader's access and the other conditions are checked for about a page
+// of rows, not for every match. In id order, the matches are a
+// materialized CTE, found through the GIN index alone: else the planner
+// may walk fulltext's primary key in id order testing every row for the
+// match, which for a rare word reads the whole index (see textMatch); the
+// rank of a row of the page is then looked up by its id.
+func (postgresDialect) textSource(table, search string, by textOrder) textSource {
+	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
+		match: "TRUE", order: "fts.object_id"}
+	var sub string
+	switch by {
+	case textByIndex:
+		// The CTE's rows are the ids alone: sorting the tsquery along
+		// with each cost a third more.
+		sub = "WITH m AS MATERIALIZED (SELECT f.object_id FROM fulltext f WHERE (f.props || f.body) @@ fq.q) SELECT m.object_id FROM m ORDER BY m.object_id"
+		src.rank = "(SELECT -ts_rank(r.props || r.body, fq.q) FROM fulltext r WHERE r.object_id = fts.object_id)"
+	default:
+		dir := map[textOrder]string{textByRank: " ASC", textByRankLast: " DESC"}[by]
+		sub = "SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f WHERE (f.props || f.body) @@ fq.q" +
+			" ORDER BY rank" + dir + ", f.object_id" + dir
+		src.rank, src.tie = "fts.rank", "fts.object_id"+dir
+	}
+	src.from = " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq CROSS JOIN LATERAL (" + sub + " OFFSET 0) fts" +
+		" CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
+	return src
+}
+
+// textTokens calls emit with each lexeme of text, as FTS5's unicode61
+// tokenizer with remove_diacritics 2 cuts them: runs of letters, digits
+// and private-use characters, folded to lower case, Latin letters
+// stripped of diacritics; everything else separates (TestTextTokensMatchFTS5
+// holds the two side by side). emit returns false to stop.
+func textTokens(text string, emit func(tok string) bool) {
+	var tok []byte
+	var decomposed []byte
+	flush := func() bool {
+		if len(tok) == 0 {
+			return true
+		}
+		ok := emit(string(tok))
+		tok = tok[:0]
+		return ok
+	}
+	for _, r := range text {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				tok = append(tok, byte(r+'a'-'A'))
+			} else if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+				tok = append(tok, byte(r))
+			} else if !flush() {
+				return
+			}
+		case (unicode.IsLetter(r) || unicode.IsNumber(r)) && !unicode.Is(unicode.Latin, r), unicode.Is(unicode.Co, r):
+			tok = utf8.AppendRune(tok, unicode.ToLower(r))
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			// A Latin letter: lower case, then the base characters of its
+			// decomposition (é is e, ǖ is u). FTS5 strips diacritics of
+			// Latin letters only (ώ stays ώ).
+			decomposed = norm.NFD.AppendString(decomposed[:0], string(unicode.ToLower(r)))
+			for _, d := range string(decomposed) {
+				if !unicode.Is(unicode.Mn, d) {
+					tok = utf8.AppendRune(tok, d)
+				}
+			}
+		case unicode.Is(unicode.Mn, r):
+			// A combining mark belongs to the token it follows, and goes.
+		default:
+			if !flush() {
+				return
+			}
+		}
+	}
+	flush()
+}
+
+// Limits of a tsvector: positions 1 to 16,383, at most 256 of them per
+// lexeme, lexemes under 2 KiB, and the whole under 1 MiB (sized here as
+// PostgreSQL sizes it, with room to spare).
+const (
+	maxTSPosition   = 16383
+	maxTSPositions  = 256
+	maxLexemeBytes  = 2046
+	maxTSVectorSize = 1000000
+)
+
+// tsvector writes the lexemes of text as a tsvector literal, numbering
+// their positions from first. Past PostgreSQL's limits, further positions
+// share the last one and further lexemes are left out.
+func tsvector(text string, first int) string {
+	type entry struct {
+		lexeme    string
+		positions []int
+	}
+	var order []*entry
+	byLexeme := map[string]*entry{}
+	size, pos := 8, first
+	textTokens(text, func(tok string) bool {
+		if len(tok) > maxLexemeBytes {
+			return true
+		}
+		p := min(pos, maxTSPosition)
+		pos++
+		e := byLexeme[tok]
+		if e == nil {
+			if size+len(tok)+8 > maxTSVectorSize {
+				return false
+			}
+			e = &entry{lexeme: tok}
+			byLexeme[tok] = e
+			order = append(order, e)
+			size += 4 + len(tok) + 1 + 2
+		}
+		if n := len(e.positions); n < maxTSPositions && (n == 0 || e.positions[n-1] != p) {
+			e.positions = append(e.positions, p)
+			size += 2
+		}
+		return size < maxTSVectorSize
+	})
+	var b strings.Builder
+	for i, e := range order {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quoteLexeme(e.lexeme))
+		for j, p := range e.positions {
+			if j == 0 {
+				b.WriteByte(':')
+			} else {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa(p))
+		}
+	}
+	return b.String()
+}
+
+// quoteLexeme quotes a lexeme for a tsvector or tsquery literal.
+func quoteLexeme(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
