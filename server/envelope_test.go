@@ -21,9 +21,9 @@ func decodeXML(t *testing.T, xmlText string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := generated.Operations[env.body.Name.Local]
-	if op == nil || env.body.Name.Space != cmis.MessagingNS {
-		t.Fatalf("unknown operation %v", env.body.Name)
+	op := generated.Operations[env.body.Local]
+	if op == nil || env.body.Space != cmis.MessagingNS {
+		t.Fatalf("unknown operation %v", env.body)
 	}
 	req := op.NewRequest()
 	return req, decodeRequest(env, req)
@@ -163,7 +163,7 @@ func TestEnvelopeRejects(t *testing.T) {
 			env, perr := parseEnvelope([]byte(tt.xml), 64)
 			err = perr
 			if perr == nil {
-				op := generated.Operations[env.body.Name.Local]
+				op := generated.Operations[env.body.Local]
 				req := op.NewRequest()
 				err = decodeRequest(env, req)
 			}

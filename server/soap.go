@@ -51,10 +51,11 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 	if err != nil {
 		return nil, nil, err
 	}
+	defer env.release()
 	if err := env.security.checkTimestamps(s.cfg.Now()); err != nil {
 		return nil, nil, err
 	}
-	x.operation = env.body.Name.Local
+	x.operation = env.body.Local
 
 	// Authentication and the operation share the store's read snapshot
 	// (a write ends it and opens its own transaction).
@@ -81,9 +82,9 @@ func (s *Server) dispatch(ctx context.Context, r *http.Request, x *exchange, rd 
 	}
 	x.user = user.Name
 
-	op := s.soapOps[env.body.Name.Local]
-	if env.body.Name.Space != cmis.MessagingNS || op == nil {
-		return nil, nil, badRequest("unknown operation {%s}%s", env.body.Name.Space, env.body.Name.Local)
+	op := s.soapOps[env.body.Local]
+	if env.body.Space != cmis.MessagingNS || op == nil {
+		return nil, nil, badRequest("unknown operation {%s}%s", env.body.Space, env.body.Local)
 	}
 	req := op.NewRequest()
 	if err := decodeRequest(env, req); err != nil {
