@@ -17,10 +17,11 @@ LDFLAGS    := -s -w -linkmode external -extldflags=-static -X main.version=$(VER
 export CGO_CFLAGS ?= -O2 -g -DSQLITE_ENABLE_QPSG
 
 # Debian packages the tests need: the real SOAP clients that drive the server,
-# Chromium (the status page), nginx (deploy/nginx.conf in front of the binary)
-# and systemd (systemd-analyze verify of deploy/cmisd.service).
+# Chromium (the status page), nginx (deploy/nginx.conf in front of the binary),
+# systemd (systemd-analyze verify of deploy/cmisd.service) and xmllint (answers
+# validated against the OASIS schemas).
 TEST_DEBS := python3-zeep jaxws libjaxws-java openjdk-17-jdk-headless mono-complete curl libcmis-dev pkg-config g++ \
-	chromium nginx systemd
+	chromium nginx systemd libxml2-utils
 
 .PHONY: build run test bench generate deps clean
 

@@ -82,10 +82,15 @@ type ACE struct {
 }
 
 // Access is who is asking, for the store's filters: the principal ids
-// whose ACEs apply. Admin sees and may do everything.
+// whose ACEs apply. Admin sees and may do everything, except what Hidden
+// hides.
 type Access struct {
 	Principals []string
 	Admin      bool
+	// Hidden are base types the reader does not know (a CMIS 1.0 client:
+	// items): their objects, and relationships to or from them, are left
+	// out of every listing and query, and of its counts.
+	Hidden []BaseTypeID
 }
 
 // AccessOf is the Access of a user; nil (no user) gives no principal but

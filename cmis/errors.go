@@ -3,6 +3,7 @@ package cmis
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorType is a CMIS service exception (enumServiceException). The
@@ -64,4 +65,16 @@ func ErrorTypeOf(err error) ErrorType {
 		return e.Type
 	}
 	return ErrRuntime
+}
+
+// TimeLimitError is the cause of a runtime Error of an operation that
+// ran past its time limit and was stopped; the server logs it.
+type TimeLimitError struct {
+	Operation string
+	Limit     time.Duration
+	Elapsed   time.Duration
+}
+
+func (e *TimeLimitError) Error() string {
+	return fmt.Sprintf("%s stopped after %v: time limit %v", e.Operation, e.Elapsed.Round(time.Millisecond), e.Limit)
 }

@@ -103,8 +103,8 @@ type ObjectStore interface {
 	// Objects loads the objects with these ids that exist, in one pass.
 	Objects(ctx context.Context, repositoryID string, objectIDs []string) ([]*Object, error)
 	ObjectByPath(ctx context.Context, repositoryID, path string) (*Object, error)
-	// Children returns one page of a folder's children and their total.
-	Children(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, int64, error)
+	// Children returns one page of a folder's children and what follows it.
+	Children(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, PageEnd, error)
 	// Descendants returns the objects below a folder, depth levels deep
 	// (-1: all), each with the id of the folder it was listed under.
 	Descendants(ctx context.Context, repositoryID, folderID string, depth int, foldersOnly bool, reader *Access) ([]TreeEntry, error)
@@ -188,8 +188,8 @@ type RelationshipQuery struct {
 // transaction) and deleted with either end.
 type RelationshipStore interface {
 	// Relationships returns one page of an object's relationships, by
-	// name then id, and their total.
-	Relationships(ctx context.Context, repositoryID string, q RelationshipQuery) ([]*Object, int64, error)
+	// name then id, and what follows it.
+	Relationships(ctx context.Context, repositoryID string, q RelationshipQuery) ([]*Object, PageEnd, error)
 	// RelationshipsOf returns the relationships of a set of objects in the
 	// given direction (either: both), in a constant number of statements.
 	RelationshipsOf(ctx context.Context, repositoryID string, objectIDs []string, dir Direction, reader *Access) ([]*Object, error)
@@ -251,9 +251,9 @@ type VersionStore interface {
 	// series; a series that has only its PWC answers the PWC unless
 	// major. None: objectNotFound.
 	LatestVersion(ctx context.Context, repositoryID, id string, major bool) (*Object, error)
-	// CheckedOut returns a page of PWCs and their total: in the whole
+	// CheckedOut returns a page of PWCs and what follows it: in the whole
 	// repository, or (FolderID set) those whose series is filed there.
-	CheckedOut(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, int64, error)
+	CheckedOut(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, PageEnd, error)
 }
 
 // ChangeEvent is one entry of the change log.

@@ -201,6 +201,26 @@ var AllItems = Page{MaxItems: -1}
 // total (hasMoreItems).
 func (p Page) HasMore(n int, total int64) bool { return p.SkipCount+int64(n) < total }
 
+// PageEnd is what a store knows of a listing besides one page of it:
+// whether items follow the page (hasMoreItems, always exact) and how
+// many items the whole listing holds (numItems), which a store counts
+// only up to a bound.
+type PageEnd struct {
+	HasMore bool
+	// Total is the number of items of the listing, or Uncounted.
+	Total int64
+}
+
+// Uncounted is the Total of a listing that holds more items than the
+// store counts: numItems is then left out, as CMIS allows when a
+// repository does not know it.
+const Uncounted = -1
+
+// EndOf is the PageEnd of a page of n items of a listing of total.
+func (p Page) EndOf(n int, total int64) PageEnd {
+	return PageEnd{HasMore: p.HasMore(n, total), Total: total}
+}
+
 // PageOf is the page of a listing held whole in memory.
 func PageOf[T any](all []T, p Page) []T {
 	if p.SkipCount >= int64(len(all)) {

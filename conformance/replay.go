@@ -237,13 +237,34 @@ func (b Bindings) apply(text string) string {
 // Attachments returns the SHA-256 of each non-root part of a multipart
 // message, in order; nil for a text message.
 func Attachments(contentType string, body []byte) ([]string, error) {
+	parts, err := Parts(contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range parts {
+		sum := sha256.Sum256(p.Data)
+		out = append(out, hex.EncodeToString(sum[:]))
+	}
+	return out, nil
+}
+
+// Part is a non-root part of a multipart message.
+type Part struct {
+	ID   string // Content-ID, without the angle brackets
+	Data []byte
+}
+
+// Parts returns the non-root parts of a multipart message, in order; nil
+// for a text message.
+func Parts(contentType string, body []byte) ([]Part, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || !strings.HasPrefix(mt, "multipart/") {
 		return nil, err
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	start := strings.Trim(params["start"], "<>")
-	var out []string
+	var out []Part
 	for first := true; ; first = false {
 		p, err := mr.NextRawPart()
 		if err == io.EOF {
@@ -256,11 +277,11 @@ func Attachments(contentType string, body []byte) ([]string, error) {
 		if (start == "" && first) || (start != "" && id == start) {
 			continue
 		}
-		h := sha256.New()
-		if _, err := io.Copy(h, p); err != nil {
+		data, err := io.ReadAll(p)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, hex.EncodeToString(h.Sum(nil)))
+		out = append(out, Part{ID: id, Data: data})
 	}
 }
 

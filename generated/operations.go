@@ -35,6 +35,7 @@ type Operation struct {
 	Name       string                                                    // operation and request element, e.g. "createDocument"
 	NewRequest func() any                                                // a new request value, e.g. &CreateDocument{}
 	Invoke     func(ctx context.Context, p *Ports, req any) (any, error) // calls the port method, e.g. p.Object.CreateDocumentContext
+	In10       bool                                                      // the CMIS 1.0 WSDL has the operation too
 }
 
 // ErrNoPort is returned by Invoke when the Ports field of the operation's
@@ -57,6 +58,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Discovery.QueryContext, req)
 		},
+		In10: true,
 	},
 	"getContentChanges": {
 		Service:    "DiscoveryService",
@@ -68,6 +70,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Discovery.GetContentChangesContext, req)
 		},
+		In10: true,
 	},
 	// MultiFilingService (MultiFilingServicePort)
 	"addObjectToFolder": {
@@ -80,6 +83,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.MultiFiling.AddObjectToFolderContext, req)
 		},
+		In10: true,
 	},
 	"removeObjectFromFolder": {
 		Service:    "MultiFilingService",
@@ -91,6 +95,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.MultiFiling.RemoveObjectFromFolderContext, req)
 		},
+		In10: true,
 	},
 	// NavigationService (NavigationServicePort)
 	"getDescendants": {
@@ -103,6 +108,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Navigation.GetDescendantsContext, req)
 		},
+		In10: true,
 	},
 	"getChildren": {
 		Service:    "NavigationService",
@@ -114,6 +120,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Navigation.GetChildrenContext, req)
 		},
+		In10: true,
 	},
 	"getFolderParent": {
 		Service:    "NavigationService",
@@ -125,6 +132,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Navigation.GetFolderParentContext, req)
 		},
+		In10: true,
 	},
 	"getFolderTree": {
 		Service:    "NavigationService",
@@ -136,6 +144,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Navigation.GetFolderTreeContext, req)
 		},
+		In10: true,
 	},
 	"getObjectParents": {
 		Service:    "NavigationService",
@@ -147,6 +156,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Navigation.GetObjectParentsContext, req)
 		},
+		In10: true,
 	},
 	"getCheckedOutDocs": {
 		Service:    "NavigationService",
@@ -158,6 +168,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Navigation.GetCheckedOutDocsContext, req)
 		},
+		In10: true,
 	},
 	// ObjectService (ObjectServicePort)
 	"createDocument": {
@@ -170,6 +181,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.CreateDocumentContext, req)
 		},
+		In10: true,
 	},
 	"createDocumentFromSource": {
 		Service:    "ObjectService",
@@ -181,6 +193,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.CreateDocumentFromSourceContext, req)
 		},
+		In10: true,
 	},
 	"createFolder": {
 		Service:    "ObjectService",
@@ -192,6 +205,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.CreateFolderContext, req)
 		},
+		In10: true,
 	},
 	"createRelationship": {
 		Service:    "ObjectService",
@@ -203,6 +217,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.CreateRelationshipContext, req)
 		},
+		In10: true,
 	},
 	"createPolicy": {
 		Service:    "ObjectService",
@@ -214,6 +229,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.CreatePolicyContext, req)
 		},
+		In10: true,
 	},
 	"createItem": {
 		Service:    "ObjectService",
@@ -225,6 +241,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.CreateItemContext, req)
 		},
+		In10: false,
 	},
 	"getAllowableActions": {
 		Service:    "ObjectService",
@@ -236,6 +253,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.GetAllowableActionsContext, req)
 		},
+		In10: true,
 	},
 	"getObject": {
 		Service:    "ObjectService",
@@ -247,6 +265,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.GetObjectContext, req)
 		},
+		In10: true,
 	},
 	"getProperties": {
 		Service:    "ObjectService",
@@ -258,6 +277,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.GetPropertiesContext, req)
 		},
+		In10: true,
 	},
 	"getRenditions": {
 		Service:    "ObjectService",
@@ -269,6 +289,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.GetRenditionsContext, req)
 		},
+		In10: true,
 	},
 	"getObjectByPath": {
 		Service:    "ObjectService",
@@ -280,6 +301,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.GetObjectByPathContext, req)
 		},
+		In10: true,
 	},
 	"getContentStream": {
 		Service:    "ObjectService",
@@ -291,6 +313,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.GetContentStreamContext, req)
 		},
+		In10: true,
 	},
 	"updateProperties": {
 		Service:    "ObjectService",
@@ -302,6 +325,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.UpdatePropertiesContext, req)
 		},
+		In10: true,
 	},
 	"bulkUpdateProperties": {
 		Service:    "ObjectService",
@@ -313,6 +337,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.BulkUpdatePropertiesContext, req)
 		},
+		In10: false,
 	},
 	"moveObject": {
 		Service:    "ObjectService",
@@ -324,6 +349,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.MoveObjectContext, req)
 		},
+		In10: true,
 	},
 	"deleteObject": {
 		Service:    "ObjectService",
@@ -335,6 +361,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.DeleteObjectContext, req)
 		},
+		In10: true,
 	},
 	"deleteTree": {
 		Service:    "ObjectService",
@@ -346,6 +373,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.DeleteTreeContext, req)
 		},
+		In10: true,
 	},
 	"setContentStream": {
 		Service:    "ObjectService",
@@ -357,6 +385,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.SetContentStreamContext, req)
 		},
+		In10: true,
 	},
 	"appendContentStream": {
 		Service:    "ObjectService",
@@ -368,6 +397,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.AppendContentStreamContext, req)
 		},
+		In10: false,
 	},
 	"deleteContentStream": {
 		Service:    "ObjectService",
@@ -379,6 +409,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Object.DeleteContentStreamContext, req)
 		},
+		In10: true,
 	},
 	// PolicyService (PolicyServicePort)
 	"applyPolicy": {
@@ -391,6 +422,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Policy.ApplyPolicyContext, req)
 		},
+		In10: true,
 	},
 	"removePolicy": {
 		Service:    "PolicyService",
@@ -402,6 +434,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Policy.RemovePolicyContext, req)
 		},
+		In10: true,
 	},
 	"getAppliedPolicies": {
 		Service:    "PolicyService",
@@ -413,6 +446,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Policy.GetAppliedPoliciesContext, req)
 		},
+		In10: true,
 	},
 	// RelationshipService (RelationshipServicePort)
 	"getObjectRelationships": {
@@ -425,6 +459,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Relationship.GetObjectRelationshipsContext, req)
 		},
+		In10: true,
 	},
 	// RepositoryService (RepositoryServicePort)
 	"getRepositories": {
@@ -437,6 +472,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.GetRepositoriesContext, req)
 		},
+		In10: true,
 	},
 	"getRepositoryInfo": {
 		Service:    "RepositoryService",
@@ -448,6 +484,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.GetRepositoryInfoContext, req)
 		},
+		In10: true,
 	},
 	"getTypeChildren": {
 		Service:    "RepositoryService",
@@ -459,6 +496,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.GetTypeChildrenContext, req)
 		},
+		In10: true,
 	},
 	"getTypeDescendants": {
 		Service:    "RepositoryService",
@@ -470,6 +508,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.GetTypeDescendantsContext, req)
 		},
+		In10: true,
 	},
 	"getTypeDefinition": {
 		Service:    "RepositoryService",
@@ -481,6 +520,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.GetTypeDefinitionContext, req)
 		},
+		In10: true,
 	},
 	"createType": {
 		Service:    "RepositoryService",
@@ -492,6 +532,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.CreateTypeContext, req)
 		},
+		In10: false,
 	},
 	"updateType": {
 		Service:    "RepositoryService",
@@ -503,6 +544,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.UpdateTypeContext, req)
 		},
+		In10: false,
 	},
 	"deleteType": {
 		Service:    "RepositoryService",
@@ -514,6 +556,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Repository.DeleteTypeContext, req)
 		},
+		In10: false,
 	},
 	// VersioningService (VersioningServicePort)
 	"checkOut": {
@@ -526,6 +569,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Versioning.CheckOutContext, req)
 		},
+		In10: true,
 	},
 	"cancelCheckOut": {
 		Service:    "VersioningService",
@@ -537,6 +581,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Versioning.CancelCheckOutContext, req)
 		},
+		In10: true,
 	},
 	"checkIn": {
 		Service:    "VersioningService",
@@ -548,6 +593,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Versioning.CheckInContext, req)
 		},
+		In10: true,
 	},
 	"getObjectOfLatestVersion": {
 		Service:    "VersioningService",
@@ -559,6 +605,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Versioning.GetObjectOfLatestVersionContext, req)
 		},
+		In10: true,
 	},
 	"getPropertiesOfLatestVersion": {
 		Service:    "VersioningService",
@@ -570,6 +617,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Versioning.GetPropertiesOfLatestVersionContext, req)
 		},
+		In10: true,
 	},
 	"getAllVersions": {
 		Service:    "VersioningService",
@@ -581,6 +629,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.Versioning.GetAllVersionsContext, req)
 		},
+		In10: true,
 	},
 	// ACLService (ACLServicePort)
 	"getACL": {
@@ -593,6 +642,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.ACL.GetACLContext, req)
 		},
+		In10: true,
 	},
 	"applyACL": {
 		Service:    "ACLService",
@@ -604,6 +654,7 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.ACL.ApplyACLContext, req)
 		},
+		In10: true,
 	},
 }
 

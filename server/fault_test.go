@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
@@ -100,6 +101,7 @@ func TestFaultsOverHTTP(t *testing.T) {
 		{"service error", "POST", "/services/RepositoryService", "", envOf(`<m:getRepositoryInfo><m:repositoryId>X9</m:repositoryId></m:getRepositoryInfo>`), 500, codeServer, cmis.ErrObjectNotFound, "X9 does not exist"},
 		{"illegal characters stripped", "POST", "/services/RepositoryService", "", typeDef("t1"), 500, codeServer, cmis.ErrObjectNotFound, "type t1 does not exist"},
 		{"internal error hidden", "POST", "/services/RepositoryService", "", typeDef("internal"), 500, codeServer, cmis.ErrRuntime, "internal error"},
+		{"time limit", "POST", "/services/RepositoryService", "", typeDef("timelimit"), 500, codeServer, cmis.ErrRuntime, "time limit of 30s"},
 		{"unknown operation", "POST", "/services/RepositoryService", "", envOf(`<m:frobnicate/>`), 500, codeClient, cmis.ErrInvalidArgument, "unknown operation"},
 		{"operation in another namespace", "POST", "/services/RepositoryService", "", envOf(`<getRepositories xmlns="urn:other"/>`), 500, codeClient, cmis.ErrInvalidArgument, "unknown operation"},
 		{"not implemented port", "POST", "/services/NavigationService", "", envOf(`<m:getChildren><m:repositoryId>A1</m:repositoryId><m:folderId>f</m:folderId></m:getChildren>`), 500, codeServer, cmis.ErrNotSupported, "NavigationService"},
@@ -167,6 +169,12 @@ func TestFaultsOverHTTP(t *testing.T) {
 	}
 	if !found {
 		t.Error("internal error not logged with its cause")
+	}
+	// So is an operation stopped at its time limit, with the time.
+	stopped := env.logs.FilterMessage("stopped at the time limit").All()
+	if len(stopped) != 1 || stopped[0].ContextMap()["limit"] != 30*time.Second || stopped[0].ContextMap()["elapsed"] != 30001*time.Millisecond ||
+		stopped[0].ContextMap()["operation"] != "getTypeDefinition" {
+		t.Errorf("time limit logged as %v", stopped)
 	}
 }
 

@@ -103,15 +103,17 @@ func (testAuth) Authenticate(_ context.Context, c cmis.Credentials) (*cmis.User,
 // panic through the nil embedded interface (and are recovered).
 type fakeRepo struct {
 	generated.RepositoryServicePort
-	mu   sync.Mutex
-	reqs []any
-	user string
+	mu      sync.Mutex
+	reqs    []any
+	user    string
+	version cmis.Version // of the last request
 }
 
 func (f *fakeRepo) saw(ctx context.Context, req any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reqs = append(f.reqs, req)
+	f.version = cmis.VersionFromContext(ctx)
 	if u := cmis.UserFromContext(ctx); u != nil {
 		f.user = u.Name
 	}
@@ -155,8 +157,15 @@ func (f *fakeRepo) GetTypeDefinitionContext(ctx context.Context, req *generated.
 		panic("boom in handler")
 	case "internal":
 		return nil, io.ErrUnexpectedEOF
+	case "timelimit": // as the store reports a statement it stopped
+		return nil, &cmis.Error{Type: cmis.ErrRuntime, Message: "query ran longer than the time limit of 30s and was stopped",
+			Err: &cmis.TimeLimitError{Operation: "query", Limit: 30 * time.Second, Elapsed: 30001 * time.Millisecond}}
 	case "nil":
 		return nil, nil
+	case "item":
+		// What CMIS 1.0 cannot say: its writers refuse it.
+		return &generated.GetTypeDefinitionResponse{Type_: &generated.CmisTypeDefinitionType{
+			Id: "item", BaseId: "cmis:item", XsiType: generated.XsiCmisTypeItemDefinitionType}}, nil
 	case "slow":
 		// Longer than the stall timeout of TestHTTPServerTimeouts.
 		select {

@@ -27,7 +27,7 @@ func TestLimitDefaults(t *testing.T) {
 	if hs := env.srv.HTTPServer("127.0.0.1:0"); hs.ReadHeaderTimeout != 10*time.Second {
 		t.Errorf("http.Server ReadHeaderTimeout %v", hs.ReadHeaderTimeout)
 	}
-	if env.srv.uploads.max != 64 || env.srv.uploads.perUser != 8 || env.srv.rate != nil {
+	if env.srv.uploads.max != 64 || env.srv.uploads.perUser != 16 || env.srv.rate != nil {
 		t.Errorf("uploads %d/%d per user, rate limiter %v", env.srv.uploads.max, env.srv.uploads.perUser, env.srv.rate)
 	}
 }

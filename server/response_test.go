@@ -275,7 +275,7 @@ func TestShortContentStreamAborts(t *testing.T) {
 	}
 }
 
-// slowReader lets through about 6 MiB/s: 64 KiB, then a 10 ms pause.
+// slowReader lets through about 2 MiB/s: 64 KiB, then a 30 ms pause.
 type slowReader struct {
 	r io.Reader
 	n int
@@ -285,7 +285,7 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p[:min(len(p), 64<<10-s.n)])
 	if s.n += n; s.n == 64<<10 {
 		s.n = 0
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(30 * time.Millisecond)
 	}
 	return n, err
 }
@@ -297,7 +297,10 @@ func TestContentStreamDownloadStall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: waits out stall timeouts; run without -short")
 	}
-	const stall = 600 * time.Millisecond
+	// 12 MiB read at 64 KiB per 30 ms takes about 6 s, longer than the
+	// stall timeout; a 256 KiB chunk takes about 120 ms, well inside it
+	// even on a loaded machine.
+	const stall = 1500 * time.Millisecond
 	env, obj := newFileServer(t, 12<<20, func(c *Config) { c.WriteStallTimeout = stall })
 	ts := httptest.NewServer(env.srv)
 	defer ts.Close()
@@ -340,8 +343,11 @@ func TestContentStreamDownloadStall(t *testing.T) {
 		conn := dial(t)
 		defer conn.Close()
 		start := time.Now()
-		if !eventually(func() bool { return env.logs.FilterMessage("response aborted").Len() > aborted }) {
-			t.Fatal("a stalled download was not aborted")
+		for env.logs.FilterMessage("response aborted").Len() == aborted {
+			if time.Since(start) > 4*stall {
+				t.Fatal("a stalled download was not aborted")
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 		t.Logf("aborted after %v", time.Since(start).Round(time.Millisecond))
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))

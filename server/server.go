@@ -115,13 +115,14 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultMaxXMLBytes        = 10 << 20
-	DefaultMaxDepth           = 64
-	DefaultReadStallTimeout   = 30 * time.Second
-	DefaultWriteStallTimeout  = 2 * time.Minute
-	DefaultReadHeaderTimeout  = 10 * time.Second
-	DefaultMaxUploads         = 64
-	DefaultMaxUploadsPerUser  = 8
+	DefaultMaxXMLBytes       = 10 << 20
+	DefaultMaxDepth          = 64
+	DefaultReadStallTimeout  = 30 * time.Second
+	DefaultWriteStallTimeout = 2 * time.Minute
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultMaxUploads        = 64
+	// OpenCMIS's asynchronous session uploads with 10 threads at once.
+	DefaultMaxUploadsPerUser  = 16
 	defaultRateBurstPerSecond = 2
 	minRateBurst              = 10
 )
@@ -133,7 +134,7 @@ func SweepSpool(dir string, grace time.Duration, now time.Time) (int, error) {
 }
 
 // ServiceNames are the nine CMIS services, each published at
-// /services/<name>.
+// /services/<name> (CMIS 1.1) and /services10/<name> (CMIS 1.0).
 var ServiceNames = []string{
 	"RepositoryService", "NavigationService", "ObjectService",
 	"MultiFilingService", "DiscoveryService", "VersioningService",
@@ -224,15 +225,17 @@ func (s *Server) routes() *mux.Router {
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	services := "{service:" + strings.Join(ServiceNames, "|") + "}"
-	r.HandleFunc("/services/"+services, s.handleService)
-	r.HandleFunc("/wsdl/{file}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
-	// Where relative schema locations lead from a WSDL served at
-	// /services/<Service>?wsdl or /?wsdl.
-	r.HandleFunc("/services/{file:CMIS-[A-Za-z]+\\.xsd}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/{file:CMIS-[A-Za-z]+\\.xsd}", s.handleSchemaFile).Methods(http.MethodGet, http.MethodHead)
-	for _, p := range []string{"/", "/services", "/services/"} {
-		r.HandleFunc(p, s.handleIndex).Methods(http.MethodGet, http.MethodHead)
+	for _, f := range faces {
+		f.route(r, s, services)
 	}
+	// The paths that name no version are CMIS 1.1's: the page, /?wsdl
+	// (libcmis adds ?wsdl to whatever URL it was given) and the schemas
+	// it names.
+	r.HandleFunc("/{file:CMIS-[A-Za-z]+\\.xsd}", func(w http.ResponseWriter, r *http.Request) {
+		s.handleSchemaFile(w, r, face11)
+	}).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.handleIndex(w, r, face11) }).
+		Methods(http.MethodGet, http.MethodHead)
 	return r
 }
 
@@ -272,6 +275,7 @@ type exchange struct {
 	repository string
 	outcome    string
 	mtom       bool  // answer in MTOM
+	v10        bool  // a CMIS 1.0 request (the /services10 face)
 	contentIn  int64 // bytes of content streams read by the operation
 	contentOut int64 // and sent in the answer
 	rec        *recording
@@ -398,7 +402,7 @@ func (s *Server) logExchange(r *http.Request, x *exchange, status int, elapsed t
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "404 page not found: the CMIS services are at /services/<ServiceName>", http.StatusNotFound)
+	http.Error(w, "404 page not found: the CMIS services are at /services/<ServiceName> (CMIS 1.1) and /services10/<ServiceName> (CMIS 1.0)", http.StatusNotFound)
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
@@ -406,11 +410,12 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 }
 
-// handleService serves /services/<Service>: POST is SOAP, GET ?wsdl the
+// handleService serves <face>/<Service>: POST is SOAP, GET ?wsdl the
 // WSDL; anything else is a fault.
-func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face) {
 	x := exchangeFrom(r)
 	x.service = mux.Vars(r)["service"]
+	x.v10 = f.v10()
 	switch {
 	case r.Method == http.MethodPost:
 		s.handleSOAP(w, r, x)
@@ -420,7 +425,7 @@ func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
 		// libcmis (LibreOffice) fetches the URL a user typed, takes it as
 		// the WSDL if it is one, and otherwise gives up on the Web
 		// Services binding when the answer is an error.
-		s.serveWSDL(w, r)
+		s.serveWSDL(w, r, f)
 		return
 	}
 	w.Header().Set("Allow", "POST, GET")
@@ -431,6 +436,12 @@ func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
 // writeFault answers err as a SOAP fault in the encoding of the request.
 func (s *Server) writeFault(w http.ResponseWriter, x *exchange, err error) {
 	f := faultFor(err)
+	var stopped *cmis.TimeLimitError
+	if errors.As(err, &stopped) {
+		s.log.Warn("stopped at the time limit", zap.String("service", x.service), zap.String("operation", x.operation),
+			zap.String("user", x.user), zap.String("what", stopped.Operation),
+			zap.Duration("limit", stopped.Limit), zap.Duration("elapsed", stopped.Elapsed))
+	}
 	if f.internal {
 		var pe panicError
 		if !errors.As(err, &pe) {
@@ -459,152 +470,3 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, err error) {
 type panicError struct{ v any }
 
 func (p panicError) Error() string { return fmt.Sprintf("panic: %v", p.v) }
-
-// ---------------------------------------------------------------------------
-// Connection wrappers
-
-// bodyReader counts and (when recording) copies the request body, and
-// keeps the read deadline ahead of a body that is still moving.
-type bodyReader struct {
-	r      io.ReadCloser
-	n      int64
-	tee    io.Writer
-	rc     *http.ResponseController
-	stall  time.Duration
-	last   time.Time
-	teeErr bool
-	done   bool
-}
-
-func (b *bodyReader) extend(force bool) {
-	now := time.Now()
-	if force || now.Sub(b.last) > b.stall/4 {
-		b.last = now
-		_ = b.rc.SetReadDeadline(now.Add(b.stall))
-	}
-}
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	if b.done {
-		return 0, io.EOF
-	}
-	b.extend(false)
-	n, err := b.r.Read(p)
-	b.n += int64(n)
-	if err == io.EOF {
-		// The whole body is in. net/http now watches the connection for
-		// the client going away (and cleared the deadline for that): a
-		// deadline set from here on would cancel the request's context
-		// while a slow operation is still running.
-		b.done = true
-	}
-	if n > 0 && b.tee != nil && !b.teeErr {
-		if _, werr := b.tee.Write(p[:n]); werr != nil {
-			b.teeErr = true
-		}
-	}
-	return n, err
-}
-
-func (b *bodyReader) Close() error { return b.r.Close() }
-
-// respWriter counts and (when recording) copies the response, and keeps
-// the write deadline ahead of a response that is still moving.
-type respWriter struct {
-	w           http.ResponseWriter
-	rc          *http.ResponseController
-	stall       time.Duration
-	last        time.Time
-	status      int
-	n           int64
-	wroteHeader bool
-	rec         *recording
-}
-
-func (w *respWriter) Header() http.Header { return w.w.Header() }
-
-func (w *respWriter) WriteHeader(code int) {
-	if w.wroteHeader {
-		return
-	}
-	w.wroteHeader = true
-	w.status = code
-	if w.rec != nil {
-		w.rec.responseHead(code, w.w.Header())
-	}
-	w.extend()
-	w.w.WriteHeader(code)
-}
-
-func (w *respWriter) extend() {
-	now := time.Now()
-	if now.Sub(w.last) > w.stall/4 {
-		w.last = now
-		_ = w.rc.SetWriteDeadline(now.Add(w.stall))
-	}
-}
-
-func (w *respWriter) Write(p []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	w.extend()
-	n, err := w.w.Write(p)
-	w.n += int64(n)
-	if n > 0 && w.rec != nil {
-		w.rec.responseBody(p[:n])
-	}
-	return n, err
-}
-
-// readFromChunk is how much ReadFrom hands the connection at a time. The
-// write deadline moves ahead between chunks only, so a client must take
-// a chunk within the write stall timeout (256 KiB in 2 minutes by default).
-const readFromChunk = 256 << 10
-
-// ReadFrom lets io.Copy reach net/http's ReadFrom, which sends an *os.File,
-// or an *io.LimitedReader of one, with sendfile when the response is not
-// chunked. Written in chunks so the write deadline keeps moving.
-func (w *respWriter) ReadFrom(src io.Reader) (int64, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	rf, ok := w.w.(io.ReaderFrom)
-	if !ok || w.rec != nil {
-		// The recording sees the bytes that go through Write.
-		return io.Copy(struct{ io.Writer }{w}, src)
-	}
-	// Chunks keep the *io.LimitedReader{R: *os.File} shape sendfile needs.
-	r, left := src, int64(math.MaxInt64)
-	lr, limited := src.(*io.LimitedReader)
-	if limited {
-		r, left = lr.R, lr.N
-	}
-	var n int64
-	for left > 0 {
-		want := min(left, readFromChunk)
-		w.extend()
-		m, err := rf.ReadFrom(&io.LimitedReader{R: r, N: want})
-		n += m
-		w.n += m
-		left -= m
-		if limited {
-			lr.N = left
-		}
-		if err != nil || m < want {
-			return n, err // m < want: src is at EOF
-		}
-	}
-	return n, nil
-}
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (w *respWriter) Unwrap() http.ResponseWriter { return w.w }
-
-// Flush sends buffered data.
-func (w *respWriter) Flush() {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	_ = w.rc.Flush()
-}

@@ -86,6 +86,10 @@ func (s *Server) dispatch(ctx context.Context, r *http.Request, x *exchange, rd 
 	if env.body.Space != cmis.MessagingNS || op == nil {
 		return nil, nil, badRequest("unknown operation {%s}%s", env.body.Space, env.body.Local)
 	}
+	if x.v10 && !op.In10 {
+		return nil, nil, cmis.Errorf(cmis.ErrNotSupported,
+			"%s is not part of CMIS 1.0: use the CMIS 1.1 endpoint /services/%s", op.Name, op.Service)
+	}
 	req := op.NewRequest()
 	if err := decodeRequest(env, req); err != nil {
 		return nil, nil, err
@@ -101,6 +105,9 @@ func (s *Server) dispatch(ctx context.Context, r *http.Request, x *exchange, rd 
 	}
 
 	ctx = cmis.NewContextWithBaseURL(cmis.NewContextWithUser(ctx, user), s.baseURL(r))
+	if x.v10 {
+		ctx = cmis.NewContextWithVersion(ctx, cmis.Version10)
+	}
 	resp, err := s.invoke(ctx, op, req, x)
 	if err != nil {
 		// A handler that read a broken body may report it in its own
@@ -232,7 +239,7 @@ func (s *Server) invoke(ctx context.Context, op *generated.Operation, req any, x
 
 // writeResult encodes a successful response.
 func (s *Server) writeResult(w http.ResponseWriter, x *exchange, op *generated.Operation, resp any) {
-	e := newEncoder(w, x.mtom, false)
+	e := newEncoder(w, x.mtom, x.v10)
 	defer e.release()
 	e.writeBody(resp, op.Name+"Response")
 	err := e.xw.Err()

@@ -33,17 +33,6 @@ type Status struct {
 	Stats        cmis.StatsReader // the counts; nil: none shown
 }
 
-// binding is one set of the nine services, published under Prefix.
-type binding struct {
-	Name   string // e.g. "CMIS 1.1"
-	Prefix string // e.g. "/services/"
-}
-
-// bindings are the endpoint sets the page lists, in order.
-var bindings = []binding{
-	{Name: "CMIS 1.1", Prefix: "/services/"},
-}
-
 // statsTTL is how long the page's counts are reused: counting is a scan
 // of the objects' index, too much for every view of a large store.
 const statsTTL = 10 * time.Second
@@ -86,26 +75,26 @@ type statusPage struct {
 	Database      string
 	ContentStore  string
 	Groups        []statusGroup
-	WSDL          string // the WSDL of the first binding's RepositoryService
+	WSDL          string // the WSDL of the first face's RepositoryService
 	Base          string
 	Services      []string
 	Metrics       bool
 	CountsMissing bool
 }
 
-// handleIndex serves / (and /services): the WSDL with ?wsdl (libcmis adds
-// ?wsdl to whatever URL it was given), OpenCMIS' ?core and ?msg, else the
-// status page.
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+// handleIndex serves / and a face's path (/services, /services10): the
+// face's WSDL with ?wsdl (libcmis adds ?wsdl to whatever URL it was
+// given), OpenCMIS' ?core and ?msg, else the status page.
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request, f *face) {
 	switch {
 	case hasQuery(r, "wsdl"):
-		s.serveWSDL(w, r)
+		s.serveWSDL(w, r, f)
 		return
 	case hasQuery(r, "core"):
-		s.serveFile(w, r, wsdl.CoreXSD)
+		s.serveFile(w, r, f, wsdl.CoreXSD)
 		return
 	case hasQuery(r, "msg"):
-		s.serveFile(w, r, wsdl.MessagingXSD)
+		s.serveFile(w, r, f, wsdl.MessagingXSD)
 		return
 	}
 	exchangeFrom(r).operation = metrics.OpPage
@@ -144,10 +133,10 @@ func (s *Server) statusPage(r *http.Request) statusPage {
 			p.Counts, p.Objects, p.Streams, p.Bytes = true, c.Objects, c.ContentStreams, byteSize(c.ContentBytes)
 		}
 	}
-	for _, b := range bindings {
-		g := statusGroup{Name: b.Name}
+	for _, f := range faces {
+		g := statusGroup{Name: "CMIS " + string(f.Version)}
 		for _, n := range ServiceNames {
-			g.Endpoints = append(g.Endpoints, statusEndpoint{n, base + b.Prefix + n})
+			g.Endpoints = append(g.Endpoints, statusEndpoint{n, base + f.Path + "/" + n})
 		}
 		p.Groups = append(p.Groups, g)
 	}

@@ -61,13 +61,20 @@ func TestStatusPage(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	for _, n := range ServiceNames {
-		if !strings.Contains(page, `<code class="url">`+ts.URL+"/services/"+n+"?wsdl</code>") {
-			t.Errorf("no WSDL URL for %s", n)
+	for _, face := range []string{"/services/", "/services10/"} {
+		for _, n := range ServiceNames {
+			if !strings.Contains(page, `<code class="url">`+ts.URL+face+n+"?wsdl</code>") {
+				t.Errorf("no WSDL URL for %s%s", face, n)
+			}
 		}
 	}
-	if n := len(regexp.MustCompile(`<td class="svc">`).FindAllString(page, -1)); n != len(ServiceNames)*len(bindings) {
-		t.Errorf("%d endpoint rows, want %d", n, len(ServiceNames)*len(bindings))
+	for _, h := range []string{"<h3>CMIS 1.1</h3>", "<h3>CMIS 1.0</h3>"} {
+		if !strings.Contains(page, h) {
+			t.Errorf("the page lacks %q", h)
+		}
+	}
+	if n := len(regexp.MustCompile(`<td class="svc">`).FindAllString(page, -1)); n != len(ServiceNames)*len(faces) {
+		t.Errorf("%d endpoint rows, want %d", n, len(ServiceNames)*len(faces))
 	}
 	if strings.Contains(strings.ToLower(page), "<script") || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
 		t.Error("the page may run script")

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 
 var (
 	addressRE = regexp.MustCompile(`location="http://cmis/services/([A-Za-z]+)\.[A-Za-z]+"`)
+	schemaRE  = regexp.MustCompile(`schemaLocation="(CMIS-[A-Za-z]+\.xsd)"`)
 )
 
 // hasQuery reports whether the query string has key (case-insensitive),
@@ -89,25 +91,37 @@ func attrEscape(s string) string {
 }
 
 // rewriteWSDL returns a WSDL or XSD file with service addresses pointing
-// at base. Schema locations stay relative file names ("CMIS-Core.xsd"),
-// which every place the WSDL is served from resolves to a served XSD: a
-// relative location survives proxies, and Mono's svcutil loads a schema
-// twice when an absolute and a relative location name it.
-func rewriteWSDL(data []byte, base string) []byte {
-	b := attrEscape(base)
-	return addressRE.ReplaceAllFunc(data, func(m []byte) []byte {
+// at endpoints (base URL and the face's path). Schema locations stay
+// relative file names ("CMIS-Core.xsd"), which every place the WSDL is
+// served from resolves to a served XSD of its own version: a relative
+// location survives proxies, and Mono's svcutil loads a schema twice when
+// an absolute and a relative location name it. A file served at the
+// face's path itself (/services10?wsdl, whose relative names resolve in
+// the parent directory) has schemaDir ("services10/") put before them.
+func rewriteWSDL(data []byte, endpoints, schemaDir string) []byte {
+	b := attrEscape(endpoints)
+	out := addressRE.ReplaceAllFunc(data, func(m []byte) []byte {
 		svc := addressRE.FindSubmatch(m)[1]
-		return []byte(`location="` + b + `/services/` + string(svc) + `"`)
+		return []byte(`location="` + b + `/` + string(svc) + `"`)
 	})
+	if schemaDir != "" {
+		out = schemaRE.ReplaceAll(out, []byte(`schemaLocation="`+attrEscape(schemaDir)+`$1"`))
+	}
+	return out
 }
 
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name string) {
-	data, err := wsdl.FS.ReadFile(name)
+// serveFile serves a WSDL or XSD file of face f.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *face, name string) {
+	data, err := wsdl.FS.ReadFile(wsdl.Path(f.dir, name))
 	if err != nil {
 		s.notFound(w, r)
 		return
 	}
-	out := rewriteWSDL(data, s.baseURL(r))
+	schemaDir := ""
+	if r.URL.Path == f.Path {
+		schemaDir = path.Base(f.Path) + "/"
+	}
+	out := rewriteWSDL(data, s.baseURL(r)+f.Path, schemaDir)
 	w.Header().Set("Content-Type", textXMLType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(http.StatusOK)
@@ -116,17 +130,17 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, name string) 
 	}
 }
 
-func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request, f *face) {
 	exchangeFrom(r).operation = metrics.OpWSDL
-	s.serveFile(w, r, wsdl.ServiceWSDL)
+	s.serveFile(w, r, f, wsdl.ServiceWSDL)
 }
 
-// handleSchemaFile serves /wsdl/<file>.
-func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request) {
-	switch f := mux.Vars(r)["file"]; f {
+// handleSchemaFile serves a face's WSDL and XSDs by name.
+func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request, f *face) {
+	switch name := mux.Vars(r)["file"]; name {
 	case wsdl.ServiceWSDL, wsdl.CoreXSD, wsdl.MessagingXSD:
 		exchangeFrom(r).operation = metrics.OpWSDL
-		s.serveFile(w, r, f)
+		s.serveFile(w, r, f, name)
 	default:
 		s.notFound(w, r)
 	}

@@ -64,6 +64,7 @@ func TestWSDL(t *testing.T) {
 		url      string
 		hdr      map[string]string
 		wantBase string
+		v10      bool // the CMIS 1.0 face: /services10, the 1.0 WSDL and schemas
 	}{
 		{name: "service ?wsdl", url: ts.URL + "/services/ObjectService?wsdl", wantBase: ts.URL},
 		{name: "?WSDL upper case", url: ts.URL + "/services/ACLService?WSDL", wantBase: ts.URL},
@@ -83,6 +84,18 @@ func TestWSDL(t *testing.T) {
 		},
 		{name: "TLS", client: tlsClient, url: tlsSrv.URL + "/services/ObjectService?wsdl", wantBase: tlsSrv.URL},
 		{name: "ExternalURL", url: tsExt.URL + "/services/ObjectService?wsdl", hdr: map[string]string{"X-Forwarded-Host": "ignored"}, wantBase: "https://cmis.example.org/base"},
+		{name: "1.0 service ?wsdl", url: ts.URL + "/services10/ObjectService?wsdl", wantBase: ts.URL, v10: true},
+		{name: "1.0 endpoint address itself", url: ts.URL + "/services10/RepositoryService", wantBase: ts.URL, v10: true},
+		{name: "1.1 face ?wsdl", url: ts.URL + "/services?wsdl", wantBase: ts.URL},
+		{name: "1.0 face ?wsdl", url: ts.URL + "/services10?wsdl", wantBase: ts.URL, v10: true},
+		{name: "1.0 face/ ?wsdl", url: ts.URL + "/services10/?wsdl", wantBase: ts.URL, v10: true},
+		{name: "1.0 /wsdl/1.0/ file", url: ts.URL + "/wsdl/1.0/CMISWS-Service.wsdl", wantBase: ts.URL, v10: true},
+		{
+			name: "1.0 X-Forwarded-Proto and -Host", url: ts.URL + "/services10/ACLService?wsdl",
+			hdr:      map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "proxy.example.com:8443"},
+			wantBase: "https://proxy.example.com:8443", v10: true,
+		},
+		{name: "1.0 ExternalURL", url: tsExt.URL + "/services10/ObjectService?wsdl", wantBase: "https://cmis.example.org/base", v10: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,10 +117,20 @@ func TestWSDL(t *testing.T) {
 			if err := xml.Unmarshal(body, &doc); err != nil {
 				t.Fatal(err)
 			}
+			path, version := "/services/", "Version 1.1"
+			if tt.v10 {
+				path, version = "/services10/", "Version 1.0"
+			}
+			if !strings.Contains(string(body), version) {
+				t.Errorf("not the CMIS %s WSDL", version)
+			}
+			if got := strings.Contains(string(body), `name="createType"`); got == tt.v10 {
+				t.Errorf("createType in the WSDL: %v", got)
+			}
 			var names []string
 			for _, s := range doc.Services {
 				names = append(names, s.Name)
-				if want := tt.wantBase + "/services/" + s.Name; s.Port.Address.Location != want {
+				if want := tt.wantBase + path + s.Name; s.Port.Address.Location != want {
 					t.Errorf("%s at %q, want %q", s.Name, s.Port.Address.Location, want)
 				}
 			}
@@ -121,7 +144,7 @@ func TestWSDL(t *testing.T) {
 				t.Fatalf("imports %+v", doc.Imports)
 			}
 			for _, imp := range doc.Imports {
-				checkSchema(t, client, tt.url, imp.SchemaLocation, 2)
+				checkSchema(t, client, tt.url, imp.SchemaLocation, 2, tt.v10)
 			}
 		})
 	}
@@ -130,7 +153,8 @@ func TestWSDL(t *testing.T) {
 // checkSchema resolves a schema location against the URL of the document
 // that names it, as every client does, and checks that it is relative
 // (it survives proxies) and served, and so are the schema's own imports.
-func checkSchema(t *testing.T, client *http.Client, from, loc string, depth int) {
+// A CMIS 1.0 schema must not define what 1.1 added (cmis:item).
+func checkSchema(t *testing.T, client *http.Client, from, loc string, depth int, v10 bool) {
 	t.Helper()
 	ref, err := url.Parse(loc)
 	if err != nil || ref.IsAbs() || strings.HasPrefix(loc, "/") {
@@ -154,9 +178,31 @@ func checkSchema(t *testing.T, client *http.Client, from, loc string, depth int)
 	if schema.XMLName.Local != "schema" {
 		t.Fatalf("%s: root %v", u, schema.XMLName)
 	}
+	if has11 := strings.Contains(string(body), "cmis:item") || strings.Contains(string(body), "createType"); v10 && has11 {
+		t.Errorf("%s: a CMIS 1.1 schema on the 1.0 face", u)
+	}
 	if depth > 0 {
 		for _, imp := range schema.Imports {
-			checkSchema(t, client, u, imp.SchemaLocation, depth-1)
+			checkSchema(t, client, u, imp.SchemaLocation, depth-1, v10)
+		}
+	}
+}
+
+// Every face serves its WSDL and schemas by name and at its own path,
+// without credentials; names that are not its files are 404.
+func TestFaceFiles(t *testing.T) {
+	env := newTestServer(t, nil)
+	ts := httptest.NewServer(env.srv)
+	defer ts.Close()
+	for _, p := range []string{"/services", "/wsdl/CMIS-Core.xsd", "/?core", "/?msg",
+		"/services10", "/services10/", "/services10?core", "/wsdl/1.0/CMIS-Messaging.xsd", "/services10/CMIS-Core.xsd"} {
+		if r, _ := get(t, http.DefaultClient, ts.URL+p, nil); r.StatusCode != 200 {
+			t.Errorf("%s: status %d", p, r.StatusCode)
+		}
+	}
+	for _, p := range []string{"/wsdl/nope.xsd", "/wsdl/1.0/nope.xsd", "/services10/CMIS-Nope.xsd", "/services11/ObjectService"} {
+		if r, _ := get(t, http.DefaultClient, ts.URL+p, nil); r.StatusCode != 404 {
+			t.Errorf("%s: status %d", p, r.StatusCode)
 		}
 	}
 }

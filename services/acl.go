@@ -109,9 +109,6 @@ func aclCapability() *generated.CmisACLCapabilityType {
 	return c
 }
 
-// access is the caller's access, for the store's filters.
-func access(ctx context.Context) *cmis.Access { return cmis.AccessOf(cmis.UserFromContext(ctx)) }
-
 // require checks that the caller has the access a mapping key names on
 // every object given, in one store round trip.
 func (c *core) require(ctx context.Context, key string, objs ...*cmis.Object) error {
@@ -241,6 +238,9 @@ func (c *core) readable(ctx context.Context, repo, id, key string) (*cmis.Object
 	}
 	o, err := c.objects.Object(ctx, repo, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := visible(ctx, o); err != nil {
 		return nil, err
 	}
 	if err := c.require(ctx, key, o); err != nil {

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -28,7 +29,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	if req.Statement == "" {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "statement is required")
 	}
-	q, err := query.Prepare(ctx, s.queries, req.RepositoryId, req.Statement)
+	q, err := query.Prepare(ctx, s.queryRunner(ctx), req.RepositoryId, req.Statement)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +47,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 	if err != nil {
 		return nil, err
 	}
-	rows, total, err := s.queries.RunQuery(ctx, req.RepositoryId, q, query.Options{
+	rows, end, err := s.queries.RunQuery(ctx, req.RepositoryId, q, query.Options{
 		Page: p, Reader: access(ctx), SearchAllVersions: deref(req.SearchAllVersions)})
 	if err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 		index[t] = i
 	}
 	list := &generated.CmisObjectListType{}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(rows), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	var firsts []*cmis.Object
 	for _, r := range rows {
 		props := &generated.CmisPropertiesType{}
@@ -82,7 +83,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 		firsts = append(firsts, r.Objects[0])
 	}
 	if opt.allowableActions && len(firsts) > 0 {
-		ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), firsts, renderOptions{filter: filter{}, allowableActions: true})
+		ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), firsts, renderOptions{filter: filter{}, allowableActions: true})
 		if err != nil {
 			return nil, err
 		}
@@ -124,6 +125,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	if err != nil {
 		return nil, err
 	}
+	events = slices.DeleteFunc(events, func(e cmis.ChangeEvent) bool { return !changeVisible(ctx, e) })
 	// The objects still there, loaded (in one pass) and access-checked
 	// for the page; an object deleted later in the log is reported like
 	// its deletion.
@@ -145,15 +147,9 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	for _, id := range wanted {
 		gone[id] = byID[id] == nil
 	}
-	levels := map[string]cmis.Level{}
-	if len(live) > 0 {
-		ids := make([]string, len(live))
-		for i, o := range live {
-			ids[i] = o.ID
-		}
-		if levels, err = s.acls.Levels(ctx, ids, access(ctx)); err != nil {
-			return nil, err
-		}
+	levels, err := s.changeLevels(ctx, req.RepositoryId, live)
+	if err != nil {
+		return nil, err
 	}
 	var rendered map[string]*generated.CmisObjectType
 	if deref(req.IncludeProperties) || opt.acl || opt.policyIDs {
@@ -163,7 +159,7 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 				readable = append(readable, o)
 			}
 		}
-		ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), readable, opt)
+		ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), readable, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -199,4 +195,21 @@ func (s DiscoveryService) GetContentChangesContext(ctx context.Context, req *gen
 	}
 	list.NumItems = ptr(int64(len(list.Objects)))
 	return &generated.GetContentChangesResponse{Objects: list, ChangeLogToken: next}, nil
+}
+
+// changeLevels is the caller's access to each object of a change log page
+// that still exists, for the request's version (hideRelationships).
+func (c *core) changeLevels(ctx context.Context, repo string, live []*cmis.Object) (map[string]cmis.Level, error) {
+	if len(live) == 0 {
+		return map[string]cmis.Level{}, nil
+	}
+	ids := make([]string, len(live))
+	for i, o := range live {
+		ids[i] = o.ID
+	}
+	levels, err := c.acls.Levels(ctx, ids, access(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return levels, c.hideRelationships(ctx, repo, live, levels)
 }

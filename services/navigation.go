@@ -92,17 +92,17 @@ func (s NavigationService) GetChildrenContext(ctx context.Context, req *generate
 		return nil, err
 	}
 	// Only what the caller may read is listed, and counted.
-	kids, total, err := s.objects.Children(ctx, req.RepositoryId, cmis.ChildrenQuery{FolderID: req.FolderId, OrderBy: order, Page: p,
+	kids, end, err := s.objects.Children(ctx, req.RepositoryId, cmis.ChildrenQuery{FolderID: req.FolderId, OrderBy: order, Page: p,
 		Reader: access(ctx)})
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), kids, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), kids, opt)
 	if err != nil {
 		return nil, err
 	}
 	list := &generated.CmisObjectInFolderListType{}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(kids), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	for i, k := range kids {
 		in := &generated.CmisObjectInFolderType{Object: ws[i]}
 		if deref(req.IncludePathSegment) {
@@ -134,7 +134,7 @@ func (s NavigationService) tree(ctx context.Context, repo, folderID string, dept
 	for i, e := range entries {
 		objs[i] = e.Object
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(repo), objs, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, repo), objs, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (s NavigationService) GetFolderParentContext(ctx context.Context, req *gene
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), p, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), p, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (s NavigationService) GetObjectParentsContext(ctx context.Context, req *gen
 	for i, p := range parents {
 		folders[i] = p.Folder
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), folders, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), folders, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -272,15 +272,15 @@ func (s NavigationService) GetCheckedOutDocsContext(ctx context.Context, req *ge
 	if q.OrderBy, err = s.parseOrderBy(ctx, req.RepositoryId, req.OrderBy); err != nil {
 		return nil, err
 	}
-	pwcs, total, err := s.objects.CheckedOut(ctx, req.RepositoryId, q)
+	pwcs, end, err := s.objects.CheckedOut(ctx, req.RepositoryId, q)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), pwcs, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), pwcs, opt)
 	if err != nil {
 		return nil, err
 	}
 	list := &generated.CmisObjectListType{Objects: ws}
-	list.HasMoreItems, list.NumItems = pageEnd(q.Page, len(pwcs), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	return &generated.GetCheckedOutDocsResponse{Objects: list}, nil
 }

@@ -25,7 +25,7 @@ type fixture struct {
 	root     string
 	fullText bool // the store can run CONTAINS
 	core     *core
-	store    *storage.DB
+	store    *storage.DB // also for the tests that tune its limits
 }
 
 func newFixture(t *testing.T) *fixture { return newFixtureTB(t) }

@@ -5,8 +5,8 @@ import "github.com/cmisd/cmisd/cmis"
 // Paging. Every listing that pages (getChildren, getCheckedOutDocs,
 // getObjectRelationships, getTypeChildren, query, getContentChanges)
 // takes its page with page, and those that count their items answer
-// hasMoreItems and numItems with pageEnd; the store counts and reads
-// the page in one snapshot.
+// hasMoreItems and numItems with pageEnd; the store counts (up to its
+// bound) and reads the page in one snapshot.
 
 // The page sizes when a client sends no maxItems.
 const (
@@ -51,8 +51,12 @@ func changesPage(maxItems *int64) (int64, error) {
 	return p.MaxItems, nil
 }
 
-// pageEnd is hasMoreItems and numItems of a page of n items of a listing
-// of total.
-func pageEnd(p cmis.Page, n int, total int64) (hasMore bool, numItems *int64) {
-	return p.HasMore(n, total), &total
+// pageEnd is hasMoreItems and numItems of a page: numItems is left out
+// when the store did not count that far (CMIS makes it optional for
+// that reason), hasMoreItems is always there.
+func pageEnd(e cmis.PageEnd) (hasMore bool, numItems *int64) {
+	if e.Total == cmis.Uncounted {
+		return e.HasMore, nil
+	}
+	return e.HasMore, &e.Total
 }

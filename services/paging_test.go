@@ -58,9 +58,15 @@ func TestPaging(t *testing.T) {
 		{cmis.Page{MaxItems: 10, SkipCount: 9}, 0, 5, false},
 	}
 	for _, c := range ends {
-		more, num := pageEnd(c.p, c.n, c.total)
+		more, num := pageEnd(c.p.EndOf(c.n, c.total))
 		if more != c.more || *num != c.total {
 			t.Errorf("pageEnd(%+v, %d, %d): %v %d, want %v %d", c.p, c.n, c.total, more, *num, c.more, c.total)
+		}
+	}
+	// Past the store's count: numItems is left out, hasMoreItems stays.
+	for _, more := range []bool{true, false} {
+		if got, num := pageEnd(cmis.PageEnd{HasMore: more, Total: cmis.Uncounted}); got != more || num != nil {
+			t.Errorf("uncounted, more %v: %v %v", more, got, num)
 		}
 	}
 }

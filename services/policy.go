@@ -63,15 +63,8 @@ func (c *core) policyTarget(ctx context.Context, repo, id, key string) (*cmis.Ob
 // ApplyPolicyContext applies a policy to an object; applying it again
 // changes nothing.
 func (s PolicyService) ApplyPolicyContext(ctx context.Context, req *generated.ApplyPolicy) (*generated.ApplyPolicyResponse, error) {
-	o, err := s.policyTarget(ctx, req.RepositoryId, req.ObjectId, "canAddPolicy.Object")
+	err := s.changePolicy(ctx, req.RepositoryId, req.ObjectId, req.PolicyId, "canAddPolicy", s.objects.ApplyPolicy)
 	if err != nil {
-		return nil, err
-	}
-	p, err := s.policyFor(ctx, req.RepositoryId, req.PolicyId, "canAddPolicy.Policy")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.objects.ApplyPolicy(ctx, req.RepositoryId, p.ID, o.ID, user(ctx)); err != nil {
 		return nil, err
 	}
 	return &generated.ApplyPolicyResponse{}, nil
@@ -79,18 +72,26 @@ func (s PolicyService) ApplyPolicyContext(ctx context.Context, req *generated.Ap
 
 // RemovePolicyContext removes a policy from an object it is applied to.
 func (s PolicyService) RemovePolicyContext(ctx context.Context, req *generated.RemovePolicy) (*generated.RemovePolicyResponse, error) {
-	o, err := s.policyTarget(ctx, req.RepositoryId, req.ObjectId, "canRemovePolicy.Object")
+	err := s.changePolicy(ctx, req.RepositoryId, req.ObjectId, req.PolicyId, "canRemovePolicy", s.objects.RemovePolicy)
 	if err != nil {
-		return nil, err
-	}
-	p, err := s.policyFor(ctx, req.RepositoryId, req.PolicyId, "canRemovePolicy.Policy")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.objects.RemovePolicy(ctx, req.RepositoryId, p.ID, o.ID, user(ctx)); err != nil {
 		return nil, err
 	}
 	return &generated.RemovePolicyResponse{}, nil
+}
+
+// changePolicy checks the caller's permission keys (key.Object on the
+// object, key.Policy on the policy), then applies or removes.
+func (s PolicyService) changePolicy(ctx context.Context, repositoryID, objectID, policyID, key string,
+	change func(ctx context.Context, repositoryID, policyID, objectID, user string) error) error {
+	o, err := s.policyTarget(ctx, repositoryID, objectID, key+".Object")
+	if err != nil {
+		return err
+	}
+	p, err := s.policyFor(ctx, repositoryID, policyID, key+".Policy")
+	if err != nil {
+		return err
+	}
+	return change(ctx, repositoryID, p.ID, o.ID, user(ctx))
 }
 
 // GetAppliedPoliciesContext returns the policy objects applied to an
@@ -111,7 +112,7 @@ func (s PolicyService) GetAppliedPoliciesContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), ps, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), ps, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -57,18 +57,20 @@ func (ot objectType) definitions() []*cmis.PropertyDefinition {
 type typeCache struct {
 	store cmis.TypeStore
 	repo  string
+	v10   bool // render for CMIS 1.0 (version.go)
 	types map[string]*cmis.TypeDefinition
 	defs  map[*cmis.TypeDefinition][]*cmis.PropertyDefinition
 }
 
-func (c *core) typeCache(repo string) *typeCache {
-	return &typeCache{store: c.types, repo: repo, types: map[string]*cmis.TypeDefinition{}}
+func (c *core) typeCache(ctx context.Context, repo string) *typeCache {
+	return &typeCache{store: c.types, repo: repo, v10: v10(ctx), types: map[string]*cmis.TypeDefinition{}}
 }
 
-// definitions is ot.definitions(), kept for objects without secondary
-// types, which most of a page usually are.
+// definitions is what an object shows of its properties: ot.definitions()
+// (definitions10 in CMIS 1.0), kept for objects without secondary types,
+// which most of a page usually are.
 func (tc *typeCache) definitions(ot objectType) []*cmis.PropertyDefinition {
-	if len(ot.secondaries) > 0 {
+	if len(ot.secondaries) > 0 && !tc.v10 {
 		return ot.definitions()
 	}
 	if d, ok := tc.defs[ot.primary]; ok {
@@ -78,6 +80,9 @@ func (tc *typeCache) definitions(ot objectType) []*cmis.PropertyDefinition {
 		tc.defs = map[*cmis.TypeDefinition][]*cmis.PropertyDefinition{}
 	}
 	d := ot.definitions()
+	if tc.v10 {
+		d = definitions10(ot)
+	}
 	tc.defs[ot.primary] = d
 	return d
 }

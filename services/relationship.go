@@ -46,7 +46,7 @@ func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	tc := s.typeCache(req.RepositoryId)
+	tc := s.typeCache(ctx, req.RepositoryId)
 	var typeIDs []string
 	if req.TypeId != nil && *req.TypeId != "" {
 		t, err := tc.get(ctx, *req.TypeId)
@@ -66,7 +66,7 @@ func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, 
 			}
 		}
 	}
-	rels, total, err := s.objects.Relationships(ctx, req.RepositoryId, cmis.RelationshipQuery{
+	rels, end, err := s.objects.Relationships(ctx, req.RepositoryId, cmis.RelationshipQuery{
 		ObjectID: o.ID, Direction: dir, TypeIDs: typeIDs, Page: p, Reader: access(ctx)})
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (s RelationshipService) GetObjectRelationshipsContext(ctx context.Context, 
 		return nil, err
 	}
 	list := &generated.CmisObjectListType{Objects: ws}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(rels), total)
+	list.HasMoreItems, list.NumItems = pageEnd(end)
 	return &generated.GetObjectRelationshipsResponse{Objects: list}, nil
 }
 
@@ -137,7 +137,7 @@ func (s ObjectService) checkEnds(ctx context.Context, repo string, o *cmis.Objec
 	if o.SourceID == "" || o.TargetID == "" {
 		return cmis.Errorf(cmis.ErrInvalidArgument, "a relationship needs cmis:sourceId and cmis:targetId")
 	}
-	tc := s.typeCache(repo)
+	tc := s.typeCache(ctx, repo)
 	for _, end := range []struct {
 		id, key, what string
 		allowed       []string

@@ -140,8 +140,8 @@ func TestCreateRelationship(t *testing.T) {
 // relationship types' allowedSourceTypes.
 func TestRelationshipSourceActions(t *testing.T) {
 	f := newFixture(t)
-	tc := f.core.typeCache(repo)
 	ctx := f.ctx
+	tc := f.core.typeCache(ctx, repo)
 	docType, _ := tc.get(ctx, "cmis:document")
 	folderType, _ := tc.get(ctx, "cmis:folder")
 	relType, _ := tc.get(ctx, "cmis:relationship")

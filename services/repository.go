@@ -38,6 +38,7 @@ func (s RepositoryService) GetRepositoryInfoContext(ctx context.Context, req *ge
 		return nil, err
 	}
 	info := s.repositoryInfo(r, latest, incomplete)
+	versionInfo(ctx, info)
 	if base := cmis.BaseURLFromContext(ctx); base != "" {
 		// The page at / is for people: name, version, endpoints, how to
 		// connect.
@@ -109,13 +110,13 @@ func (s RepositoryService) GetTypeChildrenContext(ctx context.Context, req *gene
 	if err != nil {
 		return nil, err
 	}
-	types, total, err := s.types.TypeChildren(ctx, req.RepositoryId, deref(req.TypeId), p)
+	types, total, err := s.typeChildren(ctx, req.RepositoryId, deref(req.TypeId), p)
 	if err != nil {
 		return nil, err
 	}
 	withProps := deref(req.IncludePropertyDefinitions)
 	list := &generated.CmisTypeDefinitionListType{}
-	list.HasMoreItems, list.NumItems = pageEnd(p, len(types), total)
+	list.HasMoreItems, list.NumItems = pageEnd(p.EndOf(len(types), total))
 	for _, t := range types {
 		list.Types = append(list.Types, wireType(t, withProps))
 	}
@@ -143,7 +144,7 @@ func (s RepositoryService) GetTypeDescendantsContext(ctx context.Context, req *g
 	withProps := deref(req.IncludePropertyDefinitions)
 	resp := &generated.GetTypeDescendantsResponse{}
 	if typeID == "" {
-		bases, _, err := s.types.TypeChildren(ctx, req.RepositoryId, "", cmis.AllItems)
+		bases, _, err := s.typeChildren(ctx, req.RepositoryId, "", cmis.AllItems)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +167,7 @@ func (s RepositoryService) GetTypeDescendantsContext(ctx context.Context, req *g
 // typeTree returns the subtypes of typeID as containers, depth levels
 // deep. A type hierarchy is small, so one lookup per type is fine here.
 func (s RepositoryService) typeTree(ctx context.Context, repo, typeID string, depth int64, withProps bool) ([]*generated.CmisTypeContainer, error) {
-	kids, _, err := s.types.TypeChildren(ctx, repo, typeID, cmis.AllItems)
+	kids, _, err := s.typeChildren(ctx, repo, typeID, cmis.AllItems)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +199,9 @@ func (s RepositoryService) GetTypeDefinitionContext(ctx context.Context, req *ge
 	}
 	t, err := s.types.Type(ctx, req.RepositoryId, req.TypeId)
 	if err != nil {
+		return nil, err
+	}
+	if t, err = versionedType(ctx, t); err != nil {
 		return nil, err
 	}
 	return &generated.GetTypeDefinitionResponse{Type_: wireType(t, true)}, nil

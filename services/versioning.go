@@ -117,7 +117,7 @@ func (s VersioningService) planCheckIn(ctx context.Context, req *generated.Check
 	if err != nil {
 		return checkInPlan{}, err
 	}
-	tc := s.typeCache(req.RepositoryId)
+	tc := s.typeCache(ctx, req.RepositoryId)
 	t, err := tc.get(ctx, o.TypeID)
 	if err != nil {
 		return checkInPlan{}, err
@@ -206,7 +206,7 @@ func (s VersioningService) GetObjectOfLatestVersionContext(ctx context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func (s VersioningService) GetPropertiesOfLatestVersionContext(ctx context.Conte
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(req.RepositoryId), o, opt)
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +254,9 @@ func (s VersioningService) GetAllVersionsContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
+	if err := visible(ctx, named); err != nil {
+		return nil, err
+	}
 	if named.BaseTypeID != cmis.BaseDocument {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "object %s is not a document: it has no versions", req.ObjectId)
 	}
@@ -264,7 +267,7 @@ func (s VersioningService) GetAllVersionsContext(ctx context.Context, req *gener
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.renderAll(ctx, s.typeCache(req.RepositoryId), versions, opt)
+	ws, err := s.renderAll(ctx, s.typeCache(ctx, req.RepositoryId), versions, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -12,23 +12,54 @@ import (
 var _ cmis.ACLStore = (*DB)(nil)
 
 // readFilter is the SQL condition, " AND …", under which the object of
-// the table aliased alias is visible to a; nil access or an admin sees
-// everything. It is part of the listing statement itself, so paging and
-// counts are right for each user and no object costs a query of its own.
+// the table aliased alias is visible to a; nil access sees everything, an
+// admin everything but a.Hidden. It is part of the listing statement
+// itself, so paging and counts are right for each user and no object
+// costs a query of its own.
 func readFilter(alias string, a *cmis.Access) (string, []any) {
+	if a == nil {
+		return "", nil
+	}
+	q, args := hiddenFilter(alias, a.Hidden)
+	acl, aclArgs := aclFilter(alias+".id", a)
+	return q + acl, append(args, aclArgs...)
+}
+
+// aclFilter is the part of readFilter that a's ACEs decide, for the
+// object whose id is the SQL id. It is a probe per row (LIMIT 1 keeps
+// SQLite from making it a join, see probe), so that a listing read in
+// index order stays in that order.
+func aclFilter(id string, a *cmis.Access) (string, []any) {
 	if a == nil || a.Admin {
 		return "", nil
 	}
 	if len(a.Principals) == 0 {
 		return " AND 1 = 0", nil
 	}
-	q := " AND EXISTS (SELECT 1 FROM acl_entries ace WHERE ace.object_id = " + alias + ".id AND ace.principal_id IN (?" +
-		strings.Repeat(", ?", len(a.Principals)-1) + "))"
+	q := " AND " + probe("SELECT 1 FROM acl_entries ace WHERE ace.object_id = "+id+" AND ace.principal_id IN (?"+
+		strings.Repeat(", ?", len(a.Principals)-1)+")")
 	args := make([]any, len(a.Principals))
 	for i, p := range a.Principals {
 		args[i] = p
 	}
 	return q, args
+}
+
+// hiddenFilter is the condition, " AND …", that leaves out objects of the
+// hidden base types and relationships with an end of one of them.
+func hiddenFilter(alias string, hidden []cmis.BaseTypeID) (string, []any) {
+	if len(hidden) == 0 {
+		return "", nil
+	}
+	in := "(?" + strings.Repeat(", ?", len(hidden)-1) + ")"
+	args := make([]any, 0, 2*len(hidden))
+	for range 2 {
+		for _, b := range hidden {
+			args = append(args, string(b))
+		}
+	}
+	return " AND " + alias + ".base_type_id NOT IN " + in + " AND (" + alias + ".source_id IS NULL OR NOT EXISTS (" +
+		"SELECT 1 FROM objects hid WHERE hid.id IN (" + alias + ".source_id, " + alias + ".target_id) AND hid.base_type_id IN " + in + "))", args
 }
 
 // ACL returns an object's ACEs.

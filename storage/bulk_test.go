@@ -129,8 +129,8 @@ func TestBulkCreateBatchesAndRefuses(t *testing.T) {
 		t.Errorf("%d commits for 30 folders of 5 rows or more in batches of 20", commits)
 	}
 	kids, total, err := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: repo.RootFolderID, Page: cmis.Page{MaxItems: -1}})
-	if err != nil || total != 30 || len(kids) != 30 {
-		t.Fatalf("%d children (%v), want 30", total, err)
+	if err != nil || total.Total != 30 || len(kids) != 30 {
+		t.Fatalf("%d children (%v), want 30", total.Total, err)
 	}
 	cases := []struct {
 		name string

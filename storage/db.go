@@ -39,6 +39,13 @@ type DB struct {
 	now     func() time.Time
 	content cmis.ContentStore // the bytes of the streams contents rows describe
 	cache   cache             // types, accounts, repositories (cache.go)
+	// maxCount bounds how far a listing counts (numItems); negative: no
+	// bound. See paging.go.
+	maxCount int64
+	// queryTimeout bounds every query and listing; 0: none. See limited.
+	queryTimeout time.Duration
+	// cursors remembers where pages ended (keyset continuation).
+	cursors *cursorCache
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be
@@ -163,6 +170,21 @@ type dialect interface {
 	// match and how well, which textScore maps onto [0, 1).
 	textRanks(search string) string
 	textScore(rank string) string
+	// textSource is the text index driving a query's rows (the text
+	// path): its join with the objects aliased table, the match on the
+	// placeholder search, the rank of a row, and the index's own order.
+	// Ordered by rank or in its own order, the engine must yield rows
+	// without ranking or sorting every match in the query.
+	textSource(table, search string) textSource
+}
+
+// textSource is a dialect's text index as the driver of a query.
+type textSource struct {
+	from       string // " FROM … JOIN objects <table> ON …"
+	candidates string // " FROM … WHERE …": the matches, from the index alone
+	match      string // the condition that rows match the search
+	rank       string // lower ranks first
+	order      string // the index's own order
 }
 
 // PoolStats reports the connection pools by name: "read" and "write"

@@ -61,10 +61,24 @@ func scanObject(row scanner, extra ...any) (*cmis.Object, error) {
 	return &o, nil
 }
 
+// idBatch is how many ids one statement binds at most: SQLite takes
+// 32,766 parameters (a variable for the tests).
+var idBatch = 10000
+
 // fillObjects loads the custom properties and secondary types of a set of
-// objects, and the check-out of their version series: three statements,
-// whatever the number of objects.
+// objects, and the check-out of their version series: three statements
+// per idBatch objects.
 func fillObjects(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
+	for len(objs) > idBatch {
+		if err := fillBatch(ctx, q, objs[:idBatch]); err != nil {
+			return err
+		}
+		objs = objs[idBatch:]
+	}
+	return fillBatch(ctx, q, objs)
+}
+
+func fillBatch(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
 	if len(objs) == 0 {
 		return nil
 	}
@@ -324,34 +338,6 @@ func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path stri
 	return p.String, nil
 }
 
-// Children returns a page of a folder's children in four statements: the
-// folder, the count, the page, and the page's properties and secondary
-// types.
-func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([]*cmis.Object, int64, error) {
-	var out []*cmis.Object
-	var total int64
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := requireFolder(ctx, tx, repo, q.FolderID); err != nil {
-			return err
-		}
-		where := ` JOIN containment cc ON cc.child_id = o.id WHERE cc.parent_id = ?`
-		args := []any{q.FolderID}
-		if q.FoldersOnly {
-			where += ` AND o.base_type_id = 'cmis:folder'`
-		}
-		acl, aclArgs := readFilter("o", q.Reader)
-		where += acl
-		args = append(args, aclArgs...)
-		var err error
-		out, total, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
-		return err
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("children of %s: %w", q.FolderID, err)
-	}
-	return out, total, nil
-}
-
 // subtreeRange is the range of materialised paths strictly below a
 // folder's: every path starting with "path/". '0' follows '/' in byte
 // order, so the range is [path/, path0) and runs on the path index.
@@ -373,12 +359,21 @@ func pathDepth(path string) int {
 // statements: folders by path range, then every object filed in them.
 func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, foldersOnly bool, reader *cmis.Access) ([]cmis.TreeEntry, error) {
 	var out []cmis.TreeEntry
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.readLimited(ctx, "getDescendants", func(ctx context.Context, tx *sqlx.Tx) error {
 		root, err := requireFolder(ctx, tx, repo, folderID)
 		if err != nil {
 			return err
 		}
 		lo, hi := subtreeRange(root)
+		base := pathDepth(root)
+		args := []any{repo, folderID, lo, hi}
+		// Only the folders whose children are depth levels deep or less:
+		// a folder's depth is the number of "/" in its path.
+		deep := ""
+		if depth >= 0 {
+			deep = ` AND length(p.path) - length(replace(p.path, '/', '')) < ?`
+			args = append(args, base+depth)
+		}
 		kind := ""
 		if foldersOnly {
 			kind = ` AND o.base_type_id = 'cmis:folder'`
@@ -386,12 +381,11 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.parent_id, p.path`+objectFrom+`
 			JOIN containment cc ON cc.child_id = o.id JOIN objects p ON p.id = cc.parent_id
-			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?))`+kind+acl+`
-			ORDER BY p.path, o.name, o.id`, append([]any{repo, folderID, lo, hi}, aclArgs...)...)
+			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?`+deep+`))`+kind+acl+`
+			ORDER BY p.path, o.name, o.id`, append(args, aclArgs...)...)
 		if err != nil {
 			return err
 		}
-		base := pathDepth(root)
 		var objs []*cmis.Object
 		for rows.Next() {
 			var parentID, parentPath string

@@ -137,8 +137,8 @@ func TestChildrenPagingAndOrder(t *testing.T) {
 	var names []string
 	for skip := int64(0); skip < 8; skip += 2 {
 		page, total, err := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: f.ID, Page: cmis.Page{MaxItems: 2, SkipCount: skip}})
-		if err != nil || total != 6 {
-			t.Fatalf("skip %d: total %d %v", skip, total, err)
+		if err != nil || total.Total != 6 {
+			t.Fatalf("skip %d: total %d %v", skip, total.Total, err)
 		}
 		for _, o := range page {
 			names = append(names, o.Name)
@@ -153,8 +153,8 @@ func TestChildrenPagingAndOrder(t *testing.T) {
 		t.Fatalf("descending: %s..%s", desc[0].Name, desc[5].Name)
 	}
 	only, total, _ := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: f.ID, Page: cmis.Page{MaxItems: -1}, FoldersOnly: true})
-	if total != 1 || only[0].Name != "sub" {
-		t.Fatalf("folders only: %d", total)
+	if total.Total != 1 || only[0].Name != "sub" {
+		t.Fatalf("folders only: %d", total.Total)
 	}
 	if _, _, err := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: desc[1].ID}); cmis.ErrorTypeOf(err) != cmis.ErrInvalidArgument {
 		t.Fatalf("children of a document: %v", err)

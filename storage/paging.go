@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -10,26 +11,110 @@ import (
 )
 
 // Paging. Every listing reads its page through the dialect's limit
-// clause; those that answer a total (children, checked-out documents,
-// relationships: listPage; queries: RunQuery) count in the snapshot they
-// read the page in, ordered with a unique last key so that pages never
-// overlap or skip.
+// clause, with one row more than asked (peek) so that hasMoreItems is
+// exact; those that answer a total (children, checked-out documents,
+// relationships: listPage; queries: RunQuery) take it from the page when
+// the page reaches the end of the listing, and otherwise count, in the
+// snapshot they read the page in, up to the store's bound (maxCount):
+// past it the total is cmis.Uncounted and numItems is left out. Where an
+// index drives the listing (count), the bound applies to what it yields
+// before the other conditions and the reader's access are checked. Pages
+// are ordered with a unique last key, so that they never overlap or skip.
 
-// listPage counts the objects a listing selects and reads a page of them
-// in order. from is what follows "FROM objects o" (joins and the WHERE
-// clause), args its arguments.
-func (s *DB) listPage(ctx context.Context, tx *sqlx.Tx, from string, args []any, order []cmis.Order, p cmis.Page) ([]*cmis.Object, int64, error) {
-	var total int64
-	if err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM objects o`+from, args...); err != nil {
-		return nil, 0, err
+// DefaultMaxCount is how far a listing counts its items unless the store
+// is opened with another bound (Options.MaxCount).
+const DefaultMaxCount = 10000
+
+// peek is the page p with one item more, which tells whether items
+// follow p.
+func peek(p cmis.Page) cmis.Page {
+	if p.MaxItems >= 0 {
+		p.MaxItems++
 	}
+	return p
+}
+
+// pageEnd settles a page read through peek(p) that returned n items: it
+// returns how many of them belong to the page, and what follows it. It
+// counts (count, reading at most limit rows; negative: all) only when the
+// page shows neither the total nor that the total is past the bound.
+func (s *DB) pageEnd(p cmis.Page, n int, count func(limit int64) (int64, error)) (int, cmis.PageEnd, error) {
+	more := p.MaxItems >= 0 && int64(n) > p.MaxItems
+	if more {
+		n = int(p.MaxItems)
+	}
+	end := cmis.PageEnd{HasMore: more}
+	seen := p.SkipCount + int64(n) // items up to the page's end, when it found any
+	if more {
+		seen++
+	}
+	found := n > 0 || more
+	switch {
+	case !more && (found || p.SkipCount == 0):
+		end.Total = seen
+	case found && s.maxCount >= 0 && seen > s.maxCount:
+		end.Total = cmis.Uncounted
+	default:
+		limit := int64(-1)
+		if s.maxCount >= 0 {
+			limit = s.maxCount + 1
+		}
+		total, err := count(limit)
+		if err != nil {
+			return 0, end, err
+		}
+		if s.maxCount >= 0 && total > s.maxCount {
+			total = cmis.Uncounted
+		}
+		end.Total = total
+	}
+	return n, end, nil
+}
+
+// count counts the matches of a query or listing up to limit rows. When
+// its driving index yields more candidates than that (counted from the
+// index alone), it answers limit without looking at them: checking each
+// one's type, versions, conditions and the reader's access would cost
+// about a millisecond per hundred, the whole price of a broad query.
+// Only then does it count the matches themselves.
+func (s *DB) count(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit int64) (int64, error) {
+	if cq.candidates.sql != "" && limit >= 0 {
+		n, err := s.countRows(ctx, tx, "SELECT 1"+cq.candidates.sql, cq.candidates.args, limit)
+		if err != nil || n >= limit {
+			return n, err
+		}
+	}
+	return s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
+}
+
+// countRows counts the rows of a statement, reading at most limit of
+// them (negative: all).
+func (s *DB) countRows(ctx context.Context, tx *sqlx.Tx, stmt string, args []any, limit int64) (int64, error) {
+	var total int64
+	err := tx.GetContext(ctx, &total, `SELECT COUNT(*) FROM (`+stmt+s.dialect.limit(cmis.Page{MaxItems: limit})+`) counted`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("count: %w", err)
+	}
+	return total, nil
+}
+
+// listPage reads a page of the objects a listing selects, in order, and
+// what follows it. from is what follows "FROM objects o" (joins and the
+// WHERE clause), args its arguments.
+func (s *DB) listPage(ctx context.Context, tx *sqlx.Tx, from string, args []any, order []cmis.Order, p cmis.Page) ([]*cmis.Object, cmis.PageEnd, error) {
 	keys, keyArgs := orderBy(order)
-	objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+from+keys+s.dialect.limit(p),
+	objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+from+keys+s.dialect.limit(peek(p)),
 		append(slices.Clip(args), keyArgs...)...)
 	if err != nil {
-		return nil, 0, err
+		return nil, cmis.PageEnd{}, err
 	}
-	return objs, total, nil
+	n, end, err := s.pageEnd(p, len(objs), func(limit int64) (int64, error) {
+		return s.countRows(ctx, tx, `SELECT 1 FROM objects o`+from, args, limit)
+	})
+	if err != nil {
+		return nil, end, err
+	}
+	return objs[:n], end, nil
 }
 
 // orderColumns are the system properties listings can be ordered by

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -12,13 +13,14 @@ import (
 
 var _ query.Runner = (*DB)(nil)
 
-// RunQuery runs a bound CMIS query in four steps, in one snapshot:
-// compile it to SQL, count the matches, read the page of result rows (the
-// object ids of every table), and load the page's objects in one pass.
-func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) ([]query.Row, int64, error) {
+// RunQuery runs a bound CMIS query in four steps, in one snapshot and
+// under the store's time limit: compile it to SQL, read the page of
+// result rows (the object ids of every table), count the matches if the
+// page does not tell, and load the page's objects in one pass.
+func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt query.Options) ([]query.Row, cmis.PageEnd, error) {
 	var rows []query.Row
-	var total int64
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+	var end cmis.PageEnd
+	err := s.readLimited(ctx, "query", func(ctx context.Context, tx *sqlx.Tx) error {
 		cq, err := s.compileQuery(ctx, tx, repo, q, opt)
 		if err != nil {
 			return err
@@ -28,20 +30,24 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 			*plan, err = s.dialect.explain(ctx, tx, stmt, args)
 			return err
 		}
-		if total, err = cq.count(ctx, tx); err != nil {
-			return err
-		}
-		ids, err := cq.page(ctx, tx, s.dialect, opt.Page)
+		ids, err := s.queryPage(ctx, tx, cq, opt.Page)
 		if err != nil {
 			return err
 		}
-		rows, err = loadRows(ctx, tx, ids)
+		var n int
+		n, end, err = s.pageEnd(opt.Page, len(ids), func(limit int64) (int64, error) {
+			return s.count(ctx, tx, cq, limit)
+		})
+		if err != nil {
+			return err
+		}
+		rows, err = loadRows(ctx, tx, ids[:n])
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, cmis.PageEnd{}, err
 	}
-	return rows, total, nil
+	return rows, end, nil
 }
 
 // compiledQuery is a query as SQL: what its count and its page share,
@@ -51,23 +57,46 @@ type compiledQuery struct {
 	order   fragment // ORDER BY, unique at its end
 	columns []string // the page's: the id of each table, then the score if any
 	scored  bool
+	// keys are the columns of the order when an index path reads the
+	// rows in that index's order (a key and a unique tie-breaker, or
+	// one unique key), all descending or not: a page can continue past
+	// the keys of the previous page's last row (cursors.go).
+	keys []string
+	desc bool
+	// candidates is a FROM … WHERE of the rows the driving index yields,
+	// a superset of the matches counted from the index alone (index
+	// paths; see count), with the keys' columns.
+	candidates fragment
+	// sorted: the page goes through a sort that leaves each folder of a
+	// subtree once past the page (see windowedPage).
+	sorted bool
 }
 
-// compileQuery writes a bound query as SQL: each table joined with its
-// filter (types, repository, versions, the reader's access), the score's
-// join, the condition and the order.
+// compileQuery writes a bound query as SQL: along an index path when
+// one fits (query_paths.go), else in the general form: each table
+// joined with its filter (types, repository, versions, the reader's
+// access), the score's join, the condition and the order.
 func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *query.Query, opt query.Options) (*compiledQuery, error) {
 	c := &compiler{ctx: ctx, tx: tx, repo: repo, q: q, alias: map[*query.Table]string{},
-		noIndex: s.dialect.noIndexPrefix(), dialect: s.dialect}
+		noIndex: s.dialect.noIndexPrefix(), dialect: s.dialect, content: map[string]bool{}, rank: "fts.fts_rank"}
 	for i, t := range q.Tables {
 		c.alias[t] = fmt.Sprintf("t%d", i)
 	}
 	c.plan(q.Where)
+	if cq, ok, err := c.indexPath(opt); ok || err != nil {
+		return cq, err
+	}
+	c.errors = nil
+	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
+	var where fragment
+	if q.Where != nil {
+		where = c.capture(func() string { return "(" + c.cond(q.Where) + ")" })
+	}
+	cq.order = c.capture(func() string { return c.orderBy(q.OrderBy) })
 	from, filters, err := c.tables(opt)
 	if err != nil {
 		return nil, err
 	}
-	cq := &compiledQuery{scored: q.Score && q.Contains != nil && fullTextBuilt}
 	if cq.scored {
 		match, err := s.dialect.textQuery(q.Contains.Search)
 		if err != nil {
@@ -77,10 +106,9 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 			c.alias[q.Contains.Table] + ".id", args: []any{match}})
 	}
 	if q.Where != nil {
-		filters = append(filters, c.capture(func() string { return "(" + c.cond(q.Where) + ")" }))
+		filters = append(filters, where)
 	}
 	cq.body = joinFragments(append(from, joinFragments(filters, " WHERE ", " AND ")), "", "")
-	cq.order = c.capture(func() string { return c.orderBy(q.OrderBy) })
 	if len(c.errors) > 0 {
 		return nil, c.errors[0]
 	}
@@ -94,13 +122,14 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 }
 
 // tables writes the FROM clause: the first table and the joins of the
-// others, each with its contents row; it returns the filters of the
-// tables not joined (the first), which go into WHERE.
+// others, each with its contents row if a column reads it; it returns the
+// filters of the tables not joined (the first), which go into WHERE.
 func (c *compiler) tables(opt query.Options) (from, filters []fragment, err error) {
-	for _, t := range c.q.Tables {
-		a := c.alias[t]
+	ons := make([]fragment, len(c.q.Tables))
+	tableFilters := make([]fragment, len(c.q.Tables))
+	for i, t := range c.q.Tables {
 		var ferr error
-		filter := c.capture(func() string {
+		tableFilters[i] = c.capture(func() string {
 			f, err := c.tableFilter(t, opt)
 			ferr = err
 			return f
@@ -108,18 +137,22 @@ func (c *compiler) tables(opt query.Options) (from, filters []fragment, err erro
 		if ferr != nil {
 			return nil, nil, ferr
 		}
-		contents := " LEFT JOIN contents ct" + a + " ON ct" + a + ".id = " + a + ".content_id"
+		if t.Join != query.JoinNone {
+			ons[i] = c.capture(func() string { return c.column(t.OnLeft) + " = " + c.column(t.OnRight) })
+		}
+	}
+	for i, t := range c.q.Tables {
+		a, filter, on := c.alias[t], tableFilters[i], ons[i]
 		switch t.Join {
 		case query.JoinNone:
-			from = append(from, fragment{sql: " FROM objects " + a + contents})
+			from = append(from, fragment{sql: " FROM objects " + a + c.contentJoin(a)})
 			filters = append(filters, filter)
 		case query.JoinInner, query.JoinLeft:
 			kind := " JOIN "
 			if t.Join == query.JoinLeft {
 				kind = " LEFT JOIN "
 			}
-			on := c.capture(func() string { return c.column(t.OnLeft) + " = " + c.column(t.OnRight) })
-			from = append(from, fragment{sql: kind + "objects " + a + " ON " + on.sql + " AND " + filter.sql + contents,
+			from = append(from, fragment{sql: kind + "objects " + a + " ON " + on.sql + " AND " + filter.sql + c.contentJoin(a),
 				args: append(on.args, filter.args...)})
 		default:
 			return nil, nil, cmis.Errorf(cmis.ErrNotSupported, "query: RIGHT OUTER JOIN is not supported")
@@ -165,31 +198,104 @@ func joinFragments(fs []fragment, prefix, sep string) fragment {
 	return out
 }
 
-// count counts the query's matches.
-func (cq *compiledQuery) count(ctx context.Context, tx *sqlx.Tx) (int64, error) {
-	var total int64
-	if err := tx.GetContext(ctx, &total, "SELECT COUNT(*)"+cq.body.sql, cq.body.args...); err != nil {
-		return 0, fmt.Errorf("query count: %w", err)
+// pageSQL is the statement reading a page of result rows, that also
+// meet conds (bounds on the keys).
+func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page, conds ...fragment) (string, []any) {
+	body := fragment{sql: cq.body.sql, args: slices.Clone(cq.body.args)}
+	for _, c := range conds {
+		body.sql += " AND " + c.sql
+		body.args = append(body.args, c.args...)
 	}
-	return total, nil
+	stmt := "SELECT " + strings.Join(append(slices.Clip(cq.columns), cq.keys...), ", ") + body.sql + cq.order.sql + d.limit(p)
+	return stmt, append(body.args, cq.order.args...)
 }
 
-// pageSQL is the statement reading a page of result rows.
-func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page) (string, []any) {
-	stmt := "SELECT " + strings.Join(cq.columns, ", ") + cq.body.sql + cq.order.sql + d.limit(p)
-	return stmt, append(append([]any{}, cq.body.args...), cq.order.args...)
+// queryPage reads a page of result rows: past the end of the previous
+// page when the store remembers it (cursors.go), else skipping rows.
+func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) ([]idRow, error) {
+	if len(cq.keys) == 0 || p.MaxItems <= 0 {
+		return cq.page(ctx, tx, s.dialect, peek(p))
+	}
+	version, err := dataVersion(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	id := func(pos int64) [32]byte {
+		stmt, args := cq.pageSQL(s.dialect, cmis.Page{MaxItems: -1})
+		return cursorID(stmt, args, pos)
+	}
+	read, conds := peek(p), []fragment(nil)
+	if p.SkipCount > 0 {
+		if k, ok := s.cursors.get(id(p.SkipCount), version); ok {
+			read.SkipCount, conds = 0, []fragment{seekPast(cq.keys, cq.desc, k)}
+		}
+	}
+	rows, err := s.windowedPage(ctx, tx, cq, read, conds)
+	if err != nil {
+		return nil, err
+	}
+	if n := min(int64(len(rows)), p.MaxItems); n > 0 {
+		s.cursors.put(id(p.SkipCount+n), version, rows[n-1].key)
+	}
+	return rows, nil
+}
+
+// windowedPage reads a page through cq.page. When the page goes through
+// a sort that stops each folder of a subtree once past the page
+// (cq.sorted), each folder still costs its first filing's probe, a
+// thousand probes for a subtree of a thousand folders. So it first reads
+// from the index alone the keys of the w-th candidate in order (w: the
+// rows the page needs, then four times as many at each try), and reads
+// the page among the candidates up to those keys: folders with none are
+// left at once. Enough rows there, and the page is the page; too few
+// (the reader sees too few of them), and it tries a wider window, or
+// the whole listing once the window holds every candidate.
+func (s *DB) windowedPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, read cmis.Page, conds []fragment) ([]idRow, error) {
+	if !cq.sorted || read.MaxItems <= 0 {
+		return cq.page(ctx, tx, s.dialect, read, conds...)
+	}
+	for w := read.SkipCount + read.MaxItems; ; w *= 4 {
+		stmt := "SELECT " + strings.Join(cq.keys, ", ") + cq.candidates.sql
+		args := slices.Clone(cq.candidates.args)
+		for _, c := range conds {
+			stmt += " AND " + c.sql
+			args = append(args, c.args...)
+		}
+		stmt += cq.order.sql + s.dialect.limit(cmis.Page{MaxItems: 1, SkipCount: w - 1})
+		k := make([]any, len(cq.keys))
+		dest := make([]any, len(k))
+		for i := range k {
+			dest[i] = &k[i]
+		}
+		err := tx.QueryRowxContext(ctx, stmt, args...).Scan(dest...)
+		if isNoRows(err) {
+			return cq.page(ctx, tx, s.dialect, read, conds...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("query window: %w", err)
+		}
+		for i := range k {
+			k[i] = keyValue(k[i])
+		}
+		rows, err := cq.page(ctx, tx, s.dialect, read, append(slices.Clip(conds), seekUpTo(cq.keys, cq.desc, k))...)
+		if err != nil || int64(len(rows)) >= read.MaxItems {
+			return rows, err
+		}
+	}
 }
 
 // idRow is a result row as the page reads it: the id of each table's
-// object (nil where an outer join found none) and the score.
+// object (nil where an outer join found none), the score, and the
+// order's keys (index paths).
 type idRow struct {
 	ids   []*string
 	score float64
+	key   []any
 }
 
 // page reads a page of result rows.
-func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page) ([]idRow, error) {
-	stmt, args := cq.pageSQL(d, p)
+func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page, conds ...fragment) ([]idRow, error) {
+	stmt, args := cq.pageSQL(d, p, conds...)
 	r, err := tx.QueryxContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -201,16 +307,22 @@ func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmi
 	}
 	var out []idRow
 	for r.Next() {
-		row := idRow{ids: make([]*string, tables)}
-		dest := make([]any, tables, tables+1)
+		row := idRow{ids: make([]*string, tables), key: make([]any, len(cq.keys))}
+		dest := make([]any, tables, tables+1+len(cq.keys))
 		for i := range row.ids {
 			dest[i] = &row.ids[i]
 		}
 		if cq.scored {
 			dest = append(dest, &row.score)
 		}
+		for i := range row.key {
+			dest = append(dest, &row.key[i])
+		}
 		if err := r.Scan(dest...); err != nil {
 			return nil, err
+		}
+		for i, k := range row.key {
+			row.key[i] = keyValue(k)
 		}
 		out = append(out, row)
 	}
@@ -228,19 +340,9 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, erro
 			}
 		}
 	}
-	byID := map[string]*cmis.Object{}
-	if len(want) > 0 {
-		qs, qargs, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.id IN (?)`, want)
-		if err != nil {
-			return nil, err
-		}
-		objs, err := queryObjects(ctx, tx, qs, qargs...)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			byID[o.ID] = o
-		}
+	byID, err := objectsByID(ctx, tx, want)
+	if err != nil {
+		return nil, err
 	}
 	var rows []query.Row
 	for _, row := range page {
@@ -253,6 +355,26 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, erro
 		rows = append(rows, qr)
 	}
 	return rows, nil
+}
+
+// objectsByID loads objects (and their properties) in one pass per
+// idBatch of them.
+func objectsByID(ctx context.Context, tx *sqlx.Tx, ids []string) (map[string]*cmis.Object, error) {
+	byID := make(map[string]*cmis.Object, len(ids))
+	for start := 0; start < len(ids); start += idBatch {
+		qs, qargs, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.id IN (?)`, ids[start:min(start+idBatch, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		objs, err := queryObjects(ctx, tx, qs, qargs...)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			byID[o.ID] = o
+		}
+	}
+	return byID, nil
 }
 
 // ExplainQuery returns the database's plan for a bound query's page

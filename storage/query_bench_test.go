@@ -2,10 +2,10 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"regexp"
 	"slices"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,35 +17,50 @@ import (
 	"github.com/cmisd/cmisd/storage"
 )
 
-// The query benchmarks of the issue, on a store of a million documents
-// made beforehand by cmisd-gen (see package internal/synthetic for its
-// shape):
+// The query and listing benchmarks of issues #16 and earlier, on a store
+// of a million documents made beforehand by cmisd-gen (see package
+// internal/synthetic for its shape), with a folder of 100,000 documents
+// for the listings:
 //
-//	go run -tags sqlite_fts5 ./cmd/cmisd-gen --data /tmp/bench1m --folders 10000 --docs-per-folder 100
-//	CMISD_BENCH_DATA=/tmp/bench1m go test -tags sqlite_fts5 -run '^$' -bench Query1M ./storage
+//	go run -tags sqlite_fts5 ./cmd/cmisd-gen --data /tmp/bench1m --folders 10000 --docs-per-folder 100 --big-folder 100000
+//	CMISD_BENCH_DATA=/tmp/bench1m go test -tags sqlite_fts5 -run '^$' -bench Query1M -benchtime 20x ./storage
 //	CMISD_BENCH_DATA=/tmp/bench1m go test -tags sqlite_fts5 -run QueryPlans1M -v ./storage
 //
 // Each query goes the way a client's does: Parse, Bind, RunQuery as a
-// reader who is not the administrator, a page of 100. Without
-// CMISD_BENCH_DATA they skip.
+// reader who is not the administrator, a page of 100, numItems counted up
+// to the store's default bound (CMISD_BENCH_MAX_COUNT sets another one).
+// Without CMISD_BENCH_DATA they skip.
 
 // benchReader is a user as the services see one: own name, two groups,
-// anyone. bench-g0 reads the even top folders' subtrees (half the store).
+// anyone. bench-g0 reads the even top folders' subtrees (half the store)
+// and /bench-big.
 var benchReader = &cmis.Access{Principals: []string{"bench-reader", synthetic.GroupPrefix + "0", "staff", cmis.PrincipalAnyone}}
 
-type benchQuery struct {
-	name   string
-	stmt   string
-	target time.Duration // 0: informational
+// benchCase is one query or listing, with the target of its median time.
+type benchCase struct {
+	name     string
+	stmt     string              // a query, or
+	children *cmis.ChildrenQuery // a page of getChildren, or
+	tree     string              // getDescendants of this folder, depth 1
+	page     cmis.Page
+	// continued: each timed run follows the page before it (untimed), as
+	// a client paging through does, so that the page can continue where
+	// that one ended (keyset).
+	continued bool
+	target    time.Duration // 0: informational
 	// minRows is the fewest rows the page must have (the fixture's
 	// values are chosen so that each target query finds something).
 	minRows int
+	// Plan checks: sorts, the page goes through a sort (a subtree in
+	// the order of a key: each folder's index is left once past the
+	// page); byType, objects are read from a type's index, in order.
+	sorts, byType bool
 }
 
 type benchStore struct {
-	db      *storage.DB
-	repo    string
-	queries []benchQuery
+	db    *storage.DB
+	repo  string
+	cases []benchCase
 }
 
 // openBench opens the store CMISD_BENCH_DATA names, or skips.
@@ -58,7 +73,14 @@ func openBench(tb testing.TB) *benchStore {
 	if _, err := os.Stat(dir + "/cmisd.db"); err != nil {
 		tb.Fatalf("CMISD_BENCH_DATA: %v", err)
 	}
-	db := storetest.OpenIn(tb, dir)
+	opt := storage.Options{SweepGrace: storage.DefaultSweepGrace}
+	if n := os.Getenv("CMISD_BENCH_MAX_COUNT"); n != "" {
+		var err error
+		if opt.MaxCount, err = strconv.ParseInt(n, 10, 64); err != nil {
+			tb.Fatalf("CMISD_BENCH_MAX_COUNT: %v", err)
+		}
+	}
+	db := storetest.OpenWith(tb, dir, opt)
 	testenv.Require(tb, testenv.FullText, db.FullText(), "the benchmark's queries use CONTAINS")
 	repo := "default"
 	if r := os.Getenv("CMISD_BENCH_REPO"); r != "" {
@@ -67,17 +89,17 @@ func openBench(tb testing.TB) *benchStore {
 	return benchFixture(tb, db, repo)
 }
 
-// benchFixture picks the queries' folders and values in a synthetic store.
+// benchFixture picks the cases' folders and values in a synthetic store.
 func benchFixture(tb testing.TB, db *storage.DB, repo string) *benchStore {
 	tb.Helper()
 	s := &benchStore{db: db, repo: repo}
 	ctx := context.Background()
 	children := func(folderID string, page cmis.Page) ([]*cmis.Object, int64) {
-		kids, total, err := db.Children(ctx, repo, cmis.ChildrenQuery{FolderID: folderID, Page: page})
+		kids, end, err := db.Children(ctx, repo, cmis.ChildrenQuery{FolderID: folderID, Page: page})
 		if err != nil {
 			tb.Fatalf("children of %s: %v", folderID, err)
 		}
-		return kids, total
+		return kids, end.Total
 	}
 	all := cmis.Page{MaxItems: -1}
 
@@ -96,7 +118,7 @@ func benchFixture(tb testing.TB, db *storage.DB, repo string) *benchStore {
 	leafID, firstLeafID := leaves[len(leaves)/2].ID, leaves[0].ID
 	codeOf := func(folderID string, nth int64) string {
 		_, n := children(folderID, cmis.Page{MaxItems: 0})
-		if n == 0 {
+		if n <= 0 {
 			tb.Fatalf("folder %s has no documents", folderID)
 		}
 		docs, _ := children(folderID, cmis.Page{MaxItems: 1, SkipCount: nth % n})
@@ -107,29 +129,102 @@ func benchFixture(tb testing.TB, db *storage.DB, repo string) *benchStore {
 		return code[0].(string)
 	}
 	code1, code3 := codeOf(leafID, 37), codeOf(firstLeafID, 73)
-
-	sel := "SELECT cmis:objectId, cmis:name FROM " + synthetic.TypeID + " WHERE "
-	s.queries = []benchQuery{
-		{"1_equality", sel + synthetic.CodeProperty + " = '" + code1 + "'", 20 * time.Millisecond, 1},
-		{"2_in_folder_by_name", sel + "IN_FOLDER('" + leafID + "') ORDER BY cmis:name", 20 * time.Millisecond, 1},
-		{"3_equality_in_tree", sel + synthetic.CodeProperty + " = '" + code3 + "' AND IN_TREE('" + topID + "')", 50 * time.Millisecond, 1},
-		{"4_contains_rare", sel + "CONTAINS('" + synthetic.RareWord + "')", 100 * time.Millisecond, 1},
-		// Informational: wider matches.
-		{"x_integer_1000", sel + synthetic.NProperty + " = 42", 0, 0},
-		{"x_contains_common", sel + "CONTAINS('" + synthetic.Vocabulary[0] + "')", 0, 0},
-		{"x_in_tree_page", sel + "IN_TREE('" + topID + "')", 0, 0},
-		{"x_in_folder_supertype", "SELECT cmis:objectId, cmis:name FROM cmis:document WHERE IN_FOLDER('" + leafID + "') ORDER BY cmis:name", 0, 0},
-	}
+	s.cases = append(queryCases(leafID, topID, code1, code3), bigFolderCases(tb, db, repo)...)
 	return s
 }
 
-// run runs a query the way the discovery service does.
-func (s *benchStore) run(ctx context.Context, stmt string) ([]query.Row, int64, error) {
-	q, err := s.bind(ctx, stmt)
-	if err != nil {
-		return nil, 0, err
+// queryCases are the queries of the issues, with their targets.
+func queryCases(leafID, topID, code1, code3 string) []benchCase {
+	first, deep := cmis.Page{MaxItems: 100}, cmis.Page{MaxItems: 100, SkipCount: 10000}
+	sel := "SELECT cmis:objectId, cmis:name FROM " + synthetic.TypeID
+	where := sel + " WHERE "
+	inTree := where + "IN_TREE('" + topID + "')"
+	common := where + "CONTAINS('" + synthetic.Vocabulary[0] + "')"
+	byScore := "SELECT cmis:objectId, cmis:name, SCORE() AS s FROM " + synthetic.TypeID + " WHERE CONTAINS('" +
+		synthetic.Vocabulary[0] + "') ORDER BY s DESC"
+	ms := time.Millisecond
+	return []benchCase{
+		// Issue #9's four.
+		{name: "1_equality", stmt: where + synthetic.CodeProperty + " = '" + code1 + "'", page: first, target: 20 * ms, minRows: 1},
+		{name: "2_in_folder_by_name", stmt: where + "IN_FOLDER('" + leafID + "') ORDER BY cmis:name", page: first, target: 20 * ms, minRows: 1},
+		{name: "3_equality_in_tree", stmt: where + synthetic.CodeProperty + " = '" + code3 + "' AND IN_TREE('" + topID + "')", page: first, target: 50 * ms, minRows: 1},
+		{name: "4_contains_rare", stmt: where + "CONTAINS('" + synthetic.RareWord + "')", page: first, target: 100 * ms, minRows: 1},
+		// Issue #16: broad matches, first pages.
+		{name: "5a_in_tree", stmt: inTree, page: first, target: 20 * ms, minRows: 100},
+		{name: "5b_in_tree_by_name", stmt: inTree + " ORDER BY cmis:name", page: first, target: 50 * ms, minRows: 100, sorts: true},
+		{name: "5c_in_tree_by_created", stmt: inTree + " ORDER BY cmis:creationDate", page: first, minRows: 100, sorts: true},
+		{name: "5d_in_tree_by_modified_desc", stmt: inTree + " ORDER BY cmis:lastModificationDate DESC", page: first, minRows: 100, sorts: true},
+		{name: "6a_contains_common", stmt: common, page: first, target: 30 * ms, minRows: 100},
+		{name: "6b_contains_common_by_score", stmt: byScore, page: first, target: 100 * ms, minRows: 100},
+		{name: "7_equality_500", stmt: where + synthetic.NProperty + " = 42", page: first, target: 5 * ms, minRows: 100},
+		{name: "8a_type", stmt: sel, page: first, minRows: 100, byType: true},
+		{name: "8b_type_by_name", stmt: sel + " ORDER BY cmis:name", page: first, minRows: 100, byType: true},
+		{name: "8c_type_by_created", stmt: sel + " ORDER BY cmis:creationDate", page: first, minRows: 100, byType: true},
+		{name: "8d_type_by_modified_desc", stmt: sel + " ORDER BY cmis:lastModificationDate DESC", page: first, minRows: 100, byType: true},
+		{name: "8e_supertype_by_name", stmt: "SELECT cmis:objectId, cmis:name FROM cmis:document ORDER BY cmis:name", page: first, minRows: 100,
+			byType: true, sorts: true},
+		// The same at skipCount 10,000.
+		{name: "9a_in_tree_skip10000", stmt: inTree, page: deep, target: 100 * ms, minRows: 100},
+		{name: "9b_in_tree_by_name_skip10000", stmt: inTree + " ORDER BY cmis:name", page: deep, target: 100 * ms, minRows: 100, sorts: true},
+		{name: "9c_contains_common_skip10000", stmt: common, page: deep, target: 100 * ms, minRows: 100},
+		{name: "9d_contains_common_by_score_skip10000", stmt: byScore, page: deep, target: 100 * ms, minRows: 100},
+		{name: "9e_type_by_name_skip10000", stmt: sel + " ORDER BY cmis:name", page: deep, minRows: 100, byType: true},
+		// The same, right after the page before them.
+		{name: "9f_in_tree_skip10000_continued", stmt: inTree, page: deep, continued: true, target: 100 * ms, minRows: 100},
+		{name: "9g_in_tree_by_name_skip10000_continued", stmt: inTree + " ORDER BY cmis:name", page: deep, continued: true, target: 100 * ms, minRows: 100, sorts: true},
+		{name: "9h_contains_common_skip10000_continued", stmt: common, page: deep, continued: true, target: 100 * ms, minRows: 100},
+		{name: "9i_type_by_name_skip10000_continued", stmt: sel + " ORDER BY cmis:name", page: deep, continued: true, minRows: 100, byType: true},
+		// Informational.
+		{name: "x_in_folder_supertype", stmt: "SELECT cmis:objectId, cmis:name FROM cmis:document WHERE IN_FOLDER('" + leafID + "') ORDER BY cmis:name", page: first},
 	}
-	return s.db.RunQuery(ctx, s.repo, q, query.Options{Page: cmis.Page{MaxItems: 100}, Reader: benchReader})
+}
+
+// bigFolderCases are the listings of a folder of 100,000 children
+// (/bench-big), if the store has it.
+func bigFolderCases(tb testing.TB, db *storage.DB, repo string) []benchCase {
+	big, err := db.ObjectByPath(context.Background(), repo, "/"+synthetic.BigFolder)
+	if cmis.ErrorTypeOf(err) == cmis.ErrObjectNotFound {
+		tb.Logf("no /%s: the listing cases are left out (cmisd-gen --folders 0 --big-folder 100000 adds it)", synthetic.BigFolder)
+		return nil
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	byName := []cmis.Order{{PropertyID: cmis.PropName}}
+	byCreated := []cmis.Order{{PropertyID: cmis.PropCreationDate, Descending: true}}
+	ms := time.Millisecond
+	return []benchCase{
+		{name: "10a_children_big_by_name", children: &cmis.ChildrenQuery{FolderID: big.ID, OrderBy: byName},
+			page: cmis.Page{MaxItems: 100}, target: 20 * ms, minRows: 100},
+		{name: "10b_children_big_by_name_skip50000", children: &cmis.ChildrenQuery{FolderID: big.ID, OrderBy: byName},
+			page: cmis.Page{MaxItems: 100, SkipCount: 50000}, target: 100 * ms, minRows: 100},
+		{name: "10b_children_big_by_name_skip50000_continued", children: &cmis.ChildrenQuery{FolderID: big.ID, OrderBy: byName},
+			page: cmis.Page{MaxItems: 100, SkipCount: 50000}, continued: true, target: 100 * ms, minRows: 100},
+		{name: "10c_children_big_by_created_desc", children: &cmis.ChildrenQuery{FolderID: big.ID, OrderBy: byCreated},
+			page: cmis.Page{MaxItems: 100}, minRows: 100},
+		{name: "10d_descendants_big_depth1", tree: big.ID, minRows: 100},
+	}
+}
+
+// run runs a case the way the services do, and returns its rows and
+// what follows them.
+func (s *benchStore) run(ctx context.Context, c benchCase) (int, cmis.PageEnd, error) {
+	switch {
+	case c.children != nil:
+		q := *c.children
+		q.Page, q.Reader = c.page, benchReader
+		kids, end, err := s.db.Children(ctx, s.repo, q)
+		return len(kids), end, err
+	case c.tree != "":
+		entries, err := s.db.Descendants(ctx, s.repo, c.tree, 1, false, benchReader)
+		return len(entries), cmis.PageEnd{Total: int64(len(entries))}, err
+	}
+	q, err := s.bind(ctx, c.stmt)
+	if err != nil {
+		return 0, cmis.PageEnd{}, err
+	}
+	rows, end, err := s.db.RunQuery(ctx, s.repo, q, query.Options{Page: c.page, Reader: benchReader})
+	return len(rows), end, err
 }
 
 func (s *benchStore) bind(ctx context.Context, stmt string) (*query.Query, error) {
@@ -148,97 +243,48 @@ func median(ds []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// BenchmarkQuery1M reports each query's median time (ms/median) and its
-// number of matches; -benchtime 30x gives 30 runs each.
+// BenchmarkQuery1M reports each case's median time (ms/median), its
+// rows and numItems (-1: left out, past the count bound), and whether
+// the median meets the case's target; -benchtime 20x gives 20 runs each.
 func BenchmarkQuery1M(b *testing.B) {
 	s := openBench(b)
 	ctx := context.Background()
-	for _, q := range s.queries {
-		b.Run(q.name, func(b *testing.B) {
-			rows, total, err := s.run(ctx, q.stmt) // warm up and check
+	for _, c := range s.cases {
+		b.Run(c.name, func(b *testing.B) {
+			rows, end, err := s.run(ctx, c) // warm up and check
 			if err != nil {
-				b.Fatalf("%s: %v", q.stmt, err)
+				b.Fatalf("%s: %v", c.name, err)
 			}
-			if len(rows) < q.minRows {
-				b.Fatalf("%s: %d rows, want at least %d", q.stmt, len(rows), q.minRows)
+			if rows < c.minRows {
+				b.Fatalf("%s: %d rows, want at least %d", c.name, rows, c.minRows)
 			}
+			before := c
+			before.page.SkipCount -= c.page.MaxItems
 			var times []time.Duration
 			for b.Loop() {
+				if c.continued {
+					if _, _, err := s.run(ctx, before); err != nil {
+						b.Fatal(err)
+					}
+				}
 				start := time.Now()
-				if _, _, err := s.run(ctx, q.stmt); err != nil {
+				if _, _, err := s.run(ctx, c); err != nil {
 					b.Fatal(err)
 				}
 				times = append(times, time.Since(start))
 			}
 			m := median(times)
 			b.ReportMetric(float64(m.Microseconds())/1000, "ms/median")
-			b.ReportMetric(float64(total), "matches")
-			b.ReportMetric(float64(len(rows)), "rows")
-			if q.target > 0 {
-				verdict := "met"
-				if m > q.target {
-					verdict = "MISSED"
+			b.ReportMetric(float64(end.Total), "numItems")
+			b.ReportMetric(float64(rows), "rows")
+			verdict := "informational"
+			if c.target > 0 {
+				verdict = fmt.Sprintf("target %v: met", c.target)
+				if m > c.target {
+					verdict = fmt.Sprintf("target %v: missed", c.target)
 				}
-				b.Logf("%s: median %v over %d runs, target %v: %s", q.name, m, len(times), q.target, verdict)
 			}
+			b.Logf("%s: median %v over %d runs, %s", c.name, m, len(times), verdict)
 		})
-	}
-}
-
-// badPlan matches EXPLAIN QUERY PLAN lines that read a whole table (or a
-// whole index of one) among objects (the compiler's tN, o, p, pwc),
-// object_properties (pv), containment (c), acl_entries (ace) and
-// object_secondary_types (st), and the searches that are full scans in
-// disguise: every object of the repository (objects_name, objects_pwc on
-// repository_id alone) or of the type (objects_type), which here is a
-// million documents.
-var badPlan = regexp.MustCompile(`^(SCAN (t\d+|o|p|pwc|pv|c|ace|st|objects|object_properties|containment|acl_entries)\b` +
-	`|SEARCH (t\d+|o) USING (COVERING )?INDEX (objects_type|objects_name|objects_pwc) \(repository_id=\?( AND (type_id|is_pwc)=\?)?\))`)
-
-// TestQueryPlans1M prints each query's plan and fails where one reads a
-// table whole instead of searching an index.
-func TestQueryPlans1M(t *testing.T) {
-	checkPlans(t, openBench(t))
-}
-
-// TestQueryPlansSmall is the same check on a store of 150 documents made
-// on the spot. The store never runs ANALYZE, and without statistics
-// SQLite's plans do not depend on table sizes: they are those of the
-// million-document store, so this catches a plan that would scan it in
-// every test run.
-func TestQueryPlansSmall(t *testing.T) {
-	db := storetest.Open(t)
-	testenv.Require(t, testenv.FullText, db.FullText(), "one of the plans is a CONTAINS query's")
-	ctx := context.Background()
-	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
-		t.Fatal(err)
-	}
-	if err := synthetic.Generate(ctx, db, synthetic.Options{RepositoryID: "default", Folders: 30, DocsPerFolder: 5, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	checkPlans(t, benchFixture(t, db, "default"))
-}
-
-func checkPlans(t *testing.T, s *benchStore) {
-	ctx := context.Background()
-	for _, q := range s.queries {
-		bq, err := s.bind(ctx, q.stmt)
-		if err != nil {
-			t.Fatalf("%s: %v", q.stmt, err)
-		}
-		plan, err := s.db.ExplainQuery(ctx, s.repo, bq, query.Options{Page: cmis.Page{MaxItems: 100}, Reader: benchReader})
-		if err != nil {
-			t.Fatalf("%s: %v", q.stmt, err)
-		}
-		t.Logf("%s\n  %s\n    %s", q.name, q.stmt, strings.ReplaceAll(plan, "\n", "\n    "))
-		for _, line := range strings.Split(plan, "\n") {
-			if badPlan.MatchString(strings.TrimSpace(line)) {
-				if q.target > 0 {
-					t.Errorf("%s: full scan in the plan: %s", q.name, line)
-				} else {
-					t.Logf("%s (informational): full scan in the plan: %s", q.name, line)
-				}
-			}
-		}
 	}
 }

@@ -87,6 +87,10 @@ type compiler struct {
 	// (the dialect's spelling).
 	noIndex string
 	dialect dialect
+	// content: the tables whose contents row a column reads (contentJoin).
+	content map[string]bool
+	// rank is the SQL of the text search's rank (score).
+	rank string
 }
 
 // conjuncts flattens the top-level ANDs of a condition.
@@ -164,6 +168,9 @@ func (c *compiler) fail(err error) string {
 func (c *compiler) column(col *query.Column) string {
 	a := c.alias[col.Table]
 	if f, ok := systemColumns[col.Property.ID]; ok {
+		if strings.HasPrefix(f, "ct") {
+			c.content[a] = true
+		}
 		return fmt.Sprintf(f, a)
 	}
 	if strings.HasPrefix(col.Property.ID, "cmis:") {
@@ -304,7 +311,17 @@ func (c *compiler) score() string {
 	if c.q.Contains == nil {
 		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: SCORE() needs a CONTAINS"))
 	}
-	return c.dialect.textScore("fts.fts_rank")
+	return c.dialect.textScore(c.rank)
+}
+
+// contentJoin is the join of a table's contents row, when one of its
+// columns is read: a join nothing needs would be one more loop in the
+// plan.
+func (c *compiler) contentJoin(a string) string {
+	if !c.content[a] {
+		return ""
+	}
+	return " LEFT JOIN contents ct" + a + " ON ct" + a + ".id = " + a + ".content_id"
 }
 
 func (c *compiler) join(terms []query.Cond, op string) string {
@@ -319,20 +336,15 @@ func (c *compiler) join(terms []query.Cond, op string) string {
 // folder path index: everything filed in a folder whose path lies under
 // the given folder's; no walk of the tree).
 func (c *compiler) folder(x *query.FolderCond) string {
-	var base string
-	var path *string
-	err := c.tx.QueryRowxContext(c.ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, x.FolderID, c.repo).Scan(&base, &path)
-	if isNoRows(err) || (err == nil && base != string(cmis.BaseFolder)) {
-		return c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", x.FolderID))
-	}
-	if err != nil {
-		return c.fail(err)
+	path, ok := c.folderOf(x)
+	if !ok {
+		return "1 = 0"
 	}
 	a := c.alias[x.Table]
 	if !x.Tree {
 		return a + ".id IN (SELECT c.child_id FROM containment c WHERE c.parent_id = " + c.arg(x.FolderID) + ")"
 	}
-	lo, hi := subtreeRange(*path)
+	lo, hi := subtreeRange(path)
 	if c.existsTree[x] {
 		// Per row: its parents (containment_child), each looked up by id;
 		// + keeps SQLite from walking the subtree's folders instead.
@@ -341,6 +353,23 @@ func (c *compiler) folder(x *query.FolderCond) string {
 	}
 	return a + ".id IN (SELECT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id WHERE p.repository_id = " +
 		c.arg(c.repo) + " AND (p.id = " + c.arg(x.FolderID) + " OR (p.path >= " + c.arg(lo) + " AND p.path < " + c.arg(hi) + ")))"
+}
+
+// folderOf is the path of a folder condition's folder; a folder that is
+// not there fails the compilation.
+func (c *compiler) folderOf(x *query.FolderCond) (string, bool) {
+	var base string
+	var path *string
+	err := c.tx.QueryRowxContext(c.ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, x.FolderID, c.repo).Scan(&base, &path)
+	if isNoRows(err) || (err == nil && (base != string(cmis.BaseFolder) || path == nil)) {
+		c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", x.FolderID))
+		return "", false
+	}
+	if err != nil {
+		c.fail(err)
+		return "", false
+	}
+	return *path, true
 }
 
 // typeSet is a table's type and the subtypes whose objects its query

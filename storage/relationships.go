@@ -35,10 +35,10 @@ func directionClause(dir cmis.Direction, ids []string) (string, []any, error) {
 // Relationships returns one page of an object's relationships that the
 // reader may see, and their total: two statements for the rows, two for
 // their properties.
-func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.RelationshipQuery) ([]*cmis.Object, int64, error) {
+func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.RelationshipQuery) ([]*cmis.Object, cmis.PageEnd, error) {
 	var out []*cmis.Object
-	var total int64
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+	var end cmis.PageEnd
+	err := s.readLimited(ctx, "getObjectRelationships", func(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := getObject(ctx, tx, repo, rq.ObjectID); err != nil {
 			return err
 		}
@@ -59,13 +59,13 @@ func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.Relationshi
 		acl, aclArgs := readFilter("o", rq.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		out, total, err = s.listPage(ctx, tx, where, args, nil, rq.Page)
+		out, end, err = s.listPage(ctx, tx, where, args, nil, rq.Page)
 		return err
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("relationships of %s: %w", rq.ObjectID, err)
+		return nil, cmis.PageEnd{}, fmt.Errorf("relationships of %s: %w", rq.ObjectID, err)
 	}
-	return out, total, nil
+	return out, end, nil
 }
 
 // RelationshipsOf returns the relationships of a page of objects that the

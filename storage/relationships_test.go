@@ -69,8 +69,8 @@ func TestRelationships(t *testing.T) {
 	}
 	for _, c := range cases {
 		got, total, err := db.Relationships(ctx, repo.ID, c.q)
-		if err != nil || names(got) != c.want || total != c.total {
-			t.Fatalf("%s: %q (%d) %v, want %q (%d)", c.name, names(got), total, err, c.want, c.total)
+		if err != nil || names(got) != c.want || total.Total != c.total {
+			t.Fatalf("%s: %q (%d) %v, want %q (%d)", c.name, names(got), total.Total, err, c.want, c.total)
 		}
 	}
 	if _, _, err := db.Relationships(ctx, repo.ID, cmis.RelationshipQuery{ObjectID: "nope"}); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
@@ -96,5 +96,62 @@ func TestRelationships(t *testing.T) {
 	}
 	if got, _, _ := db.Relationships(ctx, repo.ID, cmis.RelationshipQuery{ObjectID: c.ID, Direction: cmis.DirectionEither, Page: all}); names(got) != "" {
 		t.Fatalf("after deleting a's tree: %q", names(got))
+	}
+}
+
+// Hidden base types (a CMIS 1.0 reader's items) are left out of listings
+// and their counts, and so are relationships with an end of one.
+func TestHiddenBaseTypes(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	f := mustCreate(t, db, folder(repo, "f"), repo.RootFolderID, nil)
+	a := mustCreate(t, db, document(repo, "a"), f.ID, nil)
+	b := mustCreate(t, db, document(repo, "b"), f.ID, nil)
+	item := mustCreate(t, db, &cmis.Object{RepositoryID: repo.ID, TypeID: "cmis:item", BaseTypeID: cmis.BaseItem,
+		Name: "i", CreatedBy: "alice"}, f.ID, nil)
+	for _, r := range []*cmis.Object{relationship(repo, "ab", a.ID, b.ID), relationship(repo, "ai", a.ID, item.ID),
+		relationship(repo, "ia", item.ID, a.ID)} {
+		// Readable by alice: relationships are not filed, so they inherit no ACEs.
+		if _, err := db.CreateObject(ctx, r, "", nil, []cmis.ACE{{Principal: "alice", Permission: cmis.PermRead, Direct: true}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	all := cmis.Page{MaxItems: -1}
+	for _, tt := range []struct {
+		name           string
+		reader         *cmis.Access
+		kids, rels     string
+		nKids, nRels   int64
+		tree, relsOfAB string
+	}{
+		{"all", nil, "a,b,i", "ab,ai,ia", 3, 3, "a,b,i", "ab,ai,ia"},
+		{"admin, items hidden", &cmis.Access{Admin: true, Hidden: []cmis.BaseTypeID{cmis.BaseItem}}, "a,b", "ab", 2, 1, "a,b", "ab"},
+		{"user, items hidden", &cmis.Access{Principals: []string{"alice", cmis.PrincipalAnyone},
+			Hidden: []cmis.BaseTypeID{cmis.BaseItem, cmis.BaseSecondary}}, "a,b", "ab", 2, 1, "a,b", "ab"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			kids, n, err := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: f.ID, Page: all, Reader: tt.reader})
+			if err != nil || names(kids) != tt.kids || n.Total != tt.nKids {
+				t.Errorf("children %s (%d), %v; want %s (%d)", names(kids), n.Total, err, tt.kids, tt.nKids)
+			}
+			rels, n, err := db.Relationships(ctx, repo.ID, cmis.RelationshipQuery{ObjectID: a.ID, Direction: cmis.DirectionEither,
+				Page: all, Reader: tt.reader})
+			if err != nil || names(rels) != tt.rels || n.Total != tt.nRels {
+				t.Errorf("relationships %s (%d), %v; want %s (%d)", names(rels), n.Total, err, tt.rels, tt.nRels)
+			}
+			tree, err := db.Descendants(ctx, repo.ID, f.ID, -1, false, tt.reader)
+			var got []*cmis.Object
+			for _, e := range tree {
+				got = append(got, e.Object)
+			}
+			if err != nil || names(got) != tt.tree {
+				t.Errorf("descendants %s, %v; want %s", names(got), err, tt.tree)
+			}
+			of, err := db.RelationshipsOf(ctx, repo.ID, []string{a.ID, b.ID}, cmis.DirectionEither, tt.reader)
+			if err != nil || names(of) != tt.relsOfAB {
+				t.Errorf("relationships of a, b: %s, %v; want %s", names(of), err, tt.relsOfAB)
+			}
+		})
 	}
 }

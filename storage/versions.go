@@ -380,10 +380,10 @@ func (s *DB) LatestVersion(ctx context.Context, repo, id string, major bool) (*c
 // CheckedOut returns a page of the PWCs a reader may see, in the
 // repository or in a folder (where their series is filed), with their
 // total, in four statements.
-func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) ([]*cmis.Object, int64, error) {
+func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) ([]*cmis.Object, cmis.PageEnd, error) {
 	var out []*cmis.Object
-	var total int64
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+	var end cmis.PageEnd
+	err := s.readLimited(ctx, "getCheckedOutDocs", func(ctx context.Context, tx *sqlx.Tx) error {
 		where := ` WHERE o.repository_id = ? AND o.is_pwc = 1`
 		args := []any{repo}
 		if q.FolderID != "" {
@@ -398,11 +398,11 @@ func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) 
 		where += acl
 		args = append(args, aclArgs...)
 		var err error
-		out, total, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
+		out, end, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
 		return err
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("checked-out documents: %w", err)
+		return nil, cmis.PageEnd{}, fmt.Errorf("checked-out documents: %w", err)
 	}
-	return out, total, nil
+	return out, end, nil
 }

@@ -99,8 +99,8 @@ func TestCheckOutShareContentThenCheckIn(t *testing.T) {
 	if ps, _ := db.Parents(ctx, repo.ID, pwc.ID, nil); len(ps) != 1 || ps[0].Folder.ID != a.ID {
 		t.Fatalf("parents of the PWC: %+v", ps)
 	}
-	if kids, n, _ := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: a.ID, Page: cmis.Page{MaxItems: -1}}); n != 1 || kids[0].ID != doc.ID {
-		t.Fatalf("the PWC is filed: %d children", n)
+	if kids, n, _ := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: a.ID, Page: cmis.Page{MaxItems: -1}}); n.Total != 1 || kids[0].ID != doc.ID {
+		t.Fatalf("the PWC is filed: %d children", n.Total)
 	}
 	acl, _ := db.ACL(ctx, repo.ID, pwc.ID)
 	bobAll := false
@@ -231,8 +231,8 @@ func TestDeleteVersions(t *testing.T) {
 	child := func() string {
 		t.Helper()
 		kids, n, err := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: a.ID, Page: cmis.Page{MaxItems: -1}})
-		if err != nil || n != 1 {
-			t.Fatalf("children: %d %v", n, err)
+		if err != nil || n.Total != 1 {
+			t.Fatalf("children: %d %v", n.Total, err)
 		}
 		return kids[0].ID
 	}
@@ -359,8 +359,8 @@ func TestCheckedOutListing(t *testing.T) {
 				t.Fatalf("%s: %+v is not a PWC with its check-out loaded", c.name, o)
 			}
 		}
-		if names != c.wantNames || total != c.wantTotal {
-			t.Errorf("%s: %q (%d), want %q (%d)", c.name, names, total, c.wantNames, c.wantTotal)
+		if names != c.wantNames || total.Total != c.wantTotal {
+			t.Errorf("%s: %q (%d), want %q (%d)", c.name, names, total.Total, c.wantNames, c.wantTotal)
 		}
 	}
 	// A page of children gets the check-out of every document.
@@ -405,8 +405,8 @@ func TestCheckInMergesFilings(t *testing.T) {
 	}
 	for _, f := range []string{a.ID, b.ID} {
 		kids, n, err := db.Children(ctx, repo.ID, cmis.ChildrenQuery{FolderID: f, Page: cmis.Page{MaxItems: -1}})
-		if err != nil || n != 1 || kids[0].ID != pwc.ID || kids[0].Name != "p" {
-			t.Fatalf("folder %s after check-in: %d children %v", f, n, err)
+		if err != nil || n.Total != 1 || kids[0].ID != pwc.ID || kids[0].Name != "p" {
+			t.Fatalf("folder %s after check-in: %d children %v", f, n.Total, err)
 		}
 	}
 }

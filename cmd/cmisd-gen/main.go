@@ -4,7 +4,11 @@
 //	cmisd-gen --data DIR --folders 10000 --docs-per-folder 100
 //
 // writes 1,000,000 bench:doc documents in 10,000 leaf folders under /bench,
-// creating the repository (as cmisd serve would) if the store has none.
+// creating the repository (as cmisd serve would) if the store has none;
+//
+//	cmisd-gen --data DIR --folders 0 --big-folder 100000
+//
+// adds /bench-big, a folder of 100,000 documents, to such a store.
 // The server is best stopped meanwhile: the generator holds SQLite's write
 // lock for long stretches. It only wires flags to the store.
 package main
@@ -51,6 +55,7 @@ func run(args []string) error {
 	repo := fs.String("repository", "default", "repository id")
 	folders := fs.Int("folders", 10000, "leaf folders (1,000 per top folder)")
 	docs := fs.Int("docs-per-folder", 100, "documents in each leaf folder")
+	big := fs.Int("big-folder", 0, "documents in one more folder, /bench-big (getChildren of a large folder); with --folders 0, added to a store that has the tree")
 	seed := fs.Int64("seed", 1, "seed of the property values and words")
 	creator := fs.String("creator", cmis.AdminUser, "user the objects are created by")
 	batch := fs.Int("batch-rows", 100000, "rows written per transaction (about)")
@@ -71,12 +76,13 @@ func run(args []string) error {
 		db.Close()
 		return err
 	}
-	fmt.Printf("generating %d folders × %d documents = %d documents into %s (repository %s)\n",
-		*folders, *docs, *folders**docs, *data, *repo)
+	total := *folders**docs + *big
+	fmt.Printf("generating %d folders × %d documents and a folder of %d = %d documents into %s (repository %s)\n",
+		*folders, *docs, *big, total, *data, *repo)
 	start := time.Now()
 	var last time.Time
 	err = synthetic.Generate(ctx, db, synthetic.Options{
-		RepositoryID: *repo, Folders: *folders, DocsPerFolder: *docs, Seed: *seed, Creator: *creator, BatchRows: *batch,
+		RepositoryID: *repo, Folders: *folders, DocsPerFolder: *docs, BigFolder: *big, Seed: *seed, Creator: *creator, BatchRows: *batch,
 		Progress: func(p synthetic.Progress) {
 			if time.Since(last) < *every {
 				return
@@ -101,6 +107,6 @@ func run(args []string) error {
 		}
 	}
 	fmt.Printf("done: %d documents in %s (%.0f docs/s); database %.1f MiB\n",
-		*folders**docs, took.Round(time.Millisecond), float64(*folders**docs)/took.Seconds(), float64(size)/(1<<20))
+		total, took.Round(time.Millisecond), float64(total)/took.Seconds(), float64(size)/(1<<20))
 	return nil
 }

@@ -39,6 +39,8 @@ type serveConfig struct {
 	allowWeakAdminPassword                   bool
 	maxXMLBytes                              int64
 	sweepGrace, readStall, shutdownTimeout   time.Duration
+	queryTimeout                             time.Duration
+	maxCount                                 int64
 	maxUploads, maxUploadsPerUser, rateBurst int
 	rateLimit                                float64
 	login                                    auth.Limits
@@ -67,6 +69,10 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, how long requests in flight (uploads included) may take to finish before they are cut off")
 	fs.StringVar(&c.debugListen, "debug-listen", "", "loopback address to serve net/http/pprof (/debug/pprof/) and the allocation counter (/debug/allocs) on; off when empty")
 	fs.Int64Var(&c.maxXMLBytes, "max-xml-bytes", server.DefaultMaxXMLBytes, "size limit of a request's XML, content streams excluded")
+	fs.Int64Var(&c.maxCount, "max-count", storage.DefaultMaxCount,
+		"how many items a query or listing counts at most for its numItems; past it numItems is left out (hasMoreItems stays exact); -1: count everything")
+	fs.DurationVar(&c.queryTimeout, "query-timeout", storage.DefaultQueryTimeout,
+		"how long a query or listing may run before it is stopped with a runtime fault; -1s: no limit")
 	fs.DurationVar(&c.sweepGrace, "content-sweep-grace", storage.DefaultSweepGrace,
 		"at start-up, remove content files no object references once they are this old (younger ones may be another process's upload in flight)")
 	fs.DurationVar(&c.login.FirstDelay, "login-delay", c.login.FirstDelay, "how long the answer to a second failed login waits; each further one waits twice as long")
@@ -90,6 +96,9 @@ func parseServeFlags(args []string) (serveConfig, error) {
 		if err := auth.CheckPasswordLength(c.adminPassword); err != nil {
 			return c, fmt.Errorf("admin password (--admin-password, CMISD_ADMIN_PASSWORD): %w (--allow-weak-admin-password takes it anyway)", err)
 		}
+	}
+	if c.maxCount == 0 || c.queryTimeout == 0 {
+		return c, errors.New("--max-count and --query-timeout must not be 0 (-1 and -1s turn them off)")
 	}
 	if err := c.login.Validate(); err != nil {
 		return c, fmt.Errorf("--login-*: %w", err)
@@ -117,7 +126,7 @@ func serve(args []string) error {
 		return err
 	}
 
-	db, content, err := datadir.Open(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace})
+	db, content, err := datadir.Open(ctx, c.data, storage.Options{SweepGrace: c.sweepGrace, MaxCount: c.maxCount, QueryTimeout: c.queryTimeout})
 	if err != nil {
 		return err
 	}

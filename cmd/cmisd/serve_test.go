@@ -66,6 +66,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{nil, []string{"--login-delay", "1s", "--login-max-delay", "10ms"}, "maximum login delay is shorter"},
 		{nil, []string{"--login-max-failures", "3", "--login-lockout", "0s"}, "lockout"},
 		{nil, []string{"extra"}, `unexpected "extra"`},
+		{nil, []string{"--max-count", "0"}, "must not be 0"},
+		{[]string{"CMISD_QUERY_TIMEOUT=0s"}, nil, "must not be 0"},
 	} {
 		data := t.TempDir()
 		args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data}, tt.args...)

@@ -23,7 +23,8 @@ type Row struct {
 // Runner runs bound queries against a store: compiled to its query
 // language, with the reader's access checked inside it.
 type Runner interface {
-	RunQuery(ctx context.Context, repositoryID string, q *Query, opt Options) ([]Row, int64, error)
+	// RunQuery returns a page of results and what follows it.
+	RunQuery(ctx context.Context, repositoryID string, q *Query, opt Options) ([]Row, cmis.PageEnd, error)
 	// TypeByQueryName resolves a FROM table.
 	TypeByQueryName(ctx context.Context, repositoryID, queryName string) (*cmis.TypeDefinition, error)
 	// FullText reports whether CONTAINS and SCORE() can run.

@@ -17,42 +17,32 @@ func (p *parser) leave() { p.depth-- }
 
 // search_cond := term {OR term}
 func (p *parser) searchCond() (Expr, error) {
-	first, err := p.boolTerm()
-	if err != nil {
-		return nil, err
-	}
-	if !p.isKeyword("OR") {
-		return first, nil
-	}
-	or := &OrExpr{Terms: []Expr{first}}
-	for p.acceptKeyword("OR") {
-		t, err := p.boolTerm()
-		if err != nil {
-			return nil, err
-		}
-		or.Terms = append(or.Terms, t)
-	}
-	return or, nil
+	return p.chain("OR", p.boolTerm, func(terms []Expr) Expr { return &OrExpr{Terms: terms} })
 }
 
 // term := factor {AND factor}
 func (p *parser) boolTerm() (Expr, error) {
-	first, err := p.factor()
+	return p.chain("AND", p.factor, func(terms []Expr) Expr { return &AndExpr{Terms: terms} })
+}
+
+// chain reads operand {kw operand}; one operand stands for itself.
+func (p *parser) chain(kw string, operand func() (Expr, error), join func([]Expr) Expr) (Expr, error) {
+	first, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	if !p.isKeyword("AND") {
+	if !p.isKeyword(kw) {
 		return first, nil
 	}
-	and := &AndExpr{Terms: []Expr{first}}
-	for p.acceptKeyword("AND") {
-		f, err := p.factor()
+	terms := []Expr{first}
+	for p.acceptKeyword(kw) {
+		t, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		and.Terms = append(and.Terms, f)
+		terms = append(terms, t)
 	}
-	return and, nil
+	return join(terms), nil
 }
 
 // factor := [NOT] test

@@ -24,7 +24,7 @@
 //  7. type definition subtypes merged into their base, with XsiType;
 //  8. xs:any as []xsd.Any, xs:anyAttribute as xsd.AnyAttrs;
 //  9. the content stream as *xsd.Stream;
-//  10. operations.go: Ports, Operation, Operations;
+//  10. operations.go: Ports, Operation, Operations (with what CMIS 1.0 has);
 //  11. write.go: reflection-free writers, with a CMIS 1.0 mode (writers.go);
 //  12. read.go: readers of every request, without encoding/xml (readers.go).
 package main
@@ -106,6 +106,16 @@ func generate(inPath, wsdlPath, wsdl10Path string) (map[string][]byte, error) {
 	}
 	if f.m10, err = loadSchemas(root10, wsdl10Path); err != nil {
 		return nil, fmt.Errorf("CMIS 1.0 schema: %w", err)
+	}
+	services10, err := readWSDL(root10)
+	if err != nil {
+		return nil, fmt.Errorf("CMIS 1.0 WSDL: %w", err)
+	}
+	f.ops10 = map[string]bool{}
+	for _, s := range services10 {
+		for _, op := range s.ops {
+			f.ops10[op.input.local] = true
+		}
 	}
 	cmis, err := f.cmisGo()
 	if err != nil {

@@ -270,6 +270,14 @@ func TestOperations(t *testing.T) {
 			t.Errorf("%s: %+v, want service %s", op, got, service)
 		}
 	}
+	// CMIS 1.1 added six operations; the other 44 are in the 1.0 WSDL.
+	only11 := map[string]bool{"bulkUpdateProperties": true, "appendContentStream": true, "createItem": true,
+		"createType": true, "updateType": true, "deleteType": true}
+	for key, op := range generated.Operations {
+		if op.In10 == only11[key] {
+			t.Errorf("operation %q: In10 %v", key, op.In10)
+		}
+	}
 	if _, ok := generated.Operations["query"].NewRequest().(*generated.Query); !ok {
 		t.Error("query does not decode into the messaging Query wrapper")
 	}

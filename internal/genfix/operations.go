@@ -38,6 +38,7 @@ type Operation struct {
 	Name       string                                                   // operation and request element, e.g. "createDocument"
 	NewRequest func() any                                               // a new request value, e.g. &CreateDocument{}
 	Invoke     func(ctx context.Context, p *Ports, req any) (any, error) // calls the port method, e.g. p.Object.CreateDocumentContext
+	In10       bool                                                     // the CMIS 1.0 WSDL has the operation too
 }
 
 // ErrNoPort is returned by Invoke when the Ports field of the operation's
@@ -76,8 +77,9 @@ var Operations = map[string]*Operation{
 			}
 			return invoke(ctx, p.%s.%s, req)
 		},
+		In10: %t,
 	},
-`, op.input.local, s.name, op.name, req, field, field, method)
+`, op.input.local, s.name, op.name, req, field, field, method, f.ops10[op.input.local])
 		}
 	}
 	b.WriteString("}\n\n")

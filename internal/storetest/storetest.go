@@ -22,7 +22,14 @@ func Open(tb testing.TB) *storage.DB {
 // test ends.
 func OpenIn(tb testing.TB, dir string) *storage.DB {
 	tb.Helper()
-	db, _, err := datadir.Open(context.Background(), dir, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+	return OpenWith(tb, dir, storage.Options{SweepGrace: storage.DefaultSweepGrace})
+}
+
+// OpenWith is OpenIn with options (a low count bound, a short time
+// limit).
+func OpenWith(tb testing.TB, dir string, opt storage.Options) *storage.DB {
+	tb.Helper()
+	db, _, err := datadir.Open(context.Background(), dir, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -36,6 +36,13 @@
 // major versions 1.0, as createDocument makes them, without a content
 // stream.
 //
+// With BigFolder = B, Generate also makes /bench-big, one folder of B
+// bench:doc documents b0000000 … (no custom properties, no description)
+// for the listings of issue #16 (getChildren of a 100,000-child
+// folder); the folder gets the ACE (bench-g0, cmis:read) as the even top
+// folders do. It can be added to a store that already holds the tree
+// (Folders = 0).
+//
 // Permissions, as a client would set them: everything is created by the
 // creator ("admin" by default), who gets cmis:all on each object as
 // createDocument and createFolder give it. Each top folder tNN is created with
@@ -65,6 +72,7 @@ const (
 	RareWord     = "quokka"
 	RareEvery    = 10000
 	GroupPrefix  = "bench-g"
+	BigFolder    = "bench-big"
 )
 
 // Vocabulary is the common words of the documents' descriptions.
@@ -81,6 +89,7 @@ type Options struct {
 	Folders       int   // leaf folders
 	DocsPerFolder int   // documents in each leaf folder
 	Seed          int64 // property values and words
+	BigFolder     int   // documents in /bench-big; none when 0
 	// Creator is the user the objects are created by; cmis.AdminUser
 	// when empty.
 	Creator string
@@ -138,11 +147,11 @@ func ensureType(ctx context.Context, db *storage.DB, repo string) error {
 // Generate writes the synthetic tree described above into a repository
 // of db. A repository holds one: a second generation is refused.
 func Generate(ctx context.Context, db *storage.DB, opt Options) error {
-	if opt.Folders < 1 || opt.DocsPerFolder < 0 {
-		return fmt.Errorf("synthetic: need at least one folder and no negative document count")
+	if opt.Folders < 0 || opt.DocsPerFolder < 0 || opt.BigFolder < 0 || opt.Folders+opt.BigFolder == 0 {
+		return fmt.Errorf("synthetic: need folders or a big folder, and no negative counts")
 	}
-	if opt.Folders > 1_000_000 || opt.DocsPerFolder > 10_000 {
-		return fmt.Errorf("synthetic: at most 1,000,000 folders of 10,000 documents")
+	if opt.Folders > 1_000_000 || opt.DocsPerFolder > 10_000 || opt.BigFolder > 10_000_000 {
+		return fmt.Errorf("synthetic: at most 1,000,000 folders of 10,000 documents, and a big folder of 10,000,000")
 	}
 	if opt.Creator == "" {
 		opt.Creator = cmis.AdminUser
@@ -152,18 +161,26 @@ func Generate(ctx context.Context, db *storage.DB, opt Options) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.ObjectByPath(ctx, repo, "/"+Root)
-	if err == nil {
-		return fmt.Errorf("synthetic: /%s exists in repository %s: the store already holds synthetic data", Root, repo)
-	}
-	if cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
-		return err
+	for _, f := range []struct {
+		name string
+		want bool
+	}{{Root, opt.Folders > 0}, {BigFolder, opt.BigFolder > 0}} {
+		if !f.want {
+			continue
+		}
+		_, err = db.ObjectByPath(ctx, repo, "/"+f.name)
+		if err == nil {
+			return fmt.Errorf("synthetic: /%s exists in repository %s: the store already holds that synthetic data", f.name, repo)
+		}
+		if cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
+			return err
+		}
 	}
 	if err := ensureType(ctx, db, repo); err != nil {
 		return fmt.Errorf("synthetic: %w", err)
 	}
 	g := &generator{opt: opt, rng: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed_c0de_cafe_f00d)),
-		done: Progress{TotalFolders: opt.Folders, TotalDocuments: opt.Folders * opt.DocsPerFolder}}
+		done: Progress{TotalFolders: opt.Folders, TotalDocuments: opt.Folders*opt.DocsPerFolder + opt.BigFolder}}
 	start := time.Now()
 	err = db.BulkCreate(ctx, storage.BulkOptions{RepositoryID: repo, BatchRows: opt.BatchRows, OnCommit: func() {
 		if opt.Progress != nil {
@@ -172,7 +189,12 @@ func Generate(ctx context.Context, db *storage.DB, opt Options) error {
 		}
 	}}, func(create storage.BulkCreateFunc) error {
 		g.create = create
-		return g.tree(info.RootFolderID)
+		if opt.Folders > 0 {
+			if err := g.tree(info.RootFolderID); err != nil {
+				return err
+			}
+		}
+		return g.big(info.RootFolderID)
 	})
 	if err != nil {
 		return fmt.Errorf("synthetic: %w", err)
@@ -219,6 +241,28 @@ func (g *generator) tree(rootID string) error {
 			}
 			g.done.Folders = leaf + 1
 		}
+	}
+	return nil
+}
+
+// big creates /bench-big and its documents, if asked for.
+func (g *generator) big(rootID string) error {
+	if g.opt.BigFolder == 0 {
+		return nil
+	}
+	f, err := g.folder(rootID, BigFolder, []cmis.ACE{{Principal: GroupPrefix + "0", Permission: cmis.PermRead, Direct: true}},
+		[]cmis.ACE{{Principal: cmis.PrincipalAnyone, Permission: cmis.PermRead}})
+	if err != nil {
+		return err
+	}
+	for i := 0; i < g.opt.BigFolder; i++ {
+		d := &cmis.Object{RepositoryID: g.opt.RepositoryID, TypeID: TypeID, BaseTypeID: cmis.BaseDocument,
+			Name: fmt.Sprintf("b%07d", i), CreatedBy: g.opt.Creator,
+			VersionLabel: "1.0", IsMajorVersion: true, IsLatestVersion: true, IsLatestMajorVersion: true}
+		if err := g.create(d, f.ID, g.creatorAll(), nil); err != nil {
+			return err
+		}
+		g.done.Documents++
 	}
 	return nil
 }

@@ -2,7 +2,7 @@
 // ../README.md).
 //
 // 30a reads repository info's latestChangeLogToken (and capabilityChanges) on the Repository port
-// before the object steps: Scenario.main runs it between steps 10 and 11. After step 29, 30b reads the
+// before the object steps: Scenario.main (Scenario10.main) runs it between steps 10 and 11. After step 29, 30b reads the
 // log from that token on (the token is inclusive) in one page and looks for the events steps 12-29
 // must have left; 30c reads it again two events at a time, each page from the changeLogToken the one
 // before answered (an in/out Holder<String>), and compares. The Discovery port is set up like every
@@ -42,14 +42,14 @@ class ChangeLog {
         for (String[] s : STEPS) ops.put(s[0], s[1]);
     }
 
-    void step(String name, Scenario.Step s, String... needs) {
+    void step(String name, Steps.Step s, String... needs) {
         List<String> missing = new ArrayList<>();
         for (String k : needs) if (st.get(k) == null) missing.add(k);
         if (!missing.isEmpty()) {
-            Scenario.skip(name, ops.get(name), "no " + String.join(", ", missing) + " (an earlier step failed)");
+            Steps.skip(name, ops.get(name), "no " + String.join(", ", missing) + " (an earlier step failed)");
             return;
         }
-        Scenario.run(name, ops.get(name), s);
+        Steps.run(name, ops.get(name), s);
     }
 
     String s(String k) { return (String) st.get(k); }
@@ -57,16 +57,16 @@ class ChangeLog {
     /** 30a, before the object steps. */
     void start(String repo, RepositoryServicePort repoPort) {
         if (repo == null) {
-            Scenario.skip(STEPS[0][0], STEPS[0][1], "no repositoryId");
+            Steps.skip(STEPS[0][0], STEPS[0][1], "no repositoryId");
             return;
         }
         step("30a.getRepositoryInfo(latestChangeLogToken)", () -> {
             CmisRepositoryInfoType info = repoPort.getRepositoryInfo(repo, null);
             CmisRepositoryCapabilitiesType caps = info.getCapabilities();
             EnumCapabilityChanges ch = caps == null ? null : caps.getCapabilityChanges();
-            Scenario.expect(ch == EnumCapabilityChanges.ALL, "capabilityChanges=" + (ch == null ? null : ch.value()) + ", wanted all");
+            Steps.expect(ch == EnumCapabilityChanges.ALL, "capabilityChanges=" + (ch == null ? null : ch.value()) + ", wanted all");
             String tok = info.getLatestChangeLogToken();
-            Scenario.expect(tok != null && !tok.isEmpty(), "latestChangeLogToken=" + tok);
+            Steps.expect(tok != null && !tok.isEmpty(), "latestChangeLogToken=" + tok);
             st.put("token", tok);
             System.err.println("note: latestChangeLogToken before the object steps: " + tok);
         });
@@ -75,15 +75,15 @@ class ChangeLog {
     /** "objectId changeType changeTime" of each event of a getContentChanges answer, in log order;
      *  every event must carry all three. */
     static List<String> events(CmisObjectListType l) throws Exception {
-        Scenario.expect(l != null, "no objects in the answer");
+        Steps.expect(l != null, "no objects in the answer");
         List<String> out = new ArrayList<>();
         for (CmisObjectType o : l.getObjects()) {
             Object id = ObjectNavigation.one(o, "cmis:objectId");
             CmisChangeEventType ev = o.getChangeEventInfo();
-            Scenario.expect(id != null, "an event without cmis:objectId");
-            Scenario.expect(ev != null, "the event of " + id + " has no changeEventInfo");
-            Scenario.expect(ev.getChangeType() != null, "the event of " + id + " has no changeType");
-            Scenario.expect(ev.getChangeTime() != null, "the " + ev.getChangeType().value() + " event of " + id + " has no changeTime");
+            Steps.expect(id != null, "an event without cmis:objectId");
+            Steps.expect(ev != null, "the event of " + id + " has no changeEventInfo");
+            Steps.expect(ev.getChangeType() != null, "the event of " + id + " has no changeType");
+            Steps.expect(ev.getChangeTime() != null, "the " + ev.getChangeType().value() + " event of " + id + " has no changeTime");
             out.add(id + " " + ev.getChangeType().value() + " " + ev.getChangeTime().toXMLFormat());
         }
         return out;
@@ -104,8 +104,8 @@ class ChangeLog {
                 disc = MoreServices.port(base, "DiscoveryService", user, password, DiscoveryServicePort.class);
                 st.put("disc", disc);
             } catch (Throwable e) {
-                Scenario.failed++;
-                System.out.println("FAIL " + Scenario.FW + " 30.loadWSDL(Discovery): GET ?wsdl " + Scenario.describe(e));
+                Steps.failed++;
+                System.out.println("FAIL " + Steps.FW + " 30.loadWSDL(Discovery): GET ?wsdl " + Steps.describe(e));
                 e.printStackTrace();
             }
         }
@@ -116,8 +116,8 @@ class ChangeLog {
             Holder<CmisObjectListType> objs = new Holder<>();
             d.getContentChanges(repo, tok, false, null, null, null, BigInteger.valueOf(MAX_ITEMS), null, objs);
             List<String> evs = events(objs.value);
-            Scenario.expect(!objs.value.isHasMoreItems(), "hasMoreItems true with maxItems " + MAX_ITEMS);
-            Scenario.expect(tok.value != null && !tok.value.isEmpty(), "no changeLogToken in the answer (" + evs.size() + " events)");
+            Steps.expect(!objs.value.isHasMoreItems(), "hasMoreItems true with maxItems " + MAX_ITEMS);
+            Steps.expect(tok.value != null && !tok.value.isEmpty(), "no changeLogToken in the answer (" + evs.size() + " events)");
             String[][] want = {
                 {s("folder"), "created", "the folder of step 12"},
                 {s("doc"), "updated", "the document renamed in step 16a"},
@@ -126,8 +126,8 @@ class ChangeLog {
             };
             List<String> missing = new ArrayList<>();
             for (String[] w : want) if (indexOf(evs, w[0] + " " + w[1]) < 0) missing.add(w[1] + " " + w[0] + " (" + w[2] + ")");
-            Scenario.expect(missing.isEmpty(), evs.size() + " events from token " + s("token") + " lack: " + String.join("; ", missing));
-            Scenario.expect(indexOf(evs, s("folder") + " created") < indexOf(evs, s("doc") + " deleted"),
+            Steps.expect(missing.isEmpty(), evs.size() + " events from token " + s("token") + " lack: " + String.join("; ", missing));
+            Steps.expect(indexOf(evs, s("folder") + " created") < indexOf(evs, s("doc") + " deleted"),
                 "the deletion of the document comes before the creation of its folder");
             Map<String, Integer> counts = new TreeMap<>();
             for (String e : evs) counts.merge(e.split(" ")[1], 1, Integer::sum);
@@ -146,23 +146,23 @@ class ChangeLog {
                 d.getContentChanges(repo, tok, false, null, null, null, BigInteger.valueOf(2), null, objs);
                 List<String> page = events(objs.value);
                 pages++;
-                Scenario.expect(page.size() <= 2, "page " + pages + ": " + page.size() + " events for maxItems 2");
-                Scenario.expect(tok.value != null && !tok.value.isEmpty(), "page " + pages + ": no changeLogToken");
+                Steps.expect(page.size() <= 2, "page " + pages + ": " + page.size() + " events for maxItems 2");
+                Steps.expect(tok.value != null && !tok.value.isEmpty(), "page " + pages + ": no changeLogToken");
                 got.addAll(page);
                 token = tok.value;
                 if (!objs.value.isHasMoreItems()) break;
-                Scenario.expect(!page.isEmpty(), "page " + pages + " is empty but hasMoreItems is true");
-                Scenario.expect(pages < 1000, "still more after 1000 pages");
+                Steps.expect(!page.isEmpty(), "page " + pages + " is empty but hasMoreItems is true");
+                Steps.expect(pages < 1000, "still more after 1000 pages");
             }
             @SuppressWarnings("unchecked")
             List<String> want = (List<String>) st.get("events");
             if (!got.equals(want)) {
                 int i = 0;
                 while (i < got.size() && i < want.size() && got.get(i).equals(want.get(i))) i++;
-                throw new Scenario.Check(pages + " pages: " + got.size() + " events, one page: " + want.size()
+                throw new Steps.Check(pages + " pages: " + got.size() + " events, one page: " + want.size()
                     + "; first difference at event " + i + ": " + (i < got.size() ? got.get(i) : null) + " vs " + (i < want.size() ? want.get(i) : null));
             }
-            Scenario.expect(token.equals(s("next")), "the last page answers token " + token + ", the single page " + s("next"));
+            Steps.expect(token.equals(s("next")), "the last page answers token " + token + ", the single page " + s("next"));
             System.err.println("note: " + pages + " pages of at most 2 events give the same " + got.size() + " events");
         }, "events");
     }

@@ -1,7 +1,7 @@
 // Steps 11-21 of the JAX-WS scenario: Object + Navigation services (see ../README.md).
 //
 // The ObjectService and NavigationService ports come from their own live WSDL URLs
-// (<base>/services/ObjectService?wsdl, <base>/services/NavigationService?wsdl; one WSDL, so wsimport
+// (<base>/services/ObjectService?wsdl, <base>/services/NavigationService?wsdl, /services10/… for CMIS 1.0; one WSDL, so wsimport
 // generated both from RepositoryService?wsdl already). MTOM is on (MTOMFeature(true), threshold 0):
 // the 5 MiB content of createDocument goes as a binary MIME part referenced by xop:Include, and
 // getContentStream's answer arrives the same way (a StreamingDataHandler read as a stream).
@@ -79,7 +79,7 @@ import org.oasis_open.docs.ns.cmis.ws._200908.ObjectServicePort;
 import org.oasis_open.docs.ns.cmis.ws._200908.RepositoryServicePort;
 
 class ObjectNavigation {
-    static final int CONTENT_SIZE = Scenario.contentBytes(5 * 1024 * 1024);
+    static final int CONTENT_SIZE = Steps.contentBytes(5 * 1024 * 1024);
     // Bytes 1000..5999; for a content smaller than that (CMIS_CONTENT_BYTES), its second quarter and third.
     static final int RANGE_OFFSET = CONTENT_SIZE >= 6000 ? 1000 : CONTENT_SIZE / 4;
     static final int RANGE_LENGTH = CONTENT_SIZE >= 6000 ? 5000 : CONTENT_SIZE / 2;
@@ -96,6 +96,7 @@ class ObjectNavigation {
         {"16b.updateProperties(oldToken)", "updateProperties"},
         {"17a.getChildren", "getChildren"},
         {"17b.getObjectByPath", "getObjectByPath"},
+        {"17c.getChildren(paging,numItems past the server count)", "getChildren"},
         {"18a.createFolder(sub)", "createFolder"},
         {"18b.moveObject", "moveObject"},
         {"18c.getObjectParents", "getObjectParents"},
@@ -114,14 +115,14 @@ class ObjectNavigation {
     }
 
     /** Runs a step, or reports it not run when an earlier step did not give what it needs. */
-    void step(String name, Scenario.Step s, String... needs) {
+    void step(String name, Steps.Step s, String... needs) {
         List<String> missing = new ArrayList<>();
         for (String k : needs) if (st.get(k) == null) missing.add(k);
         if (!missing.isEmpty()) {
-            Scenario.skip(name, ops.get(name), "no " + String.join(", ", missing) + " (an earlier step failed)");
+            Steps.skip(name, ops.get(name), "no " + String.join(", ", missing) + " (an earlier step failed)");
             return;
         }
-        Scenario.run(name, ops.get(name), s);
+        Steps.run(name, ops.get(name), s);
     }
 
     String s(String k) { return (String) st.get(k); }
@@ -132,14 +133,14 @@ class ObjectNavigation {
         f.setNamespaceAware(true);
         Document d = f.newDocumentBuilder().newDocument();
         String soap = "http://schemas.xmlsoap.org/soap/envelope/";
-        Element sec = d.createElementNS(Scenario.WSSE, "wsse:Security");
+        Element sec = d.createElementNS(Steps.WSSE, "wsse:Security");
         sec.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns:S", soap);
         sec.setAttributeNS(soap, "S:mustUnderstand", "1");
-        Element tok = d.createElementNS(Scenario.WSSE, "wsse:UsernameToken");
-        Element u = d.createElementNS(Scenario.WSSE, "wsse:Username");
+        Element tok = d.createElementNS(Steps.WSSE, "wsse:UsernameToken");
+        Element u = d.createElementNS(Steps.WSSE, "wsse:Username");
         u.setTextContent(user);
-        Element p = d.createElementNS(Scenario.WSSE, "wsse:Password");
-        p.setAttribute("Type", Scenario.PASSWORD_TEXT);
+        Element p = d.createElementNS(Steps.WSSE, "wsse:Password");
+        p.setAttribute("Type", Steps.PASSWORD_TEXT);
         p.setTextContent(password);
         tok.appendChild(u);
         tok.appendChild(p);
@@ -186,6 +187,12 @@ class ObjectNavigation {
         return null;
     }
 
+    /** Whether a property is there at all, with or without a value. */
+    static boolean has(CmisPropertiesType p, String id) {
+        if (p != null) for (CmisProperty x : p.getProperty()) if (id.equals(x.getPropertyDefinitionId())) return true;
+        return false;
+    }
+
     static Object one(CmisObjectType o, String id) throws Exception {
         return o == null ? null : one(o.getProperties(), id);
     }
@@ -196,10 +203,10 @@ class ObjectNavigation {
         try {
             c.call();
         } catch (CmisException e) {
-            Scenario.expect(want.equals(Scenario.faultType(e)), Scenario.describe(e) + ", wanted cmisFault type " + want);
+            Steps.expect(want.equals(Steps.faultType(e)), Steps.describe(e) + ", wanted cmisFault type " + want);
             return;
         }
-        throw new Scenario.Check("no fault (wanted " + want + ")");
+        throw new Steps.Check("no fault (wanted " + want + ")");
     }
 
     static String hex(byte[] b) {
@@ -304,7 +311,7 @@ class ObjectNavigation {
 
     void run(String base, String user, String password, String repo, RepositoryServicePort repoPort) {
         if (repo == null) {
-            for (String[] s : STEPS) Scenario.skip(s[0], s[1], "no repositoryId");
+            for (String[] s : STEPS) Steps.skip(s[0], s[1], "no repositoryId");
             return;
         }
         final ObjectService osvc;
@@ -312,17 +319,17 @@ class ObjectNavigation {
         final NavigationServicePort nav;
         final URL objWsdl;
         try {
-            objWsdl = new URL(base + "/services/ObjectService?wsdl");
-            osvc = new ObjectService(objWsdl, new QName(Scenario.CMISW, "ObjectService"));
+            objWsdl = new URL(base + Steps.services + "/ObjectService?wsdl");
+            osvc = new ObjectService(objWsdl, new QName(Steps.CMISW, "ObjectService"));
             obj = configure(osvc.getObjectServicePort(new MTOMFeature(true)), user, password);
-            NavigationService nsvc = new NavigationService(new URL(base + "/services/NavigationService?wsdl"),
-                new QName(Scenario.CMISW, "NavigationService"));
+            NavigationService nsvc = new NavigationService(new URL(base + Steps.services + "/NavigationService?wsdl"),
+                new QName(Steps.CMISW, "NavigationService"));
             nav = configure(nsvc.getNavigationServicePort(new MTOMFeature(true)), user, password);
         } catch (Throwable e) {
-            Scenario.failed++;
-            System.out.println("FAIL " + Scenario.FW + " 11.loadWSDL(Object,Navigation): GET ?wsdl " + Scenario.describe(e));
+            Steps.failed++;
+            System.out.println("FAIL " + Steps.FW + " 11.loadWSDL(Object,Navigation): GET ?wsdl " + Steps.describe(e));
             e.printStackTrace();
-            for (String[] s : STEPS) Scenario.skip(s[0], s[1], "WSDL not loaded");
+            for (String[] s : STEPS) Steps.skip(s[0], s[1], "WSDL not loaded");
             return;
         }
         String objAddr = (String) ((BindingProvider) obj).getRequestContext().get(BindingProvider.ENDPOINT_ADDRESS_PROPERTY);
@@ -342,7 +349,7 @@ class ObjectNavigation {
 
         step("11.getRepositoryInfo(rootFolderId)", () -> {
             CmisRepositoryInfoType info = repoPort.getRepositoryInfo(repo, null);
-            Scenario.expect(info != null && info.getRootFolderId() != null && !info.getRootFolderId().isEmpty(),
+            Steps.expect(info != null && info.getRootFolderId() != null && !info.getRootFolderId().isEmpty(),
                 "rootFolderId=" + (info == null ? null : info.getRootFolderId()));
             st.put("root", info.getRootFolderId());
         });
@@ -350,7 +357,7 @@ class ObjectNavigation {
         step("12.createFolder", () -> {
             Holder<String> id = new Holder<>();
             obj.createFolder(repo, props("cmis:folder", folderName), s("root"), null, null, null, new Holder<>(), id);
-            Scenario.expect(id.value != null && !id.value.isEmpty(), "objectId=" + id.value);
+            Steps.expect(id.value != null && !id.value.isEmpty(), "objectId=" + id.value);
             st.put("folder", id.value);
         }, "root");
 
@@ -366,7 +373,7 @@ class ObjectNavigation {
                 Holder<String> id = new Holder<>();
                 up.createDocument(repo, props("cmis:document", "doc.bin"), s("folder"),
                     content(data, "application/octet-stream", "doc.bin"), null, null, null, null, new Holder<>(), id);
-                Scenario.expect(id.value != null && !id.value.isEmpty(), "objectId=" + id.value);
+                Steps.expect(id.value != null && !id.value.isEmpty(), "objectId=" + id.value);
                 st.put("doc", id.value);
                 String head = relay.headText();
                 String ct = header(head, "Content-Type");
@@ -374,11 +381,11 @@ class ObjectNavigation {
                 String bodyStart = body < 0 ? "" : head.substring(body + 4);
                 System.err.printf("note: createDocument request: Content-Type %s; Transfer-Encoding %s; %d bytes on the wire for %d content bytes; %.2fs%n",
                     ct, header(head, "Transfer-Encoding"), relay.up.get(), data.length, (System.nanoTime() - t0) / 1e9);
-                Scenario.expect(ct != null && ct.toLowerCase().startsWith("multipart/related")
+                Steps.expect(ct != null && ct.toLowerCase().startsWith("multipart/related")
                     && ct.toLowerCase().contains("application/xop+xml"), "request Content-Type " + ct + ", not an XOP package");
-                Scenario.expect(bodyStart.contains("Include") && bodyStart.contains("cid:"),
+                Steps.expect(bodyStart.contains("Include") && bodyStart.contains("cid:"),
                     "the root part has no xop:Include (content inline?)");
-                Scenario.expect(relay.up.get() < data.length + 64 * 1024,
+                Steps.expect(relay.up.get() < data.length + 64 * 1024,
                     relay.up.get() + " bytes sent for " + data.length + " content bytes: not a binary attachment");
             } finally {
                 relay.close();
@@ -388,7 +395,7 @@ class ObjectNavigation {
         step("14a.getContentStream(sha256)", () -> {
             long t0 = System.nanoTime();
             CmisContentStreamType cs = obj.getContentStream(repo, s("doc"), null, null, null, null);
-            Scenario.expect(cs != null && cs.getStream() != null, "no contentStream/stream");
+            Steps.expect(cs != null && cs.getStream() != null, "no contentStream/stream");
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             long n = 0;
             try (InputStream in = cs.getStream().getInputStream()) {
@@ -397,10 +404,10 @@ class ObjectNavigation {
                 while ((k = in.read(buf)) > 0) { md.update(buf, 0, k); n += k; }
             }
             String got = hex(md.digest());
-            Scenario.expect(got.equals(sha), "sha256 " + got + " (" + n + " bytes) != uploaded " + sha + " (" + data.length + " bytes)");
-            Scenario.expect("application/octet-stream".equals(cs.getMimeType()), "mimeType=" + cs.getMimeType());
-            Scenario.expect(cs.getLength() == null || cs.getLength().longValue() == CONTENT_SIZE, "length=" + cs.getLength());
-            Scenario.expect("doc.bin".equals(cs.getFilename()), "filename=" + cs.getFilename());
+            Steps.expect(got.equals(sha), "sha256 " + got + " (" + n + " bytes) != uploaded " + sha + " (" + data.length + " bytes)");
+            Steps.expect("application/octet-stream".equals(cs.getMimeType()), "mimeType=" + cs.getMimeType());
+            Steps.expect(cs.getLength() == null || cs.getLength().longValue() == CONTENT_SIZE, "length=" + cs.getLength());
+            Steps.expect("doc.bin".equals(cs.getFilename()), "filename=" + cs.getFilename());
             System.err.printf("note: getContentStream returned %d bytes as %s, sha256 matches, %.2fs%n", n,
                 cs.getStream().getClass().getSimpleName(), (System.nanoTime() - t0) / 1e9);
         }, "doc");
@@ -408,26 +415,29 @@ class ObjectNavigation {
         step("14b.getContentStream(range)", () -> {
             CmisContentStreamType cs = obj.getContentStream(repo, s("doc"), null,
                 BigInteger.valueOf(RANGE_OFFSET), BigInteger.valueOf(RANGE_LENGTH), null);
-            Scenario.expect(cs != null && cs.getStream() != null, "no contentStream/stream");
+            Steps.expect(cs != null && cs.getStream() != null, "no contentStream/stream");
             byte[] got;
             try (InputStream in = cs.getStream().getInputStream()) {
                 got = in.readAllBytes();
             }
             byte[] want = Arrays.copyOfRange(data, RANGE_OFFSET, RANGE_OFFSET + RANGE_LENGTH);
-            Scenario.expect(Arrays.equals(got, want), got.length + " bytes, not bytes " + RANGE_OFFSET + ".."
+            Steps.expect(Arrays.equals(got, want), got.length + " bytes, not bytes " + RANGE_OFFSET + ".."
                 + (RANGE_OFFSET + RANGE_LENGTH - 1) + " of the content");
-            Scenario.expect(cs.getLength() == null || cs.getLength().longValue() == RANGE_LENGTH, "length=" + cs.getLength() + ", wanted " + RANGE_LENGTH);
+            Steps.expect(cs.getLength() == null || cs.getLength().longValue() == RANGE_LENGTH, "length=" + cs.getLength() + ", wanted " + RANGE_LENGTH);
         }, "doc");
 
         step("15.getProperties", () -> {
             CmisPropertiesType p = obj.getProperties(repo, s("doc"), null, null);
-            Scenario.expect(p != null, "no properties");
+            Steps.expect(p != null, "no properties");
             Object len = one(p, "cmis:contentStreamLength");
-            Scenario.expect(len != null && ((BigInteger) len).longValue() == CONTENT_SIZE, "cmis:contentStreamLength=" + len);
-            Scenario.expect("doc.bin".equals(one(p, "cmis:name")), "cmis:name=" + one(p, "cmis:name"));
-            Scenario.expect(user.equals(one(p, "cmis:createdBy")), "cmis:createdBy=" + one(p, "cmis:createdBy"));
+            Steps.expect(len != null && ((BigInteger) len).longValue() == CONTENT_SIZE, "cmis:contentStreamLength=" + len);
+            Steps.expect("doc.bin".equals(one(p, "cmis:name")), "cmis:name=" + one(p, "cmis:name"));
+            Steps.expect(user.equals(one(p, "cmis:createdBy")), "cmis:createdBy=" + one(p, "cmis:createdBy"));
             Object tok = one(p, "cmis:changeToken");
-            Scenario.expect(tok != null && !tok.toString().isEmpty(), "cmis:changeToken=" + tok);
+            Steps.expect(tok != null && !tok.toString().isEmpty(), "cmis:changeToken=" + tok);
+            for (String only11 : new String[] {"cmis:description", "cmis:secondaryObjectTypeIds", "cmis:isPrivateWorkingCopy"}) {
+                Steps.expect(!Steps.v10 || !has(p, only11), "CMIS 1.1's " + only11 + " in a CMIS 1.0 answer");
+            }
             st.put("token", tok.toString());
         }, "doc");
 
@@ -435,9 +445,9 @@ class ObjectNavigation {
             Holder<String> id = new Holder<>(s("doc"));
             Holder<String> tok = new Holder<>(s("token"));
             obj.updateProperties(repo, id, tok, props(null, "renamed.bin"), new Holder<>());
-            Scenario.expect(tok.value != null && !tok.value.isEmpty() && !tok.value.equals(s("token")),
+            Steps.expect(tok.value != null && !tok.value.isEmpty() && !tok.value.equals(s("token")),
                 "changeToken " + tok.value + " (old " + s("token") + ")");
-            Scenario.expect(s("doc").equals(id.value), "objectId " + id.value + " != " + s("doc"));
+            Steps.expect(s("doc").equals(id.value), "objectId " + id.value + " != " + s("doc"));
             st.put("renamed", Boolean.TRUE);
         }, "token");
 
@@ -447,30 +457,53 @@ class ObjectNavigation {
 
         step("17a.getChildren", () -> {
             CmisObjectInFolderListType l = nav.getChildren(repo, s("folder"), null, null, null, null, null, true, null, null, null);
-            Scenario.expect(l != null, "no objects");
+            Steps.expect(l != null, "no objects");
             List<String> got = new ArrayList<>();
             for (CmisObjectInFolderType o : l.getObjects()) got.add(one(o.getObject(), "cmis:objectId") + "/" + o.getPathSegment());
-            Scenario.expect(got.equals(List.of(s("doc") + "/renamed.bin")), "children " + got + ", wanted only " + s("doc") + "/renamed.bin");
-            Scenario.expect(BigInteger.ONE.equals(l.getNumItems()), "numItems=" + l.getNumItems());
-            Scenario.expect(!l.isHasMoreItems(), "hasMoreItems=true");
+            Steps.expect(got.equals(List.of(s("doc") + "/renamed.bin")), "children " + got + ", wanted only " + s("doc") + "/renamed.bin");
+            Steps.expect(BigInteger.ONE.equals(l.getNumItems()), "numItems=" + l.getNumItems());
+            Steps.expect(!l.isHasMoreItems(), "hasMoreItems=true");
         }, "renamed");
 
         step("17b.getObjectByPath", () -> {
             CmisObjectType o = obj.getObjectByPath(repo, "/" + folderName + "/renamed.bin", null, null, null, null, null, null, null);
-            Scenario.expect(s("doc").equals(one(o, "cmis:objectId")), "objectId " + one(o, "cmis:objectId") + " != " + s("doc"));
+            Steps.expect(s("doc").equals(one(o, "cmis:objectId")), "objectId " + one(o, "cmis:objectId") + " != " + s("doc"));
         }, "renamed");
+
+        // Seven children read three at a time from a server that counts at
+        // most five (--max-count 5): numItems is left out (null) until the
+        // last page, hasMoreItems is always there.
+        step("17c.getChildren(paging,numItems past the server count)", () -> {
+            Holder<String> paging = new Holder<>();
+            obj.createFolder(repo, props("cmis:folder", "paging"), s("folder"), null, null, null, new Holder<>(), paging);
+            List<String> want = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                want.add("p" + i);
+                obj.createFolder(repo, props("cmis:folder", "p" + i), paging.value, null, null, null, new Holder<>(), new Holder<>());
+            }
+            List<Object> got = new ArrayList<>();
+            Object[][] pages = {{0, true, null}, {3, true, null}, {6, false, BigInteger.valueOf(7)}};
+            for (Object[] pg : pages) {
+                CmisObjectInFolderListType l = nav.getChildren(repo, paging.value, null, "cmis:name", null, null, null, null,
+                    BigInteger.valueOf(3), BigInteger.valueOf((Integer) pg[0]), null);
+                for (CmisObjectInFolderType o : l.getObjects()) got.add(one(o.getObject(), "cmis:name"));
+                Scenario.expect(java.util.Objects.equals(pg[2], l.getNumItems()), "skip " + pg[0] + ": numItems=" + l.getNumItems() + ", wanted " + pg[2]);
+                Scenario.expect(l.isHasMoreItems() == (Boolean) pg[1], "skip " + pg[0] + ": hasMoreItems=" + l.isHasMoreItems());
+            }
+            Scenario.expect(got.equals(want), "children " + got + ", wanted " + want);
+        }, "folder");
 
         step("18a.createFolder(sub)", () -> {
             Holder<String> id = new Holder<>();
             obj.createFolder(repo, props("cmis:folder", "sub"), s("folder"), null, null, null, new Holder<>(), id);
-            Scenario.expect(id.value != null && !id.value.isEmpty(), "objectId=" + id.value);
+            Steps.expect(id.value != null && !id.value.isEmpty(), "objectId=" + id.value);
             st.put("sub", id.value);
         }, "folder");
 
         step("18b.moveObject", () -> {
             Holder<String> id = new Holder<>(s("doc"));
             obj.moveObject(repo, id, s("sub"), s("folder"), new Holder<>());
-            Scenario.expect(s("doc").equals(id.value), "objectId " + id.value + " != " + s("doc"));
+            Steps.expect(s("doc").equals(id.value), "objectId " + id.value + " != " + s("doc"));
             st.put("moved", Boolean.TRUE);
         }, "sub", "renamed");
 
@@ -480,12 +513,12 @@ class ObjectNavigation {
             for (CmisObjectParentsType p : ps) {
                 got.add(one(p.getObject(), "cmis:objectId") + "/" + one(p.getObject(), "cmis:name") + "/" + p.getRelativePathSegment());
             }
-            Scenario.expect(got.equals(List.of(s("sub") + "/sub/renamed.bin")), "parents " + got + ", wanted only " + s("sub") + "/sub/renamed.bin");
+            Steps.expect(got.equals(List.of(s("sub") + "/sub/renamed.bin")), "parents " + got + ", wanted only " + s("sub") + "/sub/renamed.bin");
         }, "moved");
 
         step("18d.getObjectByPath(moved)", () -> {
             CmisObjectType o = obj.getObjectByPath(repo, "/" + folderName + "/sub/renamed.bin", null, null, null, null, null, null, null);
-            Scenario.expect(s("doc").equals(one(o, "cmis:objectId")), "objectId " + one(o, "cmis:objectId") + " != " + s("doc"));
+            Steps.expect(s("doc").equals(one(o, "cmis:objectId")), "objectId " + one(o, "cmis:objectId") + " != " + s("doc"));
         }, "moved");
 
         // renamed.bin exists in sub (or, if the move failed, in the folder itself)
@@ -499,8 +532,8 @@ class ObjectNavigation {
 
         step("21a.deleteTree", () -> {
             DeleteTreeResponse.FailedToDelete f = obj.deleteTree(repo, s("folder"), null, null, null, null);
-            Scenario.expect(f != null, "failedToDelete missing");
-            Scenario.expect(f.getObjectIds().isEmpty(), "failedToDelete objectIds " + f.getObjectIds());
+            Steps.expect(f != null, "failedToDelete missing");
+            Steps.expect(f.getObjectIds().isEmpty(), "failedToDelete objectIds " + f.getObjectIds());
             st.put("treeDeleted", Boolean.TRUE);
         }, "folder");
 
@@ -513,7 +546,7 @@ class ObjectNavigation {
                 obj.deleteTree(repo, s("folder"), null, null, true, null);
                 System.err.println("note: cleanup: deleteTree(" + folderName + ")");
             } catch (Throwable e) {
-                System.err.println("note: cleanup deleteTree(" + folderName + "): " + Scenario.describe(e));
+                System.err.println("note: cleanup deleteTree(" + folderName + "): " + Steps.describe(e));
             }
         }
     }

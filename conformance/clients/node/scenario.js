@@ -1032,6 +1032,27 @@ async function moreServices(client, ctx) {
             expect(!isTrue(list.hasMoreItems), `hasMoreItems=${JSON.stringify(list.hasMoreItems)}`);
         });
 
+    // Seven folders queried three at a time from a server that counts at most five (--max-count 5):
+    // numItems is left out until the last page, hasMoreItems is always there.
+    await step('20b.query(paging,numItems past the server count)', 'query', [[st.folderA, 'createFolder failed']], async () => {
+        const paging = await createFolder('paging', st.folderA);
+        const want = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
+        for (const n of want) await createFolder(n, paging);
+        const statement = `SELECT cmis:name FROM cmis:folder WHERE IN_FOLDER('${paging}') ORDER BY cmis:name`;
+        const got = [];
+        for (const [skipCount, more, num] of [[0, true, undefined], [3, true, undefined], [6, false, 7]]) {
+            const { result } = await call(client, 'DiscoveryService', 'query',
+                { repositoryId, statement, searchAllVersions: false, maxItems: 3, skipCount });
+            const list = result && result.objects;
+            expect(list, `no objects element: ${JSON.stringify(result)}`);
+            got.push(...asList(list.objects).map((o) => prop(o.properties, 'cmis:name')));
+            const n = list.numItems === undefined || list.numItems === null ? undefined : Number(list.numItems);
+            expect(n === num, `skip ${skipCount}: numItems=${JSON.stringify(list.numItems)}, wanted ${JSON.stringify(num)}`);
+            expect(isTrue(list.hasMoreItems) === more, `skip ${skipCount}: hasMoreItems=${JSON.stringify(list.hasMoreItems)}`);
+        }
+        expect(JSON.stringify(got) === JSON.stringify(want), `rows ${JSON.stringify(got)}, wanted ${JSON.stringify(want)}`);
+    });
+
     // 21 delete -----------------------------------------------------------------------------------
     const deleted = {};
     for (const [name, key] of [['21a.deleteTree', 'folderA'], ['21b.deleteTree(second)', 'folderB']]) {

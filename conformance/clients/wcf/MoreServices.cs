@@ -107,7 +107,7 @@ static partial class Scenario
     static T Port<T>(Func<System.ServiceModel.Channels.Binding, EndpointAddress, T> make, string baseUrl, string service,
         bool mtom, bool basic, string user, string password, Capture cap) where T : class
     {
-        string addr = EndpointFromWsdl(baseUrl + "/services/" + service + "?wsdl", user, password, service);
+        string addr = EndpointFromWsdl(baseUrl + Services + "/" + service + "?wsdl", user, password, service);
         T c = make(MakeBinding(mtom, basic, cap), new EndpointAddress(addr));
         Console.Error.WriteLine("note: " + service + " endpoint (" + user + ") from " + service + "?wsdl: " + addr);
         return c;
@@ -234,7 +234,14 @@ static partial class Scenario
         {
             cmisPropertiesType p = obj.getProperties(new getProperties { repositoryId = repo, objectId = S("pwc") }).properties;
             object pwc = One(p, "cmis:isPrivateWorkingCopy");
-            Expect(true.Equals(pwc), "cmis:isPrivateWorkingCopy=" + pwc);
+            if (V10)
+            {
+                // CMIS 1.0 has no cmis:isPrivateWorkingCopy: the PWC is its series' checked-out copy.
+                Expect(!Has(p, "cmis:isPrivateWorkingCopy"), "CMIS 1.1's cmis:isPrivateWorkingCopy in a 1.0 answer");
+                object coid = One(p, "cmis:versionSeriesCheckedOutId");
+                Expect(S("pwc").Equals(coid), "cmis:versionSeriesCheckedOutId=" + coid);
+            }
+            else Expect(true.Equals(pwc), "cmis:isPrivateWorkingCopy=" + pwc);
             Expect(S("pwc").Equals(One(p, "cmis:objectId")), "cmis:objectId=" + One(p, "cmis:objectId"));
         }, new[] { "pwc" });
 

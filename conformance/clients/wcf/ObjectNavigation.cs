@@ -58,6 +58,7 @@ static partial class Scenario
         {"16b.updateProperties(oldToken)", "updateProperties"},
         {"17a.getChildren", "getChildren"},
         {"17b.getObjectByPath", "getObjectByPath"},
+        {"17c.getChildren(paging,numItems past the server count)", "getChildren"},
         {"18a.createFolder(sub)", "createFolder"},
         {"18b.moveObject", "moveObject"},
         {"18c.getObjectParents", "getObjectParents"},
@@ -102,6 +103,15 @@ static partial class Scenario
 
     static object One(cmisObjectType o, string id) { return o == null ? null : One(o.properties, id); }
 
+    // Whether a property is there at all, with or without a value.
+    static bool Has(cmisPropertiesType p, string id)
+    {
+        return p != null && p.Items != null && p.Items.Any(x => x != null && x.propertyDefinitionId == id);
+    }
+
+    // The properties CMIS 1.1 added to the base types: a CMIS 1.0 answer has none of them.
+    static readonly string[] Only11 = { "cmis:description", "cmis:secondaryObjectTypeIds", "cmis:isPrivateWorkingCopy" };
+
     static void ExpectFault(Action a, string want)
     {
         try
@@ -130,8 +140,8 @@ static partial class Scenario
         string objAddr, navAddr;
         try
         {
-            objAddr = EndpointFromWsdl(baseUrl + "/services/ObjectService?wsdl", user, password, "ObjectService");
-            navAddr = EndpointFromWsdl(baseUrl + "/services/NavigationService?wsdl", user, password, "NavigationService");
+            objAddr = EndpointFromWsdl(baseUrl + Services + "/ObjectService?wsdl", user, password, "ObjectService");
+            navAddr = EndpointFromWsdl(baseUrl + Services + "/NavigationService?wsdl", user, password, "NavigationService");
             obj = new ObjectServicePortClient(MakeBinding(mtom, basic, cap), new EndpointAddress(objAddr));
             Authenticate(obj, basic, user, password);
             nav = new NavigationServicePortClient(MakeBinding(mtom, basic, navCap), new EndpointAddress(navAddr));
@@ -265,6 +275,7 @@ static partial class Scenario
             Expect(user.Equals(One(p, "cmis:createdBy")), "cmis:createdBy=" + One(p, "cmis:createdBy"));
             object tok = One(p, "cmis:changeToken");
             Expect(tok != null && tok.ToString() != "", "cmis:changeToken=" + tok);
+            foreach (string only11 in Only11) Expect(!V10 || !Has(p, only11), "CMIS 1.1's " + only11 + " in a CMIS 1.0 answer");
             st["token"] = tok.ToString();
         }, new[] { "doc" });
 
@@ -302,6 +313,29 @@ static partial class Scenario
             cmisObjectType o = obj.getObjectByPath(new getObjectByPath { repositoryId = repo, path = "/" + folderName + "/renamed.bin" }).@object;
             Expect(S("doc").Equals(One(o, "cmis:objectId")), "objectId " + One(o, "cmis:objectId") + " != " + S("doc"));
         }, new[] { "renamed" });
+
+        // Seven children read three at a time from a server that counts at
+        // most five (--max-count 5): numItems is left out (null) until the
+        // last page, hasMoreItems is always there.
+        step("17c.getChildren(paging,numItems past the server count)", () =>
+        {
+            string paging = obj.createFolder(new createFolder { repositoryId = repo, folderId = S("folder"), properties = Props("cmis:folder", "paging") }).objectId;
+            var want = Enumerable.Range(0, 7).Select(i => "p" + i).ToArray();
+            foreach (string n in want)
+                obj.createFolder(new createFolder { repositoryId = repo, folderId = paging, properties = Props("cmis:folder", n) });
+            var got = new List<string>();
+            foreach (var pg in new[] { Tuple.Create(0, true, (string)null), Tuple.Create(3, true, (string)null), Tuple.Create(6, false, "7") })
+            {
+                cmisObjectInFolderListType l = nav.getChildren(new getChildren
+                {
+                    repositoryId = repo, folderId = paging, orderBy = "cmis:name", maxItems = "3", skipCount = pg.Item1.ToString()
+                }).objects;
+                got.AddRange((l.objects ?? new cmisObjectInFolderType[0]).Select(o => (string)One(o.@object, "cmis:name")));
+                Expect(l.numItems == pg.Item3, "skip " + pg.Item1 + ": numItems=" + (l.numItems ?? "null") + ", wanted " + (pg.Item3 ?? "null"));
+                Expect(l.hasMoreItems == pg.Item2, "skip " + pg.Item1 + ": hasMoreItems=" + l.hasMoreItems);
+            }
+            Expect(got.SequenceEqual(want), "children [" + string.Join(", ", got) + "], wanted [" + string.Join(", ", want) + "]");
+        }, new[] { "folder" });
 
         step("18a.createFolder(sub)", () =>
         {

@@ -1,20 +1,22 @@
 #!/bin/sh
 # CMIS 1.1 scenario (Repository steps 1-10 in Scenario.cs, Object + Navigation steps 11-21 in
 # ObjectNavigation.cs, Versioning/MultiFiling/Relationship/Policy/ACL/Discovery steps 22-29 in
-# MoreServices.cs, change log steps 30a-30c in ChangeLog.cs) on WCF (System.ServiceModel) on Mono 6.8
-# (Debian package mono-complete, which brings svcutil, disco, xsd, mcs and mono; /usr/bin/python3
-# for fixup.py).
+# MoreServices.cs, change log steps 30a-30c in ChangeLog.cs, shared pieces in Steps.cs) on WCF
+# (System.ServiceModel) on Mono 6.8 (Debian package mono-complete, which brings svcutil, disco, xsd,
+# mcs and mono; /usr/bin/python3 for fixup.py); with 1.0, the CMIS 1.0 scenario (Repository steps in
+# Scenario10.cs, the rest the same) on a proxy generated from the 1.0 face's WSDL.
 #
-#   conformance/clients/wcf/run.sh BASE_URL USER PASSWORD [mtom|text] [wsse|basic]
+#   conformance/clients/wcf/run.sh BASE_URL USER PASSWORD [mtom|text] [wsse|basic] [1.1|1.0]
 #   e.g. conformance/clients/wcf/run.sh http://127.0.0.1:18080 admin PASSWORD mtom
 #
 # mtom (default): BasicHttpBinding with MessageEncoding = WSMessageEncoding.Mtom; text: the text
 # encoder. wsse (default): a wsse:Security UsernameToken header added by a client message
 # inspector; basic: TransportCredentialOnly + HTTP Basic (WCF sends credentials only after the 401
-# challenge). See Scenario.cs for why wsse is the default.
+# challenge). See Steps.cs for why wsse is the default.
 #
 # How the proxy is made (all output under conformance/clients/wcf/build/, gitignored):
-#  1. disco (Mono) downloads the live <base>/services/RepositoryService?wsdl and every XSD it imports;
+#  1. disco (Mono) downloads the live <base>/services/RepositoryService?wsdl (/services10/… for 1.0)
+#     and every XSD it imports;
 #     fixup.py meta renames them CMISWS-Service.wsdl / CMIS-Core.xsd / CMIS-Messaging.xsd with
 #     relative schemaLocations.
 #  2. svcutil (Mono) is run on the LIVE WSDL URL, in an empty directory. Mono's svcutil takes only
@@ -29,11 +31,12 @@
 #     class, Action="*"): xsd (Mono) generates the XmlSerializer classes from the downloaded XSDs
 #     and fixup.py contracts rebuilds message-contract service interfaces from svcutil's operation
 #     list and actions. svcutil's own data classes are not compiled.
-#  4. mcs compiles Scenario.cs, ObjectNavigation.cs, MoreServices.cs, ChangeLog.cs + the generated code;
+#  4. mcs compiles Scenario.cs (Scenario10.cs), Steps.cs, ObjectNavigation.cs, MoreServices.cs,
+#     ChangeLog.cs + the generated code;
 #     mono runs it.
 set -eu
-if [ $# -lt 3 ] || [ $# -gt 5 ]; then
-    echo "usage: $0 BASE_URL USER PASSWORD [mtom|text] [wsse|basic]" >&2
+if [ $# -lt 3 ] || [ $# -gt 6 ]; then
+    echo "usage: $0 BASE_URL USER PASSWORD [mtom|text] [wsse|basic] [1.1|1.0]" >&2
     exit 2
 fi
 BASE=${1%/}
@@ -43,12 +46,17 @@ ENCODING=${4:-mtom}
 AUTH=${5:-wsse}
 case $ENCODING in mtom|text) ;; *) echo "encoding must be mtom or text" >&2; exit 2;; esac
 case $AUTH in wsse|basic) ;; *) echo "auth must be wsse or basic" >&2; exit 2;; esac
+case ${6:-1.1} in
+    1.1) FACE=services MAIN=Scenario FW=wcf ;;
+    1.0) FACE=services10 MAIN=Scenario10 FW=wcf10 ;;
+    *) echo "version must be 1.1 or 1.0" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=$HERE/build
-WSDL="$BASE/services/RepositoryService?wsdl"
+BUILD=$HERE/build/$FW
+WSDL="$BASE/$FACE/RepositoryService?wsdl"
 
 fail0() {
-    echo "FAIL wcf-$ENCODING 0.$1: $2"
+    echo "FAIL $FW-$ENCODING 0.$1: $2"
     echo "0 passed, 1 failed"
     exit 1
 }
@@ -89,7 +97,7 @@ fi
 mcs -nologo -nowarn:0108,0114,0162,0168,0169,0219,0414,0649 -debug -out:"$BUILD/Scenario.exe" \
     -r:System.ServiceModel -r:System.Runtime.Serialization -r:System.Xml -r:System.Web.Services \
     -r:System.Configuration \
-    "$HERE/Scenario.cs" "$HERE/ObjectNavigation.cs" "$HERE/MoreServices.cs" "$HERE/ChangeLog.cs" "$BUILD"/gen/*.cs > "$BUILD/mcs.log" 2>&1 \
+    "$HERE/$MAIN.cs" "$HERE/Steps.cs" "$HERE/ObjectNavigation.cs" "$HERE/MoreServices.cs" "$HERE/ChangeLog.cs" "$BUILD"/gen/*.cs > "$BUILD/mcs.log" 2>&1 \
     || { cat "$BUILD/mcs.log" >&2; fail0 mcs "compilation failed"; }
 
 exec mono --debug "$BUILD/Scenario.exe" "$BASE" "$USER_NAME" "$PASSWORD" "$ENCODING" "$AUTH"

@@ -375,6 +375,7 @@ ON_STEPS = [
     ('16b.updateProperties(oldToken)', 'updateProperties'),
     ('17a.getChildren', 'getChildren'),
     ('17b.getObjectByPath', 'getObjectByPath'),
+    ('17c.getChildren(paging,numItems past the server count)', 'getChildren'),
     ('18a.createFolder(sub)', 'createFolder'),
     ('18b.moveObject', 'moveObject'),
     ('18c.getObjectParents', 'getObjectParents'),
@@ -567,6 +568,29 @@ def object_navigation(base, user, password, repo):
         return True
     step('17a.getChildren', s17a, ['renamed'])
     step('17b.getObjectByPath', s17b, ['renamed'])
+
+    # 17c: seven children read three at a time from a server that counts
+    # at most five (--max-count 5): numItems is left out until the last
+    # page, hasMoreItems is always there.
+    def s17c():
+        def mkdir(parent, name):
+            return obj.createFolder(repositoryId=repo, folderId=parent,
+                                    properties=props(('propertyId', 'cmis:objectTypeId', 'cmis:folder'),
+                                                     ('propertyString', 'cmis:name', name))).objectId
+        paging = mkdir(st['folder'], 'paging')
+        want = [f'p{i}' for i in range(7)]
+        for n in want:
+            mkdir(paging, n)
+        got = []
+        for skip, more, num in ((0, True, None), (3, True, None), (6, False, 7)):
+            l = nav.getChildren(repositoryId=repo, folderId=paging, orderBy='cmis:name', maxItems=3, skipCount=skip)
+            got += [one(o.object.properties, 'cmis:name') for o in (l.objects or [])]
+            n = None if l.numItems is None else int(l.numItems)
+            expect(n == num, f'skip {skip}: numItems={l.numItems!r}, wanted {num!r}')
+            expect(l.hasMoreItems is more, f'skip {skip}: hasMoreItems={l.hasMoreItems!r}')
+        expect(got == want, f'children {got}, wanted {want}')
+        return True
+    step('17c.getChildren(paging,numItems past the server count)', s17c, ['folder'])
 
     # 18
     def s18a():

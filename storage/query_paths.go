@@ -1,0 +1,311 @@
+package storage
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
+)
+
+// Index paths. A single-table query whose rows an index yields in the
+// order asked reads them from that index, so that a page costs about as
+// many rows as it holds however many objects match, the reader's access
+// included:
+//
+//   - the folder path: IN_FOLDER or IN_TREE drives. The folders' filings
+//     (containment) are read folder by folder in the order of the key:
+//     none (parent, child), cmis:name, cmis:creationDate or
+//     cmis:lastModificationDate, which containment carries (migration
+//     6). One folder needs no sort; for a subtree, SQLite's ORDER BY
+//     LIMIT optimisation leaves each folder as soon as its next filing
+//     sorts after the page.
+//   - the type path: nothing drives. The objects come from the type's
+//     index in the order of the key (none: by id).
+//   - the text path: CONTAINS drives, unordered or by SCORE(). Matches
+//     come from the text index in its own order, or in rank order, which
+//     the engine computes itself (the top-k path: no rank of every match
+//     goes through the query).
+//
+// Everything else the row must satisfy (its type, versions, the reader's
+// access, the rest of WHERE) is a probe per row (see probe). Queries that
+// fit none of these (joins, selective predicates that drive better,
+// other orders) compile to the general form of compileQuery.
+
+// sortKey is the ORDER BY of a query an index path can follow: one key,
+// a system property an index orders by ("" for none) or SCORE().
+type sortKey struct {
+	prop  string
+	score bool
+	desc  bool
+}
+
+// indexOrders are the properties the folder and type paths read in
+// order: the columns of objects and of containment that hold them.
+var indexOrders = map[string]string{cmis.PropName: "name", cmis.PropCreationDate: "creation_date",
+	cmis.PropLastModificationDate: "last_modification_date"}
+
+// singleKey reads an ORDER BY as a sortKey, if it is one.
+func singleKey(keys []*query.OrderKey) (sortKey, bool) {
+	switch {
+	case len(keys) == 0:
+		return sortKey{}, true
+	case len(keys) > 1:
+		return sortKey{}, false
+	case keys[0].Score:
+		return sortKey{score: true, desc: keys[0].Desc}, true
+	}
+	prop := keys[0].Column.Property.ID
+	if _, ok := indexOrders[prop]; !ok {
+		return sortKey{}, false
+	}
+	return sortKey{prop: prop, desc: keys[0].Desc}, true
+}
+
+// probe is a condition that a subquery finds a row, evaluated per row.
+// LIMIT 1 changes nothing in what it finds; it keeps SQLite from turning
+// the EXISTS into a join (it does so only for subqueries without LIMIT),
+// which would put a loop after the index being read in order and end
+// the ORDER BY LIMIT optimisation.
+func probe(sub string) string { return "EXISTS (" + sub + " LIMIT 1)" }
+
+// indexPath compiles a query along an index path if one fits it.
+func (c *compiler) indexPath(opt query.Options) (*compiledQuery, bool, error) {
+	q := c.q
+	if len(q.Tables) != 1 || q.Tables[0].Secondary {
+		return nil, false, nil
+	}
+	key, ok := singleKey(q.OrderBy)
+	if !ok {
+		return nil, false, nil
+	}
+	var folder *query.FolderCond
+	var text *query.ContainsCond
+	var equal *query.CompareCond
+	var rest []query.Cond
+	for _, x := range conjuncts(q.Where) {
+		switch x := x.(type) {
+		case *query.FolderCond:
+			if folder == nil {
+				folder = x
+				continue
+			}
+		case *query.ContainsCond:
+			text = x
+			continue
+		case *query.CompareCond:
+			if equal == nil && driver(x) != nil && x.Column.Property.Cardinality == cmis.Single {
+				equal = x
+				continue
+			}
+		}
+		if driver(x) != nil {
+			return nil, false, nil // another selective predicate: the general form
+		}
+		rest = append(rest, x)
+	}
+	unordered := key.prop == "" && !key.score
+	var cq *compiledQuery
+	var err error
+	switch {
+	case equal != nil && !unordered:
+		return nil, false, nil // a few matches, sorted by the general form
+	case equal != nil:
+		cq, err = c.propertyPath(equal, append(rest, others(folder, text)...), opt)
+	case text != nil && key.prop == "" && fullTextBuilt:
+		cq, err = c.textPath(text, key, append(rest, others(folder, nil)...), opt)
+	case text != nil || q.Score:
+		return nil, false, nil
+	case folder != nil:
+		cq, err = c.folderPath(folder, key, rest, opt)
+	default:
+		cq, err = c.typePath(key, rest, opt)
+	}
+	return cq, err == nil, err
+}
+
+// others are the conditions among those given that are there.
+func others(folder *query.FolderCond, text *query.ContainsCond) []query.Cond {
+	var out []query.Cond
+	if folder != nil {
+		out = append(out, folder)
+	}
+	if text != nil {
+		out = append(out, text)
+	}
+	return out
+}
+
+// rowFilter is what a path's row must satisfy besides its driving
+// predicate: the table's filter and the rest of the condition.
+func (c *compiler) rowFilter(rest []query.Cond, opt query.Options) (fragment, error) {
+	t := c.q.Tables[0]
+	var ferr error
+	f := c.capture(func() string {
+		sql, err := c.tableFilter(t, opt)
+		ferr = err
+		if len(rest) > 0 {
+			sql += " AND (" + c.cond(&query.AndCond{Terms: rest}) + ")"
+		}
+		return sql
+	})
+	return f, ferr
+}
+
+// dir is the SQL of a direction.
+func dir(desc bool) string {
+	if desc {
+		return " DESC"
+	}
+	return " ASC"
+}
+
+// folderPath reads the filings of the folder (IN_FOLDER) or of the
+// subtree's folders (IN_TREE) in the key's order, each row probed for
+// the rest. An object filed twice in a subtree counts once, at the
+// first of its folders there.
+func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
+	a := c.alias[x.Table]
+	folders := c.capture(func() string { return c.folders(x) })
+	filter, err := c.rowFilter(rest, opt)
+	if err != nil {
+		return nil, err
+	}
+	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = fc.child_id AND " + filter.sql
+	body := fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ") AND " + probe(objects),
+		args: append(append([]any{}, folders.args...), filter.args...)}
+	if x.Tree {
+		// The object's other folders from containment_child; the list of
+		// the subtree's folders is a filter (noIndex), not one lookup
+		// per folder.
+		body.sql += " AND NOT EXISTS (SELECT 1 FROM containment fd WHERE fd.child_id = fc.child_id AND fd.parent_id < fc.parent_id AND " +
+			c.noIndex + "fd.parent_id IN (" + folders.sql + "))"
+		body.args = append(body.args, folders.args...)
+	}
+	keys := []string{"fc.parent_id", "fc.child_id"}
+	switch key.prop {
+	case cmis.PropName:
+		// Names are unique per folder: (name, folder) is unique, and in
+		// the order of containment's (parent_id, name) index.
+		keys = []string{"fc.name", "fc.parent_id"}
+	case cmis.PropCreationDate, cmis.PropLastModificationDate:
+		keys = []string{"fc." + indexOrders[key.prop], "fc.child_id"}
+	}
+	if len(c.errors) > 0 {
+		return nil, c.errors[0]
+	}
+	return &compiledQuery{body: body, order: orderOf(keys, key.desc), columns: []string{"fc.child_id"}, keys: keys, desc: key.desc,
+		candidates: fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")", args: folders.args},
+		sorted:     x.Tree && key.prop != ""}, nil
+}
+
+// orderOf is the ORDER BY of keys, all in one direction.
+func orderOf(keys []string, desc bool) fragment {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + dir(desc)
+	}
+	return fragment{sql: " ORDER BY " + strings.Join(parts, ", ")}
+}
+
+// folders is the SQL list of the folders a folder condition covers: the
+// folder, or the folder and every folder below it (by path).
+func (c *compiler) folders(x *query.FolderCond) string {
+	path, ok := c.folderOf(x)
+	if !ok {
+		return "NULL"
+	}
+	if !x.Tree {
+		return c.arg(x.FolderID)
+	}
+	lo, hi := subtreeRange(path)
+	// [path, hi) holds the folder and its subtree, and names that merely
+	// start like it ("/a b" for "/a"), which the last test leaves out.
+	return "SELECT p.id FROM objects p WHERE p.repository_id = " + c.arg(c.repo) + " AND p.path >= " + c.arg(path) +
+		" AND p.path < " + c.arg(hi) + " AND (p.path = " + c.arg(path) + " OR p.path >= " + c.arg(lo) + ")"
+}
+
+// typePath reads the objects of the table's types in the key's order
+// from the type indexes, each row probed for the rest.
+func (c *compiler) typePath(key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
+	t := c.q.Tables[0]
+	a := c.alias[t]
+	filter, err := c.rowFilter(rest, opt)
+	if err != nil {
+		return nil, err
+	}
+	set, err := c.typeSet(t.Type)
+	if err != nil {
+		return nil, err
+	}
+	types := fragment{sql: " FROM objects " + a + " WHERE " + a + ".repository_id = ? AND " + a + ".type_id IN (?" +
+		strings.Repeat(", ?", len(set)-1) + ")", args: []any{c.repo}}
+	for _, id := range set {
+		types.args = append(types.args, id)
+	}
+	keys := []string{a + ".id"}
+	if key.prop != "" {
+		keys = []string{a + "." + indexOrders[key.prop], a + ".id"}
+	}
+	if len(c.errors) > 0 {
+		return nil, c.errors[0]
+	}
+	return &compiledQuery{body: fragment{sql: " FROM objects " + a + c.contentJoin(a) + " WHERE " + filter.sql, args: filter.args},
+		order: orderOf(keys, key.desc), columns: []string{a + ".id"}, keys: keys, desc: key.desc, candidates: types}, nil
+}
+
+// propertyPath reads the objects having a value of a single-valued
+// property equal to the one asked, in the order of their ids that the
+// property index gives, each probed for the rest.
+func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
+	a := c.alias[x.Column.Table]
+	drive := c.capture(func() string {
+		return "pv.property_id = " + c.arg(x.Column.Property.ID) + " AND pv." + valueColumn(x.Column.Property.PropertyType) + " = " + c.arg(sqlValue(x.Value))
+	})
+	filter, err := c.rowFilter(rest, opt)
+	if err != nil {
+		return nil, err
+	}
+	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = pv.object_id AND " + filter.sql
+	if len(c.errors) > 0 {
+		return nil, c.errors[0]
+	}
+	keys := []string{"pv.object_id"}
+	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + " AND " + probe(objects),
+		args: append(slices.Clone(drive.args), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
+		candidates: fragment{sql: " FROM object_properties pv WHERE " + drive.sql, args: drive.args}}, nil
+}
+
+// textPath reads the matches of the text search from its index, in the
+// index's order or by rank, each row probed for the rest.
+func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
+	a := c.alias[x.Table]
+	search, err := c.dialect.textQuery(x.Search)
+	if err != nil {
+		return nil, err
+	}
+	src := c.dialect.textSource(a, "?")
+	c.rank = src.rank
+	filter, err := c.rowFilter(rest, opt)
+	if err != nil {
+		return nil, err
+	}
+	cq := &compiledQuery{body: fragment{sql: src.from + c.contentJoin(a) + " WHERE " + src.match + " AND " + filter.sql,
+		args: append([]any{search}, filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score,
+		candidates: fragment{sql: src.candidates, args: []any{search}}}
+	cq.order.sql = " ORDER BY " + src.order
+	cq.keys = []string{src.order}
+	if key.score {
+		cq.keys = nil // no index seeks into a rank order
+		// SCORE() falls as the rank rises: the best first is the lowest
+		// rank first.
+		cq.order.sql = " ORDER BY " + src.rank + dir(!key.desc)
+	}
+	if cq.scored {
+		cq.columns = append(cq.columns, c.score())
+	}
+	if len(c.errors) > 0 {
+		return nil, c.errors[0]
+	}
+	return cq, nil
+}
