@@ -154,51 +154,131 @@ func dump(v any) string {
 }
 
 // divert runs the reading path's first step on a text/xml body, as the
-// server does before it parses: inline content out to spool files, <!
-// declarations and depth refused.
-func divert(spoolDir string, body []byte) ([]byte, error) {
-	rd := xop.NewReader(xop.Options{SpoolDir: spoolDir, MaxXMLBytes: DefaultMaxXMLBytes,
+// server does before it parses, with a limit of maxXML bytes: inline
+// content out to spool files, <! declarations, depth and size refused.
+func divert(spoolDir string, body []byte, maxXML int64) ([]byte, error) {
+	rd := xop.NewReader(xop.Options{SpoolDir: spoolDir, MaxXMLBytes: maxXML,
 		MaxDepth: DefaultMaxDepth, Stream: streamElement})
 	defer rd.Close()
 	data, err := rd.ReadText(bytes.NewReader(body))
 	return bytes.Clone(data), err
 }
 
-// Every request recorded from a real client (JAX-WS, WCF, zeep, node,
-// libcmis) decodes to the same request and credentials both ways.
-func TestRecordedDecodeLikeReference(t *testing.T) {
-	env := newTestServer(t, nil)
-	files, err := filepath.Glob(filepath.Join(recordedDir, "*", "*.http"))
-	if err != nil || len(files) < 100 {
-		t.Fatalf("recordings: %d, %v", len(files), err)
+// casesDir holds the replay cases; their own requests are
+// <case>/*.request.http (the others name a directory of recordedDir).
+const casesDir = "../conformance/cases"
+
+// decodeSample is one envelope for the two decodings.
+type decodeSample struct {
+	name string
+	data []byte
+	v10  bool // sent to the CMIS 1.0 face
+}
+
+// decodeSamples returns every request recorded from a real client and
+// every replay case's request, as the server's reading path leaves them
+// (readXML: the MTOM root part, inline content diverted to a spool file),
+// and, for each text/xml request whose content came inline, its body as
+// sent, so that both decodings read the base64 text themselves.
+func decodeSamples(t testing.TB) []decodeSample {
+	t.Helper()
+	recorded, err := filepath.Glob(filepath.Join(recordedDir, "*", "*.http"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, path := range files {
+	cases, err := filepath.Glob(filepath.Join(casesDir, "*", "*.request.http"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recorded) < 100 || len(cases) < 500 {
+		t.Fatalf("requests: %d recorded, %d in replay cases", len(recorded), len(cases))
+	}
+	srv := newTestServer(t, nil).srv
+	var out []decodeSample
+	for _, path := range append(recorded, cases...) {
 		rec := loadRecorded(t, path)
-		rd := xop.NewReader(env.srv.bodyOptions(nil))
-		data, err := env.srv.readXML(recordedRequest(rec), &exchange{}, rd)
-		if err != nil {
-			t.Fatalf("%s: %v", rec.name, err)
-		}
-		if diff := sameDecoding(data); diff != "" {
-			t.Errorf("%s/%s: %s", rec.client, rec.name, diff)
-		}
-		d, err := decodeNew(data)
-		if err != nil || d.req == nil || len(d.security.Tokens) == 0 {
-			t.Errorf("%s/%s: decoded %v, %v: want a request with a UsernameToken", rec.client, rec.name, d, err)
-		}
+		name := rec.client + "/" + strings.TrimSuffix(rec.name, ".request")
+		v10 := strings.HasPrefix(rec.uri, "/services10/")
+		inline := false
+		rd := xop.NewReader(srv.bodyOptions(func() error { inline = true; return nil }))
+		x := &exchange{}
+		data, err := srv.readXML(recordedRequest(rec), x, rd)
+		data = bytes.Clone(data)
 		rd.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, decodeSample{name: name, data: data, v10: v10})
+		if inline && !x.mtom {
+			// Without its byte order mark, which the diverter drops.
+			body := bytes.TrimPrefix(rec.body, []byte("\xef\xbb\xbf"))
+			out = append(out, decodeSample{name: name + " (inline content)", data: body, v10: v10})
+		}
+	}
+	return out
+}
+
+// Every request recorded from a real client (JAX-WS, WCF, zeep, node,
+// libcmis, on both faces) and every replay case's request decodes to the
+// same request and credentials both ways: MTOM roots with xop:Include,
+// content inline in base64, WS-Security headers as each client writes
+// them. The counts prove each kind is there.
+func TestRequestsDecodeLikeReference(t *testing.T) {
+	var n, v10, include, inline, tokens, timestamps int
+	for _, s := range decodeSamples(t) {
+		if diff := sameDecoding(s.data); diff != "" {
+			t.Errorf("%s: %s", s.name, diff)
+			continue
+		}
+		d, err := decodeNew(s.data)
+		if err != nil || d.req == nil {
+			t.Errorf("%s: decoded %v, %v: want a request", s.name, d, err)
+			continue
+		}
+		n++
+		if s.v10 {
+			v10++
+		}
+		if stream := contentStream(d.req); stream != nil && stream.Href != "" {
+			include++
+		} else if stream != nil {
+			inline++
+		}
+		if len(d.security.Tokens) > 0 {
+			tokens++
+		}
+		if len(d.security.Timestamps) > 0 {
+			timestamps++
+		}
+	}
+	t.Logf("%d requests: %d to CMIS 1.0, %d with xop:Include, %d with inline content, %d with a UsernameToken, %d with a Timestamp",
+		n, v10, include, inline, tokens, timestamps)
+	if v10 < 100 || include < 20 || inline < 10 || tokens < n*9/10 || timestamps < 10 {
+		t.Errorf("the requests do not cover every kind")
 	}
 }
 
+// contentStream is the content stream a request carries, if any.
+func contentStream(req any) *xsd.Stream {
+	v := reflect.ValueOf(req).Elem().FieldByName("ContentStream")
+	if !v.IsValid() || v.IsNil() {
+		return nil
+	}
+	return v.Interface().(*generated.CmisContentStreamType).Stream
+}
+
 // misuseXML are requests a client should not send: each is refused with a
-// client fault that says why, the same way both decodings.
+// client fault that says why, the same way both decodings (or by the
+// diverter before either, for what it refuses: size, DOCTYPE, depth).
+// want "" is input either decoding may accept, as long as both agree.
 var misuseXML = []struct{ name, xml, want string }{
 	{"DTD", `<!DOCTYPE e [<!ENTITY x "y">]>` + soapWrap(`<m:getRepositories/>`), "DOCTYPE"},
 	{"billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>` +
 		soapWrap(`<m:getRepositoryInfo><m:repositoryId>&lol2;</m:repositoryId></m:getRepositoryInfo>`), "DOCTYPE"},
 	{"external entity", soapWrap(`<m:getRepositoryInfo><m:repositoryId>&xxe;</m:repositoryId></m:getRepositoryInfo>`), "invalid character entity &xxe;"},
 	{"deep nesting", soapWrap(`<m:getRepositories>` + strings.Repeat("<m:extension>", 70) + strings.Repeat("</m:extension>", 70) + `</m:getRepositories>`), "deeper than 64"},
-	{"huge attribute", soapWrap(`<m:getRepositoryInfo a="` + strings.Repeat("x", 1<<20) + `"><m:repositoryId>A1</m:repositoryId></m:getRepositoryInfo>`), ""},
+	{"long attribute", soapWrap(`<m:getRepositoryInfo a="` + strings.Repeat("x", misuseMaxXML/2) + `"><m:repositoryId>A1</m:repositoryId></m:getRepositoryInfo>`), ""},
+	{"oversized", soapWrap(`<m:getRepositoryInfo a="` + strings.Repeat("x", misuseMaxXML) + `"><m:repositoryId>A1</m:repositoryId></m:getRepositoryInfo>`), "larger than the limit"},
 	{"bad UTF-8 in text", soapWrap("<m:getRepositoryInfo><m:repositoryId>A\xff1</m:repositoryId></m:getRepositoryInfo>"), "invalid UTF-8"},
 	{"bad UTF-8 in a name", soapWrap("<m:getRepositoryInfo><m:repositoryId\xff>A1</m:repositoryId\xff></m:getRepositoryInfo>"), "invalid XML name"},
 	{"control character", soapWrap("<m:getRepositoryInfo><m:repositoryId>A&#1;</m:repositoryId></m:getRepositoryInfo>"), "illegal character code U+0001"},
@@ -221,10 +301,13 @@ var misuseXML = []struct{ name, xml, want string }{
 	{"two roots", `<a/><soap:Envelope xmlns:soap="` + soap11NS + `"/>`, "not a SOAP envelope"},
 }
 
+// misuseMaxXML is the limit on the XML of a misuse case.
+const misuseMaxXML = 1 << 20
+
 func TestMisuseDecodesLikeReference(t *testing.T) {
 	for _, c := range misuseXML {
 		t.Run(c.name, func(t *testing.T) {
-			data, err := divert(t.TempDir(), []byte(c.xml))
+			data, err := divert(t.TempDir(), []byte(c.xml), misuseMaxXML)
 			if err == nil {
 				if diff := sameDecoding(data); diff != "" {
 					t.Fatal(diff)
@@ -245,19 +328,13 @@ func TestMisuseDecodesLikeReference(t *testing.T) {
 }
 
 // FuzzDecode compares the two decodings on what the diverter lets
-// through, seeded with every recorded request and the misuse cases:
+// through (neither may panic), seeded with the envelopes of
+// decodeSamples and the misuse cases; make test runs the seeds only:
 //
-//	go test ./server -run '^$' -fuzz FuzzDecode -fuzztime 5m -fuzzminimizetime 10s
+//	go test -tags "$TAGS" ./server -run '^$' -fuzz FuzzDecode -fuzztime 5m -fuzzminimizetime 10s
 func FuzzDecode(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(recordedDir, "*", "*.http"))
-	env := newTestServer(f, nil)
-	for _, path := range files {
-		rec := loadRecorded(f, path)
-		rd := xop.NewReader(env.srv.bodyOptions(nil))
-		if data, err := env.srv.readXML(recordedRequest(rec), &exchange{}, rd); err == nil {
-			f.Add(bytes.Clone(data))
-		}
-		rd.Close()
+	for _, s := range decodeSamples(f) {
+		f.Add(s.data)
 	}
 	for _, c := range misuseXML {
 		if len(c.xml) < 4096 {
@@ -266,7 +343,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	spool := f.TempDir()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		data, err := divert(spool, body)
+		data, err := divert(spool, body, misuseMaxXML)
 		if err != nil || decoderef.Quirky(data) {
 			return
 		}
