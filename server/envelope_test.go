@@ -29,7 +29,10 @@ func decodeXML(t *testing.T, xmlText string) (any, error) {
 	return req, decodeRequest(env, req)
 }
 
-func TestBodyFilter(t *testing.T) {
+// The rules the request readers apply to what clients send differently
+// (internal/xsd/decode.go): nil and empty parameters absent, QName values
+// with the client's own prefix for the core namespace read as cmis:.
+func TestRequestRules(t *testing.T) {
 	tests := []struct {
 		name  string
 		xml   string
