@@ -41,6 +41,7 @@ func decodeHTTP(t *testing.T, s *Server, r *http.Request) (*decoded, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer env.release()
 	op := generated.Operations[env.body.Local]
 	if op == nil {
 		t.Fatalf("unknown operation %s", env.body.Local)

@@ -39,7 +39,7 @@ type Reader struct {
 	bindings []binding
 	buf      []byte   // decoded text and attribute values
 	val      []byte   // a value read in pieces (Value)
-	uris     []string // namespace names seen before, reused across Resets
+	uris     Names    // namespace names seen before, kept across Resets
 
 	rewriteNS, rewritePrefix string
 }
@@ -60,7 +60,6 @@ const (
 const (
 	maxAttrs    = 256 // attributes of one element
 	maxBindings = 128 // namespace declarations in scope
-	maxURIs     = 32  // namespace names a Reader keeps for reuse
 	xmlURL      = "http://www.w3.org/XML/1998/namespace"
 )
 

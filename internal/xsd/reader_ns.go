@@ -31,15 +31,26 @@ func (r *Reader) declare() error {
 
 // intern returns v as a string, reusing the strings of namespace names
 // seen before: a pooled Reader allocates none for the usual namespaces.
-func (r *Reader) intern(v []byte) string {
-	for _, s := range r.uris {
+func (r *Reader) intern(v []byte) string { return r.uris.Intern(v) }
+
+// Names are strings kept for reuse: namespace names and prefixes, which a
+// request repeats and the next request repeats again.
+type Names []string
+
+// maxNames is how many strings Names keeps.
+const maxNames = 32
+
+// Intern returns v as a string: one of n when n holds it, else a new one,
+// which n keeps while it has room.
+func (n *Names) Intern(v []byte) string {
+	for _, s := range *n {
 		if s == string(v) {
 			return s
 		}
 	}
 	s := string(v)
-	if len(r.uris) < maxURIs {
-		r.uris = append(r.uris, s)
+	if len(*n) < maxNames {
+		*n = append(*n, s)
 	}
 	return s
 }
