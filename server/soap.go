@@ -157,7 +157,7 @@ func (s *Server) readXML(r *http.Request, x *exchange, rd *xop.Reader) ([]byte, 
 		if err != nil {
 			return nil, err
 		}
-		rmt, rparams := xop.ParseMediaType(hdr.Get("Content-Type"))
+		rmt, rparams := xop.ParseKnownMediaType(hdr.Get("Content-Type"))
 		if rmt == "application/soap+xml" || isSOAP12Type(rparams["type"]) {
 			return nil, errSOAP12
 		}
@@ -173,7 +173,7 @@ var errSOAP12 = &requestError{code: codeVersionMismatch, typ: cmis.ErrInvalidArg
 	msg: "SOAP 1.2 is not supported: send a SOAP 1.1 envelope (text/xml or MTOM)"}
 
 func isSOAP12Type(v string) bool {
-	mt, _ := xop.ParseMediaType(v)
+	mt, _ := xop.ParseKnownMediaType(v)
 	return mt == "application/soap+xml"
 }
 

@@ -152,7 +152,7 @@ func (r *Reader) OpenPackage(body io.Reader, params map[string]string) (map[stri
 	if err != nil {
 		return nil, err
 	}
-	r.pkg = &mtomReader{rd: r, mr: newMIMEReader(br, params["boundary"]), start: params["start"], seen: map[string]bool{}}
+	r.pkg = &mtomReader{rd: r, mr: newMIMEReader(br, params["boundary"]), start: params["start"]}
 	return params, nil
 }
 

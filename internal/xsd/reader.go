@@ -37,9 +37,9 @@ type Reader struct {
 	attrs    []rawAttr
 	open     []openElem
 	bindings []binding
-	buf      []byte   // decoded text and attribute values
-	val      []byte   // a value read in pieces (Value)
-	uris     Names    // namespace names seen before, kept across Resets
+	buf      []byte // decoded text and attribute values
+	val      []byte // a value read in pieces (Value)
+	uris     Names  // namespace names seen before, kept across Resets
 
 	rewriteNS, rewritePrefix string
 }
