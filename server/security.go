@@ -96,7 +96,7 @@ func (t *wsUsernameToken) readChild(r *xsd.Reader, local []byte) error {
 		}
 		for i := range r.AttrCount() {
 			if a := r.Attr(i); string(a.Local) == "Type" {
-				t.Password.Type = string(a.Value)
+				t.Password.Type = passwordType(a.Value)
 			}
 		}
 		return readText(r, &t.Password.Value)
@@ -119,10 +119,21 @@ func eachChild(r *xsd.Reader, fn func(local []byte) error) error {
 	}
 }
 
+// passwordTextType is the Type every client writes on its password.
+const passwordTextType = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
+
+// passwordType is v as a string, without a copy of the usual one.
+func passwordType(v []byte) string {
+	if string(v) == passwordTextType {
+		return passwordTextType
+	}
+	return string(v)
+}
+
 // readText sets *s to the text directly in the element whose start tag
 // was just read (its child elements skipped).
 func readText(r *xsd.Reader, s *string) error {
-	var text []byte
+	*s = ""
 	for {
 		k, err := r.Next()
 		if err != nil {
@@ -130,13 +141,12 @@ func readText(r *xsd.Reader, s *string) error {
 		}
 		switch k {
 		case xsd.CharData:
-			text = append(text, r.Text()...)
+			*s += string(r.Text()) // one piece, one copy
 		case xsd.StartElement:
 			if err := r.Skip(); err != nil {
 				return err
 			}
 		case xsd.EndElement:
-			*s = string(text)
 			return nil
 		}
 	}
