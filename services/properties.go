@@ -262,105 +262,140 @@ func applyProperties(in []inputProperty, ot objectType, o *cmis.Object, create b
 			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is given twice", p.id)
 		}
 		seen[p.id] = true
-		if p.kind != def.PropertyType {
-			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is of type %s, not %s", p.id, def.PropertyType, p.kind)
-		}
 		switch p.id {
 		case cmis.PropObjectTypeID, cmis.PropSecondaryObjectTypeIDs:
+			if p.kind != def.PropertyType {
+				return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is of type %s, not %s", p.id, def.PropertyType, p.kind)
+			}
 			continue // read by the caller: they decide the types themselves
 		}
-		writable := def.Updatability == cmis.ReadWrite ||
-			(create && def.Updatability == cmis.OnCreate) ||
-			(def.Updatability == cmis.WhenCheckedOut && o.IsPrivateWorkingCopy)
-		if !writable {
-			return nil, cmis.Errorf(cmis.ErrConstraint, "property %s is %s", p.id, def.Updatability)
+		if err := checkInput(p, def, o, create); err != nil {
+			return nil, err
 		}
-		if def.Cardinality == cmis.Single && len(p.values) > 1 {
-			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is single-valued but has %d values", p.id, len(p.values))
-		}
-		for _, v := range p.values {
-			if s, ok := v.(string); ok && s == "" && def.Cardinality == cmis.Multi {
-				return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s has an empty value", p.id)
-			}
-			if err := checkValue(def, v); err != nil {
-				return nil, cmis.Errorf(cmis.ErrConstraint, "property %s: %v", p.id, err)
-			}
-			if err := checkChoice(def, v); err != nil {
-				return nil, err
-			}
-		}
-		switch p.id {
-		case cmis.PropName:
-			if len(p.values) == 0 {
-				return nil, cmis.Errorf(cmis.ErrConstraint, "cmis:name cannot be unset")
-			}
-			name := p.values[0].(string)
-			if err := checkName(name); err != nil {
-				return nil, err
-			}
-			ch.Name = &name
-		case cmis.PropDescription:
-			var d *string
-			if len(p.values) > 0 {
-				s := p.values[0].(string)
-				d = &s
-			}
-			ch.Description = &d
-		case cmis.PropPolicyText, cmis.PropSourceID, cmis.PropTargetID:
-			// Columns, set by the create operation of their kind.
-			ch.Properties[p.id] = p.values
-		default:
-			if len(p.values) == 0 {
-				ch.Properties[p.id] = nil
-			} else {
-				ch.Properties[p.id] = p.values
-			}
+		if err := changeProperty(ch, p); err != nil {
+			return nil, err
 		}
 	}
-	if create {
-		for _, def := range ot.definitions() {
-			if seen[def.ID] || isSystemProperty(def.ID) {
-				continue
-			}
-			if len(def.DefaultValue) > 0 {
-				ch.Properties[def.ID] = def.DefaultValue
-			} else if def.Required {
-				return nil, cmis.Errorf(cmis.ErrConstraint, "required property %s is not set", def.ID)
-			}
-		}
-		if ch.Name == nil {
-			return nil, cmis.Errorf(cmis.ErrConstraint, "cmis:name is required")
-		}
-		o.Name = *ch.Name
-		if ch.Description != nil {
-			o.Description = *ch.Description
-		}
-		o.Properties = map[string][]cmis.Value{}
-		for id, vs := range ch.Properties {
-			switch id {
-			case cmis.PropPolicyText:
-				if len(vs) > 0 {
-					s := vs[0].(string)
-					o.PolicyText = &s
-				}
-			case cmis.PropSourceID:
-				o.SourceID, _ = firstString(vs)
-			case cmis.PropTargetID:
-				o.TargetID, _ = firstString(vs)
-			default:
-				if len(vs) > 0 {
-					o.Properties[id] = vs
-				}
-			}
-		}
-	} else {
+	if !create {
 		for _, def := range ot.definitions() {
 			if vs, ok := ch.Properties[def.ID]; ok && len(vs) == 0 && def.Required {
 				return nil, cmis.Errorf(cmis.ErrConstraint, "required property %s cannot be unset", def.ID)
 			}
 		}
+		return ch, nil
 	}
+	if err := fillDefaults(ch, ot, seen); err != nil {
+		return nil, err
+	}
+	setCreated(o, ch)
 	return ch, nil
+}
+
+// checkInput checks one client property against its definition: its
+// type, whether it may be written now, its cardinality and its values.
+func checkInput(p inputProperty, def *cmis.PropertyDefinition, o *cmis.Object, create bool) error {
+	if p.kind != def.PropertyType {
+		return cmis.Errorf(cmis.ErrInvalidArgument, "property %s is of type %s, not %s", p.id, def.PropertyType, p.kind)
+	}
+	writable := def.Updatability == cmis.ReadWrite ||
+		(create && def.Updatability == cmis.OnCreate) ||
+		(def.Updatability == cmis.WhenCheckedOut && o.IsPrivateWorkingCopy)
+	if !writable {
+		return cmis.Errorf(cmis.ErrConstraint, "property %s is %s", p.id, def.Updatability)
+	}
+	if def.Cardinality == cmis.Single && len(p.values) > 1 {
+		return cmis.Errorf(cmis.ErrInvalidArgument, "property %s is single-valued but has %d values", p.id, len(p.values))
+	}
+	for _, v := range p.values {
+		if s, ok := v.(string); ok && s == "" && def.Cardinality == cmis.Multi {
+			return cmis.Errorf(cmis.ErrInvalidArgument, "property %s has an empty value", p.id)
+		}
+		if err := checkValue(def, v); err != nil {
+			return cmis.Errorf(cmis.ErrConstraint, "property %s: %v", p.id, err)
+		}
+		if err := checkChoice(def, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// changeProperty puts a checked property into the change: name and
+// description into their fields, everything else by id.
+func changeProperty(ch *cmis.Change, p inputProperty) error {
+	switch p.id {
+	case cmis.PropName:
+		if len(p.values) == 0 {
+			return cmis.Errorf(cmis.ErrConstraint, "cmis:name cannot be unset")
+		}
+		name := p.values[0].(string)
+		if err := checkName(name); err != nil {
+			return err
+		}
+		ch.Name = &name
+	case cmis.PropDescription:
+		var d *string
+		if len(p.values) > 0 {
+			s := p.values[0].(string)
+			d = &s
+		}
+		ch.Description = &d
+	case cmis.PropPolicyText, cmis.PropSourceID, cmis.PropTargetID:
+		// Columns, set by the create operation of their kind.
+		ch.Properties[p.id] = p.values
+	default:
+		if len(p.values) == 0 {
+			ch.Properties[p.id] = nil
+		} else {
+			ch.Properties[p.id] = p.values
+		}
+	}
+	return nil
+}
+
+// fillDefaults gives a new object's unset properties their defaults and
+// refuses it when a required one stays unset.
+func fillDefaults(ch *cmis.Change, ot objectType, seen map[string]bool) error {
+	for _, def := range ot.definitions() {
+		if seen[def.ID] || isSystemProperty(def.ID) {
+			continue
+		}
+		if len(def.DefaultValue) > 0 {
+			ch.Properties[def.ID] = def.DefaultValue
+		} else if def.Required {
+			return cmis.Errorf(cmis.ErrConstraint, "required property %s is not set", def.ID)
+		}
+	}
+	if ch.Name == nil {
+		return cmis.Errorf(cmis.ErrConstraint, "cmis:name is required")
+	}
+	return nil
+}
+
+// setCreated writes a new object's properties from the change into o.
+func setCreated(o *cmis.Object, ch *cmis.Change) {
+	o.Name = *ch.Name
+	if ch.Description != nil {
+		o.Description = *ch.Description
+	}
+	o.Properties = map[string][]cmis.Value{}
+	for id, vs := range ch.Properties {
+		switch id {
+		case cmis.PropPolicyText:
+			if len(vs) > 0 {
+				s := vs[0].(string)
+				o.PolicyText = &s
+			}
+		case cmis.PropSourceID:
+			o.SourceID, _ = firstString(vs)
+		case cmis.PropTargetID:
+			o.TargetID, _ = firstString(vs)
+		default:
+			if len(vs) > 0 {
+				o.Properties[id] = vs
+			}
+		}
+	}
 }
 
 func firstString(vs []cmis.Value) (string, bool) {

@@ -23,108 +23,117 @@ type sysValue struct {
 // when id is not a system property of o's base kind (custom properties
 // live in o.Properties).
 func systemValue(o *cmis.Object, id string) (v sysValue, ok bool) {
-	str := func(s string) (sysValue, bool) { return sysValue{set: true, s: s}, true }
-	opt := func(s *string) (sysValue, bool) {
-		if s == nil {
-			return sysValue{}, true
-		}
-		return str(*s)
-	}
-	flag := func(b bool) (sysValue, bool) { return sysValue{set: true, b: b}, true }
 	switch id {
 	case cmis.PropName:
-		return str(o.Name)
+		return sysString(o.Name)
 	case cmis.PropObjectID:
-		return str(o.ID)
+		return sysString(o.ID)
 	case cmis.PropBaseTypeID:
-		return str(string(o.BaseTypeID))
+		return sysString(string(o.BaseTypeID))
 	case cmis.PropObjectTypeID:
-		return str(o.TypeID)
+		return sysString(o.TypeID)
 	case cmis.PropCreatedBy:
-		return str(o.CreatedBy)
+		return sysString(o.CreatedBy)
 	case cmis.PropCreationDate:
 		return sysValue{set: true, t: o.CreationDate}, true
 	case cmis.PropLastModifiedBy:
-		return str(o.LastModifiedBy)
+		return sysString(o.LastModifiedBy)
 	case cmis.PropLastModificationDate:
 		return sysValue{set: true, t: o.LastModificationDate}, true
 	case cmis.PropChangeToken:
-		return str(strconv.FormatInt(o.ChangeToken, 10))
+		return sysString(strconv.FormatInt(o.ChangeToken, 10))
 	case cmis.PropDescription:
-		return opt(o.Description)
+		return sysOptional(o.Description)
 	case cmis.PropSecondaryObjectTypeIDs:
 		return sysValue{set: len(o.SecondaryTypeIDs) > 0, ss: o.SecondaryTypeIDs}, true
 	}
 	switch o.BaseTypeID {
 	case cmis.BaseDocument:
-		c := o.Content
-		switch id {
-		case cmis.PropIsImmutable:
-			return flag(false)
-		case cmis.PropIsLatestVersion:
-			return flag(o.IsLatestVersion)
-		case cmis.PropIsMajorVersion:
-			return flag(o.IsMajorVersion)
-		case cmis.PropIsLatestMajorVersion:
-			return flag(o.IsLatestMajorVersion)
-		case cmis.PropIsPrivateWorkingCopy:
-			return flag(o.IsPrivateWorkingCopy)
-		case cmis.PropVersionLabel:
-			return str(o.VersionLabel)
-		case cmis.PropVersionSeriesID:
-			return str(o.VersionSeriesID)
-		case cmis.PropIsVersionSeriesCheckedOut:
-			return flag(o.VersionSeriesCheckedOutID != "")
-		case cmis.PropVersionSeriesCheckedOutID, cmis.PropVersionSeriesCheckedOutBy:
-			if o.VersionSeriesCheckedOutID == "" {
-				return sysValue{}, true
-			}
-			if id == cmis.PropVersionSeriesCheckedOutID {
-				return str(o.VersionSeriesCheckedOutID)
-			}
-			return str(o.VersionSeriesCheckedOutBy)
-		case cmis.PropCheckinComment:
-			return opt(o.CheckinComment)
-		case cmis.PropContentStreamLength:
-			if c == nil {
-				return sysValue{}, true
-			}
-			return sysValue{set: true, i: c.Length}, true
-		case cmis.PropContentStreamMimeType, cmis.PropContentStreamID:
-			if c == nil {
-				return sysValue{}, true
-			}
-			if id == cmis.PropContentStreamID {
-				return str(c.ID)
-			}
-			return str(c.MimeType)
-		case cmis.PropContentStreamFileName:
-			if c == nil || c.FileName == "" {
-				return sysValue{}, true
-			}
-			return str(c.FileName)
-		}
+		return documentValue(o, id)
 	case cmis.BaseFolder:
 		switch id {
 		case cmis.PropPath:
-			return str(o.Path)
+			return sysString(o.Path)
 		case cmis.PropParentID:
 			if o.ParentID == "" {
 				return sysValue{}, true
 			}
-			return str(o.ParentID)
+			return sysString(o.ParentID)
 		}
 	case cmis.BaseRelationship:
 		switch id {
 		case cmis.PropSourceID:
-			return str(o.SourceID)
+			return sysString(o.SourceID)
 		case cmis.PropTargetID:
-			return str(o.TargetID)
+			return sysString(o.TargetID)
 		}
 	case cmis.BasePolicy:
 		if id == cmis.PropPolicyText {
-			return opt(o.PolicyText)
+			return sysOptional(o.PolicyText)
 		}
+	}
+	return sysValue{}, false
+}
+
+func sysString(s string) (sysValue, bool) { return sysValue{set: true, s: s}, true }
+func sysFlag(b bool) (sysValue, bool)     { return sysValue{set: true, b: b}, true }
+
+func sysOptional(s *string) (sysValue, bool) {
+	if s == nil {
+		return sysValue{}, true
+	}
+	return sysString(*s)
+}
+
+// documentValue is systemValue for the properties of documents alone:
+// versioning and content stream.
+func documentValue(o *cmis.Object, id string) (sysValue, bool) {
+	c := o.Content
+	switch id {
+	case cmis.PropIsImmutable:
+		return sysFlag(false)
+	case cmis.PropIsLatestVersion:
+		return sysFlag(o.IsLatestVersion)
+	case cmis.PropIsMajorVersion:
+		return sysFlag(o.IsMajorVersion)
+	case cmis.PropIsLatestMajorVersion:
+		return sysFlag(o.IsLatestMajorVersion)
+	case cmis.PropIsPrivateWorkingCopy:
+		return sysFlag(o.IsPrivateWorkingCopy)
+	case cmis.PropVersionLabel:
+		return sysString(o.VersionLabel)
+	case cmis.PropVersionSeriesID:
+		return sysString(o.VersionSeriesID)
+	case cmis.PropIsVersionSeriesCheckedOut:
+		return sysFlag(o.VersionSeriesCheckedOutID != "")
+	case cmis.PropVersionSeriesCheckedOutID, cmis.PropVersionSeriesCheckedOutBy:
+		if o.VersionSeriesCheckedOutID == "" {
+			return sysValue{}, true
+		}
+		if id == cmis.PropVersionSeriesCheckedOutID {
+			return sysString(o.VersionSeriesCheckedOutID)
+		}
+		return sysString(o.VersionSeriesCheckedOutBy)
+	case cmis.PropCheckinComment:
+		return sysOptional(o.CheckinComment)
+	case cmis.PropContentStreamLength:
+		if c == nil {
+			return sysValue{}, true
+		}
+		return sysValue{set: true, i: c.Length}, true
+	case cmis.PropContentStreamMimeType, cmis.PropContentStreamID:
+		if c == nil {
+			return sysValue{}, true
+		}
+		if id == cmis.PropContentStreamID {
+			return sysString(c.ID)
+		}
+		return sysString(c.MimeType)
+	case cmis.PropContentStreamFileName:
+		if c == nil || c.FileName == "" {
+			return sysValue{}, true
+		}
+		return sysString(c.FileName)
 	}
 	return sysValue{}, false
 }

@@ -188,7 +188,7 @@ func (s *DB) ApplyACL(ctx context.Context, repo, id string, add, remove []cmis.A
 // Levels returns the highest access a's principals have to each object,
 // in one statement for the whole set.
 func (s *DB) Levels(ctx context.Context, ids []string, a *cmis.Access) (map[string]cmis.Level, error) {
-	out, err := levels(ctx, s.db, ids, a)
+	out, err := levels(ctx, s.queryer(ctx), ids, a)
 	if err != nil {
 		return nil, fmt.Errorf("access levels: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
 )
 
 // Change types of the change log (enumTypeOfChanges).
@@ -51,7 +52,7 @@ func (s *DB) ContentChanges(ctx context.Context, repo string, token *int64, max 
 		from = *token
 	}
 	// One more than asked tells whether more follow: the log is not counted.
-	rows, err := s.db.QueryxContext(ctx, `SELECT token, object_id, change_type, change_time, type_id, base_type_id
+	rows, err := s.queryer(ctx).QueryxContext(ctx, `SELECT token, object_id, change_type, change_time, type_id, base_type_id
 		FROM change_log WHERE repository_id = ? AND token >= ? ORDER BY token`+s.dialect.limit(cmis.Page{MaxItems: max + 1}), repo, from)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("content changes: %w", err)
@@ -88,7 +89,7 @@ func (s *DB) ChangeLogState(ctx context.Context, repo string) (latest string, in
 		Token    sql.NullInt64 `db:"token"`
 		Complete bool          `db:"changes_complete"`
 	}
-	if err := s.db.GetContext(ctx, &row, `SELECT (SELECT MAX(token) FROM change_log WHERE repository_id = r.id) AS token,
+	if err := sqlx.GetContext(ctx, s.queryer(ctx), &row, `SELECT (SELECT MAX(token) FROM change_log WHERE repository_id = r.id) AS token,
 		r.changes_complete FROM repositories r WHERE r.id = ?`, repo); err != nil {
 		return "", false, fmt.Errorf("change log of %q: %w", repo, err)
 	}

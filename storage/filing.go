@@ -102,7 +102,7 @@ func (s *DB) Filed(ctx context.Context, ids []string) (map[string]bool, error) {
 		return nil, err
 	}
 	var filed []string
-	if err := s.db.SelectContext(ctx, &filed, q, args...); err != nil {
+	if err := sqlx.SelectContext(ctx, s.queryer(ctx), &filed, q, args...); err != nil {
 		return nil, fmt.Errorf("filing: %w", err)
 	}
 	for _, id := range filed {

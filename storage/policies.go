@@ -128,7 +128,7 @@ func (s *DB) PolicyIDs(ctx context.Context, ids []string, reader *cmis.Access) (
 		return nil, err
 	}
 	acl, aclArgs := readFilter("o", reader)
-	rows, err := s.db.QueryxContext(ctx, q+acl+` ORDER BY ap.object_id, ap.policy_id`, append(args, aclArgs...)...)
+	rows, err := s.queryer(ctx).QueryxContext(ctx, q+acl+` ORDER BY ap.object_id, ap.policy_id`, append(args, aclArgs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("applied policies: %w", err)
 	}

@@ -66,7 +66,7 @@ func (r repositoryRow) info() cmis.RepositoryInfo {
 // Repositories lists the repositories, ordered by id.
 func (s *DB) Repositories(ctx context.Context) ([]cmis.RepositoryInfo, error) {
 	var rows []repositoryRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, name, description, root_folder_id, created_at FROM repositories ORDER BY id`); err != nil {
+	if err := sqlx.SelectContext(ctx, s.queryer(ctx), &rows, `SELECT id, name, description, root_folder_id, created_at FROM repositories ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("repositories: %w", err)
 	}
 	out := make([]cmis.RepositoryInfo, len(rows))

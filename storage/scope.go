@@ -57,6 +57,18 @@ func scopeOf(ctx context.Context) *scope {
 
 var readOnly = &sql.TxOptions{ReadOnly: true}
 
+// queryer is where a store call that reads with a single statement runs:
+// the request's transaction when it has one, else the read pool. Never
+// the pool inside a scope: the request holds a connection already, and
+// as many requests as the pool has connections, each waiting for a
+// second one, would wait forever.
+func (s *DB) queryer(ctx context.Context) sqlx.QueryerContext {
+	if sc := scopeOf(ctx); sc != nil && sc.tx != nil {
+		return sc.tx
+	}
+	return s.db
+}
+
 // Read runs fn with a context whose store calls share one read snapshot.
 // Inside a scope already, fn runs in that one. A Write or a Stage inside
 // it ends the snapshot first: a request never holds two transactions, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 )
@@ -164,3 +165,41 @@ func TestStagedAppendSeesAChange(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A call inside a Read reads through the request's transaction, never
+// through a second connection from the pool: with as many requests as
+// connections, each would wait for one forever (getRepositoryInfo under 8
+// clients did). With a pool of one connection, the Read holds it, and
+// every call must still answer.
+func TestReadUsesItsOwnConnection(t *testing.T) {
+	db, repo := openTest(t)
+	a := mustCreate(t, db, folder(repo, "a"), repo.RootFolderID, nil)
+	db.db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.db.SetMaxOpenConns(8) })
+	admin := &cmis.Access{Admin: true}
+	calls := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"ChangeLogState", func(ctx context.Context) error { _, _, err := db.ChangeLogState(ctx, repo.ID); return err }},
+		{"ContentChanges", func(ctx context.Context) error { _, _, _, err := db.ContentChanges(ctx, repo.ID, nil, 10); return err }},
+		{"Repositories", func(ctx context.Context) error { _, err := db.Repositories(ctx); return err }},
+		{"Filed", func(ctx context.Context) error { _, err := db.Filed(ctx, []string{a.ID}); return err }},
+		{"PolicyIDs", func(ctx context.Context) error { _, err := db.PolicyIDs(ctx, []string{a.ID}, admin); return err }},
+		{"TypeHasObjects", func(ctx context.Context) error { _, err := db.TypeHasObjects(ctx, repo.ID, "cmis:folder"); return err }},
+		{"Levels", func(ctx context.Context) error {
+			_, err := db.Levels(ctx, []string{a.ID}, &cmis.Access{Principals: []string{"bob"}})
+			return err
+		}},
+		{"Object", func(ctx context.Context) error { _, err := db.Object(ctx, repo.ID, a.ID); return err }},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := db.Read(ctx, c.call); err != nil {
+				t.Fatalf("inside a Read with a pool of one connection: %v", err)
+			}
+		})
+	}
+}

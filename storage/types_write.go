@@ -271,7 +271,7 @@ func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 // only while no object uses the type.
 func (s *DB) TypeHasObjects(ctx context.Context, repo, typeID string) (bool, error) {
 	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM objects WHERE repository_id = ? AND type_id = ? LIMIT 1) x`, repo, typeID)
+	err := sqlx.GetContext(ctx, s.queryer(ctx), &n, `SELECT COUNT(*) FROM (SELECT 1 FROM objects WHERE repository_id = ? AND type_id = ? LIMIT 1) x`, repo, typeID)
 	if err != nil {
 		return false, fmt.Errorf("objects of type %q: %w", typeID, err)
 	}

@@ -292,36 +292,59 @@ func (d *diverter) startTag() error {
 	return nil
 }
 
+// streamText is the text of a <stream> element as it arrives: white space
+// kept until something else shows up, then base64 diverted into a sink.
+type streamText struct {
+	d    *diverter
+	ws   []byte // white space before anything else
+	sink *b64Sink
+}
+
+func (st *streamText) write(seg []byte) error {
+	d := st.d
+	if st.sink == nil {
+		if isSpace(seg) {
+			if int64(len(st.ws)+len(seg)+len(d.out)) > d.max {
+				return d.tooLarge()
+			}
+			st.ws = append(st.ws, seg...)
+			return nil
+		}
+		if err := d.onContent(); err != nil {
+			return err
+		}
+		s, err := newB64Sink(d.spool)
+		if err != nil {
+			return err
+		}
+		st.sink = s
+	}
+	return st.sink.write(seg)
+}
+
+// close ends the text at the element's end tag: diverted base64 becomes
+// an xop:Include of its part; white space alone is written back.
+func (st *streamText) close() error {
+	if st.sink == nil {
+		return st.d.write(st.ws)
+	}
+	id, err := st.sink.finish()
+	st.sink = nil
+	if err != nil {
+		return err
+	}
+	return st.d.write([]byte(`<xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:` + id + `"/>`))
+}
+
 // streamContent handles the content of a <stream> element: base64 text is
 // diverted; an element (xop:Include) is left for the main loop.
 func (d *diverter) streamContent() error {
-	var ws []byte // white space before anything else
-	var sink *b64Sink
+	st := &streamText{d: d}
 	defer func() {
-		if sink != nil {
-			sink.abort()
+		if st.sink != nil {
+			st.sink.abort()
 		}
 	}()
-	text := func(seg []byte) error {
-		if sink == nil {
-			if isSpace(seg) {
-				if int64(len(ws)+len(seg)+len(d.out)) > d.max {
-					return d.tooLarge()
-				}
-				ws = append(ws, seg...)
-				return nil
-			}
-			if err := d.onContent(); err != nil {
-				return err
-			}
-			s, err := newB64Sink(d.spool)
-			if err != nil {
-				return err
-			}
-			sink = s
-		}
-		return sink.write(seg)
-	}
 	for {
 		buf, err := d.fill()
 		if err != nil {
@@ -333,7 +356,7 @@ func (d *diverter) streamContent() error {
 			seg = buf[:i]
 		}
 		if len(seg) > 0 {
-			if err := text(seg); err != nil {
+			if err := st.write(seg); err != nil {
 				return err
 			}
 			d.r.Discard(len(seg))
@@ -349,63 +372,54 @@ func (d *diverter) streamContent() error {
 			if r >= 0x80 {
 				return errorf("invalid character in the base64 content of <%s>", d.stream.Local)
 			}
-			if err := text([]byte{byte(r)}); err != nil {
+			if err := st.write([]byte{byte(r)}); err != nil {
 				return err
 			}
 			continue
 		}
-		p, _ := d.r.Peek(9)
-		switch {
-		case len(p) < 2:
-			return readErr(io.EOF)
-		case bytes.HasPrefix(p, []byte("</")):
-			if sink != nil {
-				id, err := sink.finish()
-				sink = nil
-				if err != nil {
-					return err
-				}
-				ph := `<xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:` + id + `"/>`
-				if err := d.write([]byte(ph)); err != nil {
-					return err
-				}
-			} else if err := d.write(ws); err != nil {
-				return err
-			}
-			tag, err := d.readTag()
-			if err != nil {
-				return err
-			}
-			d.endElement()
-			return d.write(tag)
-		case bytes.HasPrefix(p, []byte("<!--")):
-			if err := d.skip(4, "-->"); err != nil {
-				return err
-			}
-		case bytes.HasPrefix(p, []byte("<![CDATA[")):
-			d.r.Discard(9)
-			err := d.until("]]>", func(b []byte, final bool) error {
-				if final {
-					b = b[:len(b)-3]
-				}
-				return text(b)
-			})
-			if err != nil {
-				return err
-			}
-		case bytes.HasPrefix(p, []byte("<!")):
-			return ErrDoctype
-		case bytes.HasPrefix(p, []byte("<?")):
-			if err := d.skip(2, "?>"); err != nil {
-				return err
-			}
-		default:
-			// An element: xop:Include. Leave it to the main loop.
-			if sink != nil {
-				return errorf("<%s> holds both base64 text and an element", d.stream.Local)
-			}
-			return d.write(ws)
+		if done, err := d.streamMarkup(st); done || err != nil {
+			return err
 		}
+	}
+}
+
+// streamMarkup handles the markup under the cursor inside a <stream>
+// element; done is true once the element has ended or holds an element.
+func (d *diverter) streamMarkup(st *streamText) (done bool, err error) {
+	p, _ := d.r.Peek(9)
+	switch {
+	case len(p) < 2:
+		return true, readErr(io.EOF)
+	case bytes.HasPrefix(p, []byte("</")):
+		if err := st.close(); err != nil {
+			return true, err
+		}
+		tag, err := d.readTag()
+		if err != nil {
+			return true, err
+		}
+		d.endElement()
+		return true, d.write(tag)
+	case bytes.HasPrefix(p, []byte("<!--")):
+		return false, d.skip(4, "-->")
+	case bytes.HasPrefix(p, []byte("<![CDATA[")):
+		d.r.Discard(9)
+		return false, d.until("]]>", func(b []byte, final bool) error {
+			if final {
+				b = b[:len(b)-3]
+			}
+			return st.write(b)
+		})
+	case bytes.HasPrefix(p, []byte("<!")):
+		return true, ErrDoctype
+	case bytes.HasPrefix(p, []byte("<?")):
+		return false, d.skip(2, "?>")
+	default:
+		// An element: xop:Include. Leave it to the main loop.
+		if st.sink != nil {
+			return true, errorf("<%s> holds both base64 text and an element", d.stream.Local)
+		}
+		return true, d.write(st.ws)
 	}
 }
 

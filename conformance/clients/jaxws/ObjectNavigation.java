@@ -487,10 +487,10 @@ class ObjectNavigation {
                 CmisObjectInFolderListType l = nav.getChildren(repo, paging.value, null, "cmis:name", null, null, null, null,
                     BigInteger.valueOf(3), BigInteger.valueOf((Integer) pg[0]), null);
                 for (CmisObjectInFolderType o : l.getObjects()) got.add(one(o.getObject(), "cmis:name"));
-                Scenario.expect(java.util.Objects.equals(pg[2], l.getNumItems()), "skip " + pg[0] + ": numItems=" + l.getNumItems() + ", wanted " + pg[2]);
-                Scenario.expect(l.isHasMoreItems() == (Boolean) pg[1], "skip " + pg[0] + ": hasMoreItems=" + l.isHasMoreItems());
+                Steps.expect(java.util.Objects.equals(pg[2], l.getNumItems()), "skip " + pg[0] + ": numItems=" + l.getNumItems() + ", wanted " + pg[2]);
+                Steps.expect(l.isHasMoreItems() == (Boolean) pg[1], "skip " + pg[0] + ": hasMoreItems=" + l.isHasMoreItems());
             }
-            Scenario.expect(got.equals(want), "children " + got + ", wanted " + want);
+            Steps.expect(got.equals(want), "children " + got + ", wanted " + want);
         }, "folder");
 
         step("18a.createFolder(sub)", () -> {
