@@ -106,6 +106,7 @@ func FuzzReadBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if decoderef.Quirky(data) {
+			readBody(data) // the two may differ here on purpose; no panic
 			return
 		}
 		sameRead(t, data)
