@@ -43,8 +43,8 @@ func readBody(data []byte) (any, error) {
 func sameRead(t *testing.T, data []byte) {
 	t.Helper()
 	got, err := readBody(data)
-	if got == nil && err == nil {
-		return // not a request body element
+	if got == nil {
+		return // not a request body element, or broken before one
 	}
 	want := reflect.New(reflect.TypeOf(got).Elem()).Interface()
 	werr := decoderef.DecodeElement(data, 64, want)
