@@ -67,6 +67,7 @@ type respWriter struct {
 	n           int64
 	wroteHeader bool
 	rec         *recording
+	x           *exchange // the request's (exchangeFrom)
 }
 
 func (w *respWriter) Header() http.Header { return w.w.Header() }

@@ -2,19 +2,15 @@ package server
 
 import (
 	"bytes"
-	"encoding"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"reflect"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
 	"github.com/cmisd/cmisd/internal/xop"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 const (
@@ -24,229 +20,176 @@ const (
 	actorNext = "http://schemas.xmlsoap.org/soap/actor/next"
 )
 
-// isXMLSpace reports whether b is XML white space only.
-func isXMLSpace(b []byte) bool { return len(bytes.Trim(b, " \t\r\n")) == 0 }
-
 // envelope is a parsed SOAP 1.1 envelope up to the first child of the
-// Body; the decoder is positioned just after that child's start tag.
+// Body: r is positioned on that child's start tag, whose name is body.
+// Envelopes are pooled: release one when the request is decoded.
 type envelope struct {
+	r        xsd.Reader
 	security wsSecurity
-	body     xml.StartElement
-	g        *guardReader
+	body     xml.Name
 }
 
-// guardReader is the token source every decoding step reads through: it
-// refuses DOCTYPE and other directives, limits nesting depth, and tracks
-// the namespace declarations in scope (for prefixes in attribute values).
-type guardReader struct {
-	d        *xml.Decoder
-	depth    int
-	maxDepth int
-	ns       xop.Scope
-}
+var envelopes = sync.Pool{New: func() any { return new(envelope) }}
 
-func newGuard(data []byte, maxDepth int) *guardReader {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	d.CharsetReader = charsetReader
-	return &guardReader{d: d, maxDepth: maxDepth}
-}
-
-// charsetReader accepts the encodings that are byte-identical to UTF-8 for
-// valid input; anything else is refused.
-func charsetReader(label string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(label)) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return input, nil
-	}
-	return nil, badRequest("unsupported XML encoding %q: send UTF-8", label)
-}
-
-func (g *guardReader) Token() (xml.Token, error) {
-	t, err := g.d.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch v := t.(type) {
-	case xml.Directive:
-		return nil, xop.ErrDoctype
-	case xml.StartElement:
-		g.depth++
-		if g.depth > g.maxDepth {
-			return nil, badRequest("the SOAP message nests elements deeper than %d levels", g.maxDepth)
-		}
-		var bs []xop.Binding
-		for _, a := range v.Attr {
-			switch {
-			case a.Name.Space == "xmlns":
-				bs = append(bs, xop.Binding{Prefix: a.Name.Local, URI: a.Value})
-			case a.Name.Space == "" && a.Name.Local == "xmlns":
-				bs = append(bs, xop.Binding{URI: a.Value})
-			}
-		}
-		g.ns.Push(bs)
-	case xml.EndElement:
-		g.depth--
-		g.ns.Pop()
-	}
-	return t, nil
-}
-
-// skip consumes the rest of the element whose start was just read.
-func (g *guardReader) skip() error {
-	for depth := 1; depth > 0; {
-		t, err := g.Token()
-		if err != nil {
-			return err
-		}
-		switch t.(type) {
-		case xml.StartElement:
-			depth++
-		case xml.EndElement:
-			depth--
-		}
-	}
-	return nil
-}
-
-// xmlErr maps a decoding error to the fault for it.
-func xmlErr(err error) error {
-	var re *requestError
-	if errors.As(err, &re) {
-		return err
-	}
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return &requestError{typ: cmis.ErrInvalidArgument, msg: "malformed XML: " + se.Msg, err: err}
-	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return &requestError{typ: cmis.ErrInvalidArgument, msg: "malformed XML: unexpected end of the message", err: err}
-	}
-	return &requestError{typ: cmis.ErrInvalidArgument, msg: "malformed XML: " + err.Error(), err: err}
+// release forgets the request (credentials included) and pools env.
+func (env *envelope) release() {
+	env.r.Reset(nil, 0)
+	env.security, env.body = wsSecurity{}, xml.Name{}
+	envelopes.Put(env)
 }
 
 // parseEnvelope reads the envelope and its header entries and stops at the
-// first child of the Body.
+// first child of the Body. data must stay unchanged until release.
 func parseEnvelope(data []byte, maxDepth int) (*envelope, error) {
-	g := newGuard(data, maxDepth)
-	var root xml.StartElement
-	for {
-		t, err := g.Token()
-		if err != nil {
-			if err == io.EOF {
-				return nil, badRequest("the request holds no XML element")
-			}
-			return nil, xmlErr(err)
-		}
-		if st, ok := t.(xml.StartElement); ok {
-			root = st
-			break
-		}
-		if cd, ok := t.(xml.CharData); ok && !isXMLSpace(cd) {
-			return nil, badRequest("malformed XML: text before the root element")
-		}
+	env := envelopes.Get().(*envelope)
+	env.r.Reset(data, maxDepth)
+	if err := env.parse(); err != nil {
+		env.release()
+		return nil, err
 	}
-	if root.Name.Local != "Envelope" {
-		return nil, badRequest("the request is not a SOAP envelope (root element %s)", root.Name.Local)
+	return env, nil
+}
+
+func (env *envelope) parse() error {
+	r := &env.r
+	if err := env.root(); err != nil {
+		return err
 	}
-	if root.Name.Space != soap11NS {
-		return nil, &requestError{code: codeVersionMismatch, typ: cmis.ErrInvalidArgument,
-			msg: "only SOAP 1.1 is supported (envelope namespace " + soap11NS + ")"}
-	}
-	env := &envelope{g: g}
 	seenHeader := false
 	for {
-		t, err := g.Token()
+		k, err := r.Next()
 		if err != nil {
-			return nil, xmlErr(err)
+			return xmlErr(err)
 		}
-		switch v := t.(type) {
-		case xml.StartElement:
+		switch k {
+		case xsd.StartElement:
 			switch {
-			case v.Name.Space == soap11NS && v.Name.Local == "Header" && !seenHeader:
+			case r.Space() == soap11NS && string(r.Local()) == "Header" && !seenHeader:
 				seenHeader = true
 				if err := env.parseHeader(); err != nil {
-					return nil, err
+					return err
 				}
-			case v.Name.Space == soap11NS && v.Name.Local == "Body":
-				return env, env.findBodyChild()
+			case r.Space() == soap11NS && string(r.Local()) == "Body":
+				// suds writes QNames in attribute values with its own
+				// prefix for the core namespace (WIRE-NOTES 9).
+				r.RewritePrefixedValues(cmis.CoreNS, "cmis")
+				return env.findBodyChild()
 			default:
-				return nil, badRequest("unexpected element %s in the SOAP envelope", v.Name.Local)
+				return badRequest("unexpected element %s in the SOAP envelope", r.Local())
 			}
-		case xml.EndElement:
-			return nil, badRequest("the SOAP envelope has no Body")
-		case xml.CharData:
-			if !isXMLSpace(v) {
-				return nil, badRequest("malformed SOAP envelope: text in the Envelope element")
+		case xsd.EndElement:
+			return badRequest("the SOAP envelope has no Body")
+		case xsd.CharData:
+			if !xsd.IsXMLSpace(r.Text()) {
+				return badRequest("malformed SOAP envelope: text in the Envelope element")
 			}
+		}
+	}
+}
+
+// root reads up to the root element, which must be a SOAP 1.1 Envelope.
+func (env *envelope) root() error {
+	r := &env.r
+	for {
+		k, err := r.Next()
+		if err != nil {
+			return xmlErr(err)
+		}
+		switch k {
+		case xsd.EOF:
+			return badRequest("the request holds no XML element")
+		case xsd.CharData:
+			if !xsd.IsXMLSpace(r.Text()) {
+				return badRequest("malformed XML: text before the root element")
+			}
+		case xsd.StartElement:
+			if string(r.Local()) != "Envelope" {
+				return badRequest("the request is not a SOAP envelope (root element %s)", r.Local())
+			}
+			if r.Space() != soap11NS {
+				return &requestError{code: codeVersionMismatch, typ: cmis.ErrInvalidArgument,
+					msg: "only SOAP 1.1 is supported (envelope namespace " + soap11NS + ")"}
+			}
+			return nil
 		}
 	}
 }
 
 func (env *envelope) findBodyChild() error {
+	r := &env.r
 	for {
-		t, err := env.g.Token()
+		k, err := r.Next()
 		if err != nil {
 			return xmlErr(err)
 		}
-		switch v := t.(type) {
-		case xml.StartElement:
-			env.body = v.Copy()
+		switch k {
+		case xsd.StartElement:
+			env.body = xml.Name{Space: r.Space(), Local: operationName(r.Local())}
 			return nil
-		case xml.EndElement:
+		case xsd.EndElement:
 			return badRequest("the SOAP Body is empty")
-		case xml.CharData:
-			if !isXMLSpace(v) {
+		case xsd.CharData:
+			if !xsd.IsXMLSpace(r.Text()) {
 				return badRequest("malformed SOAP envelope: text in the Body element")
 			}
 		}
 	}
 }
 
+// operationName is local as a string, without allocating for the name of
+// an operation.
+func operationName(local []byte) string {
+	if op := generated.Operations[string(local)]; op != nil {
+		return op.Name
+	}
+	return string(local)
+}
+
 // parseHeader reads the header entries: wsse:Security is understood, any
 // other entry that must be understood is a MustUnderstand fault.
 func (env *envelope) parseHeader() error {
+	r := &env.r
 	for {
-		t, err := env.g.Token()
+		ok, err := nextChild(r)
 		if err != nil {
 			return xmlErr(err)
 		}
-		switch v := t.(type) {
-		case xml.EndElement:
+		if !ok {
 			return nil
-		case xml.StartElement:
-			if isSecurityHeader(v.Name) {
-				var sec wsSecurity
-				if err := xml.NewTokenDecoder(&subtree{g: env.g, start: v}).Decode(&sec); err != nil {
-					return xmlErr(err)
-				}
-				env.security.Timestamps = append(env.security.Timestamps, sec.Timestamps...)
-				env.security.Tokens = append(env.security.Tokens, sec.Tokens...)
-				continue
-			}
-			if mustUnderstand(v) {
-				return &requestError{code: codeMustUnderstand, typ: cmis.ErrInvalidArgument,
-					msg: fmt.Sprintf("header entry {%s}%s is not understood", v.Name.Space, v.Name.Local)}
-			}
-			if err := env.g.skip(); err != nil {
+		}
+		if isSecurityHeader(r.Space(), r.Local()) {
+			if err := env.security.read(r); err != nil {
 				return xmlErr(err)
 			}
+			continue
+		}
+		if mustUnderstand(r) {
+			return &requestError{code: codeMustUnderstand, typ: cmis.ErrInvalidArgument,
+				msg: fmt.Sprintf("header entry {%s}%s is not understood", r.Space(), r.Local())}
+		}
+		if err := r.Skip(); err != nil {
+			return xmlErr(err)
 		}
 	}
 }
 
-// mustUnderstand reports whether a header entry targeted at this node
-// carries mustUnderstand="1" or "true" (qualified with the envelope
-// namespace or, as suds writes it, unqualified).
-func mustUnderstand(st xml.StartElement) bool {
+// mustUnderstand reports whether the header entry whose start tag was
+// just read is targeted at this node and carries mustUnderstand="1" or
+// "true" (qualified with the envelope namespace or, as suds writes it,
+// unqualified).
+func mustUnderstand(r *xsd.Reader) bool {
 	mu := false
-	for _, a := range st.Attr {
-		switch {
-		case a.Name.Local == "mustUnderstand" && (a.Name.Space == soap11NS || a.Name.Space == ""):
-			v := strings.TrimSpace(a.Value)
-			mu = v == "1" || v == "true"
-		case a.Name.Local == "actor" && (a.Name.Space == soap11NS || a.Name.Space == ""):
-			if v := strings.TrimSpace(a.Value); v != "" && v != actorNext {
+	for i := range r.AttrCount() {
+		a := r.Attr(i)
+		if a.Space != soap11NS && a.Space != "" {
+			continue
+		}
+		v := bytes.TrimSpace(a.Value)
+		switch string(a.Local) {
+		case "mustUnderstand":
+			mu = string(v) == "1" || string(v) == "true"
+		case "actor":
+			if len(v) > 0 && string(v) != actorNext {
 				return false // meant for another node
 			}
 		}
@@ -254,353 +197,65 @@ func mustUnderstand(st xml.StartElement) bool {
 	return mu
 }
 
-// subtree yields one element (whose start was already read) and its
-// content, then io.EOF.
-type subtree struct {
-	g       *guardReader
-	start   xml.StartElement
-	started bool
-	depth   int
-}
-
-func (s *subtree) Token() (xml.Token, error) {
-	if !s.started {
-		s.started = true
-		s.depth = 1
-		return s.start, nil
-	}
-	if s.depth == 0 {
-		return nil, io.EOF
-	}
-	t, err := s.g.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t.(type) {
-	case xml.StartElement:
-		s.depth++
-	case xml.EndElement:
-		s.depth--
-	}
-	return t, nil
-}
-
-// ---------------------------------------------------------------------------
-// Body decoding
-
-// bodyFilter yields the operation element and its content to encoding/xml,
-// normalising what clients send differently, in one place:
-//   - elements with xsi:nil="true" are dropped (nil means absent);
-//   - empty parameters of simple type directly under the operation element
-//     are dropped (libcmis sends <typeId></typeId> for "no type");
-//   - attribute values "p:local" with p bound to the CMIS core namespace
-//     become "cmis:local" (suds rewrites propertyDefinitionId="cmis:name");
-//   - an element inside one that holds a simple value is refused:
-//     encoding/xml would read <value><x/></value> as an empty value.
-type bodyFilter struct {
-	g       *guardReader
-	start   xml.StartElement
-	reqType reflect.Type
-	types   []reflect.Type // Go type of each open element; nil: not known
-	started bool
-	done    bool
-	queue   []xml.Token // processed tokens waiting to be emitted
-	depth   int
-	path    []string
-	last    string // the element an error most likely concerns
-}
-
-func newBodyFilter(env *envelope, req any) *bodyFilter {
-	return &bodyFilter{g: env.g, start: env.body, reqType: reflect.TypeOf(req)}
-}
-
-func (f *bodyFilter) Token() (xml.Token, error) {
-	if len(f.queue) > 0 {
-		t := f.queue[0]
-		f.queue = f.queue[1:]
-		return f.emit(t), nil
-	}
-	if f.done {
-		return nil, io.EOF
-	}
-	if !f.started {
-		f.started = true
-		return f.emit(f.mapAttrs(f.start)), nil
-	}
+// nextChild advances to the next child element of the element being read
+// (true), or past its end tag (false).
+func nextChild(r *xsd.Reader) (bool, error) {
 	for {
-		t, err := f.g.Token()
+		k, err := r.Next()
 		if err != nil {
-			return nil, err
+			return false, err
 		}
-		switch v := t.(type) {
-		case xml.StartElement:
-			if isNil(v) {
-				if err := f.g.skip(); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			v = f.mapAttrs(v)
-			if t := f.types[len(f.types)-1]; t != nil && isSimpleType(t) {
-				return nil, elementInValue(f.last, v)
-			}
-			if t := childType(f.reqType, v.Name.Local); f.depth == 1 && t != nil && isSimpleType(t) {
-				toks, drop, err := f.lookahead(v)
-				if err != nil {
-					return nil, err
-				}
-				if drop {
-					continue
-				}
-				f.queue = append(f.queue, toks[1:]...)
-				return f.emit(toks[0]), nil
-			}
-			return f.emit(v), nil
-		case xml.EndElement:
-			return f.emit(v), nil
-		case xml.CharData:
-			return v, nil
-		}
-		// comments, processing instructions: dropped
-	}
-}
-
-// lookahead reads a simple parameter's content. drop reports an empty one
-// (only white space), which is dropped whole.
-func (f *bodyFilter) lookahead(st xml.StartElement) (toks []xml.Token, drop bool, err error) {
-	toks = []xml.Token{st}
-	empty := true
-	for {
-		t, err := f.g.Token()
-		if err != nil {
-			return nil, false, err
-		}
-		switch v := t.(type) {
-		case xml.CharData:
-			if !isXMLSpace(v) {
-				empty = false
-			}
-			toks = append(toks, v.Copy())
-		case xml.EndElement:
-			if empty {
-				return nil, true, nil
-			}
-			return append(toks, v), false, nil
-		case xml.StartElement:
-			// encoding/xml would read it as the element's text, i.e. an
-			// empty value: "<folderId><x/></folderId>" must not become "".
-			return nil, false, elementInValue(st.Name.Local, v)
+		switch k {
+		case xsd.StartElement:
+			return true, nil
+		case xsd.EndElement:
+			return false, nil
 		}
 	}
 }
 
-func (f *bodyFilter) emit(t xml.Token) xml.Token {
-	switch v := t.(type) {
-	case xml.StartElement:
-		if f.depth == 0 {
-			f.types = append(f.types, f.reqType)
-		} else {
-			f.types = append(f.types, childType(f.types[len(f.types)-1], v.Name.Local))
-		}
-		f.depth++
-		f.path = append(f.path, v.Name.Local)
-		f.last = v.Name.Local
-	case xml.EndElement:
-		if n := len(f.types); n > 0 {
-			f.types = f.types[:n-1]
-		}
-		f.depth--
-		if n := len(f.path); n > 0 {
-			f.last = f.path[n-1]
-			f.path = f.path[:n-1]
-		}
-		if f.depth == 0 {
-			f.done = true
-		}
+// xmlErr maps an error of reading the request's XML to the fault for it.
+func xmlErr(err error) error {
+	var (
+		re *requestError
+		se *xsd.SyntaxError
+		le *xsd.LimitError
+		ce *xsd.ContentError
+		ve *xsd.ErrVersion
+		ee *xsd.ErrEncoding
+	)
+	switch {
+	case errors.As(err, &re):
+		return err
+	case errors.Is(err, xsd.ErrDoctype):
+		// The diverter refuses it first (xop.ErrDoctype); this is for XML
+		// that did not come through it.
+		return &requestError{typ: cmis.ErrInvalidArgument, msg: "malformed XML: " + xop.ErrDoctype.Msg, err: err}
+	case errors.As(err, &se):
+		return &requestError{typ: cmis.ErrInvalidArgument, msg: "malformed XML: " + se.Msg, err: err}
+	case errors.As(err, &le) && le.What == "depth":
+		return badRequest("the SOAP message nests elements deeper than %d levels", le.Limit)
+	case errors.As(err, &le):
+		return &requestError{typ: cmis.ErrInvalidArgument, msg: "the SOAP message has " + le.Error(), err: err}
+	case errors.As(err, &ce):
+		return &requestError{typ: cmis.ErrInvalidArgument, msg: ce.Msg, err: err}
+	case errors.As(err, &ve):
+		return &requestError{typ: cmis.ErrInvalidArgument, msg: "malformed XML: " + ve.Error(), err: err}
+	case errors.As(err, &ee):
+		return badRequest("unsupported XML encoding %q: send UTF-8", ee.Encoding)
 	}
-	return t
+	return &requestError{typ: cmis.ErrInvalidArgument, msg: "malformed XML: " + err.Error(), err: err}
 }
 
-func isNil(st xml.StartElement) bool {
-	for _, a := range st.Attr {
-		if a.Name.Local == "nil" && (a.Name.Space == xsiNS || a.Name.Space == "xsi") {
-			v := strings.TrimSpace(a.Value)
-			return v == "true" || v == "1"
-		}
-	}
-	return false
-}
-
-// mapAttrs maps suds' "ns1:name" attribute values back to "cmis:name".
-func (f *bodyFilter) mapAttrs(st xml.StartElement) xml.StartElement {
-	var out []xml.Attr
-	for i, a := range st.Attr {
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
-			continue
-		}
-		p, rest, ok := strings.Cut(a.Value, ":")
-		if !ok || p == "cmis" || p == "" || strings.ContainsAny(p, " /") {
-			continue
-		}
-		if f.g.ns.Resolve(p, nil) != cmis.CoreNS {
-			continue
-		}
-		if out == nil {
-			out = append([]xml.Attr(nil), st.Attr...)
-		}
-		out[i].Value = "cmis:" + rest
-	}
-	if out != nil {
-		st.Attr = out
-	}
-	return st
-}
-
-// decodeRequest decodes the operation element into req.
+// decodeRequest reads the operation element, whose start tag env.r has
+// just read, into req (a new request of the operation).
 func decodeRequest(env *envelope, req any) error {
-	f := newBodyFilter(env, req)
-	if err := xml.NewTokenDecoder(f).Decode(req); err != nil {
-		return f.decodeErr(err)
+	br, ok := req.(generated.BodyReader)
+	if !ok {
+		return fmt.Errorf("server: %T has no generated reader", req)
+	}
+	if err := br.ReadBody(&env.r); err != nil {
+		return xmlErr(err)
 	}
 	return nil
-}
-
-func (f *bodyFilter) decodeErr(err error) error {
-	var re *requestError
-	if errors.As(err, &re) {
-		return err
-	}
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return xmlErr(err)
-	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return xmlErr(err)
-	}
-	var ue xml.UnmarshalError
-	if errors.As(err, &ue) {
-		return &requestError{typ: cmis.ErrInvalidArgument, msg: "cannot decode the request: " + string(ue), err: err}
-	}
-	var ne *strconv.NumError
-	if errors.As(err, &ne) {
-		return &requestError{typ: cmis.ErrInvalidArgument,
-			msg: fmt.Sprintf("element %s: invalid value %q", f.last, ne.Num), err: err}
-	}
-	return &requestError{typ: cmis.ErrInvalidArgument, msg: fmt.Sprintf("element %s: %v", f.last, err), err: err}
-}
-
-var childCache sync.Map // reflect.Type -> map[string]reflect.Type
-
-// childType is the Go type a child element named local decodes into, in
-// an element of type t; nil when it is not known (no such field, an ",any"
-// catch-all, a custom unmarshaler, a name two fields share).
-func childType(t reflect.Type, local string) reflect.Type {
-	if t == nil {
-		return nil
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(xmlUnmarshalerType) {
-		return nil
-	}
-	if m, ok := childCache.Load(t); ok {
-		return m.(map[string]reflect.Type)[local]
-	}
-	m := map[string]reflect.Type{}
-	addChildFields(t, m, 0)
-	childCache.Store(t, m)
-	return m[local]
-}
-
-func addChildFields(t reflect.Type, m map[string]reflect.Type, depth int) {
-	if depth > 8 {
-		return
-	}
-	for i := 0; i < t.NumField(); i++ {
-		fld := t.Field(i)
-		tag := fld.Tag.Get("xml")
-		name, opts, _ := strings.Cut(tag, ",")
-		if fld.Anonymous && name == "" && fld.Type.Kind() == reflect.Struct {
-			addChildFields(fld.Type, m, depth+1)
-			continue
-		}
-		if c, ok := reflect.Zero(fld.Type).Interface().(interface {
-			Alternatives() []generated.Alternative
-		}); ok {
-			// A repeated choice (properties, property definitions): one
-			// element per alternative, each of its own type.
-			for _, a := range c.Alternatives() {
-				m[a.Name.Local] = reflect.TypeOf(a.New())
-			}
-			continue
-		}
-		if !fld.IsExported() || fld.Name == "XMLName" || name == "-" || !elementField(opts) || strings.Contains(name, ">") {
-			continue // attributes, chardata, any, innerxml, paths
-		}
-		if j := strings.LastIndexByte(name, ' '); j >= 0 {
-			name = name[j+1:]
-		}
-		if name == "" {
-			name = fld.Name
-		}
-		ft := fld.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if ft.Kind() == reflect.Slice && ft.Elem().Kind() != reflect.Uint8 {
-			ft = ft.Elem() // one element per item
-		}
-		if _, dup := m[name]; dup {
-			m[name] = nil
-			continue
-		}
-		m[name] = ft
-	}
-}
-
-// elementField reports whether a field with these xml tag options is
-// decoded from a child element of its own name.
-func elementField(opts string) bool {
-	for _, o := range strings.Split(opts, ",") {
-		switch o {
-		case "attr", "chardata", "cdata", "innerxml", "comment", "any":
-			return false
-		}
-	}
-	return true
-}
-
-var (
-	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-	xmlUnmarshalerType  = reflect.TypeFor[xml.Unmarshaler]()
-)
-
-// elementInValue is the fault for an element where a simple value belongs.
-func elementInValue(in string, child xml.StartElement) error {
-	return &requestError{typ: cmis.ErrInvalidArgument,
-		msg: fmt.Sprintf("element %s holds a value, not the element <%s>", in, child.Name.Local)}
-}
-
-// isSimpleType reports whether values of t are text (not elements).
-func isSimpleType(t reflect.Type) bool {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	pt := reflect.PointerTo(t)
-	if pt.Implements(xmlUnmarshalerType) && !pt.Implements(textUnmarshalerType) {
-		return false
-	}
-	if pt.Implements(textUnmarshalerType) {
-		return true
-	}
-	switch t.Kind() {
-	case reflect.Struct, reflect.Interface, reflect.Map:
-		return false
-	case reflect.Slice:
-		// []byte is base64 text; []string and friends are repeated
-		// simple elements, each of which may come empty.
-		return t.Elem().Kind() == reflect.Uint8 || isSimpleType(t.Elem())
-	}
-	return true
 }

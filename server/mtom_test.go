@@ -41,9 +41,10 @@ func decodeHTTP(t *testing.T, s *Server, r *http.Request) (*decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := generated.Operations[env.body.Name.Local]
+	defer env.release()
+	op := generated.Operations[env.body.Local]
 	if op == nil {
-		t.Fatalf("unknown operation %s", env.body.Name.Local)
+		t.Fatalf("unknown operation %s", env.body.Local)
 	}
 	req := op.NewRequest()
 	if err := decodeRequest(env, req); err != nil {

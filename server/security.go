@@ -2,13 +2,13 @@ package server
 
 import (
 	"context"
-	"encoding/xml"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/internal/xsd"
 )
 
 // WS-Security (UsernameToken profile) and HTTP Basic.
@@ -31,28 +31,125 @@ var securityNamespaces = map[string]bool{
 	"http://schemas.xmlsoap.org/ws/2002/04/secext":                       true,
 }
 
-func isSecurityHeader(n xml.Name) bool {
-	return n.Local == "Security" && securityNamespaces[n.Space]
+func isSecurityHeader(space string, local []byte) bool {
+	return string(local) == "Security" && securityNamespaces[space]
 }
 
+// wsSecurity is what the wsse:Security header entries hold.
 type wsSecurity struct {
-	Timestamps []wsTimestamp     `xml:"Timestamp"`
-	Tokens     []wsUsernameToken `xml:"UsernameToken"`
+	Timestamps []wsTimestamp
+	Tokens     []wsUsernameToken
 }
 
 type wsTimestamp struct {
-	Created string `xml:"Created"`
-	Expires string `xml:"Expires"`
+	Created, Expires string
 }
 
 type wsUsernameToken struct {
-	Username string      `xml:"Username"`
-	Password *wsPassword `xml:"Password"`
+	Username string
+	Password *wsPassword
 }
 
 type wsPassword struct {
-	Type  string `xml:"Type,attr"`
-	Value string `xml:",chardata"`
+	Type  string // the Type attribute
+	Value string
+}
+
+// read reads a wsse:Security header entry whose start tag r has just
+// read: the children Timestamp (Created, Expires) and UsernameToken
+// (Username, Password with its Type) in any namespace; the text of an
+// element is its own text, other elements are skipped; a field met twice
+// keeps the last.
+func (s *wsSecurity) read(r *xsd.Reader) error {
+	return eachChild(r, func(local []byte) error {
+		switch string(local) {
+		case "Timestamp":
+			var ts wsTimestamp
+			err := eachChild(r, func(local []byte) error {
+				switch string(local) {
+				case "Created":
+					return readText(r, &ts.Created)
+				case "Expires":
+					return readText(r, &ts.Expires)
+				}
+				return r.Skip()
+			})
+			s.Timestamps = append(s.Timestamps, ts)
+			return err
+		case "UsernameToken":
+			var t wsUsernameToken
+			err := eachChild(r, func(local []byte) error { return t.readChild(r, local) })
+			s.Tokens = append(s.Tokens, t)
+			return err
+		}
+		return r.Skip()
+	})
+}
+
+func (t *wsUsernameToken) readChild(r *xsd.Reader, local []byte) error {
+	switch string(local) {
+	case "Username":
+		return readText(r, &t.Username)
+	case "Password":
+		if t.Password == nil {
+			t.Password = new(wsPassword)
+		}
+		for i := range r.AttrCount() {
+			if a := r.Attr(i); string(a.Local) == "Type" {
+				t.Password.Type = passwordType(a.Value)
+			}
+		}
+		return readText(r, &t.Password.Value)
+	}
+	return r.Skip()
+}
+
+// eachChild calls fn for every child element of the element whose start
+// tag was just read, positioned on the child's start tag; fn reads the
+// child to its end.
+func eachChild(r *xsd.Reader, fn func(local []byte) error) error {
+	for {
+		ok, err := nextChild(r)
+		if !ok || err != nil {
+			return err
+		}
+		if err := fn(r.Local()); err != nil {
+			return err
+		}
+	}
+}
+
+// passwordTextType is the Type every client writes on its password.
+const passwordTextType = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
+
+// passwordType is v as a string, without a copy of the usual one.
+func passwordType(v []byte) string {
+	if string(v) == passwordTextType {
+		return passwordTextType
+	}
+	return string(v)
+}
+
+// readText sets *s to the text directly in the element whose start tag
+// was just read (its child elements skipped).
+func readText(r *xsd.Reader, s *string) error {
+	*s = ""
+	for {
+		k, err := r.Next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case xsd.CharData:
+			*s += string(r.Text()) // one piece, one copy
+		case xsd.StartElement:
+			if err := r.Skip(); err != nil {
+				return err
+			}
+		case xsd.EndElement:
+			return nil
+		}
+	}
 }
 
 // credentials returns the first usable UsernameToken: one with a username

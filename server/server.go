@@ -281,11 +281,12 @@ type exchange struct {
 	rec        *recording
 }
 
-type exchangeKey struct{}
-
-func exchangeFrom(r *http.Request) *exchange {
-	if x, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
-		return x
+// exchangeFrom is the exchange ServeHTTP began for the request w answers.
+// It travels with the writer rather than in the request's context: that
+// would copy the request once more for every request.
+func exchangeFrom(w http.ResponseWriter) *exchange {
+	if rw, ok := w.(*respWriter); ok && rw.x != nil {
+		return rw.x
 	}
 	return &exchange{}
 }
@@ -303,7 +304,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	// Deadlines left by an earlier request on this connection.
 	_ = rc.SetWriteDeadline(time.Time{})
-	rw := &respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout}
+	rw := &respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout, x: x}
 	body := &bodyReader{r: r.Body, rc: rc, stall: s.cfg.ReadStallTimeout}
 	if r.ContentLength != 0 {
 		body.extend(true)
@@ -314,7 +315,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw.rec = x.rec
 	}
 	r.Body = body
-	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 
 	defer func() {
 		p := recover()
@@ -413,7 +413,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 // handleService serves <face>/<Service>: POST is SOAP, GET ?wsdl the
 // WSDL; anything else is a fault.
 func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face) {
-	x := exchangeFrom(r)
+	x := exchangeFrom(w)
 	x.service = mux.Vars(r)["service"]
 	x.v10 = f.v10()
 	switch {

@@ -51,10 +51,11 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 	if err != nil {
 		return nil, nil, err
 	}
+	defer env.release()
 	if err := env.security.checkTimestamps(s.cfg.Now()); err != nil {
 		return nil, nil, err
 	}
-	x.operation = env.body.Name.Local
+	x.operation = env.body.Local
 
 	// Authentication and the operation share the store's read snapshot
 	// (a write ends it and opens its own transaction).
@@ -81,9 +82,9 @@ func (s *Server) dispatch(ctx context.Context, r *http.Request, x *exchange, rd 
 	}
 	x.user = user.Name
 
-	op := s.soapOps[env.body.Name.Local]
-	if env.body.Name.Space != cmis.MessagingNS || op == nil {
-		return nil, nil, badRequest("unknown operation {%s}%s", env.body.Name.Space, env.body.Name.Local)
+	op := s.soapOps[env.body.Local]
+	if env.body.Space != cmis.MessagingNS || op == nil {
+		return nil, nil, badRequest("unknown operation {%s}%s", env.body.Space, env.body.Local)
 	}
 	if x.v10 && !op.In10 {
 		return nil, nil, cmis.Errorf(cmis.ErrNotSupported,
@@ -156,7 +157,7 @@ func (s *Server) readXML(r *http.Request, x *exchange, rd *xop.Reader) ([]byte, 
 		if err != nil {
 			return nil, err
 		}
-		rmt, rparams := xop.ParseMediaType(hdr.Get("Content-Type"))
+		rmt, rparams := xop.ParseKnownMediaType(hdr.Get("Content-Type"))
 		if rmt == "application/soap+xml" || isSOAP12Type(rparams["type"]) {
 			return nil, errSOAP12
 		}
@@ -172,7 +173,7 @@ var errSOAP12 = &requestError{code: codeVersionMismatch, typ: cmis.ErrInvalidArg
 	msg: "SOAP 1.2 is not supported: send a SOAP 1.1 envelope (text/xml or MTOM)"}
 
 func isSOAP12Type(v string) bool {
-	mt, _ := xop.ParseMediaType(v)
+	mt, _ := xop.ParseKnownMediaType(v)
 	return mt == "application/soap+xml"
 }
 

@@ -97,7 +97,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request, f *face) {
 		s.serveFile(w, r, f, wsdl.MessagingXSD)
 		return
 	}
-	exchangeFrom(r).operation = metrics.OpPage
+	exchangeFrom(w).operation = metrics.OpPage
 	var b bytes.Buffer
 	if err := statusTemplate.Execute(&b, s.statusPage(r)); err != nil {
 		s.log.Error("status page", zap.Error(err))

@@ -131,7 +131,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *face, name
 }
 
 func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request, f *face) {
-	exchangeFrom(r).operation = metrics.OpWSDL
+	exchangeFrom(w).operation = metrics.OpWSDL
 	s.serveFile(w, r, f, wsdl.ServiceWSDL)
 }
 
@@ -139,7 +139,7 @@ func (s *Server) serveWSDL(w http.ResponseWriter, r *http.Request, f *face) {
 func (s *Server) handleSchemaFile(w http.ResponseWriter, r *http.Request, f *face) {
 	switch name := mux.Vars(r)["file"]; name {
 	case wsdl.ServiceWSDL, wsdl.CoreXSD, wsdl.MessagingXSD:
-		exchangeFrom(r).operation = metrics.OpWSDL
+		exchangeFrom(w).operation = metrics.OpWSDL
 		s.serveFile(w, r, f, name)
 	default:
 		s.notFound(w, r)

@@ -32,11 +32,18 @@ func (ot objectType) property(id string) *cmis.PropertyDefinition {
 }
 
 func (ot objectType) definitions() []*cmis.PropertyDefinition {
-	var out []*cmis.PropertyDefinition
+	n := len(ot.primary.PropertyDefinitions)
+	for _, s := range ot.secondaries {
+		n += len(s.PropertyDefinitions)
+	}
+	out := make([]*cmis.PropertyDefinition, 0, n)
 	for i := range ot.primary.PropertyDefinitions {
 		out = append(out, &ot.primary.PropertyDefinitions[i])
 	}
-	seen := map[string]bool{}
+	if len(ot.secondaries) == 0 {
+		return out
+	}
+	seen := make(map[string]bool, n)
 	for _, p := range out {
 		seen[p.ID] = true
 	}

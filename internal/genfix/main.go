@@ -25,7 +25,8 @@
 //  8. xs:any as []xsd.Any, xs:anyAttribute as xsd.AnyAttrs;
 //  9. the content stream as *xsd.Stream;
 //  10. operations.go: Ports, Operation, Operations (with what CMIS 1.0 has);
-//  11. write.go: reflection-free writers, with a CMIS 1.0 mode (writers.go).
+//  11. write.go: reflection-free writers, with a CMIS 1.0 mode (writers.go);
+//  12. read.go: readers of every request, without encoding/xml (readers.go).
 package main
 
 import (
@@ -69,7 +70,7 @@ func run(in, wsdlPath, wsdl10Path, outDir string) error {
 }
 
 // outputFiles are the files genfix writes into the output directory.
-var outputFiles = []string{"cmis.go", "operations.go", "write.go"}
+var outputFiles = []string{"cmis.go", "operations.go", "write.go", "read.go"}
 
 // generate returns the contents of the output files.
 func generate(inPath, wsdlPath, wsdl10Path string) (map[string][]byte, error) {
@@ -128,7 +129,11 @@ func generate(inPath, wsdlPath, wsdl10Path string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{"cmis.go": cmis, "operations.go": ops, "write.go": write}, nil
+	read, err := f.readGo()
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{"cmis.go": cmis, "operations.go": ops, "write.go": write, "read.go": read}, nil
 }
 
 // writeFile replaces path atomically, so that an interrupted run leaves the

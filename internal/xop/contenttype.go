@@ -4,6 +4,8 @@ import (
 	"mime"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // ParseMediaType parses a Content-Type value leniently: the media type is
@@ -33,6 +35,40 @@ func ParseMediaType(v string) (string, map[string]string) {
 		}
 		if _, dup := params[k]; !dup && k != "" {
 			params[k] = val
+		}
+	}
+	return mt, params
+}
+
+// knownTypes memoises ParseMediaType for Content-Type values that repeat
+// from request to request (a client's root part, a type parameter), up
+// to maxKnownTypes of them: parsing one allocated a map and its strings
+// every time.
+var (
+	knownTypes     sync.Map // string -> parsedType
+	knownTypeCount atomic.Int32
+)
+
+const maxKnownTypes = 64
+
+type parsedType struct {
+	mt     string
+	params map[string]string
+}
+
+// ParseKnownMediaType is ParseMediaType for a value that repeats: the
+// params of a value parsed before are returned again, shared, and must
+// not be changed. Values unique to a request (a boundary) belong to
+// ParseMediaType.
+func ParseKnownMediaType(v string) (string, map[string]string) {
+	if p, ok := knownTypes.Load(v); ok {
+		pt := p.(parsedType)
+		return pt.mt, pt.params
+	}
+	mt, params := ParseMediaType(v)
+	if knownTypeCount.Load() < maxKnownTypes {
+		if _, loaded := knownTypes.LoadOrStore(v, parsedType{mt, params}); !loaded {
+			knownTypeCount.Add(1)
 		}
 	}
 	return mt, params

@@ -1,6 +1,9 @@
 package xop
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 func TestCIDMatch(t *testing.T) {
 	tests := []struct {
@@ -47,5 +50,29 @@ func TestParseMediaType(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", tt.in, k, params[k], v)
 			}
 		}
+	}
+}
+
+// A value parsed before comes back parsed the same, from the memo; the
+// memo stops growing at its bound and parsing goes on.
+func TestParseKnownMediaType(t *testing.T) {
+	v := `application/xop+xml; charset=UTF-8; type="text/xml"`
+	for range 2 {
+		mt, params := ParseKnownMediaType(v)
+		if mt != "application/xop+xml" || params["charset"] != "UTF-8" || params["type"] != "text/xml" {
+			t.Fatalf("%q %v", mt, params)
+		}
+	}
+	if _, ok := knownTypes.Load(v); !ok {
+		t.Fatal("not kept")
+	}
+	for i := range 2 * maxKnownTypes {
+		v := "text/xml; n=" + strconv.Itoa(i)
+		if mt, params := ParseKnownMediaType(v); mt != "text/xml" || params["n"] != strconv.Itoa(i) {
+			t.Fatalf("%s: %q %v", v, mt, params)
+		}
+	}
+	if n := knownTypeCount.Load(); n > maxKnownTypes {
+		t.Errorf("%d values kept, the bound is %d", n, maxKnownTypes)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/cmisd/cmisd/internal/xsd"
 )
@@ -35,7 +36,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 type diverter struct {
 	r         *bufio.Reader
-	out       bytes.Buffer
+	out       []byte
 	max       int64
 	maxDepth  int
 	stream    xml.Name // the element whose text is content
@@ -45,19 +46,42 @@ type diverter struct {
 	ns        Scope
 	tag       []byte
 	attrs     []Binding
+	names     xsd.Names // namespace names and prefixes, kept for reuse
 }
+
+// Diverters are reused with their buffers, the XML one included: a
+// request that is an envelope alone then allocates nothing to read it.
+// One whose XML grew past maxPooledXML is left to the collector.
+var diverters = sync.Pool{New: func() any { return new(diverter) }}
+
+const maxPooledXML = 256 << 10
 
 // divertStreams reads all of src and returns the XML with the content of
 // stream elements diverted to spool files registered with sp. max bounds
-// the returned XML (stream text does not count).
-func divertStreams(src io.Reader, max int64, maxDepth int, stream xml.Name, sp *spooler, onContent func() error) ([]byte, error) {
-	d := &diverter{r: getReader(&divertReaders, src), max: max, maxDepth: maxDepth,
-		stream: stream, spool: sp, onContent: onContent}
-	defer putReader(&divertReaders, d.r)
+// the returned XML (stream text does not count). The XML is d's: valid
+// until d is released.
+func divertStreams(d *diverter, src io.Reader, max int64, maxDepth int, stream xml.Name, sp *spooler, onContent func() error) ([]byte, error) {
+	*d = diverter{r: getReader(&divertReaders, src), out: d.out[:0], max: max, maxDepth: maxDepth,
+		stream: stream, spool: sp, onContent: onContent,
+		ns: Scope{b: d.ns.b[:0], frames: d.ns.frames[:0]}, tag: d.tag[:0], attrs: d.attrs[:0], names: d.names}
+	defer func() {
+		putReader(&divertReaders, d.r)
+		d.r = nil
+	}()
 	if err := d.run(); err != nil {
 		return nil, err
 	}
-	return d.out.Bytes(), nil
+	return d.out, nil
+}
+
+// release gives d back for another request; the XML it returned goes
+// with it.
+func (d *diverter) release() {
+	d.spool, d.onContent = nil, nil
+	if cap(d.out) > maxPooledXML {
+		return
+	}
+	diverters.Put(d)
 }
 
 func (d *diverter) run() error {
@@ -82,10 +106,10 @@ func (d *diverter) tooLarge() error {
 }
 
 func (d *diverter) write(p []byte) error {
-	if int64(d.out.Len())+int64(len(p)) > d.max {
+	if int64(len(d.out))+int64(len(p)) > d.max {
 		return d.tooLarge()
 	}
-	d.out.Write(p)
+	d.out = append(d.out, p...)
 	return nil
 }
 
@@ -219,7 +243,7 @@ func (d *diverter) readTag() ([]byte, error) {
 			return nil, readErr(err)
 		}
 		d.tag = append(d.tag, b)
-		if int64(len(d.tag))+int64(d.out.Len()) > d.max {
+		if int64(len(d.tag))+int64(len(d.out)) > d.max {
 			return nil, d.tooLarge()
 		}
 		switch {
@@ -247,14 +271,14 @@ func (d *diverter) startTag() error {
 	if err != nil {
 		return err
 	}
-	name, bindings := parseStartTag(tag, d.attrs[:0])
+	name, bindings := parseStartTag(tag, d.attrs[:0], &d.names)
 	d.attrs = bindings
 	selfClosing := len(tag) >= 2 && tag[len(tag)-2] == '/'
 	if d.depth+1 > d.maxDepth {
 		return errorf("the SOAP message nests elements deeper than %d levels", d.maxDepth)
 	}
 	prefix, local := splitQName(name)
-	isStream := local == d.stream.Local && d.ns.Resolve(prefix, bindings) == d.stream.Space
+	isStream := string(local) == d.stream.Local && d.ns.Resolve(string(prefix), bindings) == d.stream.Space
 	if !selfClosing {
 		d.depth++
 		d.ns.Push(bindings)
@@ -280,7 +304,7 @@ func (st *streamText) write(seg []byte) error {
 	d := st.d
 	if st.sink == nil {
 		if isSpace(seg) {
-			if int64(len(st.ws)+len(seg)+d.out.Len()) > d.max {
+			if int64(len(st.ws)+len(seg)+len(d.out)) > d.max {
 				return d.tooLarge()
 			}
 			st.ws = append(st.ws, seg...)

@@ -32,7 +32,7 @@ func divertString(t *testing.T, in string, max int64) (string, [][]byte, error) 
 	t.Helper()
 	sp := newSpooler(t.TempDir())
 	t.Cleanup(sp.cleanup)
-	out, err := divertStreams(strings.NewReader(in), max, 64, testStream, sp, noHook)
+	out, err := divertStreams(new(diverter), strings.NewReader(in), max, 64, testStream, sp, noHook)
 	if err != nil {
 		return "", nil, err
 	}
@@ -264,7 +264,7 @@ func TestDivertLargeBoundedMemory(t *testing.T) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	out, err := divertStreams(base64Body(size, 7), 1<<20, 64, testStream, sp, noHook)
+	out, err := divertStreams(new(diverter), base64Body(size, 7), 1<<20, 64, testStream, sp, noHook)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)

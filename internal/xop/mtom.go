@@ -34,11 +34,11 @@ const (
 type mtomReader struct {
 	rd    *Reader
 	mr    *mimeReader
-	start string          // the start parameter
-	seen  map[string]bool // Content-IDs of the parts read so far
-	early []earlyPart     // spooled parts, in arrival order
-	done  error           // io.EOF after the close delimiter, or what ended the package
-	live  *partReader     // the attachment handed out, if any
+	start string      // the start parameter
+	seen  contentIDs  // Content-IDs of the parts read so far
+	early []earlyPart // spooled parts, in arrival order
+	done  error       // io.EOF after the close delimiter, or what ended the package
+	live  *partReader // the attachment handed out, if any
 	// failed is the first error a partReader returned to its consumer.
 	failed error
 }
@@ -181,11 +181,45 @@ func (m *mtomReader) checkCID(cid string) error {
 	if u, err := url.PathUnescape(id); err == nil {
 		id = u
 	}
-	if m.seen[id] {
+	if !m.seen.add(id) {
 		return errorf("two MIME parts of the MTOM package have the Content-ID <%s>", normCID(cid))
 	}
-	m.seen[id] = true
 	return nil
+}
+
+// contentIDs is a set of Content-IDs: a few in a slice (a request has
+// one or two parts; a map cost every request a table), many in a map.
+type contentIDs struct {
+	few  []string
+	many map[string]bool
+}
+
+const fewContentIDs = 8
+
+// add adds id and reports whether it was new.
+func (c *contentIDs) add(id string) bool {
+	if c.many != nil {
+		if c.many[id] {
+			return false
+		}
+		c.many[id] = true
+		return true
+	}
+	for _, s := range c.few {
+		if s == id {
+			return false
+		}
+	}
+	if len(c.few) < fewContentIDs {
+		c.few = append(c.few, id)
+		return true
+	}
+	c.many = make(map[string]bool, 2*fewContentIDs)
+	for _, s := range c.few {
+		c.many[s] = true
+	}
+	c.many[id] = true
+	return true
 }
 
 // framingErr is the client's error for a broken package.

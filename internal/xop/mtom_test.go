@@ -3,6 +3,7 @@ package xop
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/textproto"
@@ -436,4 +437,21 @@ func TestOnContent(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// The set of Content-IDs finds a repeated one whether it holds a few (a
+// slice) or many (a map).
+func TestContentIDs(t *testing.T) {
+	var c contentIDs
+	for i := range 3 * fewContentIDs {
+		id := fmt.Sprintf("part%d@x", i)
+		if !c.add(id) {
+			t.Fatalf("%s: refused as repeated", id)
+		}
+		for j := 0; j <= i; j++ {
+			if c.add(fmt.Sprintf("part%d@x", j)) {
+				t.Fatalf("part%d@x: taken twice with %d in the set", j, i+1)
+			}
+		}
+	}
 }

@@ -67,13 +67,18 @@ type mimePart struct {
 	atDash bool // the part ended at a bare "--boundary" (an empty part)
 }
 
+// crlf is the line end a package starts with; its readers only reslice
+// it (to a bare "\n" for packages that use one).
+var crlf = []byte("\r\n")
+
 func newMIMEReader(src io.Reader, boundary string) *mimeReader {
+	delim := []byte("\r\n--" + boundary)
 	return &mimeReader{
 		src:   src,
 		buf:   mimeBufs.Get().([]byte),
-		nl:    []byte("\r\n"),
-		dash:  []byte("--" + boundary),
-		delim: []byte("\r\n--" + boundary),
+		nl:    crlf,
+		dash:  delim[2:],
+		delim: delim,
 	}
 }
 

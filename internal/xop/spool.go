@@ -24,7 +24,7 @@ type spooler struct {
 }
 
 func newSpooler(dir string) *spooler {
-	return &spooler{dir: dir, byID: map[string]string{}}
+	return &spooler{dir: dir} // byID made by the first register
 }
 
 // placeholderID is the Content-ID of the n-th diverted inline stream. The
@@ -50,6 +50,9 @@ func (s *spooler) register(path string) string {
 	defer s.mu.Unlock()
 	s.seq++
 	id := placeholderID(s.seq)
+	if s.byID == nil {
+		s.byID = map[string]string{}
+	}
 	s.byID[id] = path
 	return id
 }
@@ -98,7 +101,7 @@ func (s *spooler) cleanup() {
 		os.Remove(p)
 	}
 	s.open, s.paths = nil, nil
-	s.byID = map[string]string{}
+	s.byID = nil
 }
 
 // SweepSpool removes spool files older than grace from dir: those of

@@ -1,16 +1,23 @@
 package xop
 
-import "strings"
+import (
+	"bytes"
+	"strings"
 
-// parseStartTag returns the element name of a start tag and the namespace
-// declarations on it. Malformed attributes are skipped: encoding/xml
+	"github.com/cmisd/cmisd/internal/xsd"
+)
+
+// parseStartTag returns the element name of a start tag (a slice of it)
+// and appends the namespace declarations on it to bindings, their
+// prefixes and names from names: a pooled diverter allocates nothing for
+// the usual ones. Malformed attributes are skipped: the XML parser
 // rejects them later.
-func parseStartTag(tag []byte, bindings []Binding) (string, []Binding) {
+func parseStartTag(tag []byte, bindings []Binding, names *xsd.Names) ([]byte, []Binding) {
 	i := 1
 	for i < len(tag) && !isSpaceByte(tag[i]) && tag[i] != '/' && tag[i] != '>' {
 		i++
 	}
-	name := string(tag[1:i])
+	name := tag[1:i]
 	for i < len(tag) {
 		for i < len(tag) && (isSpaceByte(tag[i]) || tag[i] == '/') {
 			i++
@@ -22,7 +29,7 @@ func parseStartTag(tag []byte, bindings []Binding) (string, []Binding) {
 		for i < len(tag) && tag[i] != '=' && !isSpaceByte(tag[i]) && tag[i] != '>' {
 			i++
 		}
-		attr := string(tag[start:i])
+		attr := tag[start:i]
 		for i < len(tag) && isSpaceByte(tag[i]) {
 			i++
 		}
@@ -42,13 +49,13 @@ func parseStartTag(tag []byte, bindings []Binding) (string, []Binding) {
 		for i < len(tag) && tag[i] != q {
 			i++
 		}
-		val := string(tag[vstart:min(i, len(tag))])
+		val := tag[vstart:min(i, len(tag))]
 		i++
 		switch {
-		case attr == "xmlns":
-			bindings = append(bindings, Binding{"", unescapeAttr(val)})
-		case len(attr) > 6 && attr[:6] == "xmlns:":
-			bindings = append(bindings, Binding{attr[6:], unescapeAttr(val)})
+		case string(attr) == "xmlns":
+			bindings = append(bindings, Binding{"", unescapeAttr(val, names)})
+		case len(attr) > 6 && string(attr[:6]) == "xmlns:":
+			bindings = append(bindings, Binding{names.Intern(attr[6:]), unescapeAttr(val, names)})
 		}
 	}
 	return name, bindings
@@ -56,20 +63,21 @@ func parseStartTag(tag []byte, bindings []Binding) (string, []Binding) {
 
 var attrUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'", "&amp;", "&")
 
-func unescapeAttr(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
+// unescapeAttr is an attribute value with the predefined entities
+// resolved.
+func unescapeAttr(v []byte, names *xsd.Names) string {
+	if bytes.IndexByte(v, '&') < 0 {
+		return names.Intern(v)
 	}
-	return attrUnescaper.Replace(s)
+	return attrUnescaper.Replace(string(v))
 }
 
-func splitQName(name string) (prefix, local string) {
-	for i := 0; i < len(name); i++ {
-		if name[i] == ':' {
-			return name[:i], name[i+1:]
-		}
+// splitQName splits prefix:local.
+func splitQName(name []byte) (prefix, local []byte) {
+	if p, l, ok := bytes.Cut(name, []byte{':'}); ok {
+		return p, l
 	}
-	return "", name
+	return nil, name
 }
 
 func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }

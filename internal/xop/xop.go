@@ -74,7 +74,8 @@ type Reader struct {
 	spool   *spooler
 	pkg     *mtomReader // nil for plain XML
 	root    io.Reader
-	content bool // OnContent was called
+	content bool      // OnContent was called
+	div     *diverter // holds the XML read (pooled)
 }
 
 // NewReader starts reading one request.
@@ -83,7 +84,7 @@ func NewReader(o Options) *Reader {
 }
 
 // Close removes every spool file of the request and gives its buffers
-// back.
+// back, the XML ReadText or ReadRoot returned among them.
 func (r *Reader) Close() {
 	r.spool.cleanup()
 	if r.pkg != nil {
@@ -92,6 +93,10 @@ func (r *Reader) Close() {
 	if r.header != nil {
 		putReader(&headerReaders, r.header)
 		r.header = nil
+	}
+	if r.div != nil {
+		r.div.release()
+		r.div = nil
 	}
 }
 
@@ -110,7 +115,7 @@ func (r *Reader) contentStarts() error {
 // ReadText reads a plain XML body to its end and returns the XML, with
 // inline content diverted to spool files. A body that does not end
 // cleanly (short of its Content-Length, a chunked body without its last
-// chunk) is an error.
+// chunk) is an error. The XML is valid until Close.
 func (r *Reader) ReadText(body io.Reader) ([]byte, error) {
 	return r.divert(&sticky{r: body})
 }
@@ -147,7 +152,7 @@ func (r *Reader) OpenPackage(body io.Reader, params map[string]string) (map[stri
 	if err != nil {
 		return nil, err
 	}
-	r.pkg = &mtomReader{rd: r, mr: newMIMEReader(br, params["boundary"]), start: params["start"], seen: map[string]bool{}}
+	r.pkg = &mtomReader{rd: r, mr: newMIMEReader(br, params["boundary"]), start: params["start"]}
 	return params, nil
 }
 
@@ -165,7 +170,8 @@ func (r *Reader) Root() (textproto.MIMEHeader, error) {
 	return hdr, nil
 }
 
-// ReadRoot reads the root part's XML, with inline content diverted.
+// ReadRoot reads the root part's XML, with inline content diverted. The
+// XML is valid until Close.
 func (r *Reader) ReadRoot() ([]byte, error) {
 	if r.root == nil {
 		return nil, errors.New("xop: ReadRoot before Root")
@@ -174,7 +180,10 @@ func (r *Reader) ReadRoot() ([]byte, error) {
 }
 
 func (r *Reader) divert(src io.Reader) ([]byte, error) {
-	return divertStreams(src, r.opt.MaxXMLBytes, r.opt.MaxDepth, r.opt.Stream, r.spool, r.contentStarts)
+	if r.div == nil {
+		r.div = diverters.Get().(*diverter)
+	}
+	return divertStreams(r.div, src, r.opt.MaxXMLBytes, r.opt.MaxDepth, r.opt.Stream, r.spool, r.contentStarts)
 }
 
 // Streams returns a reader for the content each href (an xop:Include
