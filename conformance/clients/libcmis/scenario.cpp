@@ -192,7 +192,10 @@ static string randomHex(std::mt19937_64 &rng, int n)
     return s;
 }
 
-/* n random bytes. */
+/* n random bytes, never starting with a line feed: libcmis 0.5's MTOM reader
+ * (RelatedMultipart) splits a part into lines and drops an empty first line, so a
+ * stream whose first byte is LF comes back one byte short whatever the server sends
+ * (a client bug, about one run in 256 per stream; see conformance/README.md). */
 static string randomBytes(std::mt19937_64 &rng, size_t n)
 {
     string s(n, '\0');
@@ -200,6 +203,8 @@ static string randomBytes(std::mt19937_64 &rng, size_t n)
         uint64_t r = rng();
         memcpy(&s[i], &r, std::min<size_t>(8, n - i));
     }
+    if (n > 0 && s[0] == '\n')
+        s[0] = 'L';
     return s;
 }
 
@@ -374,11 +379,7 @@ int main(int argc, char **argv)
         skip("6.createFolder", "createFolder", "no rootFolderId");
     }
 
-    string content(CONTENT_SIZE, '\0');
-    for (size_t i = 0; i < CONTENT_SIZE; i += 8) {
-        uint64_t r = rng();
-        memcpy(&content[i], &r, std::min<size_t>(8, CONTENT_SIZE - i));
-    }
+    const string content = randomBytes(rng, CONTENT_SIZE);
     const string sha = sha256_hex(content);
     if (folder) {
         run("7.createDocument", "createDocument", [&] {
