@@ -90,7 +90,11 @@ def describe(exc):
             return f'cmisFault type={ft} ({exc.message})'
         return f'SOAP fault without cmisFault detail: faultcode={exc.code} faultstring={exc.message!r}'
     if isinstance(exc, TransportError):
-        return f'HTTP {exc.status_code}: {(exc.content or b"")[:200]!r}'
+        # A 200 here is an answer zeep could not parse: its message says
+        # why and where, and the end of the body shows a cut or garbage.
+        body = exc.content or b''
+        tail = f' ... {body[-300:]!r} ({len(body)} bytes)' if len(body) > 200 else ''
+        return f'HTTP {exc.status_code}: {exc.message.splitlines()[0] if exc.message else ""}: {body[:200]!r}{tail}'
     if isinstance(exc, Check):
         return f'unexpected answer: {exc}'
     return f'{type(exc).__name__}: {exc}'
