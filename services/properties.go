@@ -262,11 +262,11 @@ func applyProperties(in []inputProperty, ot objectType, o *cmis.Object, create b
 			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is given twice", p.id)
 		}
 		seen[p.id] = true
+		if p.kind != def.PropertyType {
+			return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is of type %s, not %s", p.id, def.PropertyType, p.kind)
+		}
 		switch p.id {
 		case cmis.PropObjectTypeID, cmis.PropSecondaryObjectTypeIDs:
-			if p.kind != def.PropertyType {
-				return nil, cmis.Errorf(cmis.ErrInvalidArgument, "property %s is of type %s, not %s", p.id, def.PropertyType, p.kind)
-			}
 			continue // read by the caller: they decide the types themselves
 		}
 		if err := checkInput(p, def, o, create); err != nil {
@@ -291,12 +291,9 @@ func applyProperties(in []inputProperty, ot objectType, o *cmis.Object, create b
 	return ch, nil
 }
 
-// checkInput checks one client property against its definition: its
-// type, whether it may be written now, its cardinality and its values.
+// checkInput checks one client property of the right kind against its
+// definition: whether it may be written now, its cardinality and values.
 func checkInput(p inputProperty, def *cmis.PropertyDefinition, o *cmis.Object, create bool) error {
-	if p.kind != def.PropertyType {
-		return cmis.Errorf(cmis.ErrInvalidArgument, "property %s is of type %s, not %s", p.id, def.PropertyType, p.kind)
-	}
 	writable := def.Updatability == cmis.ReadWrite ||
 		(create && def.Updatability == cmis.OnCreate) ||
 		(def.Updatability == cmis.WhenCheckedOut && o.IsPrivateWorkingCopy)
