@@ -88,6 +88,9 @@ func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQu
 	cq := &compiledQuery{body: body, order: orderOf(keys, desc), columns: []string{"cc.child_id"}, keys: keys, desc: desc,
 		candidates: fragment{sql: ` FROM containment cc WHERE cc.parent_id = ?`, args: []any{q.FolderID}}}
 	if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
+		if err := s.readySkip(ctx, tx, cq, q.Page); err != nil {
+			return nil, cmis.PageEnd{}, err
+		}
 		stmt, args := cq.pageSQL(s.dialect, q.Page)
 		var err error
 		*plan, err = s.dialect.explain(ctx, tx, stmt, args)

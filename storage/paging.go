@@ -71,6 +71,29 @@ func (s *DB) pageEnd(p cmis.Page, n int, count func(limit int64) (int64, error))
 	return n, end, nil
 }
 
+// skipPlanner is a dialect whose planner, left to itself, reads an
+// index path's rows another way once a page skips many of them (see
+// postgresDialect.readySkip).
+type skipPlanner interface {
+	readySkip(ctx context.Context, tx *sqlx.Tx) error
+}
+
+// readySkip readies tx for reading page p of an index path when the page
+// skips rows (no remembered position to continue from): the rows before
+// it are still read in the index's order and each checked, the way the
+// first page's are, rather than every candidate matched at once and
+// sorted.
+func (s *DB) readySkip(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) error {
+	sp, ok := s.dialect.(skipPlanner)
+	if !ok || p.SkipCount == 0 || cq.candidates.sql == "" {
+		return nil
+	}
+	if err := sp.readySkip(ctx, tx); err != nil {
+		return fmt.Errorf("deep page: %w", err)
+	}
+	return nil
+}
+
 // count counts the matches of a query or listing up to limit rows. When
 // its driving index yields more candidates than that (counted from the
 // index alone), it answers limit without looking at them: checking each

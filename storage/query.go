@@ -26,6 +26,9 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 			return err
 		}
 		if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
+			if err := s.readySkip(ctx, tx, cq, opt.Page); err != nil {
+				return err
+			}
 			stmt, args := cq.pageSQL(s.dialect, opt.Page)
 			*plan, err = s.dialect.explain(ctx, tx, stmt, args)
 			return err
@@ -210,6 +213,9 @@ func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page, conds ...fragment) (str
 // page when the store remembers it (cursors.go), else skipping rows.
 func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) ([]idRow, error) {
 	if len(cq.keys) == 0 || p.MaxItems <= 0 {
+		if err := s.readySkip(ctx, tx, cq, p); err != nil {
+			return nil, err
+		}
 		return cq.page(ctx, tx, s.dialect, peek(p))
 	}
 	version, err := dataVersion(ctx, tx)
@@ -225,6 +231,9 @@ func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cm
 		if k, ok := s.cursors.get(id(p.SkipCount), version); ok {
 			read.SkipCount, conds = 0, []fragment{seekPast(cq.keys, cq.desc, k)}
 		}
+	}
+	if err := s.readySkip(ctx, tx, cq, read); err != nil {
+		return nil, err
 	}
 	rows, err := s.windowedPage(ctx, tx, cq, read, conds)
 	if err != nil {
