@@ -218,25 +218,35 @@ func bigFolderCases(tb testing.TB, db *storage.DB, repo string) []benchCase {
 	}
 }
 
-// run runs a case the way the services do, and returns its rows and
-// what follows them.
-func (s *benchStore) run(ctx context.Context, c benchCase) (int, cmis.PageEnd, error) {
+// run runs a case the way the services do, and returns the ids of its
+// rows (of the first table) and what follows them.
+func (s *benchStore) run(ctx context.Context, c benchCase) ([]string, cmis.PageEnd, error) {
+	var ids []string
 	switch {
 	case c.children != nil:
 		q := *c.children
 		q.Page, q.Reader = c.page, benchReader
 		kids, end, err := s.db.Children(ctx, s.repo, q)
-		return len(kids), end, err
+		for _, k := range kids {
+			ids = append(ids, k.ID)
+		}
+		return ids, end, err
 	case c.tree != "":
 		entries, err := s.db.Descendants(ctx, s.repo, c.tree, 1, false, benchReader)
-		return len(entries), cmis.PageEnd{Total: int64(len(entries))}, err
+		for _, e := range entries {
+			ids = append(ids, e.Object.ID)
+		}
+		return ids, cmis.PageEnd{Total: int64(len(entries))}, err
 	}
 	q, err := s.bind(ctx, c.stmt)
 	if err != nil {
-		return 0, cmis.PageEnd{}, err
+		return nil, cmis.PageEnd{}, err
 	}
 	rows, end, err := s.db.RunQuery(ctx, s.repo, q, query.Options{Page: c.page, Reader: benchReader})
-	return len(rows), end, err
+	for _, r := range rows {
+		ids = append(ids, r.Objects[0].ID)
+	}
+	return ids, end, err
 }
 
 func (s *benchStore) bind(ctx context.Context, stmt string) (*query.Query, error) {
@@ -263,10 +273,11 @@ func BenchmarkQuery1M(b *testing.B) {
 	ctx := context.Background()
 	for _, c := range s.cases {
 		b.Run(c.name, func(b *testing.B) {
-			rows, end, err := s.run(ctx, c) // warm up and check
+			ids, end, err := s.run(ctx, c) // warm up and check
 			if err != nil {
 				b.Fatalf("%s: %v", c.name, err)
 			}
+			rows := len(ids)
 			if rows < c.minRows {
 				b.Fatalf("%s: %d rows, want at least %d", c.name, rows, c.minRows)
 			}
