@@ -148,7 +148,7 @@ func (postgresDialect) textScore(rank string) string {
 // rank of a row of the page is then looked up by its id.
 func (postgresDialect) textSource(table, search string, by textOrder) textSource {
 	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
-		match: "TRUE", order: "fts.object_id"}
+		match: "TRUE", order: "fts.object_id", id: "fts.object_id"}
 	var sub string
 	switch by {
 	case textByIndex:

@@ -89,7 +89,7 @@ func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *quer
 	if cq, ok, err := c.indexPath(opt); ok || err != nil {
 		return cq, err
 	}
-	c.errors = nil
+	c.errors, c.aclBy = nil, "" // the general form checks access in each table's filter
 	cq := &compiledQuery{scored: q.Score && q.Contains != nil && s.FullText()}
 	var where fragment
 	if q.Where != nil {

@@ -102,6 +102,9 @@ type compiler struct {
 	content map[string]bool
 	// rank is the SQL of the text search's rank (score).
 	rank string
+	// aclBy: an index path checks the reader's access on the id its
+	// index yields (drivenACL), not in the table's filter.
+	aclBy string
 }
 
 // conjuncts flattens the top-level ANDs of a condition.
@@ -437,6 +440,9 @@ func (c *compiler) tableFilter(t *query.Table, opt query.Options) (string, error
 		f += " AND (" + a + ".is_latest_version IS NULL OR " + a + ".is_latest_version = 1)"
 	}
 	acl, args := readFilter(a, opt.Reader)
+	if c.aclBy != "" && opt.Reader != nil {
+		acl, args = hiddenFilter(a, opt.Reader.Hidden)
+	}
 	c.args = append(c.args, args...)
 	return f + acl, nil
 }

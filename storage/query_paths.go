@@ -152,6 +152,18 @@ func (c *compiler) rowFilter(rest []query.Cond, opt query.Options) (fragment, er
 	return f, ferr
 }
 
+// drivenACL is the reader's access checked on id, the object's id as the
+// driving index yields it (" AND …"), which the path puts before the
+// probe of the object's row and which leaves the access out of the
+// table's filter: a row the reader may not see costs one probe, not two.
+// A deep page skips rows by checking each; in a broad search the reader
+// may see half of them or fewer.
+func (c *compiler) drivenACL(id string, opt query.Options) fragment {
+	c.aclBy = id
+	sql, args := aclFilter(id, opt.Reader)
+	return fragment{sql: sql, args: args}
+}
+
 // dir is the SQL of a direction.
 func dir(desc bool) string {
 	if desc {
@@ -167,13 +179,14 @@ func dir(desc bool) string {
 func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	a := c.alias[x.Table]
 	folders := c.capture(func() string { return c.folders(x) })
+	acl := c.drivenACL("fc.child_id", opt)
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
 	}
 	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = fc.child_id AND " + filter.sql
-	body := fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ") AND " + probe(objects),
-		args: append(append([]any{}, folders.args...), filter.args...)}
+	body := fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")" + acl.sql + " AND " + probe(objects),
+		args: append(append(slices.Clone(folders.args), acl.args...), filter.args...)}
 	if x.Tree {
 		// The object's other folders from containment_child; the list of
 		// the subtree's folders is a filter (noIndex), not one lookup
@@ -262,6 +275,7 @@ func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt que
 	drive := c.capture(func() string {
 		return "pv.property_id = " + c.arg(x.Column.Property.ID) + " AND pv." + valueColumn(x.Column.Property.PropertyType) + " = " + c.arg(sqlValue(x.Value))
 	})
+	acl := c.drivenACL("pv.object_id", opt)
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
@@ -271,8 +285,8 @@ func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt que
 		return nil, c.errors[0]
 	}
 	keys := []string{"pv.object_id"}
-	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + " AND " + probe(objects),
-		args: append(slices.Clone(drive.args), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
+	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + acl.sql + " AND " + probe(objects),
+		args: append(append(slices.Clone(drive.args), acl.args...), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
 		candidates: fragment{sql: " FROM object_properties pv WHERE " + drive.sql, args: drive.args}}, nil
 }
 
@@ -292,12 +306,13 @@ func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Con
 	}
 	src := c.dialect.textSource(a, "?", by)
 	c.rank = src.rank
+	acl := c.drivenACL(src.id, opt)
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
 	}
-	cq := &compiledQuery{body: fragment{sql: src.from + c.contentJoin(a) + " WHERE " + src.match + " AND " + filter.sql,
-		args: append([]any{search}, filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score,
+	cq := &compiledQuery{body: fragment{sql: src.from + c.contentJoin(a) + " WHERE " + src.match + acl.sql + " AND " + filter.sql,
+		args: append(append([]any{search}, acl.args...), filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score,
 		candidates: fragment{sql: src.candidates, args: []any{search}}}
 	cq.order.sql = " ORDER BY " + src.order
 	cq.keys = []string{src.order}
