@@ -8,9 +8,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
-	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/synthetic"
-	"github.com/cmisd/cmisd/internal/testenv"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -23,17 +21,8 @@ import (
 // document in three, so that skipped rows include rows the reader's access
 // leaves out.
 func TestColdDeepPageIsTheWalkedPage(t *testing.T) {
-	db := storetest.Open(t)
-	testenv.Require(t, testenv.FullText, db.FullText(), "the benchmark's queries use CONTAINS")
+	s := smallBench(t, synthetic.Options{Folders: 40, DocsPerFolder: 10, BigFolder: 60}, func(db *storage.DB) { hideEveryThird(t, db, "default") })
 	ctx := context.Background()
-	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
-		t.Fatal(err)
-	}
-	if err := synthetic.Generate(ctx, db, synthetic.Options{RepositoryID: "default", Folders: 40, DocsPerFolder: 10, BigFolder: 60, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	hideEveryThird(t, db, "default")
-	s := benchFixture(t, db, "default")
 
 	const size = 7
 	seen := map[string]bool{}

@@ -51,20 +51,32 @@ func TestQueryPlans1M(t *testing.T) {
 // the plans are asked with sequential scans and sorts ruled out where an
 // index can serve (storage.IndexedPlans).
 func TestQueryPlansSmall(t *testing.T) {
+	s := smallBench(t, synthetic.Options{Folders: 30, DocsPerFolder: 5, BigFolder: 20}, nil)
+	if len(s.cases) < 25 {
+		t.Fatalf("%d cases: the listings of /%s are missing", len(s.cases), synthetic.BigFolder)
+	}
+	checkPlans(storage.IndexedPlans(context.Background()), t, s)
+}
+
+// smallBench makes a synthetic store of the given shape on the spot
+// (repository "default", seed 1), runs change on it if given, and picks
+// the benchmark's cases in it.
+func smallBench(t *testing.T, shape synthetic.Options, change func(db *storage.DB)) *benchStore {
+	t.Helper()
 	db := storetest.Open(t)
-	testenv.Require(t, testenv.FullText, db.FullText(), "one of the plans is a CONTAINS query's")
+	testenv.Require(t, testenv.FullText, db.FullText(), "the benchmark's queries use CONTAINS")
 	ctx := context.Background()
 	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
 		t.Fatal(err)
 	}
-	if err := synthetic.Generate(ctx, db, synthetic.Options{RepositoryID: "default", Folders: 30, DocsPerFolder: 5, BigFolder: 20, Seed: 1}); err != nil {
+	shape.RepositoryID, shape.Seed = "default", 1
+	if err := synthetic.Generate(ctx, db, shape); err != nil {
 		t.Fatal(err)
 	}
-	s := benchFixture(t, db, "default")
-	if len(s.cases) < 25 {
-		t.Fatalf("%d cases: the listings of /%s are missing", len(s.cases), synthetic.BigFolder)
+	if change != nil {
+		change(db)
 	}
-	checkPlans(storage.IndexedPlans(ctx), t, s)
+	return benchFixture(t, db, "default")
 }
 
 func checkPlans(ctx context.Context, t *testing.T, s *benchStore) {
