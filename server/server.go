@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -347,7 +348,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.limitRate(rw, r, x) {
 		return
 	}
+	if f, service := soapEndpoint(r); f != nil {
+		// The SOAP requests, nearly all of the traffic, skip the router:
+		// its match copies the request to carry the path's variables.
+		s.handleService(rw, r, f, service)
+		return
+	}
 	s.router.ServeHTTP(rw, r)
+}
+
+// soapEndpoint is the face and service a POST to <face>/<Service> is for,
+// or nil.
+func soapEndpoint(r *http.Request) (*face, string) {
+	if r.Method != http.MethodPost {
+		return nil, ""
+	}
+	for _, f := range faces {
+		rest, ok := strings.CutPrefix(r.URL.Path, f.Path)
+		if !ok {
+			continue
+		}
+		if name, ok := strings.CutPrefix(rest, "/"); ok {
+			if i := slices.Index(ServiceNames, name); i >= 0 {
+				return f, ServiceNames[i]
+			}
+		}
+	}
+	return nil, ""
 }
 
 func (x *exchange) recordName(r *http.Request) string {
@@ -412,9 +439,9 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 
 // handleService serves <face>/<Service>: POST is SOAP, GET ?wsdl the
 // WSDL; anything else is a fault.
-func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face) {
+func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face, service string) {
 	x := exchangeFrom(w)
-	x.service = mux.Vars(r)["service"]
+	x.service = service
 	x.v10 = f.v10()
 	switch {
 	case r.Method == http.MethodPost:
