@@ -146,6 +146,7 @@ var ServiceNames = []string{
 type Server struct {
 	cfg     Config
 	log     *zap.Logger
+	reqLog  *zap.Logger // the request lines: no caller, it is always logExchange
 	router  *mux.Router
 	soapOps map[string]*generated.Operation
 	rec     *recorder
@@ -204,7 +205,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New("", ServiceNames)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, soapOps: generated.Operations, metrics: cfg.Metrics,
+	s := &Server{cfg: cfg, log: cfg.Logger, reqLog: cfg.Logger.WithOptions(zap.WithCaller(false)), soapOps: generated.Operations, metrics: cfg.Metrics,
 		uploads: newUploads(cfg.MaxUploads, cfg.MaxUploadsPerUser)}
 	if cfg.RateLimit > 0 {
 		s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now)
@@ -413,7 +414,7 @@ func (s *Server) logExchange(r *http.Request, x *exchange, status int, elapsed t
 			outcome = "http" + strconv.Itoa(status)
 		}
 	}
-	s.log.Info("request",
+	s.reqLog.Info("request",
 		zap.String("method", r.Method),
 		zap.String("path", r.URL.Path),
 		zap.String("service", x.service),
