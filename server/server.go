@@ -302,12 +302,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.inFlight.Add(1)
 	s.metrics.Begin()
-	x := &exchange{start: time.Now()}
-	rc := http.NewResponseController(w)
+	// One allocation for what the request's wrappers hold.
+	st := &struct {
+		x    exchange
+		rw   respWriter
+		body bodyReader
+		rc   http.ResponseController
+	}{}
+	x, rw, body, rc := &st.x, &st.rw, &st.body, &st.rc
+	x.start = time.Now()
+	*rc = *http.NewResponseController(w)
 	// Deadlines left by an earlier request on this connection.
 	_ = rc.SetWriteDeadline(time.Time{})
-	rw := &respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout, x: x}
-	body := &bodyReader{r: r.Body, rc: rc, stall: s.cfg.ReadStallTimeout}
+	*rw = respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout, x: x}
+	*body = bodyReader{r: r.Body, rc: rc, stall: s.cfg.ReadStallTimeout}
 	if r.ContentLength != 0 {
 		body.extend(true)
 	}
