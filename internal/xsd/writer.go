@@ -97,8 +97,7 @@ func (w *Writer) RawBytes(p []byte) {
 // Start opens a start tag: "<name". Attributes may follow; Close or
 // EmptyEnd finishes it.
 func (w *Writer) Start(name string) {
-	w.buf = append(w.buf, '<')
-	w.buf = append(w.buf, name...)
+	w.buf = append(append(w.buf, '<'), name...)
 }
 
 // Close ends a start tag: ">".
@@ -112,19 +111,21 @@ func (w *Writer) EmptyEnd() {
 
 // End writes the end tag "</name>".
 func (w *Writer) End(name string) {
-	w.buf = append(w.buf, '<', '/')
-	w.buf = append(w.buf, name...)
-	w.buf = append(w.buf, '>')
+	b := append(w.buf, '<', '/')
+	b = append(b, name...)
+	w.buf = append(b, '>')
 	w.grown()
 }
 
 // Attr writes ` name="value"`, the value escaped.
 func (w *Writer) Attr(name, value string) {
-	w.buf = append(w.buf, ' ')
-	w.buf = append(w.buf, name...)
-	w.buf = append(w.buf, '=', '"')
-	w.buf = appendEscaped(w.buf, value, true)
-	w.buf = append(w.buf, '"')
+	// One store into w.buf: each one costs a write barrier while the
+	// collector runs, which is often in a large listing.
+	b := append(w.buf, ' ')
+	b = append(b, name...)
+	b = append(b, '=', '"')
+	b = appendEscaped(b, value, true)
+	w.buf = append(b, '"')
 }
 
 // Text writes character data, escaped.
@@ -135,9 +136,10 @@ func (w *Writer) Text(s string) {
 
 // Elem writes <name>text</name>.
 func (w *Writer) Elem(name, text string) {
-	w.Start(name)
-	w.Close()
-	w.buf = appendEscaped(w.buf, text, false)
+	b := append(w.buf, '<')
+	b = append(b, name...)
+	b = append(b, '>')
+	w.buf = appendEscaped(b, text, false)
 	w.End(name)
 }
 
