@@ -151,12 +151,7 @@ func (f *fileObject) allClosed() bool {
 // newFileServer serves fileObject over size bytes of random content.
 func newFileServer(t *testing.T, size int, mod func(*Config)) (*testEnv, *fileObject) {
 	t.Helper()
-	data := make([]byte, size)
-	rand.NewChaCha8([32]byte{7}).Read(data)
-	path := filepath.Join(t.TempDir(), "content.bin")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	data, path := writeRandomFile(t, size, 7)
 	obj := &fileObject{path: path, data: data}
 	env := newTestServer(t, func(c *Config) {
 		c.Ports.Object = obj
@@ -415,17 +410,7 @@ func (w *readFromWriter) ReadFrom(src io.Reader) (int64, error) {
 // an *io.LimitedReader at the section's offset, the shape net/http sends
 // with sendfile, in chunks between which the write deadline moves.
 func TestCopyStreamHandsOverTheFile(t *testing.T) {
-	data := make([]byte, 5<<20)
-	rand.NewChaCha8([32]byte{9}).Read(data)
-	path := filepath.Join(t.TempDir(), "content.bin")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	data, f := openRandomFile(t, 5<<20, 9)
 	const off, size = 12345, 3<<20 + 5
 	inner := &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
 	rw := &respWriter{w: inner, rc: http.NewResponseController(inner), stall: time.Minute}
@@ -458,17 +443,7 @@ func TestCopyStreamHandsOverTheFile(t *testing.T) {
 // stream shorter than its size is an error before anything is written,
 // so the client can still get a fault.
 func TestSmallAttachmentsInOneWrite(t *testing.T) {
-	data := make([]byte, smallPart+8)
-	rand.NewChaCha8([32]byte{3}).Read(data)
-	path := filepath.Join(t.TempDir(), "content.bin")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	data, f := openRandomFile(t, smallPart+8, 3)
 	env := []byte(`<soap:Envelope xmlns:soap="` + soap11NS + `"><soap:Body/></soap:Envelope>`)
 	for _, tt := range []struct {
 		name      string
@@ -525,6 +500,31 @@ func TestSmallAttachmentsInOneWrite(t *testing.T) {
 	if w.writes != 0 || w.Header().Get("Content-Type") != "" {
 		t.Errorf("%d writes and Content-Type %q before the short stream was noticed", w.writes, w.Header().Get("Content-Type"))
 	}
+}
+
+// writeRandomFile writes n random bytes (from seed) to a file and returns
+// them and its path.
+func writeRandomFile(t *testing.T, n int, seed byte) ([]byte, string) {
+	t.Helper()
+	data := make([]byte, n)
+	rand.NewChaCha8([32]byte{seed}).Read(data)
+	path := filepath.Join(t.TempDir(), "content.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return data, path
+}
+
+// openRandomFile is writeRandomFile's file, open until the test ends.
+func openRandomFile(t *testing.T, n int, seed byte) ([]byte, *os.File) {
+	t.Helper()
+	data, path := writeRandomFile(t, n, seed)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return data, f
 }
 
 // fetch sends req and reads the whole answer.
