@@ -35,11 +35,18 @@ const (
 	textXMLType   = "text/xml; charset=utf-8"
 )
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+// randomHex is prefix and n random bytes (n at most 16) in hex, in one
+// allocation.
+func randomHex(prefix string, n int) string {
+	var b [16]byte
+	var h [32]byte
+	rand.Read(b[:n])
+	hex.Encode(h[:], b[:n])
+	return prefix + string(h[:2*n])
 }
+
+// mimeVersion is the MIME-Version header's value, shared by every answer.
+var mimeVersion = []string{"1.0"}
 
 // outStream is a content stream of a response.
 type outStream struct {
@@ -114,7 +121,7 @@ func (e *encoder) attach(w *xsd.Writer, s *xsd.Stream) {
 		return
 	}
 	if e.tag == "" {
-		e.tag = randomHex(8)
+		e.tag = randomHex("", 8)
 	}
 	id := fmt.Sprintf("content-%d-%s@cmisd", len(e.streams)+1, e.tag)
 	e.streams = append(e.streams, outStream{id: id, r: s.Reader})
@@ -155,7 +162,7 @@ func (e *encoder) spill(p []byte) error {
 	if !e.started {
 		e.started = true
 		if e.mtom {
-			e.boundary = "uuid:" + randomHex(16)
+			e.boundary = randomHex("uuid:", 16)
 			setMTOMHeaders(e.w.Header(), e.boundary)
 			e.w.WriteHeader(http.StatusOK)
 			if _, err := io.WriteString(e.w, rootPartHeader(e.boundary)); err != nil {
@@ -225,7 +232,7 @@ func writeText(w http.ResponseWriter, status int, env []byte) error {
 func setMTOMHeaders(h http.Header, boundary string) {
 	h.Set("Content-Type", `multipart/related; type="application/xop+xml"; boundary="`+boundary+
 		`"; start="<`+rootCID+`>"; start-info="text/xml"`)
-	h.Set("MIME-Version", "1.0")
+	h["Mime-Version"] = mimeVersion // canonical already: Set would copy the key
 }
 
 func rootPartHeader(boundary string) string {
@@ -258,7 +265,7 @@ var answerPool = sync.Pool{New: func() any { return new([]byte) }}
 // Content-Length: it spares chunked encoding, and net/http sends files
 // with sendfile. The bytes of the streams add up in *sent.
 func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream, sent *int64) error {
-	boundary := "uuid:" + randomHex(16)
+	boundary := randomHex("uuid:", 16)
 	bp := answerPool.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= 2*smallPart {
