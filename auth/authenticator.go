@@ -10,8 +10,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"math"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +51,8 @@ type Authenticator struct {
 
 	mu       sync.Mutex
 	verified map[[32]byte]verifiedEntry
+
+	keyHashes sync.Pool // of *keyHash (cacheKey)
 
 	hits, misses atomic.Uint64 // of the cache, for CacheStats
 }
@@ -175,13 +179,31 @@ func (a *Authenticator) refuse(user, addr string, wait time.Duration) error {
 		"too many failed logins for user %q from this address; try again in %d s", shorten(user), secs)
 }
 
+// keyHash is a pooled HMAC under the Authenticator's key, with a buffer
+// for its input: a new HMAC and the copies of user and password into
+// []byte were most of the allocations of authenticating a cached
+// credential.
+type keyHash struct {
+	mac hash.Hash
+	in  []byte
+	sum []byte
+}
+
 func (a *Authenticator) cacheKey(user, password string) [32]byte {
-	m := hmac.New(sha256.New, a.key[:])
-	m.Write([]byte(user))
-	m.Write([]byte{0})
-	m.Write([]byte(password))
+	kh, _ := a.keyHashes.Get().(*keyHash)
+	if kh == nil {
+		kh = &keyHash{mac: hmac.New(sha256.New, a.key[:])}
+	}
+	kh.mac.Reset()
+	kh.in = append(append(append(kh.in[:0], user...), 0), password...)
+	kh.mac.Write(kh.in)
+	kh.sum = kh.mac.Sum(kh.sum[:0])
 	var k [32]byte
-	m.Sum(k[:0])
+	copy(k[:], kh.sum)
+	clear(kh.in) // no password left in memory
+	if cap(kh.in) <= 1024 {
+		a.keyHashes.Put(kh)
+	}
 	return k
 }
 
@@ -200,6 +222,9 @@ func sleep(ctx context.Context, d time.Duration) {
 
 // hostOf leaves the port off an address, if it has one.
 func hostOf(addr string) string {
+	if _, err := netip.ParseAddr(addr); err == nil {
+		return addr // the server passes the IP alone: no error to build
+	}
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		return host
 	}

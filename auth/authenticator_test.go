@@ -114,3 +114,24 @@ func TestSleepEndsWithContext(t *testing.T) {
 	cancel()
 	sleep(ctx, 1<<62)
 }
+
+// The cache key tells every user and password apart (the user name's end
+// included), is the same for the same pair, differs between processes
+// (each Authenticator's own key), and costs no allocation.
+func TestCacheKey(t *testing.T) {
+	a, b := newHarness(t, noLimits).Authenticator, newHarness(t, noLimits).Authenticator
+	if a.cacheKey("alice", "pw") != a.cacheKey("alice", "pw") {
+		t.Error("one credential, two keys")
+	}
+	for _, other := range [][2]string{{"alic", "epw"}, {"alice", "pW"}, {"alice", ""}, {"", "alicepw"}} {
+		if a.cacheKey("alice", "pw") == a.cacheKey(other[0], other[1]) {
+			t.Errorf("alice/pw and %s/%s share a key", other[0], other[1])
+		}
+	}
+	if a.cacheKey("alice", "pw") == b.cacheKey("alice", "pw") {
+		t.Error("two Authenticators derive the same key")
+	}
+	if n := testing.AllocsPerRun(100, func() { a.cacheKey("alice", "a long passphrase") }); n != 0 && !raceEnabled {
+		t.Errorf("cacheKey allocates %.0f times", n)
+	}
+}

@@ -46,7 +46,9 @@ func (f *face) v10() bool { return f.Version == cmis.Version10 }
 // (?wsdl, ?core, ?msg, else the page).
 func (f *face) route(r *mux.Router, s *Server, services string) {
 	get := []string{http.MethodGet, http.MethodHead}
-	r.HandleFunc(f.Path+"/"+services, func(w http.ResponseWriter, r *http.Request) { s.handleService(w, r, f) })
+	r.HandleFunc(f.Path+"/"+services, func(w http.ResponseWriter, r *http.Request) {
+		s.handleService(w, r, f, mux.Vars(r)["service"])
+	})
 	schema := func(w http.ResponseWriter, r *http.Request) { s.handleSchemaFile(w, r, f) }
 	// Where relative schema locations lead from a WSDL served at
 	// <Path>/<Service>?wsdl, and the files by name.

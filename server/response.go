@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -34,11 +35,18 @@ const (
 	textXMLType   = "text/xml; charset=utf-8"
 )
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+// randomHex is prefix and n random bytes (n at most 16) in hex, in one
+// allocation.
+func randomHex(prefix string, n int) string {
+	var b [16]byte
+	var h [32]byte
+	rand.Read(b[:n])
+	hex.Encode(h[:], b[:n])
+	return prefix + string(h[:2*n])
 }
+
+// mimeVersion is the MIME-Version header's value, shared by every answer.
+var mimeVersion = []string{"1.0"}
 
 // outStream is a content stream of a response.
 type outStream struct {
@@ -113,7 +121,7 @@ func (e *encoder) attach(w *xsd.Writer, s *xsd.Stream) {
 		return
 	}
 	if e.tag == "" {
-		e.tag = randomHex(8)
+		e.tag = randomHex("", 8)
 	}
 	id := fmt.Sprintf("content-%d-%s@cmisd", len(e.streams)+1, e.tag)
 	e.streams = append(e.streams, outStream{id: id, r: s.Reader})
@@ -154,7 +162,7 @@ func (e *encoder) spill(p []byte) error {
 	if !e.started {
 		e.started = true
 		if e.mtom {
-			e.boundary = "uuid:" + randomHex(16)
+			e.boundary = randomHex("uuid:", 16)
 			setMTOMHeaders(e.w.Header(), e.boundary)
 			e.w.WriteHeader(http.StatusOK)
 			if _, err := io.WriteString(e.w, rootPartHeader(e.boundary)); err != nil {
@@ -224,7 +232,7 @@ func writeText(w http.ResponseWriter, status int, env []byte) error {
 func setMTOMHeaders(h http.Header, boundary string) {
 	h.Set("Content-Type", `multipart/related; type="application/xop+xml"; boundary="`+boundary+
 		`"; start="<`+rootCID+`>"; start-info="text/xml"`)
-	h.Set("MIME-Version", "1.0")
+	h["Mime-Version"] = mimeVersion // canonical already: Set would copy the key
 }
 
 func rootPartHeader(boundary string) string {
@@ -241,18 +249,40 @@ func attachmentHeader(boundary, id string) string {
 		"Content-ID: <" + id + ">\r\n\r\n"
 }
 
+// smallPart is the largest attachment copied into the answer's buffer:
+// one write of the whole answer costs less than a flush, a sendfile of a
+// few KiB and another flush. Larger ones go out with sendfile.
+const smallPart = 64 << 10
+
+// answerPool holds the buffers whole MTOM answers are put together in.
+var answerPool = sync.Pool{New: func() any { return new([]byte) }}
+
 // writeMTOM writes a whole multipart/related (XOP) answer: the envelope
 // as root part, then one binary part per stream, copied from its reader.
-// When every stream knows its size the answer has a Content-Length: it
-// spares chunked encoding, and net/http sends files with sendfile.
-// The bytes of the streams add up in *sent.
+// The parts up to the first stream larger than smallPart (or of unknown
+// size) go out in one write; such a stream and those after it are copied
+// as they come. When every stream knows its size the answer has a
+// Content-Length: it spares chunked encoding, and net/http sends files
+// with sendfile. The bytes of the streams add up in *sent.
 func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStream, sent *int64) error {
-	boundary := "uuid:" + randomHex(16)
-	setMTOMHeaders(w.Header(), boundary)
-	head := rootPartHeader(boundary)
-	sized := true
-	length := int64(len(head) + len(env) + len("\r\n") + len("--"+boundary+"--\r\n"))
-	for _, s := range streams {
+	boundary := randomHex("uuid:", 16)
+	bp := answerPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 2*smallPart {
+			answerPool.Put(bp)
+		}
+	}()
+	b := append((*bp)[:0], rootPartHeader(boundary)...)
+	b = append(b, env...)
+	b = append(b, "\r\n"...)
+	b, rest, err := appendSmallParts(b, boundary, streams, sent)
+	*bp = b
+	if err != nil {
+		return err // nothing is out yet: the client gets a fault
+	}
+	closing := "--" + boundary + "--\r\n"
+	length, sized := int64(len(b)+len(closing)), true
+	for _, s := range rest {
 		sz, ok := s.r.(sizer)
 		if !ok {
 			sized = false
@@ -260,27 +290,56 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 		}
 		length += int64(len(attachmentHeader(boundary, s.id))) + sz.Size() + int64(len("\r\n"))
 	}
+	if len(rest) == 0 {
+		b = append(b, closing...)
+		*bp = b
+	}
+	setMTOMHeaders(w.Header(), boundary)
 	if sized {
 		w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
 	}
 	w.WriteHeader(status)
-	if _, err := io.WriteString(w, head); err != nil {
+	if _, err := w.Write(b); err != nil || len(rest) == 0 {
 		return err
 	}
-	if _, err := w.Write(env); err != nil {
-		return err
+	return writeParts(w, boundary, rest, sent)
+}
+
+// appendSmallParts appends the attachment parts of streams to b for as
+// long as each is of known size up to smallPart, and returns the streams
+// left to copy. A stream shorter than its size is an error.
+func appendSmallParts(b []byte, boundary string, streams []outStream, sent *int64) ([]byte, []outStream, error) {
+	for i, s := range streams {
+		sz, ok := s.r.(sizer)
+		if !ok || sz.Size() > smallPart {
+			return b, streams[i:], nil
+		}
+		size := int(sz.Size())
+		b = append(b, attachmentHeader(boundary, s.id)...)
+		b = slices.Grow(b, size+len("\r\n"))
+		n, err := io.ReadFull(s.r, b[len(b):len(b)+size])
+		*sent += int64(n)
+		if err != nil {
+			return b, nil, fmt.Errorf("server: content stream ended after %d of %d bytes: %w", n, size, err)
+		}
+		b = append(b[:len(b)+size], "\r\n"...)
 	}
-	return writeAttachments(w, boundary, streams, sent)
+	return b, nil, nil
 }
 
 // writeAttachments ends the root part and writes the attachment parts and
-// the close delimiter. A stream that knows its size must deliver exactly
-// that many bytes (its length may be in Content-Length; a short one must
-// not look complete).
+// the close delimiter.
 func writeAttachments(w io.Writer, boundary string, streams []outStream, sent *int64) error {
 	if _, err := io.WriteString(w, "\r\n"); err != nil {
 		return err
 	}
+	return writeParts(w, boundary, streams, sent)
+}
+
+// writeParts writes the attachment parts and the close delimiter. A stream
+// that knows its size must deliver exactly that many bytes (its length may
+// be in Content-Length; a short one must not look complete).
+func writeParts(w io.Writer, boundary string, streams []outStream, sent *int64) error {
 	for _, s := range streams {
 		if _, err := io.WriteString(w, attachmentHeader(boundary, s.id)); err != nil {
 			return err

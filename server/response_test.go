@@ -151,12 +151,7 @@ func (f *fileObject) allClosed() bool {
 // newFileServer serves fileObject over size bytes of random content.
 func newFileServer(t *testing.T, size int, mod func(*Config)) (*testEnv, *fileObject) {
 	t.Helper()
-	data := make([]byte, size)
-	rand.NewChaCha8([32]byte{7}).Read(data)
-	path := filepath.Join(t.TempDir(), "content.bin")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	data, path := writeRandomFile(t, size, 7)
 	obj := &fileObject{path: path, data: data}
 	env := newTestServer(t, func(c *Config) {
 		c.Ports.Object = obj
@@ -397,7 +392,13 @@ func TestContentStreamDownloadRecorded(t *testing.T) {
 // notes what ReadFrom is handed.
 type readFromWriter struct {
 	httptest.ResponseRecorder
-	srcs []io.Reader
+	srcs   []io.Reader
+	writes int
+}
+
+func (w *readFromWriter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.ResponseRecorder.Write(p)
 }
 
 func (w *readFromWriter) ReadFrom(src io.Reader) (int64, error) {
@@ -409,17 +410,7 @@ func (w *readFromWriter) ReadFrom(src io.Reader) (int64, error) {
 // an *io.LimitedReader at the section's offset, the shape net/http sends
 // with sendfile, in chunks between which the write deadline moves.
 func TestCopyStreamHandsOverTheFile(t *testing.T) {
-	data := make([]byte, 5<<20)
-	rand.NewChaCha8([32]byte{9}).Read(data)
-	path := filepath.Join(t.TempDir(), "content.bin")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	data, f := openRandomFile(t, 5<<20, 9)
 	const off, size = 12345, 3<<20 + 5
 	inner := &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
 	rw := &respWriter{w: inner, rc: http.NewResponseController(inner), stall: time.Minute}
@@ -444,6 +435,96 @@ func TestCopyStreamHandsOverTheFile(t *testing.T) {
 	if _, err := copyStream(rw, io.NewSectionReader(f, int64(len(data))-10, 100), 100); err == nil {
 		t.Error("a stream 90 bytes short of its size was copied without error")
 	}
+}
+
+// Attachments of up to smallPart bytes go out with the envelope in one
+// write; a larger one is handed to ReadFrom (sendfile), and the parts
+// after it follow it. Either way the answer has its exact length. A small
+// stream shorter than its size is an error before anything is written,
+// so the client can still get a fault.
+func TestSmallAttachmentsInOneWrite(t *testing.T) {
+	data, f := openRandomFile(t, smallPart+8, 3)
+	env := []byte(`<soap:Envelope xmlns:soap="` + soap11NS + `"><soap:Body/></soap:Envelope>`)
+	for _, tt := range []struct {
+		name      string
+		sizes     []int64 // of the attachments, each a section of data from 7
+		writes    int     // of whole []byte (part headers go through WriteString)
+		readFroms int
+	}{
+		{"none", nil, 1, 0},
+		{"small ones", []int64{1024, 0, smallPart}, 1, 0},
+		{"a large one between", []int64{1024, smallPart + 1, 5}, 1, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var streams []outStream
+			var want [][]byte
+			for i, n := range tt.sizes {
+				id := "part" + strconv.Itoa(i)
+				streams = append(streams, outStream{id: id, r: io.NewSectionReader(f, 7, n)})
+				want = append(want, data[7:7+n])
+			}
+			w := &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
+			var sent int64
+			if err := writeMTOM(w, http.StatusOK, env, streams, &sent); err != nil {
+				t.Fatal(err)
+			}
+			if w.writes != tt.writes || len(w.srcs) != tt.readFroms {
+				t.Errorf("%d writes and %d ReadFrom calls, want %d and %d", w.writes, len(w.srcs), tt.writes, tt.readFroms)
+			}
+			resp := w.Result()
+			if resp.ContentLength != int64(w.Body.Len()) {
+				t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, w.Body.Len())
+			}
+			sr := readResponse(t, resp)
+			if !bytes.Equal(sr.root, env) || len(sr.parts) != len(streams) {
+				t.Fatalf("root %q and %d attachments, want %d", sr.root, len(sr.parts), len(streams))
+			}
+			total := int64(0)
+			for i, s := range streams {
+				if !bytes.Equal(sr.parts[s.id], want[i]) {
+					t.Errorf("attachment %d: %d bytes, want %d", i, len(sr.parts[s.id]), len(want[i]))
+				}
+				total += int64(len(want[i]))
+			}
+			if sent != total {
+				t.Errorf("counted %d bytes of content, sent %d", sent, total)
+			}
+		})
+	}
+
+	w := &readFromWriter{ResponseRecorder: *httptest.NewRecorder()}
+	short := []outStream{{id: "short", r: io.NewSectionReader(f, int64(len(data))-10, 100)}}
+	if err := writeMTOM(w, http.StatusOK, env, short, new(int64)); err == nil {
+		t.Error("a small stream 90 bytes short of its size was written without error")
+	}
+	if w.writes != 0 || w.Header().Get("Content-Type") != "" {
+		t.Errorf("%d writes and Content-Type %q before the short stream was noticed", w.writes, w.Header().Get("Content-Type"))
+	}
+}
+
+// writeRandomFile writes n random bytes (from seed) to a file and returns
+// them and its path.
+func writeRandomFile(t *testing.T, n int, seed byte) ([]byte, string) {
+	t.Helper()
+	data := make([]byte, n)
+	rand.NewChaCha8([32]byte{seed}).Read(data)
+	path := filepath.Join(t.TempDir(), "content.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return data, path
+}
+
+// openRandomFile is writeRandomFile's file, open until the test ends.
+func openRandomFile(t *testing.T, n int, seed byte) ([]byte, *os.File) {
+	t.Helper()
+	data, path := writeRandomFile(t, n, seed)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return data, f
 }
 
 // fetch sends req and reads the whole answer.

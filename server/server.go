@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -145,6 +146,7 @@ var ServiceNames = []string{
 type Server struct {
 	cfg     Config
 	log     *zap.Logger
+	reqLog  *zap.Logger // the request lines: no caller, it is always logExchange
 	router  *mux.Router
 	soapOps map[string]*generated.Operation
 	rec     *recorder
@@ -203,7 +205,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New("", ServiceNames)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, soapOps: generated.Operations, metrics: cfg.Metrics,
+	s := &Server{cfg: cfg, log: cfg.Logger, reqLog: cfg.Logger.WithOptions(zap.WithCaller(false)), soapOps: generated.Operations, metrics: cfg.Metrics,
 		uploads: newUploads(cfg.MaxUploads, cfg.MaxUploadsPerUser)}
 	if cfg.RateLimit > 0 {
 		s.rate = newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now)
@@ -300,12 +302,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.inFlight.Add(1)
 	s.metrics.Begin()
-	x := &exchange{start: time.Now()}
-	rc := http.NewResponseController(w)
+	// One allocation for what the request's wrappers hold.
+	st := &struct {
+		x    exchange
+		rw   respWriter
+		body bodyReader
+		rc   http.ResponseController
+	}{}
+	x, rw, body, rc := &st.x, &st.rw, &st.body, &st.rc
+	x.start = time.Now()
+	*rc = *http.NewResponseController(w)
 	// Deadlines left by an earlier request on this connection.
 	_ = rc.SetWriteDeadline(time.Time{})
-	rw := &respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout, x: x}
-	body := &bodyReader{r: r.Body, rc: rc, stall: s.cfg.ReadStallTimeout}
+	*rw = respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout, x: x}
+	*body = bodyReader{r: r.Body, rc: rc, stall: s.cfg.ReadStallTimeout}
 	if r.ContentLength != 0 {
 		body.extend(true)
 	}
@@ -347,7 +357,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.limitRate(rw, r, x) {
 		return
 	}
+	if f, service := soapEndpoint(r); f != nil {
+		// The SOAP requests, nearly all of the traffic, skip the router:
+		// its match copies the request to carry the path's variables.
+		s.handleService(rw, r, f, service)
+		return
+	}
 	s.router.ServeHTTP(rw, r)
+}
+
+// soapEndpoint is the face and service a POST to <face>/<Service> is for,
+// or nil.
+func soapEndpoint(r *http.Request) (*face, string) {
+	if r.Method != http.MethodPost {
+		return nil, ""
+	}
+	for _, f := range faces {
+		rest, ok := strings.CutPrefix(r.URL.Path, f.Path)
+		if !ok {
+			continue
+		}
+		if name, ok := strings.CutPrefix(rest, "/"); ok {
+			if i := slices.Index(ServiceNames, name); i >= 0 {
+				return f, ServiceNames[i]
+			}
+		}
+	}
+	return nil, ""
 }
 
 func (x *exchange) recordName(r *http.Request) string {
@@ -386,7 +422,7 @@ func (s *Server) logExchange(r *http.Request, x *exchange, status int, elapsed t
 			outcome = "http" + strconv.Itoa(status)
 		}
 	}
-	s.log.Info("request",
+	s.reqLog.Info("request",
 		zap.String("method", r.Method),
 		zap.String("path", r.URL.Path),
 		zap.String("service", x.service),
@@ -412,9 +448,9 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 
 // handleService serves <face>/<Service>: POST is SOAP, GET ?wsdl the
 // WSDL; anything else is a fault.
-func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face) {
+func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f *face, service string) {
 	x := exchangeFrom(w)
-	x.service = mux.Vars(r)["service"]
+	x.service = service
 	x.v10 = f.v10()
 	switch {
 	case r.Method == http.MethodPost:

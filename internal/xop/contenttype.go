@@ -14,6 +14,9 @@ import (
 // (duplicate parameters, stray semicolons, odd quoting), falls back to a
 // plain split on ';' outside quotes.
 func ParseMediaType(v string) (string, map[string]string) {
+	if mt, params, ok := parseSimpleMediaType(v); ok {
+		return mt, params
+	}
 	if mt, params, err := mime.ParseMediaType(v); err == nil {
 		return mt, params
 	}
@@ -39,6 +42,75 @@ func ParseMediaType(v string) (string, map[string]string) {
 	}
 	return mt, params
 }
+
+// parseSimpleMediaType parses what clients send, a type/subtype and
+// parameters name=token or name="quoted text without backslashes", as
+// mime.ParseMediaType does, with the values cut from v rather than copied.
+// For anything else (RFC 2231 names, escapes, repeated names, unusual
+// white space) it reports false and mime.ParseMediaType decides.
+func parseSimpleMediaType(v string) (string, map[string]string, bool) {
+	base, rest, _ := strings.Cut(v, ";")
+	mt := strings.ToLower(trimBlanks(base))
+	typ, sub := consumeToken(mt)
+	if typ == "" || len(sub) < 2 || sub[0] != '/' {
+		return "", nil, false
+	}
+	if sub, tail := consumeToken(sub[1:]); sub == "" || tail != "" {
+		return "", nil, false
+	}
+	params := make(map[string]string, strings.Count(rest, "="))
+	for rest = trimBlanks(rest); rest != ""; rest = trimBlanks(rest) {
+		if len(params) > 0 {
+			var ok bool
+			if rest, ok = strings.CutPrefix(rest, ";"); !ok {
+				return "", nil, false
+			}
+		}
+		key, r := consumeToken(trimBlanks(rest))
+		r, ok := strings.CutPrefix(trimBlanks(r), "=")
+		if key == "" || !ok || strings.Contains(key, "*") {
+			return "", nil, false
+		}
+		key = strings.ToLower(key)
+		var val string
+		if val, rest, ok = consumeSimpleValue(trimBlanks(r)); !ok {
+			return "", nil, false
+		}
+		if _, dup := params[key]; dup {
+			return "", nil, false
+		}
+		params[key] = val
+	}
+	return mt, params, true
+}
+
+// consumeSimpleValue cuts a token, or a quoted string without escapes or
+// line breaks, from the front of v.
+func consumeSimpleValue(v string) (value, rest string, ok bool) {
+	if q, ok := strings.CutPrefix(v, `"`); ok {
+		end := strings.IndexAny(q, "\"\\\r\n")
+		if end < 0 || q[end] != '"' {
+			return "", "", false
+		}
+		return q[:end], q[end+1:], true
+	}
+	value, rest = consumeToken(v)
+	return value, rest, value != ""
+}
+
+// consumeToken cuts the longest token (RFC 2045) from the front of v.
+func consumeToken(v string) (token, rest string) {
+	for i := range len(v) {
+		if c := v[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return v[:i], v[i:]
+		}
+	}
+	return v, ""
+}
+
+// trimBlanks trims spaces and tabs; any other white space leaves
+// parseSimpleMediaType to mime.ParseMediaType.
+func trimBlanks(s string) string { return strings.Trim(s, " \t") }
 
 // knownTypes memoises ParseMediaType for Content-Type values that repeat
 // from request to request (a client's root part, a type parameter), up

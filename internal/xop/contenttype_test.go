@@ -1,7 +1,11 @@
 package xop
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"mime"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +78,49 @@ func TestParseKnownMediaType(t *testing.T) {
 	}
 	if n := knownTypeCount.Load(); n > maxKnownTypes {
 		t.Errorf("%d values kept, the bound is %d", n, maxKnownTypes)
+	}
+}
+
+// The fast path parses what clients send without help and agrees with
+// mime.ParseMediaType wherever it answers: on the clients' values and on
+// random mixes of the characters that matter to the syntax.
+func TestParseSimpleMediaTypeMatchesMime(t *testing.T) {
+	clients := []string{
+		`multipart/related; type="application/xop+xml"; boundary="uuid:0f1e"; start="<root.message@cxf.apache.org>"; start-info="text/xml"`,
+		`multipart/related;type="application/xop+xml";start="<http://tempuri.org/0>";boundary="uuid:a+id=1";start-info="text/xml"`,
+		`application/xop+xml; charset=UTF-8; type="text/xml"`,
+		`text/xml; charset=utf-8`,
+		`Text/XML`,
+	}
+	for _, v := range clients {
+		if _, _, ok := parseSimpleMediaType(v); !ok {
+			t.Errorf("%q left to mime.ParseMediaType", v)
+		}
+	}
+	pieces := []string{"text", "/", "xml", ";", " ", "\t", "=", `"`, "a", "B", "*", "\\", "\r\n", "\v", "é", ",", "<x@y>", "0"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	cases := clients
+	for range 20000 {
+		var b strings.Builder
+		b.WriteString([]string{"text/xml", "multipart/Related", "a/b", ""}[rng.IntN(4)])
+		for range rng.IntN(14) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		cases = append(cases, b.String())
+	}
+	answered := 0
+	for _, v := range cases {
+		mt, params, ok := parseSimpleMediaType(v)
+		if !ok {
+			continue
+		}
+		answered++
+		wmt, wparams, err := mime.ParseMediaType(v)
+		if err != nil || mt != wmt || fmt.Sprint(params) != fmt.Sprint(wparams) {
+			t.Fatalf("%q: %q %v, mime.ParseMediaType %q %v %v", v, mt, params, wmt, wparams, err)
+		}
+	}
+	if answered < 1000 {
+		t.Errorf("the fast path answered only %d of %d values", answered, len(cases))
 	}
 }

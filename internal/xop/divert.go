@@ -238,25 +238,45 @@ func (d *diverter) readTag() ([]byte, error) {
 	d.tag = d.tag[:0]
 	var quote byte
 	for {
-		b, err := d.r.ReadByte()
-		if err != nil {
-			return nil, readErr(err)
+		// Scan what is buffered rather than read a byte at a time.
+		if d.r.Buffered() == 0 {
+			if _, err := d.r.Peek(1); err != nil {
+				return nil, readErr(err)
+			}
 		}
-		d.tag = append(d.tag, b)
+		buf, _ := d.r.Peek(d.r.Buffered())
+		n, end := scanTag(buf, &quote)
+		d.tag = append(d.tag, buf[:n]...)
+		d.r.Discard(n)
 		if int64(len(d.tag))+int64(len(d.out)) > d.max {
 			return nil, d.tooLarge()
 		}
-		switch {
-		case quote != 0:
-			if b == quote {
-				quote = 0
-			}
-		case b == '"' || b == '\'':
-			quote = b
-		case b == '>':
+		if end {
 			return d.tag, nil
 		}
 	}
+}
+
+// scanTag returns how much of b belongs to the tag being read, and whether
+// that includes its closing '>'; *quote is the quote character of an
+// attribute value left open, or 0.
+func scanTag(b []byte, quote *byte) (int, bool) {
+	q := *quote
+	for i, c := range b {
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			q = c
+		case c == '>':
+			*quote = 0
+			return i + 1, true
+		}
+	}
+	*quote = q
+	return len(b), false
 }
 
 func (d *diverter) endElement() {

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/cmisd/cmisd/internal/xsd"
 )
@@ -30,9 +31,15 @@ func noHook() error { return nil }
 // each placeholder, in order.
 func divertString(t *testing.T, in string, max int64) (string, [][]byte, error) {
 	t.Helper()
+	return divertReader(t, strings.NewReader(in), max)
+}
+
+// divertReader is divertString reading from src.
+func divertReader(t *testing.T, src io.Reader, max int64) (string, [][]byte, error) {
+	t.Helper()
 	sp := newSpooler(t.TempDir())
 	t.Cleanup(sp.cleanup)
-	out, err := divertStreams(new(diverter), strings.NewReader(in), max, 64, testStream, sp, noHook)
+	out, err := divertStreams(new(diverter), src, max, 64, testStream, sp, noHook)
 	if err != nil {
 		return "", nil, err
 	}
@@ -145,6 +152,10 @@ func TestDivert(t *testing.T) {
 			}
 			if out != want {
 				t.Errorf("XML:\n got %s\nwant %s", out, want)
+			}
+			// Tags that arrive a byte at a time are read the same.
+			if bytewise, _, err := divertReader(t, iotest.OneByteReader(strings.NewReader(tt.in)), 1<<20); err != nil || bytewise != out {
+				t.Errorf("read a byte at a time: %v\n%s", err, bytewise)
 			}
 			if len(contents) != len(tt.contents) {
 				t.Fatalf("got %d diverted streams, want %d", len(contents), len(tt.contents))

@@ -304,11 +304,15 @@ func (m *mimeReader) afterDelimiter() error {
 	return nil
 }
 
-// header reads a part's header block, bounded in lines and bytes.
+// header reads a part's header block, bounded in lines and bytes. The
+// block is copied into one string that the names and values are cut from,
+// and the values of single fields share one slice: a part's header costs
+// a few allocations however many fields it has.
 func (m *mimeReader) header() (textproto.MIMEHeader, error) {
-	hdr := textproto.MIMEHeader{}
-	var last string
-	total := 0
+	var scratch [512]byte
+	block := scratch[:0]
+	total, fields := 0, 0
+	named := false // the last field has a name, so a line may continue it
 	for lines := 0; ; lines++ {
 		if lines > maxBodyHeaderLines {
 			return nil, errors.New("too many header lines in a MIME part")
@@ -321,14 +325,41 @@ func (m *mimeReader) header() (textproto.MIMEHeader, error) {
 			return nil, err
 		}
 		total += len(ln)
-		s := strings.TrimRight(string(ln), "\r\n")
-		if s == "" {
-			return hdr, nil
+		t := bytes.TrimRight(ln, "\r\n")
+		if len(t) == 0 {
+			break
 		}
-		if !addHeaderLine(hdr, &last, s) {
-			return nil, errors.New("a MIME part header line has no colon")
+		if (t[0] != ' ' && t[0] != '\t') || !named {
+			colon := bytes.IndexByte(t, ':')
+			if colon < 0 {
+				return nil, errors.New("a MIME part header line has no colon")
+			}
+			named = len(bytes.TrimSpace(t[:colon])) > 0
+			fields++
 		}
+		block = append(append(block, t...), '\n')
 	}
+	hdr := make(textproto.MIMEHeader, fields)
+	vals := make([]string, 0, fields)
+	var last string
+	for rest := string(block); rest != ""; {
+		var s string
+		s, rest, _ = strings.Cut(rest, "\n")
+		if (s[0] == ' ' || s[0] == '\t') && last != "" {
+			addHeaderLine(hdr, &last, s)
+			continue
+		}
+		k, v, _ := strings.Cut(s, ":")
+		last = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
+		v = strings.TrimSpace(v)
+		if prev, ok := hdr[last]; ok {
+			hdr[last] = append(prev, v)
+			continue
+		}
+		vals = append(vals, v)
+		hdr[last] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	return hdr, nil
 }
 
 // addHeaderLine adds one line of a MIME header block to hdr: a field, or

@@ -189,3 +189,40 @@ func FuzzMIMEReader(f *testing.F) {
 		}
 	})
 }
+
+// A part's header: names canonical, repeated fields kept in order, folded
+// lines joined; a line that neither names a field nor continues a named
+// one is an error.
+func TestMIMEPartHeader(t *testing.T) {
+	for _, tt := range []struct {
+		name, head string
+		want       map[string][]string // nil: an error
+	}{
+		{"plain", "Content-Type: text/xml\r\ncontent-id: <a>\r\n",
+			map[string][]string{"Content-Type": {"text/xml"}, "Content-Id": {"<a>"}}},
+		{"repeated and folded", "X-A: 1\r\nX-B:  2 \r\n\t two\r\nx-a: 3\r\n",
+			map[string][]string{"X-A": {"1", "3"}, "X-B": {"2 two"}}},
+		{"bare newlines", "X-A: 1\nX-B: 2\n", map[string][]string{"X-A": {"1"}, "X-B": {"2"}}},
+		{"empty", "", map[string][]string{}},
+		{"no colon", "X-A: 1\r\nnonsense\r\n", nil},
+		{"folded first", " X-A: 1\r\n", map[string][]string{"X-A": {"1"}}},
+		{"folded after a nameless field", ": 1\r\n folded\r\n", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body := "--b\r\n" + tt.head + "\r\ndata\r\n--b--\r\n"
+			p, err := newMIMEReader(strings.NewReader(body), "b").NextPart()
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("header %v, want an error", p.Header)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(p.Header) != fmt.Sprint(tt.want) {
+				t.Errorf("header %v, want %v", p.Header, tt.want)
+			}
+		})
+	}
+}

@@ -97,8 +97,7 @@ func (w *Writer) RawBytes(p []byte) {
 // Start opens a start tag: "<name". Attributes may follow; Close or
 // EmptyEnd finishes it.
 func (w *Writer) Start(name string) {
-	w.buf = append(w.buf, '<')
-	w.buf = append(w.buf, name...)
+	w.buf = append(append(w.buf, '<'), name...)
 }
 
 // Close ends a start tag: ">".
@@ -112,19 +111,21 @@ func (w *Writer) EmptyEnd() {
 
 // End writes the end tag "</name>".
 func (w *Writer) End(name string) {
-	w.buf = append(w.buf, '<', '/')
-	w.buf = append(w.buf, name...)
-	w.buf = append(w.buf, '>')
+	b := append(w.buf, '<', '/')
+	b = append(b, name...)
+	w.buf = append(b, '>')
 	w.grown()
 }
 
 // Attr writes ` name="value"`, the value escaped.
 func (w *Writer) Attr(name, value string) {
-	w.buf = append(w.buf, ' ')
-	w.buf = append(w.buf, name...)
-	w.buf = append(w.buf, '=', '"')
-	w.buf = appendEscaped(w.buf, value, true)
-	w.buf = append(w.buf, '"')
+	// One store into w.buf: each one costs a write barrier while the
+	// collector runs, which is often in a large listing.
+	b := append(w.buf, ' ')
+	b = append(b, name...)
+	b = append(b, '=', '"')
+	b = appendEscaped(b, value, true)
+	w.buf = append(b, '"')
 }
 
 // Text writes character data, escaped.
@@ -135,9 +136,10 @@ func (w *Writer) Text(s string) {
 
 // Elem writes <name>text</name>.
 func (w *Writer) Elem(name, text string) {
-	w.Start(name)
-	w.Close()
-	w.buf = appendEscaped(w.buf, text, false)
+	b := append(w.buf, '<')
+	b = append(b, name...)
+	b = append(b, '>')
+	w.buf = appendEscaped(b, text, false)
 	w.End(name)
 }
 
@@ -236,14 +238,46 @@ func (w *Writer) Any(a *Any) {
 	w.End(a.XMLName.Local)
 }
 
+// plainText and plainAttr mark the bytes appendEscaped copies as they are
+// in text and in attribute values: printable ASCII other than markup
+// characters, and in text tab and newline.
+var plainText, plainAttr = plainBytes(false), plainBytes(true)
+
+func plainBytes(attr bool) (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `<>&"'` {
+		t[c] = false
+	}
+	t['\t'], t['\n'] = !attr, !attr
+	return t
+}
+
 // appendEscaped appends s escaped as encoding/xml's EscapeText does (attr:
 // also '"' and the white space that attribute normalisation would eat):
 // markup characters become entities, and bytes that are not valid XML
-// characters become U+FFFD.
+// characters become U+FFFD. Most values have nothing to escape: they are
+// found so by a table lookup a byte and appended whole.
 func appendEscaped(b []byte, s string, attr bool) []byte {
+	plain := &plainText
+	if attr {
+		plain = &plainAttr
+	}
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...)
+	}
 	last := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		var esc string
 		width := 1
 		switch {
@@ -258,18 +292,14 @@ func appendEscaped(b []byte, s string, attr bool) []byte {
 		case c == '\'':
 			esc = "&#39;"
 		case c == '\t':
-			if attr {
-				esc = "&#x9;"
-			}
+			esc = "&#x9;" // in an attribute: in text it is plain
 		case c == '\n':
-			if attr {
-				esc = "&#xA;"
-			}
+			esc = "&#xA;"
 		case c == '\r':
 			esc = "&#xD;"
 		case c < 0x20:
 			esc = "\uFFFD"
-		case c >= utf8.RuneSelf:
+		default: // c >= utf8.RuneSelf
 			r, n := utf8.DecodeRuneInString(s[i:])
 			width = n
 			if (r == utf8.RuneError && n == 1) || !isXMLChar(r) {
