@@ -84,7 +84,14 @@ func (s *DB) count(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit in
 			return n, err
 		}
 	}
-	return s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
+	n, err := s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
+	for next := cq.next; err == nil && next != nil && (limit < 0 || n < limit); next = next.next {
+		// A query in parts: the parts' matches are apart.
+		var m int64
+		m, err = s.countRows(ctx, tx, "SELECT 1"+next.body.sql, next.body.args, max(limit-n, -1))
+		n += m
+	}
+	return n, err
 }
 
 // countRows counts the rows of a statement, reading at most limit of

@@ -70,6 +70,10 @@ type compiledQuery struct {
 	// sorted: the page goes through a sort that leaves each folder of a
 	// subtree once past the page (see windowedPage).
 	sorted bool
+	// next, if not nil, is the statement of the rows that follow this
+	// one's, in the same order (a first page read in parts, see
+	// pageOfParts); its candidates are this one's.
+	next *compiledQuery
 }
 
 // compileQuery writes a bound query as SQL: along an index path when
@@ -210,7 +214,7 @@ func (cq *compiledQuery) pageSQL(d dialect, p cmis.Page, conds ...fragment) (str
 // page when the store remembers it (cursors.go), else skipping rows.
 func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) ([]idRow, error) {
 	if len(cq.keys) == 0 || p.MaxItems <= 0 {
-		return cq.page(ctx, tx, s.dialect, peek(p))
+		return cq.pageOfParts(ctx, tx, s.dialect, peek(p))
 	}
 	version, err := dataVersion(ctx, tx)
 	if err != nil {
@@ -278,6 +282,23 @@ func (s *DB) windowedPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, r
 			return rows, err
 		}
 	}
+}
+
+// pageOfParts reads a page through cq.page, and of a query in parts
+// (cq.next, compiled for first pages only) each next part's rows until
+// the page is full.
+func (cq *compiledQuery) pageOfParts(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page) ([]idRow, error) {
+	rows, err := cq.page(ctx, tx, d, p)
+	for next := cq.next; err == nil && next != nil && (p.MaxItems < 0 || int64(len(rows)) < p.MaxItems); next = next.next {
+		var more []idRow
+		left := p.MaxItems
+		if left >= 0 {
+			left -= int64(len(rows))
+		}
+		more, err = next.page(ctx, tx, d, cmis.Page{MaxItems: left})
+		rows = append(rows, more...)
+	}
+	return rows, err
 }
 
 // idRow is a result row as the page reads it: the id of each table's
