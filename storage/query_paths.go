@@ -17,9 +17,11 @@ import (
 //     (containment) are read folder by folder in the order of the key:
 //     none (parent, child), cmis:name, cmis:creationDate or
 //     cmis:lastModificationDate, which containment carries (migration
-//     6). One folder needs no sort; for a subtree, SQLite's ORDER BY
-//     LIMIT optimisation leaves each folder as soon as its next filing
-//     sorts after the page.
+//     6). One folder needs no sort, nor a subtree's first page
+//     unordered (its folders in id order, each one's filings in turn:
+//     inList); else SQLite's ORDER BY LIMIT optimisation leaves each
+//     folder as soon as its next filing sorts after the page, and
+//     PostgreSQL's sort goes through a window (windowedPage).
 //   - the type path: nothing drives. The objects come from the type's
 //     index in the order of the key (none: by id).
 //   - the text path: CONTAINS drives, unordered or by SCORE(). Matches
@@ -172,14 +174,23 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 		return nil, err
 	}
 	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = fc.child_id AND " + filter.sql
-	body := fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ") AND " + probe(objects),
+	// A subtree's first page in the order of the filings walks the list
+	// of its folders (inList); the rest sort through windowedPage.
+	walk := x.Tree && key.prop == "" && (c.dialect.walksInLists() || opt.Page.SkipCount == 0)
+	in := func(key string) string {
+		if walk {
+			return c.dialect.inList(key, folders.sql)
+		}
+		return key + " IN (" + folders.sql + ")"
+	}
+	body := fragment{sql: " FROM containment fc WHERE " + in("fc.parent_id") + " AND " + probe(objects),
 		args: append(append([]any{}, folders.args...), filter.args...)}
 	if x.Tree {
 		// The object's other folders from containment_child; the list of
 		// the subtree's folders is a filter (noIndex), not one lookup
 		// per folder.
 		body.sql += " AND NOT EXISTS (SELECT 1 FROM containment fd WHERE fd.child_id = fc.child_id AND fd.parent_id < fc.parent_id AND " +
-			c.noIndex + "fd.parent_id IN (" + folders.sql + "))"
+			in(c.noIndex+"fd.parent_id") + ")"
 		body.args = append(body.args, folders.args...)
 	}
 	keys := []string{"fc.parent_id", "fc.child_id"}
@@ -196,7 +207,7 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	}
 	return &compiledQuery{body: body, order: orderOf(keys, key.desc), columns: []string{"fc.child_id"}, keys: keys, desc: key.desc,
 		candidates: fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")", args: folders.args},
-		sorted:     x.Tree && (key.prop != "" || !c.dialect.walksInLists())}, nil
+		sorted:     x.Tree && !walk}, nil
 }
 
 // orderOf is the ORDER BY of keys, all in one direction.
