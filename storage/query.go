@@ -36,7 +36,7 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 		}
 		var n int
 		n, end, err = s.pageEnd(opt.Page, len(ids), func(limit int64) (int64, error) {
-			return s.count(ctx, tx, cq, limit)
+			return s.countPast(ctx, tx, cq, opt.Page.SkipCount, ids, limit)
 		})
 		if err != nil {
 			return err
