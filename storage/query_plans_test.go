@@ -51,20 +51,29 @@ func TestQueryPlans1M(t *testing.T) {
 // the plans are asked with sequential scans and sorts ruled out where an
 // index can serve (storage.IndexedPlans).
 func TestQueryPlansSmall(t *testing.T) {
-	db := storetest.Open(t)
-	testenv.Require(t, testenv.FullText, db.FullText(), "one of the plans is a CONTAINS query's")
-	ctx := context.Background()
-	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
-		t.Fatal(err)
-	}
-	if err := synthetic.Generate(ctx, db, synthetic.Options{RepositoryID: "default", Folders: 30, DocsPerFolder: 5, BigFolder: 20, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
+	db := openSynthetic(t, "one of the plans is a CONTAINS query's", synthetic.Options{Folders: 30, DocsPerFolder: 5, BigFolder: 20, Seed: 1})
 	s := benchFixture(t, db, "default")
 	if len(s.cases) < 25 {
 		t.Fatalf("%d cases: the listings of /%s are missing", len(s.cases), synthetic.BigFolder)
 	}
-	checkPlans(storage.IndexedPlans(ctx), t, s)
+	checkPlans(storage.IndexedPlans(context.Background()), t, s)
+}
+
+// openSynthetic opens a fresh store with full text (why: what needs it)
+// and a synthetic tree of opt's shape in its repository "default".
+func openSynthetic(t *testing.T, why string, opt synthetic.Options) *storage.DB {
+	t.Helper()
+	db := storetest.Open(t)
+	testenv.Require(t, testenv.FullText, db.FullText(), why)
+	ctx := context.Background()
+	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
+		t.Fatal(err)
+	}
+	opt.RepositoryID = "default"
+	if err := synthetic.Generate(ctx, db, opt); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func checkPlans(ctx context.Context, t *testing.T, s *benchStore) {

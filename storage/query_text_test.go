@@ -9,9 +9,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
-	"github.com/cmisd/cmisd/internal/storetest"
 	"github.com/cmisd/cmisd/internal/synthetic"
-	"github.com/cmisd/cmisd/internal/testenv"
 	"github.com/cmisd/cmisd/storage"
 )
 
@@ -23,15 +21,8 @@ import (
 // word ranked, then the rest walked), the whole list the general one,
 // so the two must agree row for row, scores included.
 func TestTextPagesMatchWholeList(t *testing.T) {
-	db := storetest.Open(t)
-	testenv.Require(t, testenv.FullText, db.FullText(), "the queries use CONTAINS")
+	db := openSynthetic(t, "the queries use CONTAINS", synthetic.Options{Folders: 40, DocsPerFolder: 50, Seed: 3})
 	ctx := context.Background()
-	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
-		t.Fatal(err)
-	}
-	if err := synthetic.Generate(ctx, db, synthetic.Options{RepositoryID: "default", Folders: 40, DocsPerFolder: 50, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
 	word := repeatedWord(t, db)
 	stmts := map[string]string{
 		"unordered":  "SELECT cmis:objectId FROM " + synthetic.TypeID + " WHERE CONTAINS('" + word + "')",
