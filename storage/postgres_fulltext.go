@@ -188,7 +188,9 @@ func (postgresDialect) textSource(table, search string, by textOrder) textSource
 // every object with one (the vectors carry no weights), and that rank is
 // the lowest: the objects with more are found through the index of the
 // lexemes each object repeats (fulltext_repeated, migration 0009), a
-// small share of the matches, ranked and sorted; then the objects with
+// small share of the matches, ranked and sorted (that the vector repeats
+// the one word is that it matches: testing the match as well would read
+// the other index's every match); then the objects with
 // one, ranked alike, so ordered by id, as textWalk reads them. The rank of
 // one occurrence is that of a vector holding the word without a position.
 func oneWordByRank(table, search string) textSource {
@@ -198,7 +200,7 @@ func oneWordByRank(table, search string) textSource {
 	candidates := " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)"
 	return textSource{
 		from: fq + " CROSS JOIN LATERAL (SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f" +
-			" WHERE fulltext_repeated(f.props || f.body) @@ fq.q AND (f.props || f.body) @@ fq.q AND ts_rank(f.props || f.body, fq.q) > fq.one" +
+			" WHERE fulltext_repeated(f.props || f.body) @@ fq.q AND ts_rank(f.props || f.body, fq.q) > fq.one" +
 			" ORDER BY rank ASC, f.object_id ASC OFFSET 0) fts" + objects,
 		candidates: candidates, match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id",
 		then: &textSource{from: fq + " CROSS JOIN fulltext fts" + objects, candidates: candidates,
