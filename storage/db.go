@@ -165,8 +165,14 @@ type dialect interface {
 	// walksInLists reports whether the engine reads "key IN (subquery)
 	// ORDER BY key, …" through the key's index in order, value by value,
 	// and stops at a LIMIT without reading every row of the list (SQLite);
-	// else a subtree's filings go through a windowed sort (windowedPage).
+	// else a subtree's filings go through a windowed sort (windowedPage),
+	// but for a first page in the order of the filings (inList).
 	walksInLists() bool
+	// inList is the condition that key is one of the values of the
+	// subquery sub, written so that the engine reads "… ORDER BY key, …"
+	// through the key's index in order, value by value, and stops at a
+	// LIMIT without reading every row of the list.
+	inList(key, sub string) string
 	// lockClause is the clause, after a SELECT's last, that locks the
 	// rows it reads until the transaction ends ("" where a single writer
 	// makes that needless; see locks.go).

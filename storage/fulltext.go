@@ -52,6 +52,10 @@ type textIndex interface {
 	// Ordered by rank or in its own order (by), the engine must yield
 	// rows without ranking or sorting every match in the query.
 	textSource(table, search string, by textOrder) textSource
+	// textShare estimates the share of the indexed rows that match the
+	// search (the literal of textQuery); 0 when the engine cannot tell
+	// or every order costs the same (textWalk is then never asked).
+	textShare(ctx context.Context, tx *sqlx.Tx, search string) (float64, error)
 }
 
 // textOrder is the order a text path reads its matches in.
@@ -61,6 +65,14 @@ const (
 	textByIndex    textOrder = iota // the index's own order
 	textByRank                      // best first: lowest rank first
 	textByRankLast                  // worst first: highest rank first
+	// textWalk is the index's order too, read by walking the rows in
+	// that order and testing each: for a search that matches so many
+	// that a page comes after a few thousand rows (see textPath).
+	textWalk
+	// textByRankOneWord is textByRank for a search of one word (one
+	// lexeme, not negated), where the rank counts the word's occurrences
+	// alone: a dialect may read it in parts (textSource.then).
+	textByRankOneWord
 )
 
 // textSource is a dialect's text index as the driver of a query.
@@ -72,6 +84,10 @@ type textSource struct {
 	rank       string // lower ranks first
 	order      string // the index's own order
 	tie        string // breaks ties of rank ("": the index's rank order is total)
+	// then, if not nil, yields the matches that follow these in the
+	// order asked, and these are not all of them: a query read in parts
+	// (compiledQuery.next).
+	then *textSource
 }
 
 // maxIndexedText bounds the content text indexed per document.

@@ -101,13 +101,47 @@ func (s *DB) readySkip(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cm
 // about a millisecond per hundred, the whole price of a broad query.
 // Only then does it count the matches themselves.
 func (s *DB) count(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit int64) (int64, error) {
-	if cq.candidates.sql != "" && limit >= 0 {
-		n, err := s.countRows(ctx, tx, "SELECT 1"+cq.candidates.sql, cq.candidates.args, limit)
-		if err != nil || n >= limit {
-			return n, err
-		}
+	if n, over, err := s.countCandidates(ctx, tx, cq, limit); err != nil || over {
+		return n, err
 	}
-	return s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
+	n, err := s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
+	for next := cq.next; err == nil && next != nil && (limit < 0 || n < limit); next = next.next {
+		// A query in parts: the parts' matches are apart.
+		var m int64
+		m, err = s.countRows(ctx, tx, "SELECT 1"+next.body.sql, next.body.args, max(limit-n, -1))
+		n += m
+	}
+	return n, err
+}
+
+// countCandidates counts the rows a query's driving index yields, up to
+// limit; over reports that they reach it.
+func (s *DB) countCandidates(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit int64) (n int64, over bool, err error) {
+	if cq.candidates.sql == "" || limit < 0 {
+		return 0, false, nil
+	}
+	n, err = s.countRows(ctx, tx, "SELECT 1"+cq.candidates.sql, cq.candidates.args, limit)
+	return n, err == nil && n >= limit, err
+}
+
+// countPast is count knowing the page the query read (skip rows, then
+// page): along an index path, the matches up to the page's last row are
+// those, and only the rows past its keys are counted, none of them
+// probed twice. The bound on the candidates is count's.
+func (s *DB) countPast(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, skip int64, page []idRow, limit int64) (int64, error) {
+	if len(cq.keys) == 0 || len(page) == 0 || cq.next != nil {
+		return s.count(ctx, tx, cq, limit)
+	}
+	if n, over, err := s.countCandidates(ctx, tx, cq, limit); err != nil || over {
+		return n, err
+	}
+	known := skip + int64(len(page))
+	if limit >= 0 && known >= limit {
+		return known, nil
+	}
+	past := seekPast(cq.keys, cq.desc, page[len(page)-1].key)
+	n, err := s.countRows(ctx, tx, "SELECT 1"+cq.body.sql+" AND "+past.sql, append(slices.Clip(cq.body.args), past.args...), max(limit-known, -1))
+	return known + n, err
 }
 
 // countRows counts the rows of a statement, reading at most limit of

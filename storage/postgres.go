@@ -229,6 +229,13 @@ func (postgresDialect) noIndexPrefix() string { return "" }
 // them, every one of them probed first.
 func (postgresDialect) walksInLists() bool { return false }
 
+// inList: "key IN (subquery)" is a join to PostgreSQL, which reads every
+// row of the list (the planner cannot tell a subtree of a thousand folders
+// from one of five) and sorts them; "key = ANY (array)" is an index scan
+// that walks the array's values in order (a btree index, key its first
+// column), so that a LIMIT stops it.
+func (postgresDialect) inList(key, sub string) string { return key + " = ANY (ARRAY(" + sub + "))" }
+
 func (postgresDialect) lockClause(m lockMode) string {
 	switch m {
 	case lockKeep:

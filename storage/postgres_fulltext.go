@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -146,16 +148,30 @@ func (postgresDialect) textScore(rank string) string {
 // may walk fulltext's primary key in id order testing every row for the
 // match, which for a rare word reads the whole index (see textMatch); the
 // rank of a row of the page is then looked up by its id.
+//
+// A search common enough (textWalk) is read the other way round: the rows
+// of fulltext in the order of its primary key, each tested for the
+// search, until the page is full. A word in one document of ten fills a
+// page of 100 after a thousand or two rows, where the GIN index would
+// have found and sorted every one of its tens of thousands of matches.
 func (postgresDialect) textSource(table, search string, by textOrder) textSource {
 	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
 		match: "TRUE", order: "fts.object_id", id: "fts.object_id"}
 	var sub string
 	switch by {
+	case textWalk:
+		src.from = " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq CROSS JOIN fulltext fts" +
+			" CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
+		src.match = "(fts.props || fts.body) @@ fq.q"
+		src.rank = "(-ts_rank(fts.props || fts.body, fq.q))"
+		return src
 	case textByIndex:
 		// The CTE's rows are the ids alone: sorting the tsquery along
 		// with each cost a third more.
 		sub = "WITH m AS MATERIALIZED (SELECT f.object_id FROM fulltext f WHERE (f.props || f.body) @@ fq.q) SELECT m.object_id FROM m ORDER BY m.object_id"
 		src.rank = "(SELECT -ts_rank(r.props || r.body, fq.q) FROM fulltext r WHERE r.object_id = fts.object_id)"
+	case textByRankOneWord:
+		return oneWordByRank(table, search)
 	default:
 		dir := map[textOrder]string{textByRank: " ASC", textByRankLast: " DESC"}[by]
 		sub = "SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f WHERE (f.props || f.body) @@ fq.q" +
@@ -165,6 +181,61 @@ func (postgresDialect) textSource(table, search string, by textOrder) textSource
 	src.from = " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq CROSS JOIN LATERAL (" + sub + " OFFSET 0) fts" +
 		" CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
 	return src
+}
+
+// oneWordByRank reads the matches of a one-word search best first in two
+// parts. ts_rank of one word grows with its occurrences, the same for
+// every object with one (the vectors carry no weights), and that rank is
+// the lowest: the objects with more are found through the index of the
+// lexemes each object repeats (fulltext_repeated, migration 0009), a
+// small share of the matches, ranked and sorted (that the vector repeats
+// the one word is that it matches: testing the match as well would read
+// the other index's every match); then the objects with
+// one, ranked alike, so ordered by id, as textWalk reads them. The rank of
+// one occurrence is that of a vector holding the word without a position.
+func oneWordByRank(table, search string) textSource {
+	fq := " FROM (SELECT q0.q, ts_rank(CAST(CAST(q0.q AS TEXT) AS tsvector), q0.q) AS one FROM (SELECT CAST(CAST(" + search +
+		" AS TEXT) AS tsquery) AS q) q0) fq"
+	objects := " CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
+	candidates := " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)"
+	return textSource{
+		from: fq + " CROSS JOIN LATERAL (SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f" +
+			" WHERE fulltext_repeated(f.props || f.body) @@ fq.q AND ts_rank(f.props || f.body, fq.q) > fq.one" +
+			" ORDER BY rank ASC, f.object_id ASC OFFSET 0) fts" + objects,
+		candidates: candidates, match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id",
+		then: &textSource{from: fq + " CROSS JOIN fulltext fts" + objects, candidates: candidates,
+			match: "(fts.props || fts.body) @@ fq.q AND ts_rank(fts.props || fts.body, fq.q) <= fq.one",
+			rank:  "(-ts_rank(fts.props || fts.body, fq.q))", order: "fts.object_id"},
+	}
+}
+
+// textShare is the planner's estimate of the rows matching search, from
+// the statistics of the GIN index's expression (analyzed with the table),
+// over the table's rows: it knows the common lexemes, the ones whose
+// pages a walk of fulltext's primary key finds quickly, and takes any
+// other for rarer than all of those.
+func (postgresDialect) textShare(ctx context.Context, tx *sqlx.Tx, search string) (float64, error) {
+	var plan []byte
+	err := tx.QueryRowxContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM fulltext WHERE (props || body) @@ CAST(CAST(? AS TEXT) AS tsquery)`, search).Scan(&plan)
+	if err != nil {
+		return 0, fmt.Errorf("text search estimate: %w", err)
+	}
+	var est []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	var total float64
+	if err := json.Unmarshal(plan, &est); err != nil || len(est) == 0 {
+		return 0, fmt.Errorf("text search estimate: %w", err)
+	}
+	if err := tx.GetContext(ctx, &total, `SELECT reltuples FROM pg_class WHERE oid = CAST('fulltext' AS regclass)`); err != nil {
+		return 0, fmt.Errorf("text search estimate: %w", err)
+	}
+	if total <= 0 {
+		return 0, nil
+	}
+	return min(est[0].Plan.Rows/total, 1), nil
 }
 
 // textTokens calls emit with each lexeme of text, as FTS5's unicode61

@@ -39,7 +39,7 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 		}
 		var n int
 		n, end, err = s.pageEnd(opt.Page, len(ids), func(limit int64) (int64, error) {
-			return s.count(ctx, tx, cq, limit)
+			return s.countPast(ctx, tx, cq, opt.Page.SkipCount, ids, limit)
 		})
 		if err != nil {
 			return err
@@ -73,6 +73,10 @@ type compiledQuery struct {
 	// sorted: the page goes through a sort that leaves each folder of a
 	// subtree once past the page (see windowedPage).
 	sorted bool
+	// next, if not nil, is the statement of the rows that follow this
+	// one's, in the same order (a first page read in parts, see
+	// pageOfParts); its candidates are this one's.
+	next *compiledQuery
 }
 
 // compileQuery writes a bound query as SQL: along an index path when
@@ -216,7 +220,7 @@ func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cm
 		if err := s.readySkip(ctx, tx, cq, p); err != nil {
 			return nil, err
 		}
-		return cq.page(ctx, tx, s.dialect, peek(p))
+		return cq.pageOfParts(ctx, tx, s.dialect, peek(p))
 	}
 	version, err := dataVersion(ctx, tx)
 	if err != nil {
@@ -287,6 +291,23 @@ func (s *DB) windowedPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, r
 			return rows, err
 		}
 	}
+}
+
+// pageOfParts reads a page through cq.page, and of a query in parts
+// (cq.next, compiled for first pages only) each next part's rows until
+// the page is full.
+func (cq *compiledQuery) pageOfParts(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page) ([]idRow, error) {
+	rows, err := cq.page(ctx, tx, d, p)
+	for next := cq.next; err == nil && next != nil && (p.MaxItems < 0 || int64(len(rows)) < p.MaxItems); next = next.next {
+		var more []idRow
+		left := p.MaxItems
+		if left >= 0 {
+			left -= int64(len(rows))
+		}
+		more, err = next.page(ctx, tx, d, cmis.Page{MaxItems: left})
+		rows = append(rows, more...)
+	}
+	return rows, err
 }
 
 // idRow is a result row as the page reads it: the id of each table's

@@ -17,9 +17,11 @@ import (
 //     (containment) are read folder by folder in the order of the key:
 //     none (parent, child), cmis:name, cmis:creationDate or
 //     cmis:lastModificationDate, which containment carries (migration
-//     6). One folder needs no sort; for a subtree, SQLite's ORDER BY
-//     LIMIT optimisation leaves each folder as soon as its next filing
-//     sorts after the page.
+//     6). One folder needs no sort, nor a subtree's first page
+//     unordered (its folders in id order, each one's filings in turn:
+//     inList); else SQLite's ORDER BY LIMIT optimisation leaves each
+//     folder as soon as its next filing sorts after the page, and
+//     PostgreSQL's sort goes through a window (windowedPage).
 //   - the type path: nothing drives. The objects come from the type's
 //     index in the order of the key (none: by id).
 //   - the text path: CONTAINS drives, unordered or by SCORE(). Matches
@@ -185,14 +187,23 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 		return nil, err
 	}
 	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = fc.child_id AND " + filter.sql
-	body := fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")" + acl.sql + " AND " + probe(objects),
+	// A subtree's first page in the order of the filings walks the list
+	// of its folders (inList); the rest sort through windowedPage.
+	walk := x.Tree && key.prop == "" && (c.dialect.walksInLists() || opt.Page.SkipCount == 0)
+	in := func(key string) string {
+		if walk {
+			return c.dialect.inList(key, folders.sql)
+		}
+		return key + " IN (" + folders.sql + ")"
+	}
+	body := fragment{sql: " FROM containment fc WHERE " + in("fc.parent_id") + acl.sql + " AND " + probe(objects),
 		args: append(append(slices.Clone(folders.args), acl.args...), filter.args...)}
 	if x.Tree {
 		// The object's other folders from containment_child; the list of
 		// the subtree's folders is a filter (noIndex), not one lookup
 		// per folder.
 		body.sql += " AND NOT EXISTS (SELECT 1 FROM containment fd WHERE fd.child_id = fc.child_id AND fd.parent_id < fc.parent_id AND " +
-			c.noIndex + "fd.parent_id IN (" + folders.sql + "))"
+			in(c.noIndex+"fd.parent_id") + ")"
 		body.args = append(body.args, folders.args...)
 	}
 	keys := []string{"fc.parent_id", "fc.child_id"}
@@ -209,7 +220,7 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	}
 	return &compiledQuery{body: body, order: orderOf(keys, key.desc), columns: []string{"fc.child_id"}, keys: keys, desc: key.desc,
 		candidates: fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")", args: folders.args},
-		sorted:     x.Tree && (key.prop != "" || !c.dialect.walksInLists())}, nil
+		sorted:     x.Tree && !walk}, nil
 }
 
 // orderOf is the ORDER BY of keys, all in one direction.
@@ -290,6 +301,12 @@ func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt que
 		candidates: fragment{sql: " FROM object_properties pv WHERE " + drive.sql, args: drive.args}}, nil
 }
 
+// maxTextWalk is the most rows a text path walks (textWalk) to find a
+// page, as the engine's estimate of the search's share of the rows
+// predicts: about what finding and sorting every match of a search that
+// walk would cost costs (a few tens of milliseconds).
+const maxTextWalk = 10000
+
 // textPath reads the matches of the text search from its index, in the
 // index's order or by rank, each row probed for the rest.
 func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
@@ -298,16 +315,79 @@ func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Con
 	if err != nil {
 		return nil, err
 	}
-	by := textByIndex
-	if key.score {
-		// SCORE() falls as the rank rises: the best first is the lowest
-		// rank first.
-		by = map[bool]textOrder{true: textByRank, false: textByRankLast}[key.desc]
+	by, err := c.textOrder(x, key, opt)
+	if err != nil {
+		return nil, err
 	}
 	src := c.dialect.textSource(a, "?", by)
+	cq, err := c.textQuery(a, search, src, key, rest, opt)
+	if err != nil {
+		return nil, err
+	}
+	for last, then := cq, src.then; then != nil; then = then.then {
+		// The next part's rows follow in the index's order.
+		if last.next, err = c.textQuery(a, search, *then, sortKey{}, rest, opt); err != nil {
+			return nil, err
+		}
+		last = last.next
+		last.keys = nil
+		last.candidates = fragment{}
+	}
+	return cq, nil
+}
+
+// textOrder is the order a text path asks of the index: by rank for
+// SCORE(), in parts for one word best first on a first page; else the
+// index's own, walked for a search common enough for a walk to find the
+// page within maxTextWalk rows (the engine's estimate, textShare).
+func (c *compiler) textOrder(x *query.ContainsCond, key sortKey, opt query.Options) (textOrder, error) {
+	need := opt.Page.SkipCount + opt.Page.MaxItems + 1
+	if key.score && (!key.desc || opt.Page.SkipCount > 0 || opt.Page.MaxItems < 0 || !oneWord(x.Search)) {
+		// SCORE() falls as the rank rises: the best first is the lowest
+		// rank first.
+		return map[bool]textOrder{true: textByRank, false: textByRankLast}[key.desc], nil
+	}
+	if opt.Page.MaxItems < 0 {
+		return textByIndex, nil
+	}
+	search, err := c.dialect.textQuery(x.Search)
+	if err != nil {
+		return 0, err
+	}
+	share, err := c.dialect.textShare(c.ctx, c.tx, search)
+	if err != nil {
+		return 0, err
+	}
+	walk := share > 0 && float64(need)/share <= maxTextWalk
+	switch {
+	case key.score && walk:
+		return textByRankOneWord, nil
+	case key.score:
+		return textByRank, nil
+	case walk:
+		return textWalk, nil
+	}
+	return textByIndex, nil
+}
+
+// oneWord reports whether a text search is one word, not negated.
+func oneWord(ts *query.TextSearch) bool {
+	if len(ts.Conjuncts) != 1 || len(ts.Conjuncts[0].Terms) != 1 || ts.Conjuncts[0].Terms[0].Negated {
+		return false
+	}
+	n := 0
+	textTokens(strings.Join(ts.Conjuncts[0].Terms[0].Words, " "), func(string) bool {
+		n++
+		return n < 2
+	})
+	return n == 1
+}
+
+// textQuery is a text path's statement over the matches src yields.
+func (c *compiler) textQuery(a, search string, src textSource, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	c.rank = src.rank
 	acl := c.drivenACL(src.id, opt)
-	filter, err := c.rowFilter(rest, opt)
+	filter, err := c.rowFilter(rest, opt) // SCORE() in the rest reads c.rank
 	if err != nil {
 		return nil, err
 	}

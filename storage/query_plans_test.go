@@ -63,20 +63,29 @@ func TestQueryPlansSmall(t *testing.T) {
 // the benchmark's cases in it.
 func smallBench(t *testing.T, shape synthetic.Options, change func(db *storage.DB)) *benchStore {
 	t.Helper()
-	db := storetest.Open(t)
-	testenv.Require(t, testenv.FullText, db.FullText(), "the benchmark's queries use CONTAINS")
-	ctx := context.Background()
-	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
-		t.Fatal(err)
-	}
-	shape.RepositoryID, shape.Seed = "default", 1
-	if err := synthetic.Generate(ctx, db, shape); err != nil {
-		t.Fatal(err)
-	}
+	shape.Seed = 1
+	db := openSynthetic(t, "the benchmark's queries use CONTAINS", shape)
 	if change != nil {
 		change(db)
 	}
 	return benchFixture(t, db, "default")
+}
+
+// openSynthetic opens a fresh store with full text (why: what needs it)
+// and a synthetic tree of opt's shape in its repository "default".
+func openSynthetic(t *testing.T, why string, opt synthetic.Options) *storage.DB {
+	t.Helper()
+	db := storetest.Open(t)
+	testenv.Require(t, testenv.FullText, db.FullText(), why)
+	ctx := context.Background()
+	if _, err := db.EnsureRepository(ctx, "default", "Test", "", cmis.AdminUser); err != nil {
+		t.Fatal(err)
+	}
+	opt.RepositoryID = "default"
+	if err := synthetic.Generate(ctx, db, opt); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func checkPlans(ctx context.Context, t *testing.T, s *benchStore) {
@@ -175,7 +184,7 @@ func checkPostgresPlan(c benchCase, plan []string) []string {
 		case pgFullScan.MatchString(node):
 		case !c.byType && pgWholeType.MatchString(node) && !slices.ContainsFunc(details, pgIDCond.MatchString):
 		case !sorts && pgIndexScan.MatchString(node) && !slices.ContainsFunc(details, func(l string) bool { return strings.Contains(l, "Index Cond:") }) &&
-			!strings.Contains(pgParent(plan, i), "Merge "):
+			!strings.Contains(pgParent(plan, i), "Merge ") && !pgTextWalk(node, details):
 			// (A merge join reads its inputs in step, as far as its
 			// other input goes.)
 		case !sorts && pgSort.MatchString(node) && slices.ContainsFunc(inputs, pgTableScan.MatchString):
@@ -185,6 +194,15 @@ func checkPostgresPlan(c benchCase, plan []string) []string {
 		bad = append(bad, node)
 	}
 	return bad
+}
+
+// pgTextWalk reports whether a node walks the full-text rows in id order
+// testing each for the search: the text path's walk, which the compiler
+// takes only for a search common enough that a page comes after a few
+// thousand rows (textWalk).
+func pgTextWalk(node string, details []string) bool {
+	return strings.Contains(node, "using fulltext_pkey on fulltext") &&
+		slices.ContainsFunc(details, func(l string) bool { return strings.Contains(l, "Filter:") && strings.Contains(l, "@@") })
 }
 
 // pgParent returns the line of the node whose input line i is.

@@ -152,6 +152,8 @@ func (sqliteDialect) noIndexPrefix() string { return "+" }
 // walksInLists: SQLite sorts an IN list and looks each value up in turn.
 func (sqliteDialect) walksInLists() bool { return true }
 
+func (sqliteDialect) inList(key, sub string) string { return key + " IN (" + sub + ")" }
+
 // bulkSession gives the connection a page cache large enough for the
 // random inserts into the id indexes (1 GiB; the default is 2 MiB).
 func (sqliteDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func(), error) {
