@@ -46,10 +46,13 @@ func (s *DB) limited(ctx context.Context, what string, fn func(ctx context.Conte
 	if s.queryTimeout <= 0 {
 		return fn(ctx)
 	}
+	// start is taken before the deadline is set, so that the elapsed time
+	// reported is never less than the limit, however long this goroutine
+	// waits between the two.
+	start := time.Now()
 	stop := &cmis.TimeLimitError{Operation: what, Limit: s.queryTimeout}
 	ctx, cancel := context.WithTimeoutCause(ctx, s.queryTimeout, stop)
 	defer cancel()
-	start := time.Now()
 	err := fn(ctx)
 	// Whatever failed once the limit passed (the interrupted statement,
 	// or the transaction the context's end rolled back) failed because
