@@ -47,7 +47,8 @@ func TestDebugListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := loadgen.NewClient(loadgen.Config{URL: srv.Base, User: "admin", Password: srv.Password})
-	for range 10 {
+	const calls = 50 // getRepositories once, then getRepositoryInfo
+	for range calls {
 		if err := c.Discover(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -56,9 +57,12 @@ func TestDebugListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Twenty SOAP calls allocate; the count is the server's own.
-	if after-before < 20*50 {
-		t.Errorf("allocations went from %d to %d over 20 requests", before, after)
+	// SOAP calls allocate, and the count is the server's own. The bound
+	// is loose on purpose: the hot path's allocations keep falling (about
+	// 120 per getRepositoryInfo now), and the runtime's counter lags by
+	// what its per-thread caches hold.
+	if after-before < calls*10 {
+		t.Errorf("allocations went from %d to %d over %d requests", before, after, calls+1)
 	}
 	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/allocs"} {
 		if status, body := get(t, srv.Base+path); status == http.StatusOK || strings.Contains(body, "objects") {
