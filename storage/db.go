@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -45,6 +46,8 @@ type DB struct {
 	queryTimeout time.Duration
 	// cursors remembers where pages ended (keyset continuation).
 	cursors *cursorCache
+	// statements counts what the pools send (statements.go).
+	statements atomic.Int64
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be
