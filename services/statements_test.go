@@ -30,19 +30,19 @@ func TestStatementsPerOperation(t *testing.T) {
 		max  int // statements, for the administrator and for alice
 		run  func(ctx context.Context) error
 	}{
-		{"getObject", 6, func(ctx context.Context) error {
+		{"getObject", 4, func(ctx context.Context) error {
 			_, err := f.ports.Object.GetObjectContext(ctx, &generated.GetObject{RepositoryId: repo, ObjectId: docID, Filter: ptr("*")})
 			return err
 		}},
-		{"getProperties", 6, func(ctx context.Context) error {
+		{"getProperties", 4, func(ctx context.Context) error {
 			_, err := f.ports.Object.GetPropertiesContext(ctx, &generated.GetProperties{RepositoryId: repo, ObjectId: docID, Filter: ptr("*")})
 			return err
 		}},
-		{"getObjectByPath", 7, func(ctx context.Context) error {
+		{"getObjectByPath", 4, func(ctx context.Context) error {
 			_, err := f.ports.Object.GetObjectByPathContext(ctx, &generated.GetObjectByPath{RepositoryId: repo, Path: "/data/" + docName, Filter: ptr("*")})
 			return err
 		}},
-		{"getChildren", 12, func(ctx context.Context) error {
+		{"getChildren", 9, func(ctx context.Context) error {
 			r, err := f.ports.Navigation.GetChildrenContext(ctx, &generated.GetChildren{RepositoryId: repo, FolderId: folder, Filter: ptr("*"),
 				MaxItems: ptr(int64(100))})
 			if err == nil && len(r.Objects.Objects) != 20 {
@@ -50,7 +50,7 @@ func TestStatementsPerOperation(t *testing.T) {
 			}
 			return err
 		}},
-		{"query", 9, func(ctx context.Context) error {
+		{"query", 7, func(ctx context.Context) error {
 			r, err := f.ports.Discovery.QueryContext(ctx, &generated.Query{RepositoryId: repo,
 				Statement: "SELECT cmis:objectId, cmis:name FROM cmis:document WHERE IN_FOLDER('" + folder + "') AND cmis:name = '" + docName + "'"})
 			if err == nil && len(r.Objects.Objects) != 1 {

@@ -19,8 +19,8 @@ import (
 // Exactly one checked-in version is the latest (is_latest_version) and at
 // most one is the latest major (is_latest_major); a PWC is neither. The
 // checked-out state is not stored: a series is checked out exactly when
-// it has a PWC, whose id and creator fillCheckedOut reads for a whole page
-// of documents in one statement.
+// it has a PWC, whose id and creator every read of a document's row
+// brings along (objectColumns).
 //
 // Versions are ordered by their labels, "major.minor", which checkIn
 // computes from the latest version's: a major check-in after 1.1 gives
@@ -193,44 +193,6 @@ func (s *DB) settleSeries(ctx context.Context, tx *sqlx.Tx, seriesID, gone strin
 		}
 	}
 	return head.ID, nil
-}
-
-// fillCheckedOut sets the check-out of every document among objs from
-// their series' PWCs, in one statement for the whole set.
-func fillCheckedOut(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
-	bySeries := map[string][]*cmis.Object{}
-	var series []string
-	for _, o := range objs {
-		if o.BaseTypeID != cmis.BaseDocument || o.VersionSeriesID == "" {
-			continue
-		}
-		if _, seen := bySeries[o.VersionSeriesID]; !seen {
-			series = append(series, o.VersionSeriesID)
-		}
-		bySeries[o.VersionSeriesID] = append(bySeries[o.VersionSeriesID], o)
-	}
-	if len(series) == 0 {
-		return nil
-	}
-	query, args, err := sqlx.In(`SELECT version_series_id, id, created_by FROM objects WHERE is_pwc = 1 AND version_series_id IN (?)`, series)
-	if err != nil {
-		return err
-	}
-	rows, err := q.QueryxContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var vs, id, by string
-		if err := rows.Scan(&vs, &id, &by); err != nil {
-			return err
-		}
-		for _, o := range bySeries[vs] {
-			o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy = id, by
-		}
-	}
-	return rows.Err()
 }
 
 // resolveSeries finds the version series an id names: a document's, or
