@@ -30,19 +30,19 @@ func TestStatementsPerOperation(t *testing.T) {
 		max  int // statements, for the administrator and for alice
 		run  func(ctx context.Context) error
 	}{
-		{"getObject", 4, func(ctx context.Context) error {
+		{"getObject", 3, func(ctx context.Context) error {
 			_, err := f.ports.Object.GetObjectContext(ctx, &generated.GetObject{RepositoryId: repo, ObjectId: docID, Filter: ptr("*")})
 			return err
 		}},
-		{"getProperties", 4, func(ctx context.Context) error {
+		{"getProperties", 3, func(ctx context.Context) error {
 			_, err := f.ports.Object.GetPropertiesContext(ctx, &generated.GetProperties{RepositoryId: repo, ObjectId: docID, Filter: ptr("*")})
 			return err
 		}},
-		{"getObjectByPath", 4, func(ctx context.Context) error {
+		{"getObjectByPath", 3, func(ctx context.Context) error {
 			_, err := f.ports.Object.GetObjectByPathContext(ctx, &generated.GetObjectByPath{RepositoryId: repo, Path: "/data/" + docName, Filter: ptr("*")})
 			return err
 		}},
-		{"getChildren", 9, func(ctx context.Context) error {
+		{"getChildren", 8, func(ctx context.Context) error {
 			r, err := f.ports.Navigation.GetChildrenContext(ctx, &generated.GetChildren{RepositoryId: repo, FolderId: folder, Filter: ptr("*"),
 				MaxItems: ptr(int64(100))})
 			if err == nil && len(r.Objects.Objects) != 20 {

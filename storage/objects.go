@@ -129,44 +129,6 @@ func (s *DB) Objects(ctx context.Context, repo string, ids []string) ([]*cmis.Ob
 	return out, nil
 }
 
-// ObjectByPath resolves "/a/b/c": a folder by its materialised path, any
-// other object by its parent folder's path and its name there.
-func (s *DB) ObjectByPath(ctx context.Context, repo, path string) (*cmis.Object, error) {
-	if !strings.HasPrefix(path, "/") {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "path %q does not start with /", path)
-	}
-	if len(path) > 1 {
-		path = strings.TrimSuffix(path, "/")
-	}
-	i := strings.LastIndexByte(path, '/')
-	parent, name := path[:i], path[i+1:]
-	if parent == "" {
-		parent = "/"
-	}
-	// One statement: a folder by its path, or else the object of that
-	// name in the parent folder (a folder is both, the same object).
-	var o *cmis.Object
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.id = (
-			SELECT f.id FROM objects f WHERE f.repository_id = ? AND f.path = ?
-			UNION ALL SELECT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id
-				WHERE p.repository_id = ? AND p.path = ? AND c.name = ?
-			LIMIT 1)`, repo, path, repo, parent, name)
-		if err != nil {
-			return err
-		}
-		if len(objs) == 0 {
-			return cmis.Errorf(cmis.ErrObjectNotFound, "no object at path %s", path)
-		}
-		o = objs[0]
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("path %s: %w", path, err)
-	}
-	return o, nil
-}
-
 func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path string, err error) {
 	var base string
 	var p sql.NullString
