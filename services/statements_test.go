@@ -75,7 +75,9 @@ func readOps(f *fixture, d readData) []readOp {
 // per request, or one per object of a listing, fails here and not only in
 // a benchmark. The request's BEGIN and ROLLBACK are not counted; the cache
 // generation read is (one per request, for all the caches), the
-// credential's is not (the server reads it, in the same snapshot).
+// credential's is not (the server reads it, in the same snapshot). Nor may
+// SQLite prepare a statement again once the caches are warm (see
+// storage.DB.Reprepared).
 func TestStatementsPerOperation(t *testing.T) {
 	f := newFixture(t)
 	d := newReadData(t, f, 20)
@@ -90,7 +92,7 @@ func TestStatementsPerOperation(t *testing.T) {
 			if _, err := op.run(who.ctx); err != nil { // fills the caches
 				t.Fatalf("%s as %s: %v", op.name, who.name, err)
 			}
-			before := f.store.Statements()
+			before, prepared := f.store.Statements(), f.store.Reprepared()
 			if _, err := op.run(who.ctx); err != nil {
 				t.Fatalf("%s as %s: %v", op.name, who.name, err)
 			}
@@ -98,6 +100,9 @@ func TestStatementsPerOperation(t *testing.T) {
 			t.Logf("%s as %s: %d statements", op.name, who.name, n)
 			if n > limit[op.name] {
 				t.Errorf("%s as %s: %d statements, want at most %d", op.name, who.name, n, limit[op.name])
+			}
+			if n := f.store.Reprepared() - prepared; n > 0 {
+				t.Errorf("%s as %s: SQLite prepared %d of its statements again", op.name, who.name, n)
 			}
 		}
 	}

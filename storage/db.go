@@ -21,7 +21,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -46,8 +45,8 @@ type DB struct {
 	queryTimeout time.Duration
 	// cursors remembers where pages ended (keyset continuation).
 	cursors *cursorCache
-	// statements counts what the pools send (statements.go).
-	statements atomic.Int64
+	// stats count what the pools send (statements.go).
+	stats statementStats
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be

@@ -54,7 +54,7 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 		cfg.RuntimeParams["jit"] = "off"
 	}
 	s := &DB{dialect: &postgresDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
-	pool := sql.OpenDB(rebindConnector{Connector: stdlib.GetConnector(*cfg), binds: newRebinder(), n: &s.statements})
+	pool := sql.OpenDB(rebindConnector{Connector: stdlib.GetConnector(*cfg), binds: newRebinder(), n: &s.stats.sent})
 	conns := opt.MaxConns
 	if conns <= 0 {
 		conns = 16

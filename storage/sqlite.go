@@ -48,9 +48,9 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	// whose transactions take the write lock at BEGIN (no deadlocking
 	// upgrade from a read lock); reads use their own pool and run beside it.
 	s := &DB{dialect: sqliteDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
-	wdb := sqlx.NewDb(openSQLite(&sqlite3.SQLiteDriver{}, dsn+"&_txlock=immediate", &s.statements), "sqlite3")
+	wdb := sqlx.NewDb(openSQLite(&sqlite3.SQLiteDriver{}, dsn+"&_txlock=immediate", &s.stats), "sqlite3")
 	wdb.SetMaxOpenConns(1)
-	rdb := sqlx.NewDb(openSQLite(sqliteReader, dsn, &s.statements), "sqlite3")
+	rdb := sqlx.NewDb(openSQLite(sqliteReader, dsn, &s.stats), "sqlite3")
 	// Idle connections stay open: database/sql keeps two by default, so
 	// under load it would open and close connections (and re-run the
 	// DSN's pragmas) all the time.
