@@ -82,13 +82,23 @@ func TestStatementsPerOperation(t *testing.T) {
 	f := newFixture(t)
 	d := newReadData(t, f, 20)
 	limit := map[string]int64{"getObject": 3, "getProperties": 3, "getObjectByPath": 3, "getChildren": 8, "query": 7,
-		"getRepositoryInfo": 2}
+		"getRepositoryInfo": 2, "createFolder": 16}
+	n, made := 0, f.folder(t, f.root, "made")
+	if _, err := f.ports.ACL.ApplyACLContext(f.ctx, &generated.ApplyACL{RepositoryId: repo, ObjectId: made,
+		AddACEs: aceList("alice", cmis.PermWrite)}); err != nil {
+		t.Fatal(err)
+	}
+	ops := append(readOps(f, d), readOp{"createFolder", func(ctx context.Context) (interface{ WriteBody(*xsd.Writer) }, error) {
+		n++
+		return f.ports.Object.CreateFolderContext(ctx, &generated.CreateFolder{RepositoryId: repo, FolderId: made,
+			Properties: props("cmis:folder", fmt.Sprint("new-", n))})
+	}})
 	user := cmis.NewContextWithUser(context.Background(), &cmis.User{Name: "alice", Groups: []string{"staff"}})
 	for _, who := range []struct {
 		name string
 		ctx  context.Context
 	}{{"admin", f.ctx}, {"alice", user}} {
-		for _, op := range readOps(f, d) {
+		for _, op := range ops {
 			if _, err := op.run(who.ctx); err != nil { // fills the caches
 				t.Fatalf("%s as %s: %v", op.name, who.name, err)
 			}

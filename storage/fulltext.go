@@ -146,6 +146,16 @@ func (s *DB) indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
 	return s.dialect.setProps(ctx, tx, id, propsText(name, desc, vals))
 }
 
+// indexNew makes a new object's row from what it was created with (the
+// values just inserted, as indexProps would read them back) and its
+// content text: one row written, nothing read.
+func (s *DB) indexNew(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, body string) error {
+	if !s.FullText() {
+		return nil
+	}
+	return s.dialect.addRow(ctx, tx, o.ID, propsText(o.Name, o.Description, stringValues(o.Properties)), body)
+}
+
 // propsText is the props text of an object: its name, description and
 // string values (ordered by property id, then position).
 func propsText(name string, desc *string, values []string) string {
