@@ -81,8 +81,8 @@ func readOps(f *fixture, d readData) []readOp {
 func TestStatementsPerOperation(t *testing.T) {
 	f := newFixture(t)
 	d := newReadData(t, f, 20)
-	limit := map[string]int64{"getObject": 3, "getProperties": 3, "getObjectByPath": 3, "getChildren": 8, "query": 7,
-		"getRepositoryInfo": 2, "createFolder": 17} // a write's permission check locks first on PostgreSQL
+	limit := map[string]int64{"getObject": 2, "getProperties": 2, "getObjectByPath": 2, "getChildren": 6, "query": 6,
+		"getRepositoryInfo": 2, "createFolder": 15} // a write's permission check locks first on PostgreSQL
 	n, made := 0, f.folder(t, f.root, "made")
 	if _, err := f.ports.ACL.ApplyACLContext(f.ctx, &generated.ApplyACL{RepositoryId: repo, ObjectId: made,
 		AddACEs: aceList("alice", cmis.PermWrite)}); err != nil {

@@ -14,7 +14,9 @@ import (
 // objectColumns are read by objectRow. A folder's single parent comes
 // from containment; documents may have several and get none here. A
 // document's series check-out (its PWC's id and creator) comes with the
-// row: two index probes, not a statement of its own.
+// row: two index probes, not a statement of its own. So does whether it
+// has custom property values or secondary types: most objects have
+// neither, and are read in one statement (see objectRow.fill).
 const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name, o.description, o.created_by,
 	o.creation_date, o.last_modified_by, o.last_modification_date, o.change_token, o.path,
 	o.version_series_id, o.version_label, o.is_major_version, o.is_latest_version, o.is_latest_major,
@@ -22,7 +24,9 @@ const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name,
 	ct.id, ct.length, ct.mime_type, ct.file_name, ct.sha256,
 	CASE WHEN o.base_type_id = 'cmis:folder' THEN (SELECT c.parent_id FROM containment c WHERE c.child_id = o.id) END,
 	(SELECT w.id FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
-	(SELECT w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1)`
+	(SELECT w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
+	EXISTS (SELECT 1 FROM object_properties pv WHERE pv.object_id = o.id)
+		OR EXISTS (SELECT 1 FROM object_secondary_types st WHERE st.object_id = o.id)`
 
 const objectFrom = ` FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id`
 
@@ -37,7 +41,11 @@ type objectRow struct {
 	ctLen                                                                    sql.NullInt64
 	created, modified                                                        int64
 	base                                                                     string
+	more                                                                     sql.NullBool
 	dest                                                                     []any
+	// pending are the objects scanned that have properties or secondary
+	// types to read (fill).
+	pending []*cmis.Object
 }
 
 // newObjectRow readies the destinations of objectColumns, followed by
@@ -48,7 +56,7 @@ func newObjectRow(extra ...any) *objectRow {
 	r.dest = append([]any{&o.ID, &o.RepositoryID, &o.TypeID, &r.base, &o.Name, &r.desc, &o.CreatedBy,
 		&r.created, &o.LastModifiedBy, &r.modified, &o.ChangeToken, &r.path,
 		&r.vsID, &r.vLabel, &r.major, &r.latest, &r.latestMajor, &r.pwc, &r.comment, &r.src, &r.tgt, &r.ptext,
-		&r.ctID, &r.ctLen, &r.ctMime, &r.ctName, &r.ctSHA, &r.parent, &r.pwcID, &r.pwcBy}, extra...)
+		&r.ctID, &r.ctLen, &r.ctMime, &r.ctName, &r.ctSHA, &r.parent, &r.pwcID, &r.pwcBy, &r.more}, extra...)
 	return r
 }
 
@@ -72,7 +80,20 @@ func (r *objectRow) scan(row interface{ Scan(dest ...any) error }) (*cmis.Object
 	if r.ctID.Valid {
 		o.Content = &cmis.ContentInfo{ID: r.ctID.String, Length: r.ctLen.Int64, MimeType: r.ctMime.String, FileName: r.ctName.String, SHA256: r.ctSHA.String}
 	}
+	if r.more.Bool {
+		r.pending = append(r.pending, o)
+	} else {
+		o.Properties = map[string][]cmis.Value{}
+	}
 	return o, nil
+}
+
+// fill reads the properties and secondary types of the objects scanned
+// that have any.
+func (r *objectRow) fill(ctx context.Context, q sqlx.QueryerContext) error {
+	err := fillObjects(ctx, q, r.pending)
+	r.pending = nil
+	return err
 }
 
 func optional(s sql.NullString) *string {
@@ -197,5 +218,5 @@ func queryObjects(ctx context.Context, q sqlx.QueryerContext, query string, args
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, fillObjects(ctx, q, out)
+	return out, r.fill(ctx, q)
 }

@@ -213,7 +213,7 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return fillObjects(ctx, tx, objs)
+		return r.fill(ctx, tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("descendants of %s: %w", folderID, err)
@@ -254,7 +254,7 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return fillObjects(ctx, tx, objs)
+		return r.fill(ctx, tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("parents of %s: %w", id, err)

@@ -102,7 +102,7 @@ func (s *DB) objectAs(ctx context.Context, reader *cmis.Access, where string, ar
 		if err != nil {
 			return err
 		}
-		if err := fillObjects(ctx, tx, []*cmis.Object{o}); err != nil {
+		if err := r.fill(ctx, tx); err != nil {
 			return err
 		}
 		switch {
