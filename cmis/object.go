@@ -103,6 +103,13 @@ type ObjectStore interface {
 	// Objects loads the objects with these ids that exist, in one pass.
 	Objects(ctx context.Context, repositoryID string, objectIDs []string) ([]*Object, error)
 	ObjectByPath(ctx context.Context, repositoryID, path string) (*Object, error)
+	// ObjectAs and ObjectByPathAs return the object with reader's access
+	// level to it (NoAccess: none), in one statement in a read: the
+	// permission check of nearly every operation. In a write the object
+	// is locked against a change of its ACL before the level is read (see
+	// ACLStore.Levels).
+	ObjectAs(ctx context.Context, repositoryID, objectID string, reader *Access) (*Object, Level, error)
+	ObjectByPathAs(ctx context.Context, repositoryID, path string, reader *Access) (*Object, Level, error)
 	// Children returns one page of a folder's children and what follows it.
 	Children(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, PageEnd, error)
 	// Descendants returns the objects below a folder, depth levels deep

@@ -196,14 +196,11 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 	}
 	opt.acl = deref(req.IncludeACL)
 	opt.policyIDs = deref(req.IncludePolicyIds)
-	o, err := s.objects.ObjectByPath(ctx, req.RepositoryId, req.Path)
+	o, level, err := s.objects.ObjectByPathAs(ctx, req.RepositoryId, req.Path, access(ctx))
 	if err != nil {
 		return nil, err
 	}
-	if err := visible(ctx, o); err != nil {
-		return nil, err
-	}
-	if err := s.require(ctx, "canGetProperties.Object", o); err != nil {
+	if err := permitted(ctx, o, level, "canGetProperties.Object"); err != nil {
 		return nil, err
 	}
 	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)

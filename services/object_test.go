@@ -77,7 +77,7 @@ func (f *fixture) folderTB(t testing.TB, parent, name string) string {
 	return r.ObjectId
 }
 
-func (f *fixture) doc(t *testing.T, parent, name, body string) string {
+func (f *fixture) doc(t testing.TB, parent, name, body string) string {
 	t.Helper()
 	var cs *generated.CmisContentStreamType
 	if body != "" {

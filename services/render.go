@@ -65,14 +65,23 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 	}
 	out := make([]*generated.CmisObjectType, len(objs))
 	wires := make([]generated.CmisObjectType, len(objs))
-	var slab wireSlab
+	ots := make([]objectType, len(objs))
+	defs := make([][]*cmis.PropertyDefinition, len(objs))
+	var counts slabCounts
 	for i, o := range objs {
-		ot, err := tc.of(ctx, o)
-		if err != nil {
+		var err error
+		if ots[i], err = tc.of(ctx, o); err != nil {
 			return nil, err
 		}
+		defs[i] = tc.definitions(ots[i])
+		counts.add(defs[i], opt.filter)
+	}
+	var slab wireSlab
+	slab.reserve(counts)
+	for i, o := range objs {
+		ot := ots[i]
 		w := &wires[i]
-		w.Properties = slab.properties(o, tc.definitions(ot), opt.filter)
+		w.Properties = slab.properties(o, defs[i], opt.filter)
 		if opt.allowableActions {
 			w.AllowableActions = allowableActions(o, ot, levels[o.ID])
 			if err := facts.actions(ctx, w.AllowableActions, o, ot, levels[o.ID]); err != nil {

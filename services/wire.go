@@ -186,15 +186,62 @@ type wireSlab struct {
 }
 
 // grow is the size of the block after one of size n: blocks double up to
-// a bound (a page needs more than one object), and are never smaller than
-// what is needed now.
+// a bound, and are never smaller than what is needed now. A page sizes
+// its blocks first (reserve), so growing is for what that did not count
+// (the values of multi-valued properties).
 func grow(n, need int) int { return max(need, min(2*n, 1024)) }
 
-// reserve makes room for n more entries in a block, so that a block holds
-// the properties of whole objects (sized by the first object's count).
+// slabCounts is what the properties of some objects take from each block.
+type slabCounts struct{ props, bools, ints, dates, strs, ids, sv, bv, iv, tv int }
+
+// add counts the properties of one object of these definitions that f
+// selects, each with one value (and room for all in the object's list).
+func (c *slabCounts) add(defs []*cmis.PropertyDefinition, f filter) {
+	c.props += len(defs)
+	for _, p := range defs {
+		if !f.allows(p) {
+			continue
+		}
+		switch p.PropertyType {
+		case cmis.PropertyBoolean:
+			c.bools++
+			c.bv++
+		case cmis.PropertyInteger:
+			c.ints++
+			c.iv++
+		case cmis.PropertyDateTime:
+			c.dates++
+			c.tv++
+		case cmis.PropertyString:
+			c.strs++
+			c.sv++
+		case cmis.PropertyID:
+			c.ids++
+			c.sv++
+		}
+	}
+}
+
+// reserve makes room in every block for c more entries, in one
+// allocation per block: a page of a hundred objects costs a few large
+// allocations, not a block that doubles its way up.
+func (s *wireSlab) reserve(c slabCounts) {
+	reserve(&s.props, c.props)
+	reserve(&s.bools, c.bools)
+	reserve(&s.ints, c.ints)
+	reserve(&s.dates, c.dates)
+	reserve(&s.strs, c.strs)
+	reserve(&s.ids, c.ids)
+	reserve(&s.sv, c.sv)
+	reserve(&s.bv, c.bv)
+	reserve(&s.iv, c.iv)
+	reserve(&s.tv, c.tv)
+}
+
+// reserve makes room for n more entries in a block.
 func reserve[T any](block *[]T, n int) {
 	if cap(*block)-len(*block) < n {
-		*block = make([]T, 0, grow(cap(*block), n))
+		*block = make([]T, 0, n)
 	}
 }
 
@@ -231,7 +278,6 @@ func one[T any](block *[]T, v T) []T {
 // properties renders the properties of o that f selects, in the order of
 // defs (the object's type definitions).
 func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f filter) *generated.CmisPropertiesType {
-	s.reserveFor(defs)
 	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(defs))[:0]}
 	for _, p := range defs {
 		if !f.allows(p) {
@@ -249,35 +295,6 @@ func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f
 		}
 	}
 	return out
-}
-
-// reserveFor makes room in every block for the properties of one object
-// of these definitions.
-func (s *wireSlab) reserveFor(defs []*cmis.PropertyDefinition) {
-	var nb, ni, nd, ns, nid int
-	for _, p := range defs {
-		switch p.PropertyType {
-		case cmis.PropertyBoolean:
-			nb++
-		case cmis.PropertyInteger:
-			ni++
-		case cmis.PropertyDateTime:
-			nd++
-		case cmis.PropertyString:
-			ns++
-		case cmis.PropertyID:
-			nid++
-		}
-	}
-	reserve(&s.bools, nb)
-	reserve(&s.bv, nb)
-	reserve(&s.ints, ni)
-	reserve(&s.iv, ni)
-	reserve(&s.dates, nd)
-	reserve(&s.tv, nd)
-	reserve(&s.strs, ns)
-	reserve(&s.ids, nid)
-	reserve(&s.sv, ns+nid)
 }
 
 // system is the wire property of a system value.

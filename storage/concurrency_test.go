@@ -237,11 +237,11 @@ func TestRaceRevokeAndWrite(t *testing.T) {
 				return err
 			}
 			return db.Write(ctx, func(ctx context.Context) error {
-				lv, err := db.Levels(ctx, []string{d.ID}, bob)
+				_, lv, err := db.ObjectAs(ctx, repo.ID, d.ID, bob) // the check of services' readable
 				if err != nil {
 					return err
 				}
-				if lv[d.ID] < cmis.CanWrite {
+				if lv < cmis.CanWrite {
 					return refused
 				}
 				time.Sleep(20 * time.Millisecond) // a slow request: the revocation has time to land

@@ -45,6 +45,8 @@ type DB struct {
 	queryTimeout time.Duration
 	// cursors remembers where pages ended (keyset continuation).
 	cursors *cursorCache
+	// stats count what the pools send (statements.go).
+	stats statementStats
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be

@@ -156,11 +156,21 @@ func (s *DB) indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
 		return err
 	}
 	var vals []string
-	if err := tx.SelectContext(ctx, &vals, `SELECT value_text FROM object_properties WHERE object_id = ? AND property_type = 'string'
+	if err := tx.SelectContext(ctx, &vals, `SELECT value_text FROM object_properties WHERE object_id = `+textParam+` AND property_type = 'string'
 		AND value_text IS NOT NULL ORDER BY property_id, position`, id); err != nil {
 		return err
 	}
 	return s.dialect.setProps(ctx, tx, id, propsText(name, desc, vals))
+}
+
+// indexNew makes a new object's row from what it was created with (the
+// values just inserted, as indexProps would read them back) and its
+// content text: one row written, nothing read.
+func (s *DB) indexNew(ctx context.Context, tx *sqlx.Tx, o *cmis.Object, body string) error {
+	if !s.FullText() {
+		return nil
+	}
+	return s.dialect.addRow(ctx, tx, o.ID, propsText(o.Name, o.Description, stringValues(o.Properties)), body)
 }
 
 // propsText is the props text of an object: its name, description and

@@ -14,135 +14,6 @@ import (
 
 var _ cmis.ObjectStore = (*DB)(nil)
 
-// objectColumns are read by scanObjects. A folder's single parent comes
-// from containment; documents may have several and get none here.
-const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name, o.description, o.created_by,
-	o.creation_date, o.last_modified_by, o.last_modification_date, o.change_token, o.path,
-	o.version_series_id, o.version_label, o.is_major_version, o.is_latest_version, o.is_latest_major,
-	o.is_pwc, o.checkin_comment, o.source_id, o.target_id, o.policy_text,
-	ct.id, ct.length, ct.mime_type, ct.file_name, ct.sha256,
-	CASE WHEN o.base_type_id = 'cmis:folder' THEN (SELECT c.parent_id FROM containment c WHERE c.child_id = o.id) END`
-
-const objectFrom = ` FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id`
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanObject(row scanner, extra ...any) (*cmis.Object, error) {
-	var o cmis.Object
-	var desc, path, vsID, vLabel, comment, src, tgt, ptext, parent sql.NullString
-	var major, latest, latestMajor, pwc sql.NullBool
-	var ctID, ctMime, ctName, ctSHA sql.NullString
-	var ctLen sql.NullInt64
-	var created, modified int64
-	dest := []any{&o.ID, &o.RepositoryID, &o.TypeID, &o.BaseTypeID, &o.Name, &desc, &o.CreatedBy,
-		&created, &o.LastModifiedBy, &modified, &o.ChangeToken, &path,
-		&vsID, &vLabel, &major, &latest, &latestMajor, &pwc, &comment, &src, &tgt, &ptext,
-		&ctID, &ctLen, &ctMime, &ctName, &ctSHA, &parent}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	o.CreationDate, o.LastModificationDate = msTime(created), msTime(modified)
-	if desc.Valid {
-		o.Description = &desc.String
-	}
-	if comment.Valid {
-		o.CheckinComment = &comment.String
-	}
-	if ptext.Valid {
-		o.PolicyText = &ptext.String
-	}
-	o.Path, o.ParentID = path.String, parent.String
-	o.VersionSeriesID, o.VersionLabel = vsID.String, vLabel.String
-	o.IsMajorVersion, o.IsLatestVersion, o.IsLatestMajorVersion, o.IsPrivateWorkingCopy = major.Bool, latest.Bool, latestMajor.Bool, pwc.Bool
-	o.SourceID, o.TargetID = src.String, tgt.String
-	if ctID.Valid {
-		o.Content = &cmis.ContentInfo{ID: ctID.String, Length: ctLen.Int64, MimeType: ctMime.String, FileName: ctName.String, SHA256: ctSHA.String}
-	}
-	return &o, nil
-}
-
-// idBatch is how many ids one statement binds at most: SQLite takes
-// 32,766 parameters (a variable for the tests).
-var idBatch = 10000
-
-// fillObjects loads the custom properties and secondary types of a set of
-// objects, and the check-out of their version series: three statements
-// per idBatch objects.
-func fillObjects(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
-	for len(objs) > idBatch {
-		if err := fillBatch(ctx, q, objs[:idBatch]); err != nil {
-			return err
-		}
-		objs = objs[idBatch:]
-	}
-	return fillBatch(ctx, q, objs)
-}
-
-func fillBatch(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
-	if len(objs) == 0 {
-		return nil
-	}
-	byID := make(map[string]*cmis.Object, len(objs))
-	ids := make([]string, 0, len(objs))
-	for _, o := range objs {
-		if _, dup := byID[o.ID]; !dup {
-			ids = append(ids, o.ID)
-		}
-		byID[o.ID] = o
-		o.Properties = map[string][]cmis.Value{}
-	}
-	query, args, err := sqlx.In(`SELECT object_id, property_id, property_type, value_text, value_int, value_real
-		FROM object_properties WHERE object_id IN (?) ORDER BY object_id, property_id, position`, ids)
-	if err != nil {
-		return err
-	}
-	rows, err := q.QueryxContext(ctx, sqlx.Rebind(sqlx.QUESTION, query), args...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var oid, pid, ptype string
-		var text sql.NullString
-		var n sql.NullInt64
-		var f sql.NullFloat64
-		if err := rows.Scan(&oid, &pid, &ptype, &text, &n, &f); err != nil {
-			rows.Close()
-			return err
-		}
-		v, err := decodeValue(cmis.PropertyType(ptype), text, n)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("object %s property %s: %w", oid, pid, err)
-		}
-		o := byID[oid]
-		o.Properties[pid] = append(o.Properties[pid], v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	query, args, err = sqlx.In(`SELECT object_id, type_id FROM object_secondary_types WHERE object_id IN (?) ORDER BY object_id, type_id`, ids)
-	if err != nil {
-		return err
-	}
-	rows, err = q.QueryxContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var oid, tid string
-		if err := rows.Scan(&oid, &tid); err != nil {
-			return err
-		}
-		byID[oid].SecondaryTypeIDs = append(byID[oid].SecondaryTypeIDs, tid)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return fillCheckedOut(ctx, q, objs)
-}
-
 // The column a value is kept in follows its type; see object_properties.
 func encodeValue(t cmis.PropertyType, v cmis.Value) (text, n, f any) {
 	switch x := v.(type) {
@@ -213,30 +84,8 @@ func valueType(v cmis.Value) cmis.PropertyType {
 	return cmis.PropertyString
 }
 
-// queryObjects runs a query selecting objectColumns and fills the results.
-func queryObjects(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]*cmis.Object, error) {
-	rows, err := q.QueryxContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	var out []*cmis.Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, fillObjects(ctx, q, out)
-}
-
 func getObject(ctx context.Context, q sqlx.QueryerContext, repo, id string) (*cmis.Object, error) {
-	objs, err := queryObjects(ctx, q, `SELECT `+objectColumns+objectFrom+` WHERE o.id = ? AND o.repository_id = ?`, id, repo)
+	objs, err := queryObjects(ctx, q, `SELECT `+objectColumns+objectFrom+` WHERE o.id = `+textParam+` AND o.repository_id = `+textParam, id, repo)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +116,7 @@ func (s *DB) Objects(ctx context.Context, repo string, ids []string) ([]*cmis.Ob
 	}
 	var out []*cmis.Object
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.id IN (?)`, repo, ids)
+		q, args, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = `+textParam+` AND o.id IN (?)`, repo, ids)
 		if err != nil {
 			return err
 		}
@@ -278,48 +127,6 @@ func (s *DB) Objects(ctx context.Context, repo string, ids []string) ([]*cmis.Ob
 		return nil, fmt.Errorf("objects: %w", err)
 	}
 	return out, nil
-}
-
-// ObjectByPath resolves "/a/b/c": a folder by its materialised path, any
-// other object by its parent folder's path and its name there.
-func (s *DB) ObjectByPath(ctx context.Context, repo, path string) (*cmis.Object, error) {
-	if !strings.HasPrefix(path, "/") {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "path %q does not start with /", path)
-	}
-	if len(path) > 1 {
-		path = strings.TrimSuffix(path, "/")
-	}
-	var o *cmis.Object
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.path = ?`, repo, path)
-		if err != nil {
-			return err
-		}
-		if len(objs) == 1 {
-			o = objs[0]
-			return nil
-		}
-		i := strings.LastIndexByte(path, '/')
-		parent, name := path[:i], path[i+1:]
-		if parent == "" {
-			parent = "/"
-		}
-		objs, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-			JOIN containment c ON c.child_id = o.id JOIN objects p ON p.id = c.parent_id
-			WHERE p.repository_id = ? AND p.path = ? AND c.name = ?`, repo, parent, name)
-		if err != nil {
-			return err
-		}
-		if len(objs) == 0 {
-			return cmis.Errorf(cmis.ErrObjectNotFound, "no object at path %s", path)
-		}
-		o = objs[0]
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("path %s: %w", path, err)
-	}
-	return o, nil
 }
 
 func requireFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (path string, err error) {
@@ -381,15 +188,16 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.parent_id, p.path`+objectFrom+`
 			JOIN containment cc ON cc.child_id = o.id JOIN objects p ON p.id = cc.parent_id
-			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?`+deep+`))`+kind+acl+`
+			WHERE p.repository_id = `+textParam+` AND (p.id = `+textParam+` OR (p.path >= `+textParam+` AND p.path < `+textParam+``+deep+`))`+kind+acl+`
 			ORDER BY p.path, o.name, o.id`, append(args, aclArgs...)...)
 		if err != nil {
 			return err
 		}
 		var objs []*cmis.Object
+		var parentID, parentPath string
+		r := newObjectRow(&parentID, &parentPath)
 		for rows.Next() {
-			var parentID, parentPath string
-			o, err := scanObject(rows, &parentID, &parentPath)
+			o, err := r.scan(rows)
 			if err != nil {
 				rows.Close()
 				return err
@@ -405,7 +213,7 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return fillObjects(ctx, tx, objs)
+		return r.fill(ctx, tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("descendants of %s: %w", folderID, err)
@@ -424,16 +232,17 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
 			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id IN (SELECT CAST(? AS TEXT) UNION
-				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = ?)`+acl+`
+				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = `+textParam+`)`+acl+`
 			ORDER BY o.path, o.id`,
 			append([]any{id, id}, aclArgs...)...)
 		if err != nil {
 			return err
 		}
 		var objs []*cmis.Object
+		var seg string
+		r := newObjectRow(&seg)
 		for rows.Next() {
-			var seg string
-			o, err := scanObject(rows, &seg)
+			o, err := r.scan(rows)
 			if err != nil {
 				rows.Close()
 				return err
@@ -445,7 +254,7 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return fillObjects(ctx, tx, objs)
+		return r.fill(ctx, tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("parents of %s: %w", id, err)

@@ -77,10 +77,7 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 		if err := logCreated(ctx, tx, s.now().UnixMilli(), o); err != nil {
 			return err
 		}
-		if err := s.indexProps(ctx, tx, o.ID); err != nil {
-			return err
-		}
-		if err := s.indexBody(ctx, tx, o.ID, body); err != nil {
+		if err := s.indexNew(ctx, tx, o, body); err != nil {
 			return err
 		}
 		out, err = getObject(ctx, tx, o.RepositoryID, o.ID)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -52,7 +53,8 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 	if _, ok := cfg.RuntimeParams["jit"]; !ok {
 		cfg.RuntimeParams["jit"] = "off"
 	}
-	pool := sql.OpenDB(rebindConnector{Connector: stdlib.GetConnector(*cfg), binds: newRebinder()})
+	s := &DB{dialect: &postgresDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
+	pool := sql.OpenDB(rebindConnector{Connector: stdlib.GetConnector(*cfg), binds: newRebinder(), n: &s.stats.sent})
 	conns := opt.MaxConns
 	if conns <= 0 {
 		conns = 16
@@ -61,7 +63,7 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 	pool.SetMaxIdleConns(conns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	db := sqlx.NewDb(pool, "cmisd-postgres") // sqlx knows no such driver: it leaves ? alone
-	s := &DB{db: db, wdb: db, dialect: &postgresDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
+	s.db, s.wdb = db, db
 	s.SetLimits(opt.MaxCount, opt.QueryTimeout)
 	where := fmt.Sprintf("postgres database %q on %s", cfg.Database, cfg.Host)
 	if err := db.PingContext(ctx); err != nil {
@@ -91,6 +93,7 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 type rebindConnector struct {
 	sqldriver.Connector
 	binds *rebinder
+	n     *atomic.Int64 // statements sent (statements.go)
 }
 
 func (c rebindConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
@@ -98,7 +101,7 @@ func (c rebindConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rebindConn{Conn: conn.(*stdlib.Conn), binds: c.binds}, nil
+	return rebindConn{Conn: conn.(*stdlib.Conn), binds: c.binds, n: c.n}, nil
 }
 
 // rebindConn is pgx's database/sql connection with each statement's text
@@ -107,6 +110,7 @@ func (c rebindConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
 type rebindConn struct {
 	*stdlib.Conn
 	binds *rebinder
+	n     *atomic.Int64
 }
 
 func (c rebindConn) Prepare(query string) (sqldriver.Stmt, error) {
@@ -118,10 +122,12 @@ func (c rebindConn) PrepareContext(ctx context.Context, query string) (sqldriver
 }
 
 func (c rebindConn) ExecContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Result, error) {
+	c.n.Add(1)
 	return c.Conn.ExecContext(ctx, c.binds.rebind(query), args)
 }
 
 func (c rebindConn) QueryContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Rows, error) {
+	c.n.Add(1)
 	return c.Conn.QueryContext(ctx, c.binds.rebind(query), args)
 }
 

@@ -192,6 +192,10 @@ func TestReadUsesItsOwnConnection(t *testing.T) {
 			return err
 		}},
 		{"Object", func(ctx context.Context) error { _, err := db.Object(ctx, repo.ID, a.ID); return err }},
+		{"ObjectAs", func(ctx context.Context) error {
+			_, _, err := db.ObjectAs(ctx, repo.ID, a.ID, &cmis.Access{Principals: []string{"bob"}})
+			return err
+		}},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {

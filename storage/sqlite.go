@@ -47,23 +47,17 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	// SQLite has one writer. Writes go through a pool of one connection
 	// whose transactions take the write lock at BEGIN (no deadlocking
 	// upgrade from a read lock); reads use their own pool and run beside it.
-	wdb, err := sqlx.Open("sqlite3", dsn+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	s := &DB{dialect: sqliteDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
+	wdb := sqlx.NewDb(openSQLite(&sqlite3.SQLiteDriver{}, dsn+"&_txlock=immediate", &s.stats), "sqlite3")
 	wdb.SetMaxOpenConns(1)
-	rdb, err := sqlx.Open(sqliteReader, dsn)
-	if err != nil {
-		wdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	rdb := sqlx.NewDb(openSQLite(sqliteReader, dsn, &s.stats), "sqlite3")
 	// Idle connections stay open: database/sql keeps two by default, so
 	// under load it would open and close connections (and re-run the
 	// DSN's pragmas) all the time.
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &DB{db: rdb, wdb: wdb, dialect: sqliteDialect{}, now: time.Now, content: content, cursors: newCursorCache()}
+	s.db, s.wdb = rdb, wdb
 	s.SetLimits(opt.MaxCount, opt.QueryTimeout)
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
@@ -92,15 +86,10 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 // instead of a read system call and a copy into the connection's own
 // 2 MiB cache. The index paths of broad queries probe rows all over a
 // large file; at a million documents this halves their time.
-const sqliteReader = "sqlite3-cmisd-reader"
-
-func init() {
-	sql.Register(sqliteReader, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec(`PRAGMA mmap_size = 2147483648`, nil)
-		return err
-	}})
-	sqlx.BindDriver(sqliteReader, sqlx.QUESTION)
-}
+var sqliteReader = &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+	_, err := c.Exec(`PRAGMA mmap_size = 2147483648`, nil)
+	return err
+}}
 
 type sqliteDialect struct{}
 

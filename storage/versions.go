@@ -19,8 +19,8 @@ import (
 // Exactly one checked-in version is the latest (is_latest_version) and at
 // most one is the latest major (is_latest_major); a PWC is neither. The
 // checked-out state is not stored: a series is checked out exactly when
-// it has a PWC, whose id and creator fillCheckedOut reads for a whole page
-// of documents in one statement.
+// it has a PWC, whose id and creator every read of a document's row
+// brings along (objectColumns).
 //
 // Versions are ordered by their labels, "major.minor", which checkIn
 // computes from the latest version's: a major check-in after 1.1 gives
@@ -195,44 +195,6 @@ func (s *DB) settleSeries(ctx context.Context, tx *sqlx.Tx, seriesID, gone strin
 	return head.ID, nil
 }
 
-// fillCheckedOut sets the check-out of every document among objs from
-// their series' PWCs, in one statement for the whole set.
-func fillCheckedOut(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
-	bySeries := map[string][]*cmis.Object{}
-	var series []string
-	for _, o := range objs {
-		if o.BaseTypeID != cmis.BaseDocument || o.VersionSeriesID == "" {
-			continue
-		}
-		if _, seen := bySeries[o.VersionSeriesID]; !seen {
-			series = append(series, o.VersionSeriesID)
-		}
-		bySeries[o.VersionSeriesID] = append(bySeries[o.VersionSeriesID], o)
-	}
-	if len(series) == 0 {
-		return nil
-	}
-	query, args, err := sqlx.In(`SELECT version_series_id, id, created_by FROM objects WHERE is_pwc = 1 AND version_series_id IN (?)`, series)
-	if err != nil {
-		return err
-	}
-	rows, err := q.QueryxContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var vs, id, by string
-		if err := rows.Scan(&vs, &id, &by); err != nil {
-			return err
-		}
-		for _, o := range bySeries[vs] {
-			o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy = id, by
-		}
-	}
-	return rows.Err()
-}
-
 // resolveSeries finds the version series an id names: a document's, or
 // the series of that id itself.
 func resolveSeries(ctx context.Context, q sqlx.QueryerContext, repo, id string) (string, error) {
@@ -324,7 +286,7 @@ func (s *DB) Versions(ctx context.Context, repo, id string, reader *cmis.Access)
 			return err
 		}
 		acl, aclArgs := readFilter("o", reader)
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.version_series_id = ?`+acl,
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = `+textParam+` AND o.version_series_id = `+textParam+``+acl,
 			append([]any{repo, vs}, aclArgs...)...)
 		return err
 	})
@@ -348,14 +310,14 @@ func (s *DB) LatestVersion(ctx context.Context, repo, id string, major bool) (*c
 			flag = "o.is_latest_major"
 		}
 		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-			WHERE o.repository_id = ? AND o.version_series_id = ? AND `+flag+` = 1`, repo, vs)
+			WHERE o.repository_id = `+textParam+` AND o.version_series_id = `+textParam+` AND `+flag+` = 1`, repo, vs)
 		if err != nil {
 			return err
 		}
 		if len(objs) == 0 && !major {
 			// A document created checked out is only its PWC until checked in.
 			objs, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-				WHERE o.repository_id = ? AND o.version_series_id = ? AND o.is_pwc = 1
+				WHERE o.repository_id = `+textParam+` AND o.version_series_id = `+textParam+` AND o.is_pwc = 1
 				AND NOT EXISTS (SELECT 1 FROM objects v WHERE v.version_series_id = o.version_series_id AND v.is_pwc = 0)`, repo, vs)
 			if err != nil {
 				return err
@@ -384,14 +346,14 @@ func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) 
 	var out []*cmis.Object
 	var end cmis.PageEnd
 	err := s.readLimited(ctx, "getCheckedOutDocs", func(ctx context.Context, tx *sqlx.Tx) error {
-		where := ` WHERE o.repository_id = ? AND o.is_pwc = 1`
+		where := ` WHERE o.repository_id = ` + textParam + ` AND o.is_pwc = 1`
 		args := []any{repo}
 		if q.FolderID != "" {
 			if _, err := requireFolder(ctx, tx, repo, q.FolderID); err != nil {
 				return err
 			}
 			where += ` AND EXISTS (SELECT 1 FROM containment cc JOIN objects h ON h.id = cc.child_id
-				WHERE cc.parent_id = ? AND h.version_series_id = o.version_series_id)`
+				WHERE cc.parent_id = ` + textParam + ` AND h.version_series_id = o.version_series_id)`
 			args = append(args, q.FolderID)
 		}
 		acl, aclArgs := readFilter("o", q.Reader)

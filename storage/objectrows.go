@@ -1,0 +1,222 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
+)
+
+// objectColumns are read by objectRow. A folder's single parent comes
+// from containment; documents may have several and get none here. A
+// document's series check-out (its PWC's id and creator) comes with the
+// row: two index probes, not a statement of its own. So does whether it
+// has custom property values or secondary types: most objects have
+// neither, and are read in one statement (see objectRow.fill).
+const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name, o.description, o.created_by,
+	o.creation_date, o.last_modified_by, o.last_modification_date, o.change_token, o.path,
+	o.version_series_id, o.version_label, o.is_major_version, o.is_latest_version, o.is_latest_major,
+	o.is_pwc, o.checkin_comment, o.source_id, o.target_id, o.policy_text,
+	ct.id, ct.length, ct.mime_type, ct.file_name, ct.sha256,
+	CASE WHEN o.base_type_id = 'cmis:folder' THEN (SELECT c.parent_id FROM containment c WHERE c.child_id = o.id) END,
+	(SELECT w.id FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
+	(SELECT w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
+	EXISTS (SELECT 1 FROM object_properties pv WHERE pv.object_id = o.id)
+		OR EXISTS (SELECT 1 FROM object_secondary_types st WHERE st.object_id = o.id)`
+
+const objectFrom = ` FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id`
+
+// objectRow receives the objectColumns of one statement's rows, one row
+// after another into the same destinations: the driver hands over each
+// value allocated already, and scanning adds no allocation per column.
+type objectRow struct {
+	o                                                                        cmis.Object
+	desc, path, vsID, vLabel, comment, src, tgt, ptext, parent, pwcID, pwcBy sql.NullString
+	major, latest, latestMajor, pwc                                          sql.NullBool
+	ctID, ctMime, ctName, ctSHA                                              sql.NullString
+	ctLen                                                                    sql.NullInt64
+	created, modified                                                        int64
+	base                                                                     string
+	more                                                                     sql.NullBool
+	dest                                                                     []any
+	// pending are the objects scanned that have properties or secondary
+	// types to read (fill).
+	pending []*cmis.Object
+}
+
+// newObjectRow readies the destinations of objectColumns, followed by
+// extra (columns a statement selects after them).
+func newObjectRow(extra ...any) *objectRow {
+	r := &objectRow{}
+	o := &r.o
+	r.dest = append([]any{&o.ID, &o.RepositoryID, &o.TypeID, &r.base, &o.Name, &r.desc, &o.CreatedBy,
+		&r.created, &o.LastModifiedBy, &r.modified, &o.ChangeToken, &r.path,
+		&r.vsID, &r.vLabel, &r.major, &r.latest, &r.latestMajor, &r.pwc, &r.comment, &r.src, &r.tgt, &r.ptext,
+		&r.ctID, &r.ctLen, &r.ctMime, &r.ctName, &r.ctSHA, &r.parent, &r.pwcID, &r.pwcBy, &r.more}, extra...)
+	return r
+}
+
+// scan reads the current row into a new object.
+func (r *objectRow) scan(row interface{ Scan(dest ...any) error }) (*cmis.Object, error) {
+	if err := row.Scan(r.dest...); err != nil {
+		return nil, err
+	}
+	o := new(cmis.Object)
+	*o = r.o
+	o.BaseTypeID = cmis.BaseTypeID(r.base)
+	o.CreationDate, o.LastModificationDate = msTime(r.created), msTime(r.modified)
+	o.Description = optional(r.desc)
+	o.CheckinComment = optional(r.comment)
+	o.PolicyText = optional(r.ptext)
+	o.Path, o.ParentID = r.path.String, r.parent.String
+	o.VersionSeriesID, o.VersionLabel = r.vsID.String, r.vLabel.String
+	o.IsMajorVersion, o.IsLatestVersion, o.IsLatestMajorVersion, o.IsPrivateWorkingCopy = r.major.Bool, r.latest.Bool, r.latestMajor.Bool, r.pwc.Bool
+	o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy = r.pwcID.String, r.pwcBy.String
+	o.SourceID, o.TargetID = r.src.String, r.tgt.String
+	if r.ctID.Valid {
+		o.Content = &cmis.ContentInfo{ID: r.ctID.String, Length: r.ctLen.Int64, MimeType: r.ctMime.String, FileName: r.ctName.String, SHA256: r.ctSHA.String}
+	}
+	if r.more.Bool {
+		r.pending = append(r.pending, o)
+	} else {
+		o.Properties = map[string][]cmis.Value{}
+	}
+	return o, nil
+}
+
+// fill reads the properties and secondary types of the objects scanned
+// that have any.
+func (r *objectRow) fill(ctx context.Context, q sqlx.QueryerContext) error {
+	err := fillObjects(ctx, q, r.pending)
+	r.pending = nil
+	return err
+}
+
+func optional(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// idBatch is how many ids one statement binds at most: SQLite takes
+// 32,766 parameters, and the properties' statement binds each id twice
+// (a variable for the tests).
+var idBatch = 10000
+
+// inList is the placeholders of n values, "?, ?, …", and the values as
+// arguments.
+func inList(ids []string) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "?" + strings.Repeat(", ?", len(ids)-1), args
+}
+
+// fillObjects loads the custom properties and secondary types of a set of
+// objects: one statement per idBatch objects.
+func fillObjects(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
+	for len(objs) > idBatch {
+		if err := fillBatch(ctx, q, objs[:idBatch]); err != nil {
+			return err
+		}
+		objs = objs[idBatch:]
+	}
+	return fillBatch(ctx, q, objs)
+}
+
+// fillBatch reads the property values and the secondary types of objs in
+// one statement: property rows carry their type and position, secondary
+// type rows none (property_type NULL).
+func fillBatch(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*cmis.Object, len(objs))
+	ids := make([]string, 0, len(objs))
+	for _, o := range objs {
+		if _, dup := byID[o.ID]; !dup {
+			ids = append(ids, o.ID)
+		}
+		byID[o.ID] = o
+		o.Properties, o.SecondaryTypeIDs = nil, nil
+	}
+	in, args := inList(ids)
+	rows, err := q.QueryxContext(ctx, `SELECT object_id, property_id, property_type, position, value_text, value_int
+		FROM object_properties WHERE object_id IN (`+in+`)
+		UNION ALL SELECT object_id, type_id, NULL, 0, NULL, NULL FROM object_secondary_types WHERE object_id IN (`+in+`)`,
+		append(args, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var oid, pid string
+	var ptype, text sql.NullString
+	var pos int
+	var n sql.NullInt64
+	for rows.Next() {
+		if err := rows.Scan(&oid, &pid, &ptype, &pos, &text, &n); err != nil {
+			return err
+		}
+		o := byID[oid]
+		if !ptype.Valid {
+			o.SecondaryTypeIDs = append(o.SecondaryTypeIDs, pid)
+			continue
+		}
+		v, err := decodeValue(cmis.PropertyType(ptype.String), text, n)
+		if err != nil {
+			return fmt.Errorf("object %s property %s: %w", oid, pid, err)
+		}
+		if o.Properties == nil {
+			o.Properties = map[string][]cmis.Value{}
+		}
+		// Rows come in no promised order: each value goes to its
+		// position (a multi-valued property's positions have no gaps).
+		vs := o.Properties[pid]
+		for len(vs) <= pos {
+			vs = append(vs, nil)
+		}
+		vs[pos] = v
+		o.Properties[pid] = vs
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if len(o.SecondaryTypeIDs) > 1 {
+			slices.Sort(o.SecondaryTypeIDs)
+		}
+		if o.Properties == nil {
+			o.Properties = map[string][]cmis.Value{}
+		}
+	}
+	return nil
+}
+
+// queryObjects runs a query selecting objectColumns and fills the results.
+func queryObjects(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]*cmis.Object, error) {
+	rows, err := q.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*cmis.Object
+	r := newObjectRow()
+	for rows.Next() {
+		o, err := r.scan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, r.fill(ctx, q)
+}

@@ -1,0 +1,138 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/jmoiron/sqlx"
+)
+
+// Nearly every operation starts by loading the object it names and
+// checking the caller's access to it. In a read snapshot the two are one
+// statement: the reader's level is a column of the object's row (the
+// same probe of acl_entries that Levels makes). In a write transaction
+// the object is read first and then locked against a change of its ACL
+// before its level is read, as Levels does, so that the check holds
+// until the write commits.
+
+// ObjectAs returns an object and reader's access level to it.
+func (s *DB) ObjectAs(ctx context.Context, repo, id string, reader *cmis.Access) (*cmis.Object, cmis.Level, error) {
+	o, l, err := s.objectAs(ctx, reader, `o.id = `+textParam+` AND o.repository_id = `+textParam, id, repo)
+	if isNoRows(err) {
+		err = cmis.Errorf(cmis.ErrObjectNotFound, "object %s not found", id)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("object %s: %w", id, err)
+	}
+	return o, l, nil
+}
+
+// ObjectByPathAs resolves a path as ObjectByPath does and returns
+// reader's access level to the object too.
+func (s *DB) ObjectByPathAs(ctx context.Context, repo, path string, reader *cmis.Access) (*cmis.Object, cmis.Level, error) {
+	if !strings.HasPrefix(path, "/") {
+		return nil, 0, cmis.Errorf(cmis.ErrInvalidArgument, "path %q does not start with /", path)
+	}
+	if len(path) > 1 {
+		path = strings.TrimSuffix(path, "/")
+	}
+	i := strings.LastIndexByte(path, '/')
+	parent, name := path[:i], path[i+1:]
+	if parent == "" {
+		parent = "/"
+	}
+	// A folder by its path, or else the object of that name in the parent
+	// folder (a folder is both, the same object).
+	const p = textParam
+	o, l, err := s.objectAs(ctx, reader, `o.id = (
+		SELECT f.id FROM objects f WHERE f.repository_id = `+p+` AND f.path = `+p+`
+		UNION ALL SELECT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id
+			WHERE p.repository_id = `+p+` AND p.path = `+p+` AND c.name = `+p+`
+		LIMIT 1)`, repo, path, repo, parent, name)
+	if isNoRows(err) {
+		err = cmis.Errorf(cmis.ErrObjectNotFound, "no object at path %s", path)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("path %s: %w", path, err)
+	}
+	return o, l, nil
+}
+
+// ObjectByPath resolves "/a/b/c": a folder by its materialised path, any
+// other object by its parent folder's path and its name there.
+func (s *DB) ObjectByPath(ctx context.Context, repo, path string) (*cmis.Object, error) {
+	o, _, err := s.ObjectByPathAs(ctx, repo, path, nil)
+	return o, err
+}
+
+// objectAs reads the object where (on objects o) selects, with its
+// properties, and reader's level to it; sql.ErrNoRows when there is none.
+func (s *DB) objectAs(ctx context.Context, reader *cmis.Access, where string, args ...any) (*cmis.Object, cmis.Level, error) {
+	var o *cmis.Object
+	level := cmis.NoAccess
+	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+		inWrite := scopeOf(ctx) != nil && scopeOf(ctx).write
+		column, colArgs := levelColumn(reader)
+		if inWrite {
+			column, colArgs = "", nil
+		}
+		var l sql.NullInt64
+		var extra []any
+		if column != "" {
+			extra = []any{&l}
+		}
+		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+column+objectFrom+` WHERE `+where, append(colArgs, args...)...)
+		if err != nil {
+			return err
+		}
+		r := newObjectRow(extra...)
+		if rows.Next() {
+			o, err = r.scan(rows)
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		if err == nil && o == nil {
+			err = sql.ErrNoRows
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.fill(ctx, tx); err != nil {
+			return err
+		}
+		switch {
+		case reader != nil && reader.Admin:
+			level = cmis.CanAll
+		case inWrite:
+			got, err := s.Levels(ctx, []string{o.ID}, reader)
+			if err != nil {
+				return err
+			}
+			level = got[o.ID]
+		default:
+			level = cmis.Level(l.Int64)
+		}
+		return nil
+	})
+	return o, level, err
+}
+
+// levelColumn is the column, ", (…)", of reader's highest level on the
+// object o of a statement, and its arguments; none for an administrator
+// (who has every level) or a reader of no principal (who has none).
+func levelColumn(reader *cmis.Access) (string, []any) {
+	if reader == nil || reader.Admin || len(reader.Principals) == 0 {
+		return "", nil
+	}
+	args := make([]any, len(reader.Principals))
+	for i, p := range reader.Principals {
+		args[i] = p
+	}
+	return `, (SELECT MAX(ace.level) FROM acl_entries ace WHERE ace.object_id = o.id AND ace.principal_id IN (?` +
+		strings.Repeat(", ?", len(args)-1) + `))`, args
+}
