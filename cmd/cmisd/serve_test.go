@@ -68,6 +68,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{nil, []string{"extra"}, `unexpected "extra"`},
 		{nil, []string{"--max-count", "0"}, "must not be 0"},
 		{[]string{"CMISD_QUERY_TIMEOUT=0s"}, nil, "must not be 0"},
+		{nil, []string{"--gc-percent", "10"}, "--gc-percent must be at least 25"},
 	} {
 		data := t.TempDir()
 		args := append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data}, tt.args...)
@@ -76,6 +77,27 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(data, "cmisd.db")); err == nil {
 			t.Errorf("env %v args %v: the store was opened", tt.env, tt.args)
+		}
+	}
+}
+
+// The garbage collector runs at --gc-percent (default 400), from the flag
+// or the environment, whatever GOGC says: the runtime reports it in the
+// "serving" line.
+func TestGCPercent(t *testing.T) {
+	for _, tt := range []struct {
+		env  []string
+		args []string
+		want float64
+	}{
+		{[]string{"GOGC=100"}, nil, defaultGCPercent},
+		{[]string{"CMISD_GC_PERCENT=250"}, nil, 250},
+		{nil, []string{"--gc-percent", "150"}, 150},
+	} {
+		_, logs := startServe(t, tt.env, append([]string{"--data", t.TempDir()}, tt.args...)...)
+		lines := logLines(logs(), "serving")
+		if len(lines) != 1 || lines[0]["gc_percent"] != tt.want {
+			t.Errorf("env %v args %v: serving lines %v, want gc_percent %v", tt.env, tt.args, lines, tt.want)
 		}
 	}
 }
