@@ -81,7 +81,7 @@ func (s *DB) ACL(ctx context.Context, repo, id string) ([]cmis.ACE, error) {
 
 func loadACL(ctx context.Context, tx *sqlx.Tx, id string) ([]cmis.ACE, error) {
 	rows, err := tx.QueryxContext(ctx, `SELECT principal_id, permission, direct FROM acl_entries
-		WHERE object_id = `+textParam+` ORDER BY direct DESC, principal_id, level`, id)
+		WHERE object_id = ? ORDER BY direct DESC, principal_id, level`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func filingOrder(keys []cmis.Order) ([]string, bool, bool) {
 // on the key (continuing past the previous page where it can: see
 // queryPage), then loads its objects.
 func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQuery, keys []string, desc bool) ([]*cmis.Object, cmis.PageEnd, error) {
-	body := fragment{sql: ` FROM containment cc WHERE cc.parent_id = ` + textParam, args: []any{q.FolderID}}
+	body := fragment{sql: ` FROM containment cc WHERE cc.parent_id = ?`, args: []any{q.FolderID}}
 	// What only the child's row tells: its kind, and whether the reader's
 	// face hides it.
 	kind := ""
@@ -86,7 +86,7 @@ func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQu
 	body.sql += acl
 	body.args = append(body.args, aclArgs...)
 	cq := &compiledQuery{body: body, order: orderOf(keys, desc), columns: []string{"cc.child_id"}, keys: keys, desc: desc,
-		candidates: fragment{sql: ` FROM containment cc WHERE cc.parent_id = ` + textParam, args: []any{q.FolderID}}}
+		candidates: fragment{sql: ` FROM containment cc WHERE cc.parent_id = ?`, args: []any{q.FolderID}}}
 	if plan, ok := ctx.Value(explainKey{}).(*[]string); ok {
 		if err := s.readySkip(ctx, tx, cq, q.Page); err != nil {
 			return nil, cmis.PageEnd{}, err

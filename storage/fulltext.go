@@ -156,7 +156,7 @@ func (s *DB) indexProps(ctx context.Context, tx *sqlx.Tx, id string) error {
 		return err
 	}
 	var vals []string
-	if err := tx.SelectContext(ctx, &vals, `SELECT value_text FROM object_properties WHERE object_id = `+textParam+` AND property_type = 'string'
+	if err := tx.SelectContext(ctx, &vals, `SELECT value_text FROM object_properties WHERE object_id = ? AND property_type = 'string'
 		AND value_text IS NOT NULL ORDER BY property_id, position`, id); err != nil {
 		return err
 	}

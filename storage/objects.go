@@ -85,7 +85,7 @@ func valueType(v cmis.Value) cmis.PropertyType {
 }
 
 func getObject(ctx context.Context, q sqlx.QueryerContext, repo, id string) (*cmis.Object, error) {
-	objs, err := queryObjects(ctx, q, `SELECT `+objectColumns+objectFrom+` WHERE o.id = `+textParam+` AND o.repository_id = `+textParam, id, repo)
+	objs, err := queryObjects(ctx, q, `SELECT `+objectColumns+objectFrom+` WHERE o.id = ? AND o.repository_id = ?`, id, repo)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (s *DB) Objects(ctx context.Context, repo string, ids []string) ([]*cmis.Ob
 	}
 	var out []*cmis.Object
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = `+textParam+` AND o.id IN (?)`, repo, ids)
+		q, args, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.id IN (?)`, repo, ids)
 		if err != nil {
 			return err
 		}
@@ -188,7 +188,7 @@ func (s *DB) Descendants(ctx context.Context, repo, folderID string, depth int, 
 		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.parent_id, p.path`+objectFrom+`
 			JOIN containment cc ON cc.child_id = o.id JOIN objects p ON p.id = cc.parent_id
-			WHERE p.repository_id = `+textParam+` AND (p.id = `+textParam+` OR (p.path >= `+textParam+` AND p.path < `+textParam+``+deep+`))`+kind+acl+`
+			WHERE p.repository_id = ? AND (p.id = ? OR (p.path >= ? AND p.path < ?`+deep+`))`+kind+acl+`
 			ORDER BY p.path, o.name, o.id`, append(args, aclArgs...)...)
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *DB) Parents(ctx context.Context, repo, id string, reader *cmis.Access) 
 		acl, aclArgs := readFilter("o", reader)
 		rows, err := tx.QueryxContext(ctx, `SELECT `+objectColumns+`, cc.name`+objectFrom+`
 			JOIN containment cc ON cc.parent_id = o.id WHERE cc.child_id IN (SELECT CAST(? AS TEXT) UNION
-				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = `+textParam+`)`+acl+`
+				SELECT v.id FROM objects v JOIN objects me ON me.version_series_id = v.version_series_id WHERE me.id = ?)`+acl+`
 			ORDER BY o.path, o.id`,
 			append([]any{id, id}, aclArgs...)...)
 		if err != nil {

@@ -109,7 +109,7 @@ func (s *DB) AppliedPolicies(ctx context.Context, repo, id string, reader *cmis.
 		acl, aclArgs := readFilter("o", reader)
 		var err error
 		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-			JOIN applied_policies ap ON ap.policy_id = o.id WHERE ap.object_id = `+textParam+``+acl+` ORDER BY o.id`,
+			JOIN applied_policies ap ON ap.policy_id = o.id WHERE ap.object_id = ?`+acl+` ORDER BY o.id`,
 			append([]any{id}, aclArgs...)...)
 		return err
 	})

@@ -20,7 +20,7 @@ import (
 
 // ObjectAs returns an object and reader's access level to it.
 func (s *DB) ObjectAs(ctx context.Context, repo, id string, reader *cmis.Access) (*cmis.Object, cmis.Level, error) {
-	o, l, err := s.objectAs(ctx, reader, `o.id = `+textParam+` AND o.repository_id = `+textParam, id, repo)
+	o, l, err := s.objectAs(ctx, reader, `o.id = ? AND o.repository_id = ?`, id, repo)
 	if isNoRows(err) {
 		err = cmis.Errorf(cmis.ErrObjectNotFound, "object %s not found", id)
 	}
@@ -46,11 +46,10 @@ func (s *DB) ObjectByPathAs(ctx context.Context, repo, path string, reader *cmis
 	}
 	// A folder by its path, or else the object of that name in the parent
 	// folder (a folder is both, the same object).
-	const p = textParam
 	o, l, err := s.objectAs(ctx, reader, `o.id = (
-		SELECT f.id FROM objects f WHERE f.repository_id = `+p+` AND f.path = `+p+`
+		SELECT f.id FROM objects f WHERE f.repository_id = ? AND f.path = ?
 		UNION ALL SELECT c.child_id FROM containment c JOIN objects p ON p.id = c.parent_id
-			WHERE p.repository_id = `+p+` AND p.path = `+p+` AND c.name = `+p+`
+			WHERE p.repository_id = ? AND p.path = ? AND c.name = ?
 		LIMIT 1)`, repo, path, repo, parent, name)
 	if isNoRows(err) {
 		err = cmis.Errorf(cmis.ErrObjectNotFound, "no object at path %s", path)

@@ -218,7 +218,7 @@ func loadType(ctx context.Context, tx *sqlx.Tx, repo, typeID string) (*cmis.Type
 	q, args, err := sqlx.In(`SELECT type_id, id, local_name, local_namespace, display_name, query_name, description,
 		property_type, cardinality, updatability, required, queryable, orderable, open_choice, default_value,
 		choices, max_length, min_value, max_value, precision_bits, resolution
-		FROM property_definitions WHERE repository_id = `+textParam+` AND type_id IN (?) ORDER BY position`, repo, chain)
+		FROM property_definitions WHERE repository_id = ? AND type_id IN (?) ORDER BY position`, repo, chain)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (s *DB) TypeChildren(ctx context.Context, repo, typeID string, page cmis.Pa
 			if _, err := loadType(ctx, tx, repo, typeID); err != nil {
 				return err
 			}
-			err = tx.SelectContext(ctx, &ids, `SELECT id FROM types WHERE repository_id = `+textParam+` AND parent_id = `+textParam+` ORDER BY id`, repo, typeID)
+			err = tx.SelectContext(ctx, &ids, `SELECT id FROM types WHERE repository_id = ? AND parent_id = ? ORDER BY id`, repo, typeID)
 		}
 		if err != nil {
 			return err

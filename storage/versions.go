@@ -286,7 +286,7 @@ func (s *DB) Versions(ctx context.Context, repo, id string, reader *cmis.Access)
 			return err
 		}
 		acl, aclArgs := readFilter("o", reader)
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = `+textParam+` AND o.version_series_id = `+textParam+``+acl,
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.version_series_id = ?`+acl,
 			append([]any{repo, vs}, aclArgs...)...)
 		return err
 	})
@@ -310,14 +310,14 @@ func (s *DB) LatestVersion(ctx context.Context, repo, id string, major bool) (*c
 			flag = "o.is_latest_major"
 		}
 		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-			WHERE o.repository_id = `+textParam+` AND o.version_series_id = `+textParam+` AND `+flag+` = 1`, repo, vs)
+			WHERE o.repository_id = ? AND o.version_series_id = ? AND `+flag+` = 1`, repo, vs)
 		if err != nil {
 			return err
 		}
 		if len(objs) == 0 && !major {
 			// A document created checked out is only its PWC until checked in.
 			objs, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-				WHERE o.repository_id = `+textParam+` AND o.version_series_id = `+textParam+` AND o.is_pwc = 1
+				WHERE o.repository_id = ? AND o.version_series_id = ? AND o.is_pwc = 1
 				AND NOT EXISTS (SELECT 1 FROM objects v WHERE v.version_series_id = o.version_series_id AND v.is_pwc = 0)`, repo, vs)
 			if err != nil {
 				return err
@@ -346,14 +346,14 @@ func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) 
 	var out []*cmis.Object
 	var end cmis.PageEnd
 	err := s.readLimited(ctx, "getCheckedOutDocs", func(ctx context.Context, tx *sqlx.Tx) error {
-		where := ` WHERE o.repository_id = ` + textParam + ` AND o.is_pwc = 1`
+		where := ` WHERE o.repository_id = ? AND o.is_pwc = 1`
 		args := []any{repo}
 		if q.FolderID != "" {
 			if _, err := requireFolder(ctx, tx, repo, q.FolderID); err != nil {
 				return err
 			}
 			where += ` AND EXISTS (SELECT 1 FROM containment cc JOIN objects h ON h.id = cc.child_id
-				WHERE cc.parent_id = ` + textParam + ` AND h.version_series_id = o.version_series_id)`
+				WHERE cc.parent_id = ? AND h.version_series_id = o.version_series_id)`
 			args = append(args, q.FolderID)
 		}
 		acl, aclArgs := readFilter("o", q.Reader)
