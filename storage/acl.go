@@ -36,13 +36,18 @@ func aclFilter(id string, a *cmis.Access) (string, []any) {
 	if len(a.Principals) == 0 {
 		return " AND 1 = 0", nil
 	}
-	q := " AND " + probe("SELECT 1 FROM acl_entries ace WHERE ace.object_id = "+id+" AND ace.principal_id IN (?"+
-		strings.Repeat(", ?", len(a.Principals)-1)+")")
+	in, args := principalsIn(a)
+	return " AND " + probe("SELECT 1 FROM acl_entries ace WHERE ace.object_id = "+id+" AND ace.principal_id"+in), args
+}
+
+// principalsIn is " IN (?, …)" over a's principals (at least one), and
+// its arguments.
+func principalsIn(a *cmis.Access) (string, []any) {
 	args := make([]any, len(a.Principals))
 	for i, p := range a.Principals {
 		args[i] = p
 	}
-	return q, args
+	return " IN (?" + strings.Repeat(", ?", len(args)-1) + ")", args
 }
 
 // hiddenFilter is the condition, " AND …", that leaves out objects of the

@@ -128,10 +128,6 @@ func levelColumn(reader *cmis.Access) (string, []any) {
 	if reader == nil || reader.Admin || len(reader.Principals) == 0 {
 		return "", nil
 	}
-	args := make([]any, len(reader.Principals))
-	for i, p := range reader.Principals {
-		args[i] = p
-	}
-	return `, (SELECT MAX(ace.level) FROM acl_entries ace WHERE ace.object_id = o.id AND ace.principal_id IN (?` +
-		strings.Repeat(", ?", len(args)-1) + `))`, args
+	in, args := principalsIn(reader)
+	return `, (SELECT MAX(ace.level) FROM acl_entries ace WHERE ace.object_id = o.id AND ace.principal_id` + in + `)`, args
 }
