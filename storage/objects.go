@@ -116,7 +116,7 @@ func (s *DB) Objects(ctx context.Context, repo string, ids []string) ([]*cmis.Ob
 	}
 	var out []*cmis.Object
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		q, args, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.id IN (?)`, repo, ids)
+		q, args, err := sqlx.In(`SELECT `+objectColumns+objectFrom+` WHERE `+s.dialect.noIndexPrefix()+`o.repository_id = ? AND o.id IN (?)`, repo, ids)
 		if err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.Relationshi
 		if err != nil {
 			return err
 		}
-		where := ` WHERE o.repository_id = ? AND o.base_type_id = 'cmis:relationship' AND ` + dir
+		where := ` WHERE ` + s.dialect.noIndexPrefix() + `o.repository_id = ? AND o.base_type_id = 'cmis:relationship' AND ` + dir
 		args := append([]any{repo}, dargs...)
 		if len(rq.TypeIDs) > 0 {
 			where += ` AND o.type_id IN (?)`
@@ -80,7 +80,7 @@ func (s *DB) RelationshipsOf(ctx context.Context, repo string, ids []string, d c
 		if err != nil {
 			return err
 		}
-		where, args, err := sqlx.In(` WHERE o.repository_id = ? AND o.base_type_id = 'cmis:relationship' AND `+dir, append([]any{repo}, dargs...)...)
+		where, args, err := sqlx.In(` WHERE `+s.dialect.noIndexPrefix()+`o.repository_id = ? AND o.base_type_id = 'cmis:relationship' AND `+dir, append([]any{repo}, dargs...)...)
 		if err != nil {
 			return err
 		}

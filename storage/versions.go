@@ -286,7 +286,7 @@ func (s *DB) Versions(ctx context.Context, repo, id string, reader *cmis.Access)
 			return err
 		}
 		acl, aclArgs := readFilter("o", reader)
-		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.repository_id = ? AND o.version_series_id = ?`+acl,
+		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE `+s.dialect.noIndexPrefix()+`o.repository_id = ? AND o.version_series_id = ?`+acl,
 			append([]any{repo, vs}, aclArgs...)...)
 		return err
 	})
@@ -310,14 +310,14 @@ func (s *DB) LatestVersion(ctx context.Context, repo, id string, major bool) (*c
 			flag = "o.is_latest_major"
 		}
 		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-			WHERE o.repository_id = ? AND o.version_series_id = ? AND `+flag+` = 1`, repo, vs)
+			WHERE `+s.dialect.noIndexPrefix()+`o.repository_id = ? AND o.version_series_id = ? AND `+flag+` = 1`, repo, vs)
 		if err != nil {
 			return err
 		}
 		if len(objs) == 0 && !major {
 			// A document created checked out is only its PWC until checked in.
 			objs, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+`
-				WHERE o.repository_id = ? AND o.version_series_id = ? AND o.is_pwc = 1
+				WHERE `+s.dialect.noIndexPrefix()+`o.repository_id = ? AND o.version_series_id = ? AND o.is_pwc = 1
 				AND NOT EXISTS (SELECT 1 FROM objects v WHERE v.version_series_id = o.version_series_id AND v.is_pwc = 0)`, repo, vs)
 			if err != nil {
 				return err
