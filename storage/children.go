@@ -82,7 +82,7 @@ func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQu
 		body.sql += " AND " + probe("SELECT 1 FROM objects f WHERE f.id = cc.child_id"+kind+hidden)
 		body.args = append(body.args, hiddenArgs...)
 	}
-	acl, aclArgs := aclFilter("cc.child_id", q.Reader)
+	acl, aclArgs := aclFilter("cc.acl_id", q.Reader)
 	body.sql += acl
 	body.args = append(body.args, aclArgs...)
 	cq := &compiledQuery{body: body, order: orderOf(keys, desc), columns: []string{"cc.child_id"}, keys: keys, desc: desc,

@@ -21,7 +21,7 @@ import (
 // The full-text index is rebuilt rather than copied (its form is the
 // engine's own), and schema_migrations is each database's.
 var copyTables = []string{
-	"repositories", "types", "property_definitions", "contents", "objects", "containment",
+	"repositories", "types", "property_definitions", "contents", "acls", "acl_readers", "objects", "containment",
 	"object_properties", "object_secondary_types", "users", "groups", "group_members",
 	"acl_entries", "applied_policies", "change_log",
 }

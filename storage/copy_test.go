@@ -217,6 +217,7 @@ func copyAndCompare(t *testing.T, from, to *DB, repo *cmis.RepositoryInfo) {
 		t.Fatalf("copied %+v", stats)
 	}
 	compareStores(t, from, to, repo.ID)
+	checkACLIDs(t, to, repo.ID, "copied")
 }
 
 // compareStores finds two stores the same through their API: repository

@@ -283,7 +283,7 @@ func (postgresDialect) bulkSession(ctx context.Context, conn *sqlx.Conn) (func()
 	return func() {
 		ctx := context.WithoutCancel(ctx)
 		conn.ExecContext(ctx, `RESET synchronous_commit`)
-		conn.ExecContext(ctx, `ANALYZE objects, containment, object_properties, acl_entries, change_log, fulltext`)
+		conn.ExecContext(ctx, `ANALYZE objects, containment, object_properties, acl_entries, acls, acl_readers, change_log, fulltext`)
 	}, nil
 }
 
@@ -343,7 +343,7 @@ func (postgresDialect) checkIntegrity(ctx context.Context, db *sqlx.DB) ([]strin
 	var out []string
 	for _, t := range []string{"repositories", "types", "property_definitions", "contents", "objects", "containment",
 		"object_properties", "object_secondary_types", "users", "groups", "group_members", "acl_entries",
-		"applied_policies", "change_log", "fulltext", "cache_generation"} {
+		"acls", "acl_readers", "applied_policies", "change_log", "fulltext", "cache_generation"} {
 		var n int
 		if err := db.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM `+t+` LIMIT 1) x`); err != nil {
 			out = append(out, fmt.Sprintf("table %s: %v", t, err))

@@ -154,15 +154,16 @@ func (c *compiler) rowFilter(rest []query.Cond, opt query.Options) (fragment, er
 	return f, ferr
 }
 
-// drivenACL is the reader's access checked on id, the object's id as the
-// driving index yields it (" AND …"), which the path puts before the
-// probe of the object's row and which leaves the access out of the
-// table's filter: a row the reader may not see costs one probe, not two.
-// A deep page skips rows by checking each; in a broad search the reader
-// may see half of them or fewer.
-func (c *compiler) drivenACL(id string, opt query.Options) fragment {
-	c.aclBy = id
-	sql, args := aclFilter(id, opt.Reader)
+// drivenACL is the reader's access checked on aclID, the ACL id the
+// driving index carries (" AND …"): the folder path's filings carry
+// their child's, so that the rows a deep page skips have their access
+// checked in the index and only the rows the reader sees cost the probe
+// of the object's row. It leaves the access out of the table's filter.
+// The other paths check access on the object's row they read anyway
+// (the table's filter).
+func (c *compiler) drivenACL(aclID string, opt query.Options) fragment {
+	c.aclBy = aclID
+	sql, args := aclFilter(aclID, opt.Reader)
 	return fragment{sql: sql, args: args}
 }
 
@@ -181,7 +182,7 @@ func dir(desc bool) string {
 func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	a := c.alias[x.Table]
 	folders := c.capture(func() string { return c.folders(x) })
-	acl := c.drivenACL("fc.child_id", opt)
+	acl := c.drivenACL("fc.acl_id", opt)
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
@@ -286,7 +287,6 @@ func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt que
 	drive := c.capture(func() string {
 		return "pv.property_id = " + c.arg(x.Column.Property.ID) + " AND pv." + valueColumn(x.Column.Property.PropertyType) + " = " + c.arg(sqlValue(x.Value))
 	})
-	acl := c.drivenACL("pv.object_id", opt)
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
@@ -296,8 +296,8 @@ func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt que
 		return nil, c.errors[0]
 	}
 	keys := []string{"pv.object_id"}
-	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + acl.sql + " AND " + probe(objects),
-		args: append(append(slices.Clone(drive.args), acl.args...), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
+	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + " AND " + probe(objects),
+		args: append(slices.Clone(drive.args), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
 		candidates: fragment{sql: " FROM object_properties pv WHERE " + drive.sql, args: drive.args}}, nil
 }
 
@@ -386,13 +386,12 @@ func oneWord(ts *query.TextSearch) bool {
 // textQuery is a text path's statement over the matches src yields.
 func (c *compiler) textQuery(a, search string, src textSource, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	c.rank = src.rank
-	acl := c.drivenACL(src.id, opt)
 	filter, err := c.rowFilter(rest, opt) // SCORE() in the rest reads c.rank
 	if err != nil {
 		return nil, err
 	}
-	cq := &compiledQuery{body: fragment{sql: src.from + c.contentJoin(a) + " WHERE " + src.match + acl.sql + " AND " + filter.sql,
-		args: append(append([]any{search}, acl.args...), filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score,
+	cq := &compiledQuery{body: fragment{sql: src.from + c.contentJoin(a) + " WHERE " + src.match + " AND " + filter.sql,
+		args: append([]any{search}, filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score,
 		candidates: fragment{sql: src.candidates, args: []any{search}}}
 	cq.order.sql = " ORDER BY " + src.order
 	cq.keys = []string{src.order}

@@ -1,0 +1,225 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
+)
+
+// The ACL ids (migration 9 on SQLite, 10 on PostgreSQL) are derived from
+// acl_entries by triggers. After each change that alters an object's
+// ACL, its id must name its principals, the filings must carry it, and
+// what a reader is answered must be what the per-object check
+// (acl_entries, as Levels reads them) lets through.
+func TestACLIDsFollowACEs(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	read := func(p string) []cmis.ACE { return []cmis.ACE{{Principal: p, Permission: cmis.PermRead}} }
+	a := mustCreate(t, db, folder(repo, "a"), repo.RootFolderID, nil)
+	x := mustCreate(t, db, folder(repo, "x"), a.ID, nil)
+	b, err := db.CreateObject(ctx, folder(repo, "b"), repo.RootFolderID, nil, read("bob"), []cmis.ACE{{Principal: cmis.PrincipalAnyone, Permission: cmis.PermRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []*cmis.Object
+	for i, parent := range []string{a.ID, a.ID, x.ID, x.ID, b.ID} {
+		docs = append(docs, mustCreate(t, db, document(repo, fmt.Sprintf("d%d.txt", i)), parent, stream("text")))
+	}
+	checkACLIDs(t, db, repo.ID, "created")
+
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"applyACL on a folder, propagated", func() error {
+			_, err := db.ApplyACL(ctx, repo.ID, a.ID, read("carol"), nil, true, "admin")
+			return err
+		}},
+		{"applyACL removing from a subtree", func() error {
+			_, err := db.ApplyACL(ctx, repo.ID, a.ID, nil, []cmis.ACE{{Principal: cmis.PrincipalAnyone, Permission: cmis.PermRead}}, true, "admin")
+			return err
+		}},
+		{"applyACL on a document", func() error {
+			_, err := db.ApplyACL(ctx, repo.ID, docs[2].ID, read("dave"), nil, false, "admin")
+			return err
+		}},
+		{"move into a folder with another ACL", func() error {
+			_, err := db.MoveObject(ctx, repo.ID, docs[0].ID, a.ID, b.ID, "admin")
+			return err
+		}},
+		{"move a folder", func() error {
+			_, err := db.MoveObject(ctx, repo.ID, x.ID, a.ID, b.ID, "admin")
+			return err
+		}},
+		{"copy into a folder with another ACL", func() error {
+			// createDocumentFromSource: a new document in the target
+			// folder, with the ACEs the client adds.
+			_, err := db.CreateObject(ctx, document(repo, "copy.txt"), b.ID, stream("text"), read("erin"), nil)
+			return err
+		}},
+		{"check out and in", func() error {
+			pwc, err := db.CheckOut(ctx, repo.ID, docs[1].ID, "bob")
+			if err != nil {
+				return err
+			}
+			_, err = db.CheckIn(ctx, repo.ID, pwc.ID, cmis.CheckIn{Major: true, User: "bob", Add: read("frank")})
+			return err
+		}},
+		{"the last ACE removed", func() error {
+			_, err := db.ApplyACL(ctx, repo.ID, docs[4].ID, nil, read("bob"), false, "admin")
+			return err
+		}},
+		{"delete", func() error { return db.DeleteObject(ctx, repo.ID, docs[3].ID, cmis.Permit{}) }},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		checkACLIDs(t, db, repo.ID, s.name)
+	}
+}
+
+// checkACLIDs checks every object's ACL id against its ACEs, and every
+// folder's children and the whole repository's query for a few readers
+// against the per-object check.
+func checkACLIDs(t *testing.T, db *DB, repo, when string) {
+	t.Helper()
+	ctx := context.Background()
+	var rows []struct {
+		ID      string  `db:"id"`
+		ACLID   *int64  `db:"acl_id"`
+		Readers *string `db:"readers"`
+	}
+	if err := db.db.SelectContext(ctx, &rows, `SELECT o.id, o.acl_id, a.readers FROM objects o LEFT JOIN acls a ON a.id = o.acl_id`); err != nil {
+		t.Fatal(err)
+	}
+	var entries []struct {
+		Object    string `db:"object_id"`
+		Principal string `db:"principal_id"`
+	}
+	if err := db.db.SelectContext(ctx, &entries, `SELECT DISTINCT object_id, principal_id FROM acl_entries ORDER BY object_id, principal_id`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, e := range entries {
+		want[e.Object] += fmt.Sprintf("%d:%s", len(e.Principal), e.Principal)
+	}
+	for _, r := range rows {
+		got := ""
+		if r.Readers != nil {
+			got = *r.Readers
+		}
+		if got != want[r.ID] || (r.ACLID == nil) != (want[r.ID] == "") {
+			t.Errorf("%s: object %s has ACL %v (%q), its ACEs name %q", when, r.ID, r.ACLID, got, want[r.ID])
+		}
+	}
+	var stale []string
+	if err := db.db.SelectContext(ctx, &stale, `SELECT c.child_id FROM containment c JOIN objects o ON o.id = c.child_id
+		WHERE c.acl_id IS NULL AND o.acl_id IS NOT NULL OR c.acl_id IS NOT NULL AND o.acl_id IS NULL OR c.acl_id <> o.acl_id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) > 0 {
+		t.Errorf("%s: filings of %v carry another ACL id than their object", when, stale)
+	}
+	var readers []struct {
+		ACL       int64  `db:"acl_id"`
+		Principal string `db:"principal_id"`
+		Readers   string `db:"readers"`
+	}
+	if err := db.db.SelectContext(ctx, &readers, `SELECT ar.acl_id, ar.principal_id, a.readers FROM acl_readers ar JOIN acls a ON a.id = ar.acl_id`); err != nil {
+		t.Fatal(err)
+	}
+	named := map[int64]string{}
+	for _, r := range readers {
+		if !strings.Contains(r.Readers, fmt.Sprintf("%d:%s", len(r.Principal), r.Principal)) {
+			t.Errorf("%s: ACL %d (%q) lists reader %s", when, r.ACL, r.Readers, r.Principal)
+		}
+		named[r.ACL] += fmt.Sprintf("%d:%s", len(r.Principal), r.Principal)
+	}
+	for _, r := range rows {
+		if r.ACLID != nil && len(named[*r.ACLID]) != len(*r.Readers) {
+			t.Errorf("%s: ACL %d (%q) has readers %q", when, *r.ACLID, *r.Readers, named[*r.ACLID])
+		}
+	}
+	for _, p := range []string{"bob", "carol", "dave", "erin", "frank", cmis.PrincipalAnyone} {
+		checkReader(t, db, repo, when, &cmis.Access{Principals: []string{p}})
+	}
+	checkReader(t, db, repo, when, &cmis.Access{Principals: []string{"bob", "carol", cmis.PrincipalAnyone}})
+}
+
+// checkReader compares what reader is answered by getChildren of every
+// folder and by queries (a folder's, a subtree's, a type's) with the
+// administrator's answers filtered by the per-object check.
+func checkReader(t *testing.T, db *DB, repo, when string, reader *cmis.Access) {
+	t.Helper()
+	ctx := context.Background()
+	visible := func(all []string) []string {
+		levels, err := db.Levels(ctx, all, reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.DeleteFunc(slices.Clone(all), func(id string) bool { return levels[id] < cmis.CanRead })
+	}
+	var folders []string
+	if err := db.db.SelectContext(ctx, &folders, `SELECT id FROM objects WHERE base_type_id = 'cmis:folder' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	admin := &cmis.Access{Admin: true}
+	for _, f := range folders {
+		for _, order := range [][]cmis.Order{nil, {{PropertyID: cmis.PropCreationDate, Descending: true}}} {
+			ids := func(r *cmis.Access) []string {
+				kids, _, err := db.Children(ctx, repo, cmis.ChildrenQuery{FolderID: f, OrderBy: order, Reader: r, Page: cmis.Page{MaxItems: -1}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, k := range kids {
+					out = append(out, k.ID)
+				}
+				return out
+			}
+			if got, want := ids(reader), visible(ids(admin)); !slices.Equal(got, want) {
+				t.Errorf("%s: %v's children of %s: %v, want %v", when, reader.Principals, f, got, want)
+			}
+		}
+		for _, stmt := range []string{"SELECT cmis:objectId FROM cmis:document WHERE IN_FOLDER('" + f + "')",
+			"SELECT cmis:objectId FROM cmis:document WHERE IN_TREE('" + f + "') ORDER BY cmis:name"} {
+			checkQuery(t, db, repo, when, stmt, reader, visible)
+		}
+	}
+	checkQuery(t, db, repo, when, "SELECT cmis:objectId FROM cmis:document", reader, visible)
+}
+
+// checkQuery compares a query's answer to reader with the
+// administrator's filtered by visible.
+func checkQuery(t *testing.T, db *DB, repo, when, stmt string, reader *cmis.Access, visible func([]string) []string) {
+	t.Helper()
+	ctx := context.Background()
+	q, err := query.Prepare(ctx, db, repo, stmt)
+	if err != nil {
+		t.Fatalf("%s: %v", stmt, err)
+	}
+	ids := func(r *cmis.Access) []string {
+		rows, _, err := db.RunQuery(ctx, repo, q, query.Options{Reader: r, Page: cmis.Page{MaxItems: -1}})
+		if err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+		var out []string
+		for _, row := range rows {
+			out = append(out, row.Objects[0].ID)
+		}
+		if !strings.Contains(stmt, "ORDER BY") {
+			sort.Strings(out)
+		}
+		return out
+	}
+	if got, want := ids(reader), visible(ids(&cmis.Access{Admin: true})); !slices.Equal(got, want) {
+		t.Errorf("%s: %v: %s: %v, want %v", when, reader.Principals, stmt, got, want)
+	}
+}
