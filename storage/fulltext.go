@@ -80,7 +80,6 @@ type textSource struct {
 	from       string // " FROM … JOIN objects <table> ON …"
 	candidates string // " FROM … WHERE …": the matches, from the index alone
 	match      string // the condition that rows match the search
-	id         string // the matching object's id, as the index yields it
 	rank       string // lower ranks first
 	order      string // the index's own order
 	tie        string // breaks ties of rank ("": the index's rank order is total)

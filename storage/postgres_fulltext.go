@@ -156,7 +156,7 @@ func (postgresDialect) textScore(rank string) string {
 // have found and sorted every one of its tens of thousands of matches.
 func (postgresDialect) textSource(table, search string, by textOrder) textSource {
 	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
-		match: "TRUE", order: "fts.object_id", id: "fts.object_id"}
+		match: "TRUE", order: "fts.object_id"}
 	var sub string
 	switch by {
 	case textWalk:
@@ -202,10 +202,10 @@ func oneWordByRank(table, search string) textSource {
 		from: fq + " CROSS JOIN LATERAL (SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f" +
 			" WHERE fulltext_repeated(f.props || f.body) @@ fq.q AND ts_rank(f.props || f.body, fq.q) > fq.one" +
 			" ORDER BY rank ASC, f.object_id ASC OFFSET 0) fts" + objects,
-		candidates: candidates, match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id", id: "fts.object_id",
+		candidates: candidates, match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id",
 		then: &textSource{from: fq + " CROSS JOIN fulltext fts" + objects, candidates: candidates,
 			match: "(fts.props || fts.body) @@ fq.q AND ts_rank(fts.props || fts.body, fq.q) <= fq.one",
-			rank:  "(-ts_rank(fts.props || fts.body, fq.q))", order: "fts.object_id", id: "fts.object_id"},
+			rank:  "(-ts_rank(fts.props || fts.body, fq.q))", order: "fts.object_id"},
 	}
 }
 

@@ -187,7 +187,7 @@ func (sqliteDialect) textRanks(search string) string {
 func (sqliteDialect) textSource(table, search string, _ textOrder) textSource {
 	return textSource{from: " FROM fulltext JOIN objects " + table + " ON " + table + ".id = fulltext.object_id",
 		candidates: " FROM fulltext WHERE fulltext MATCH " + search,
-		match:      "fulltext MATCH " + search, rank: "fulltext.rank", order: "fulltext.rowid", id: "fulltext.object_id"}
+		match:      "fulltext MATCH " + search, rank: "fulltext.rank", order: "fulltext.rowid"}
 }
 
 // textShare: FTS5 yields its matches in rowid order whatever their
