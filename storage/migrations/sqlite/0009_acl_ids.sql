@@ -32,6 +32,9 @@ INSERT INTO acl_readers (principal_id, acl_id)
     SELECT DISTINCT e.principal_id, a.id FROM (SELECT readers, MIN(object_id) AS object_id FROM temp.acl_keys GROUP BY readers) one
     JOIN acls a ON a.readers = one.readers JOIN acl_entries e ON e.object_id = one.object_id;
 UPDATE objects SET acl_id = (SELECT a.id FROM temp.acl_keys k JOIN acls a ON a.readers = k.readers WHERE k.object_id = objects.id);
+-- (The indexes that change are rebuilt after the update, not kept by it.)
+DROP INDEX containment_created;
+DROP INDEX containment_modified;
 UPDATE containment SET acl_id = (SELECT o.acl_id FROM objects o WHERE o.id = containment.child_id);
 DROP TABLE temp.acl_keys;
 
@@ -53,7 +56,5 @@ CREATE TRIGGER objects_acl AFTER UPDATE OF acl_id ON objects WHEN OLD.acl_id IS 
 -- checked from the index alone.
 CREATE INDEX containment_acl ON containment (parent_id, child_id, acl_id);
 CREATE INDEX containment_name_acl ON containment (parent_id, name, child_id, acl_id);
-DROP INDEX containment_created;
 CREATE INDEX containment_created ON containment (parent_id, creation_date, child_id, acl_id);
-DROP INDEX containment_modified;
 CREATE INDEX containment_modified ON containment (parent_id, last_modification_date, child_id, acl_id);
