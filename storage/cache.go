@@ -90,7 +90,7 @@ func cached[K comparable, V any](s *DB, ctx context.Context, m func(*cache) map[
 // generation is the cache generation the request sees: read once per
 // transaction (a write reads its own), or alone outside one.
 func (s *DB) generation(ctx context.Context) (int64, error) {
-	const q = `SELECT value FROM cache_generation WHERE id = 1`
+	const q = generationQuery
 	sc := scopeOf(ctx)
 	if sc != nil && sc.genKnown {
 		return sc.gen, nil
