@@ -126,6 +126,9 @@ type ObjectStore interface {
 	// OpenContent opens length bytes (negative: all) of a document's
 	// content stream from offset; a range past the end is cut short.
 	OpenContent(ctx context.Context, repositoryID, objectID string, offset, length int64) (*Content, error)
+	// OpenContentOf is OpenContent of o, an object read in the request's
+	// snapshot (ObjectAs), without reading it again.
+	OpenContentOf(ctx context.Context, o *Object, offset, length int64) (*Content, error)
 	// UpdateObject applies a change if changeToken (when given) is the
 	// object's current one; else updateConflict.
 	UpdateObject(ctx context.Context, repositoryID, objectID string, changeToken *int64, c Change, user string) (*Object, error)

@@ -216,7 +216,8 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 // section of the file (its Size the length announced, its Outer the file
 // sent with sendfile).
 func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generated.GetContentStream) (*generated.GetContentStreamResponse, error) {
-	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canViewContent.Object"); err != nil {
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canViewContent.Object")
+	if err != nil {
 		return nil, err
 	}
 	if req.StreamId != nil && *req.StreamId != "" {
@@ -229,7 +230,7 @@ func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generat
 	if offset < 0 || (req.Length != nil && length < 0) {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "offset and length must not be negative")
 	}
-	c, err := s.objects.OpenContent(ctx, req.RepositoryId, req.ObjectId, offset, length)
+	c, err := s.objects.OpenContentOf(ctx, o, offset, length)
 	if err != nil {
 		return nil, err
 	}
