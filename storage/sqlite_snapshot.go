@@ -43,6 +43,7 @@ func (c countingSQLiteConn) BeginTx(ctx context.Context, opts sqldriver.TxOption
 		return nil, err
 	}
 	c.stats.sent.Add(1)
+	observe(ctx, generationQuery)
 	// Without the request's context: its cancellation must not interrupt
 	// the statement that holds the snapshot; the transaction's end (or
 	// database/sql's rollback at cancellation) resets it.
