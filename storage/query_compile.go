@@ -81,6 +81,7 @@ func sqlValue(v cmis.Value) any {
 
 // compiler builds one statement; args follow the text's placeholders.
 type compiler struct {
+	store  *DB
 	ctx    context.Context
 	tx     *sqlx.Tx
 	repo   string
@@ -387,23 +388,28 @@ func (c *compiler) folderOf(x *query.FolderCond) (string, bool) {
 }
 
 // typeSet is a table's type and the subtypes whose objects its query
-// includes (includedInSupertypeQuery), read from the types table.
+// includes (includedInSupertypeQuery), read from the types table once per
+// cache generation (a type's change bumps it). Shared: not to be
+// modified.
 func (c *compiler) typeSet(t *cmis.TypeDefinition) ([]string, error) {
-	set := []string{t.ID}
-	frontier := []string{t.ID}
-	for len(frontier) > 0 && len(set) < 10000 {
-		q, args, err := sqlx.In(`SELECT id FROM types WHERE repository_id = ? AND parent_id IN (?) AND included_in_supertype_query = 1`, c.repo, frontier)
-		if err != nil {
-			return nil, err
-		}
-		var next []string
-		if err := c.tx.SelectContext(c.ctx, &next, q, args...); err != nil {
-			return nil, err
-		}
-		set = append(set, next...)
-		frontier = next
-	}
-	return set, nil
+	return cached(c.store, c.ctx, func(c *cache) map[typeKey][]string { return c.queried }, typeKey{c.repo, t.ID},
+		func() ([]string, error) {
+			set := []string{t.ID}
+			frontier := []string{t.ID}
+			for len(frontier) > 0 && len(set) < 10000 {
+				q, args, err := sqlx.In(`SELECT id FROM types WHERE repository_id = ? AND parent_id IN (?) AND included_in_supertype_query = 1`, c.repo, frontier)
+				if err != nil {
+					return nil, err
+				}
+				var next []string
+				if err := c.tx.SelectContext(c.ctx, &next, q, args...); err != nil {
+					return nil, err
+				}
+				set = append(set, next...)
+				frontier = next
+			}
+			return set, nil
+		})
 }
 
 // tableFilter restricts a table to its types, its repository, the
