@@ -276,14 +276,14 @@ func one[T any](block *[]T, v T) []T {
 }
 
 // properties renders the properties of o that f selects, in the order of
-// defs (the object's type definitions).
-func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f filter) *generated.CmisPropertiesType {
-	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(defs))[:0]}
-	for _, p := range defs {
+// its type's definitions.
+func (s *wireSlab) properties(o *cmis.Object, sh shown, f filter) *generated.CmisPropertiesType {
+	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(sh.defs))[:0]}
+	for i, p := range sh.defs {
 		if !f.allows(p) {
 			continue
 		}
-		head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
+		head := sh.heads[i]
 		var w generated.Property
 		if v, ok := systemValue(o, p.ID); ok {
 			w = s.system(p, head, v)
