@@ -245,13 +245,16 @@ func reserve[T any](block *[]T, n int) {
 	}
 }
 
-// take returns a new zero entry from a block.
+// take returns a new zero entry from a block. A block comes from make
+// and only grows into its capacity (take, many), so what lies past its
+// length is zero already: taking an entry writes nothing, where
+// appending a zero value cleared it again, with a write barrier for each
+// of its pointers while the collector runs.
 func take[T any](block *[]T) *T {
 	if len(*block) == cap(*block) {
 		*block = make([]T, 0, grow(cap(*block), 1))
 	}
-	var zero T
-	*block = append(*block, zero)
+	*block = (*block)[:len(*block)+1]
 	return &(*block)[len(*block)-1]
 }
 
