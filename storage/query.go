@@ -37,6 +37,11 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 		if err != nil {
 			return err
 		}
+		if len(ids) == 0 && cq.unverified != "" {
+			if _, err := queryFolder(ctx, tx, repo, cq.unverified); err != nil {
+				return err
+			}
+		}
 		var n int
 		n, end, err = s.pageEnd(opt.Page, len(ids), func(limit int64) (int64, error) {
 			return s.countPast(ctx, tx, cq, opt.Page.SkipCount, ids, limit)
@@ -77,6 +82,10 @@ type compiledQuery struct {
 	// one's, in the same order (a first page read in parts, see
 	// pageOfParts); its candidates are this one's.
 	next *compiledQuery
+	// unverified is the folder an IN_FOLDER path reads the filings of
+	// without having checked that it is one: a page that finds nothing
+	// checks (queryFolder).
+	unverified string
 }
 
 // compileQuery writes a bound query as SQL: along an index path when

@@ -373,18 +373,27 @@ func (c *compiler) folder(x *query.FolderCond) string {
 // folderOf is the path of a folder condition's folder; a folder that is
 // not there fails the compilation.
 func (c *compiler) folderOf(x *query.FolderCond) (string, bool) {
-	var base string
-	var path *string
-	err := c.tx.QueryRowxContext(c.ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, x.FolderID, c.repo).Scan(&base, &path)
-	if isNoRows(err) || (err == nil && (base != string(cmis.BaseFolder) || path == nil)) {
-		c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", x.FolderID))
-		return "", false
-	}
+	path, err := queryFolder(c.ctx, c.tx, c.repo, x.FolderID)
 	if err != nil {
 		c.fail(err)
 		return "", false
 	}
-	return *path, true
+	return path, true
+}
+
+// queryFolder is the path of the folder a folder condition names, or the
+// query's error when it names no folder of the repository.
+func queryFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (string, error) {
+	var base string
+	var path *string
+	err := tx.QueryRowxContext(ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, id, repo).Scan(&base, &path)
+	if isNoRows(err) || (err == nil && (base != string(cmis.BaseFolder) || path == nil)) {
+		return "", cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", id)
+	}
+	if err != nil {
+		return "", err
+	}
+	return *path, nil
 }
 
 // typeSet is a table's type and the subtypes whose objects its query

@@ -79,3 +79,43 @@ func TestNameInFolderReadsOneFiling(t *testing.T) {
 }
 
 var seeksName = regexp.MustCompile(`(?m)(^SEARCH fc USING .*\bname=\?)|(Index Cond: .*\bname = )`)
+
+// IN_FOLDER reads its folder's filings without first checking that the
+// folder is one; a page that finds nothing checks: a document, an
+// unknown id or another repository's folder is invalidArgument, an empty
+// folder no rows.
+func TestInFolderOfNoFolderFails(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	f := mustCreate(t, db, folder(repo, "f"), repo.RootFolderID, nil)
+	empty := mustCreate(t, db, folder(repo, "empty"), repo.RootFolderID, nil)
+	doc := mustCreate(t, db, document(repo, "d"), f.ID, nil)
+	other, err := db.EnsureRepository(ctx, "other", "Other", "", cmis.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := mustCreate(t, db, folder(other, "g"), other.RootFolderID, nil)
+	mustCreate(t, db, document(other, "d"), foreign.ID, nil)
+	for _, c := range []struct {
+		folder string
+		rows   int
+		fails  bool
+	}{{f.ID, 1, false}, {empty.ID, 0, false}, {doc.ID, 0, true}, {"no-such-id", 0, true}, {foreign.ID, 0, true}} {
+		for _, where := range []string{"", " AND cmis:name = 'd'"} {
+			q, err := query.Prepare(ctx, db, repo.ID, "SELECT cmis:objectId FROM cmis:document WHERE IN_FOLDER('"+c.folder+"')"+where)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _, err := db.RunQuery(ctx, repo.ID, q, query.Options{Page: cmis.Page{MaxItems: 10}})
+			if c.fails {
+				if cmis.ErrorTypeOf(err) != cmis.ErrInvalidArgument {
+					t.Errorf("IN_FOLDER(%s)%s: %v, want invalidArgument", c.folder, where, err)
+				}
+				continue
+			}
+			if err != nil || len(rows) != c.rows {
+				t.Errorf("IN_FOLDER(%s)%s: %d rows, %v; want %d", c.folder, where, len(rows), err, c.rows)
+			}
+		}
+	}
+}

@@ -180,7 +180,13 @@ func dir(desc bool) string {
 // first of its folders there.
 func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	a := c.alias[x.Table]
-	folders := c.capture(func() string { return c.folders(x) })
+	// One folder's filings need not its path: whether it is a folder of
+	// the repository is asked only when the page finds nothing (a
+	// filing's parent is one), not in a statement of every query.
+	folders, unverified := fragment{sql: "?", args: []any{x.FolderID}}, x.FolderID
+	if x.Tree {
+		folders, unverified = c.capture(func() string { return c.folders(x) }), ""
+	}
 	acl := c.drivenACL("fc.child_id", opt)
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
@@ -228,7 +234,7 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	}
 	return &compiledQuery{body: body, order: orderOf(keys, key.desc), columns: []string{"fc.child_id"}, keys: keys, desc: key.desc,
 		candidates: fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")", args: folders.args},
-		sorted:     x.Tree && !walk}, nil
+		sorted:     x.Tree && !walk, unverified: unverified}, nil
 }
 
 // nameEquals is the name a conjunct "cmis:name = 'literal'" of table t
