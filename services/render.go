@@ -66,7 +66,7 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 	out := make([]*generated.CmisObjectType, len(objs))
 	wires := make([]generated.CmisObjectType, len(objs))
 	ots := make([]objectType, len(objs))
-	defs := make([][]*cmis.PropertyDefinition, len(objs))
+	defs := make([]shown, len(objs))
 	var counts slabCounts
 	for i, o := range objs {
 		var err error
@@ -74,7 +74,7 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 			return nil, err
 		}
 		defs[i] = tc.definitions(ots[i])
-		counts.add(defs[i], opt.filter)
+		counts.add(defs[i].defs, opt.filter)
 	}
 	var slab wireSlab
 	slab.reserve(counts)

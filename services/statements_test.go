@@ -82,7 +82,7 @@ func readOps(f *fixture, d readData) []readOp {
 func TestStatementsPerOperation(t *testing.T) {
 	f := newFixture(t)
 	d := newReadData(t, f, 20)
-	limit := map[string]int64{"getObject": 2, "getProperties": 2, "getObjectByPath": 2, "getChildren": 6, "query": 6,
+	limit := map[string]int64{"getObject": 2, "getProperties": 2, "getObjectByPath": 2, "getChildren": 5, "query": 3,
 		"getRepositoryInfo": 2, "getContentStream": 2, // the object is read once, for its check and its content
 		"createFolder": 15} // a write's permission check locks first on PostgreSQL
 	n, made := 0, f.folder(t, f.root, "made")

@@ -245,13 +245,16 @@ func reserve[T any](block *[]T, n int) {
 	}
 }
 
-// take returns a new zero entry from a block.
+// take returns a new zero entry from a block. A block comes from make
+// and only grows into its capacity (take, many), so what lies past its
+// length is zero already: taking an entry writes nothing, where
+// appending a zero value cleared it again, with a write barrier for each
+// of its pointers while the collector runs.
 func take[T any](block *[]T) *T {
 	if len(*block) == cap(*block) {
 		*block = make([]T, 0, grow(cap(*block), 1))
 	}
-	var zero T
-	*block = append(*block, zero)
+	*block = (*block)[:len(*block)+1]
 	return &(*block)[len(*block)-1]
 }
 
@@ -276,14 +279,14 @@ func one[T any](block *[]T, v T) []T {
 }
 
 // properties renders the properties of o that f selects, in the order of
-// defs (the object's type definitions).
-func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f filter) *generated.CmisPropertiesType {
-	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(defs))[:0]}
-	for _, p := range defs {
+// its type's definitions.
+func (s *wireSlab) properties(o *cmis.Object, sh shown, f filter) *generated.CmisPropertiesType {
+	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(sh.defs))[:0]}
+	for i, p := range sh.defs {
 		if !f.allows(p) {
 			continue
 		}
-		head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
+		head := sh.heads[i]
 		var w generated.Property
 		if v, ok := systemValue(o, p.ID); ok {
 			w = s.system(p, head, v)

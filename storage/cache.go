@@ -25,6 +25,7 @@ type cache struct {
 	types    map[typeKey]*cmis.TypeDefinition
 	byQuery  map[typeKey]*cmis.TypeDefinition // repository, type query name
 	props    map[typeKey]*cmis.PropertyDefinition
+	queried  map[typeKey][]string // a type and its subtypes a query of it reads
 	accounts map[string]*cmis.Account
 	repos    map[string]*cmis.RepositoryInfo
 
@@ -39,6 +40,7 @@ func (c *cache) reset(gen int64) {
 	c.types = map[typeKey]*cmis.TypeDefinition{}
 	c.byQuery = map[typeKey]*cmis.TypeDefinition{}
 	c.props = map[typeKey]*cmis.PropertyDefinition{}
+	c.queried = map[typeKey][]string{}
 	c.accounts = map[string]*cmis.Account{}
 	c.repos = map[string]*cmis.RepositoryInfo{}
 }

@@ -128,6 +128,14 @@ func (w *Writer) Attr(name, value string) {
 	w.buf = append(b, '"')
 }
 
+// Attrs are attributes written and escaped once (the generated SetAttrs)
+// for values that many elements of a response repeat (a property
+// definition's names on each object's property): writing them is a copy.
+type Attrs string
+
+// RawAttrs writes attributes written once.
+func (w *Writer) RawAttrs(a Attrs) { w.buf = append(w.buf, a...) }
+
 // Text writes character data, escaped.
 func (w *Writer) Text(s string) {
 	w.buf = appendEscaped(w.buf, s, false)
