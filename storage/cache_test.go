@@ -106,7 +106,8 @@ func TestWriteInsideReadSeesItsChange(t *testing.T) {
 	}
 }
 
-// What a write transaction reads is not cached: it may never commit.
+// What a write transaction reads after it changed a cached table is not
+// cached: it may never commit.
 func TestWriteDoesNotFillTheCache(t *testing.T) {
 	db, repo := openTest(t)
 	ctx := context.Background()
@@ -130,5 +131,59 @@ func TestWriteDoesNotFillTheCache(t *testing.T) {
 	}
 	if _, err := db.Type(ctx, repo.ID, "x:tmp"); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
 		t.Fatalf("a rolled-back type is still served: %v", err)
+	}
+}
+
+// A write that changed no cached table fills the cache with what it
+// loads (a stream of creates would otherwise load their type from SQL
+// every time); one that read the generation first and then changed a
+// type does not cache what it loads afterwards.
+func TestWriteFillsTheCacheUntilItChangesIt(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	if err := db.Read(ctx, func(ctx context.Context) error { // the cache at the current generation
+		_, err := db.Account(ctx, "nobody")
+		if cmis.ErrorTypeOf(err) == cmis.ErrObjectNotFound {
+			err = nil
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Write(ctx, func(ctx context.Context) error {
+		_, err := db.Type(ctx, repo.ID, "cmis:folder")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	hits, misses := db.CacheStats()
+	if err := db.Write(ctx, func(ctx context.Context) error {
+		_, err := db.Type(ctx, repo.ID, "cmis:folder")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if h, m := db.CacheStats(); h-hits != 1 || m != misses {
+		t.Fatalf("a type a committed write loaded: %d hits, %d misses, want 1 and 0", h-hits, m-misses)
+	}
+
+	err := db.Write(ctx, func(ctx context.Context) error {
+		if _, err := db.Type(ctx, repo.ID, "cmis:folder"); err != nil { // reads the generation
+			return err
+		}
+		if _, err := db.CreateType(ctx, repo.ID, &cmis.TypeDefinition{ID: "x:gone", LocalName: "gone", QueryName: "x:gone",
+			BaseID: cmis.BaseFolder, ParentID: "cmis:folder", Creatable: true, Fileable: true}); err != nil {
+			return err
+		}
+		if _, err := db.Type(ctx, repo.ID, "x:gone"); err != nil {
+			return err
+		}
+		return errAbandon
+	})
+	if err != errAbandon {
+		t.Fatal(err)
+	}
+	if _, err := db.Type(ctx, repo.ID, "x:gone"); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
+		t.Fatalf("a rolled-back type is served: %v", err)
 	}
 }
