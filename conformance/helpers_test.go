@@ -310,7 +310,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	// The replays and in-process servers' statements have their plans
+	// checked too (storetest.CheckPlans).
+	code := storetest.CheckPlans(m)
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

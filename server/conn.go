@@ -81,13 +81,16 @@ func (w *respWriter) WriteHeader(code int) {
 	if w.rec != nil {
 		w.rec.responseHead(code, w.w.Header())
 	}
-	w.extend()
+	w.extend(false)
 	w.w.WriteHeader(code)
 }
 
-func (w *respWriter) extend() {
+// extend moves the write deadline a stall timeout ahead: at most every
+// quarter of it for Write (small pieces), always when forced (before each
+// of ReadFrom's chunks, which get the whole timeout).
+func (w *respWriter) extend(force bool) {
 	now := time.Now()
-	if now.Sub(w.last) > w.stall/4 {
+	if force || now.Sub(w.last) > w.stall/4 {
 		w.last = now
 		_ = w.rc.SetWriteDeadline(now.Add(w.stall))
 	}
@@ -97,7 +100,7 @@ func (w *respWriter) Write(p []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	w.extend()
+	w.extend(false)
 	n, err := w.w.Write(p)
 	w.n += int64(n)
 	if n > 0 && w.rec != nil {
@@ -132,7 +135,7 @@ func (w *respWriter) ReadFrom(src io.Reader) (int64, error) {
 	var n int64
 	for left > 0 {
 		want := min(left, readFromChunk)
-		w.extend()
+		w.extend(true)
 		m, err := rf.ReadFrom(&io.LimitedReader{R: r, N: want})
 		n += m
 		w.n += m

@@ -36,7 +36,7 @@ func (s *DB) Children(ctx context.Context, repo string, q cmis.ChildrenQuery) ([
 		acl, aclArgs := readFilter("o", q.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		out, end, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
+		out, end, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page, false)
 		return err
 	})
 	if err != nil {

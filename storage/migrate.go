@@ -18,6 +18,7 @@ import (
 // two processes starting on one database at the same time migrate it
 // once: the second finds every version recorded.
 func (s *DB) migrate(ctx context.Context) error {
+	ctx = context.WithValue(ctx, migrating{}, true)
 	conn, err := s.wdb.Connx(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)

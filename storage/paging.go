@@ -157,9 +157,12 @@ func (s *DB) countRows(ctx context.Context, tx *sqlx.Tx, stmt string, args []any
 
 // listPage reads a page of the objects a listing selects, in order, and
 // what follows it. from is what follows "FROM objects o" (joins and the
-// WHERE clause), args its arguments.
-func (s *DB) listPage(ctx context.Context, tx *sqlx.Tx, from string, args []any, order []cmis.Order, p cmis.Page) ([]*cmis.Object, cmis.PageEnd, error) {
-	keys, keyArgs := orderBy(s.dialect, order)
+// WHERE clause), args its arguments. few says that the listing selects
+// few objects of many (a repository's PWCs): the engine must find them
+// through from's index and sort them, not walk every object in an index
+// of the order (which SQLite, without statistics, prefers).
+func (s *DB) listPage(ctx context.Context, tx *sqlx.Tx, from string, args []any, order []cmis.Order, p cmis.Page, few bool) ([]*cmis.Object, cmis.PageEnd, error) {
+	keys, keyArgs := orderBy(s.dialect, order, few)
 	objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+from+keys+s.dialect.limit(peek(p)),
 		append(slices.Clip(args), keyArgs...)...)
 	if err != nil {
@@ -196,13 +199,18 @@ var notNullColumns = map[string]bool{"o.name": true, "o.id": true, "o.type_id": 
 // orderBy renders ORDER BY keys with a unique tie-breaker (the id) so that
 // pages never overlap or skip. A custom property orders by the column its
 // values are in: integers (and booleans and instants) as numbers, decimals
-// as numbers, strings by bytes; objects without a value first.
-func orderBy(d dialect, keys []cmis.Order) (string, []any) {
+// as numbers, strings by bytes; objects without a value first. Keys of
+// few (see listPage) are kept from any index.
+func orderBy(d dialect, keys []cmis.Order, few bool) (string, []any) {
 	var parts []string
 	var args []any
+	noIndex := ""
+	if few {
+		noIndex = d.noIndexPrefix()
+	}
 	for _, k := range keys {
 		if col, ok := orderColumns[k.PropertyID]; ok {
-			parts = append(parts, d.orderKey(col, k.Descending, !notNullColumns[col]))
+			parts = append(parts, d.orderKey(noIndex+col, k.Descending, !notNullColumns[col]))
 			continue
 		}
 		// One value column holds all of a property's values: the others
@@ -214,8 +222,8 @@ func orderBy(d dialect, keys []cmis.Order) (string, []any) {
 		}
 	}
 	if len(keys) == 0 {
-		parts = append(parts, "o.name ASC")
+		parts = append(parts, noIndex+"o.name ASC")
 	}
-	parts = append(parts, "o.id ASC")
+	parts = append(parts, noIndex+"o.id ASC")
 	return " ORDER BY " + strings.Join(parts, ", "), args
 }

@@ -17,12 +17,8 @@ import (
 
 // Plans that would read far more rows than a page holds on a large
 // store, in SQLite's EXPLAIN QUERY PLAN's words (PostgreSQL's follow
-// checkPostgresPlan):
+// checkPostgresPlan), besides a whole table (storetest.FullScan):
 var (
-	// a whole table (or a whole index of one) among objects (the
-	// compiler's tN, o, p, pwc), object_properties (pv), containment
-	// (c, fc, cc), acl_entries (ace) and object_secondary_types (st);
-	fullScan = regexp.MustCompile(`^SCAN (t\d+|o|p|pwc|pv|c|fc|cc|ace|st|objects|object_properties|containment|acl_entries)\b`)
 	// every object of the repository or of a type, searched by those
 	// alone (objects_name, objects_pwc, objects_type*), which is a full
 	// scan in disguise unless the type's objects are read in the order
@@ -132,7 +128,7 @@ func checkSQLitePlan(c benchCase, plan []string) []string {
 	var bad []string
 	for _, line := range plan {
 		line = strings.TrimSpace(line)
-		if fullScan.MatchString(line) || (!c.byType && wholeType.MatchString(line)) ||
+		if storetest.FullScan.MatchString(line) || (!c.byType && wholeType.MatchString(line)) ||
 			(!c.sorts && sort.MatchString(line)) || (c.sorts && probeJoined.MatchString(line)) {
 			bad = append(bad, line)
 		}

@@ -59,7 +59,7 @@ func (s *DB) Relationships(ctx context.Context, repo string, rq cmis.Relationshi
 		acl, aclArgs := readFilter("o", rq.Reader)
 		where += acl
 		args = append(args, aclArgs...)
-		out, end, err = s.listPage(ctx, tx, where, args, nil, rq.Page)
+		out, end, err = s.listPage(ctx, tx, where, args, nil, rq.Page, true)
 		return err
 	})
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *DB) RelationshipsOf(ctx context.Context, repo string, ids []string, d c
 			return err
 		}
 		acl, aclArgs := readFilter("o", reader)
-		order, _ := orderBy(s.dialect, nil)
+		order, _ := orderBy(s.dialect, nil, true)
 		out, err = queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+where+acl+order, append(args, aclArgs...)...)
 		return err
 	})

@@ -26,6 +26,26 @@ import (
 // so no statement is recompiled; the count is what shows a build without
 // it (services' TestStatementsPerOperation fails there).
 
+// observeStatement is what ObserveStatements set.
+var observeStatement func(query string)
+
+// ObserveStatements makes f see the text of every statement that the
+// SQLite connections of every store run from now on, but a migration's
+// (nil: none). It is for tests (storetest.CheckPlans explains each): set
+// it before any store opens, and unset it when they are closed.
+func ObserveStatements(f func(query string)) { observeStatement = f }
+
+// migrating marks the context of a migration's statements, which rewrite
+// whole tables on purpose and are not observed.
+type migrating struct{}
+
+// observe passes query to the observer, if any.
+func observe(ctx context.Context, query string) {
+	if observeStatement != nil && ctx.Value(migrating{}) == nil {
+		observeStatement(query)
+	}
+}
+
 // statementStats are what the connections count.
 type statementStats struct {
 	sent, reprepared atomic.Int64
@@ -75,6 +95,7 @@ const maxTrackedQueries = 1024
 
 func (c countingSQLiteConn) QueryContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Rows, error) {
 	c.stats.sent.Add(1)
+	observe(ctx, query)
 	rows, err := c.SQLiteConn.QueryContext(ctx, query, args)
 	if err != nil {
 		return rows, err
@@ -93,6 +114,7 @@ func (c countingSQLiteConn) QueryContext(ctx context.Context, query string, args
 
 func (c countingSQLiteConn) ExecContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Result, error) {
 	c.stats.sent.Add(1)
+	observe(ctx, query)
 	return c.SQLiteConn.ExecContext(ctx, query, args)
 }
 

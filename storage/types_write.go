@@ -256,8 +256,10 @@ func (s *DB) DeleteType(ctx context.Context, repo, typeID string) error {
 			return err
 		}
 		if n == 0 {
+			// Driven by the type's rows, not by every object of the
+			// repository (SQLite would, without statistics).
 			err = tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM object_secondary_types st JOIN objects o ON o.id = st.object_id
-				WHERE st.type_id = ? AND o.repository_id = ?`, typeID, repo)
+				WHERE st.type_id = ? AND `+s.dialect.noIndexPrefix()+`o.repository_id = ?`, typeID, repo)
 			if err != nil {
 				return err
 			}

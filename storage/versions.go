@@ -210,12 +210,16 @@ func resolveSeries(ctx context.Context, q sqlx.QueryerContext, repo, id string) 
 	case !isNoRows(err):
 		return "", err
 	}
-	var n int
-	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM objects WHERE version_series_id = ? AND repository_id = ?`, id, repo); err != nil {
-		return "", err
-	}
-	if n == 0 {
+	// A series lies in one repository: its first version tells which.
+	// (With the repository in the statement, SQLite would search every
+	// object of the repository for the series, for every unknown id.)
+	var owner string
+	err = q.QueryRowxContext(ctx, `SELECT repository_id FROM objects WHERE version_series_id = ? LIMIT 1`, id).Scan(&owner)
+	switch {
+	case isNoRows(err) || err == nil && owner != repo:
 		return "", cmis.Errorf(cmis.ErrObjectNotFound, "no object or version series %s", id)
+	case err != nil:
+		return "", err
 	}
 	return id, nil
 }
@@ -360,7 +364,7 @@ func (s *DB) CheckedOut(ctx context.Context, repo string, q cmis.ChildrenQuery) 
 		where += acl
 		args = append(args, aclArgs...)
 		var err error
-		out, end, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page)
+		out, end, err = s.listPage(ctx, tx, where, args, q.OrderBy, q.Page, true)
 		return err
 	})
 	if err != nil {

@@ -219,6 +219,14 @@ func TestLatestVersionLookups(t *testing.T) {
 			t.Errorf("%s: %s, want %s", c.name, o.ID, c.wantID)
 		}
 	}
+	// A series id names a series of its own repository only.
+	other, err := db.EnsureRepository(ctx, "other", "Other", "", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.LatestVersion(ctx, other.ID, m.VersionSeriesID, false); errType(err) != cmis.ErrObjectNotFound {
+		t.Errorf("series id in another repository: %v, want %s", err, cmis.ErrObjectNotFound)
+	}
 }
 
 func TestDeleteVersions(t *testing.T) {
