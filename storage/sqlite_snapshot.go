@@ -19,9 +19,6 @@ import (
 // snapshot for the permission check and the read, and the caches
 // validated in it (cache.go).
 
-// generationQuery reads the cache generation (cache.go).
-const generationQuery = `SELECT value FROM cache_generation WHERE id = 1`
-
 // snapshotKey marks the context of a BeginTx that opens a read scope:
 // the generation its snapshot reads goes into the scope (Read).
 type snapshotKey struct{}
