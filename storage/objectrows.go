@@ -16,9 +16,8 @@ import (
 // document's series check-out comes with the row: its PWC's id and
 // creator in one value ("id creator": ids are hex, newID), one lookup of
 // the series rather than one per column, and not a statement of its own.
-// So does whether it
-// has custom property values or secondary types: most objects have
-// neither, and are read in one statement (see objectRow.fill).
+// So does whether it has custom property values or secondary types: most
+// objects have neither, and are read in one statement (objectRow.fill).
 const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name, o.description, o.created_by,
 	o.creation_date, o.last_modified_by, o.last_modification_date, o.change_token, o.path,
 	o.version_series_id, o.version_label, o.is_major_version, o.is_latest_version, o.is_latest_major,
@@ -109,14 +108,14 @@ func optional(s sql.NullString) *string {
 // (a variable for the tests).
 var idBatch = 10000
 
-// inList is the placeholders of n values, "?, ?, …", and the values as
-// arguments.
-func inList(ids []string) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+// inList is the placeholders of values (at least one), "?, ?, …", and
+// the values as arguments.
+func inList(values []string) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
 	}
-	return "?" + strings.Repeat(", ?", len(ids)-1), args
+	return "?" + strings.Repeat(", ?", len(values)-1), args
 }
 
 // fillObjects loads the custom properties and secondary types of a set of

@@ -384,16 +384,12 @@ func (c *compiler) folderOf(x *query.FolderCond) (string, bool) {
 // queryFolder is the path of the folder a folder condition names, or the
 // query's error when it names no folder of the repository.
 func queryFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (string, error) {
-	var base string
-	var path *string
-	err := tx.QueryRowxContext(ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, id, repo).Scan(&base, &path)
-	if isNoRows(err) || (err == nil && (base != string(cmis.BaseFolder) || path == nil)) {
+	path, err := requireFolder(ctx, tx, repo, id)
+	if t := cmis.ErrorTypeOf(err); err != nil && (t == cmis.ErrObjectNotFound || t == cmis.ErrInvalidArgument) {
+		// In a query it is the statement that is wrong, not the object.
 		return "", cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", id)
 	}
-	if err != nil {
-		return "", err
-	}
-	return *path, nil
+	return path, err
 }
 
 // typeSet is a table's type and the subtypes whose objects its query
