@@ -84,7 +84,8 @@ func TestStatementsPerOperation(t *testing.T) {
 	d := newReadData(t, f, 20)
 	limit := map[string]int64{"getObject": 2, "getProperties": 2, "getObjectByPath": 2, "getChildren": 5, "query": 3,
 		"getRepositoryInfo": 2, "getContentStream": 2, // the object is read once, for its check and its content
-		"createFolder": 13} // 11 as admin; a write's permission check locks first on PostgreSQL
+		"getObject with allowableActions": 4,  // the level comes with the object; policies, filings
+		"createFolder":                    13} // 11 as admin; a write's permission check locks first on PostgreSQL
 	n, made := 0, f.folder(t, f.root, "made")
 	if _, err := f.ports.ACL.ApplyACLContext(f.ctx, &generated.ApplyACL{RepositoryId: repo, ObjectId: made,
 		AddACEs: aceList("alice", cmis.PermWrite)}); err != nil {
@@ -98,6 +99,13 @@ func TestStatementsPerOperation(t *testing.T) {
 		r, err := f.ports.Object.GetContentStreamContext(ctx, &generated.GetContentStream{RepositoryId: repo, ObjectId: d.docID})
 		if err == nil {
 			err = r.ContentStream.Stream.Reader.(io.Closer).Close()
+		}
+		return r, err
+	}}, readOp{"getObject with allowableActions", func(ctx context.Context) (interface{ WriteBody(*xsd.Writer) }, error) {
+		r, err := f.ports.Object.GetObjectContext(ctx, &generated.GetObject{RepositoryId: repo, ObjectId: d.docID, Filter: ptr("*"),
+			IncludeAllowableActions: ptr(true)})
+		if err == nil && r.Object.AllowableActions == nil {
+			err = fmt.Errorf("no allowable actions")
 		}
 		return r, err
 	}})

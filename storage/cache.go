@@ -26,6 +26,7 @@ type cache struct {
 	byQuery  map[typeKey]*cmis.TypeDefinition // repository, type query name
 	props    map[typeKey]*cmis.PropertyDefinition
 	queried  map[typeKey][]string // a type and its subtypes a query of it reads
+	children map[typeKey][]string // a type's direct subtypes ("": the base types)
 	accounts map[string]*cmis.Account
 	repos    map[string]*cmis.RepositoryInfo
 
@@ -41,6 +42,7 @@ func (c *cache) reset(gen int64) {
 	c.byQuery = map[typeKey]*cmis.TypeDefinition{}
 	c.props = map[typeKey]*cmis.PropertyDefinition{}
 	c.queried = map[typeKey][]string{}
+	c.children = map[typeKey][]string{}
 	c.accounts = map[string]*cmis.Account{}
 	c.repos = map[string]*cmis.RepositoryInfo{}
 }
