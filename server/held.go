@@ -19,8 +19,9 @@ import (
 )
 
 // Listener returns l with its TCP connections able to hold an answer (the
-// server's HTTPServer sends what they hold). Others pass unchanged, and
-// so does a connection served with TLS.
+// server's HTTPServer sends what they hold). Others pass unchanged. Not
+// for a listener served with TLS, whose records the connection would
+// only see encrypted.
 func Listener(l net.Listener) net.Listener { return holdingListener{l} }
 
 type holdingListener struct{ net.Listener }
@@ -41,11 +42,14 @@ var heldPool = sync.Pool{New: func() any { return new([]byte) }}
 // heldConn is a TCP connection that can hold its writes. Only the
 // goroutine serving the connection writes to it, but the server may
 // close it from another (Shutdown, Close): mu guards what is held, and
-// no write to the socket happens under it, so a close never waits for a
-// stalled client.
+// no write to the socket happens under it; sending is held by a write
+// of what was held, which Close waits for (Shutdown closes a connection
+// once it is idle, which is when the answer goes out), bounded by the
+// write's deadline.
 type heldConn struct {
 	*net.TCPConn
 	mu      sync.Mutex
+	sending sync.Mutex
 	holding bool
 	buf     *[]byte
 	stall   time.Duration // write deadline of the held write
@@ -82,6 +86,8 @@ func (c *heldConn) Write(p []byte) (int, error) {
 // release sends what the connection holds, in one write, and stops
 // holding.
 func (c *heldConn) release() error {
+	c.sending.Lock()
+	defer c.sending.Unlock()
 	c.mu.Lock()
 	b, stall := c.takeLocked()
 	c.mu.Unlock()
@@ -96,10 +102,10 @@ func (c *heldConn) takeLocked() (*[]byte, time.Duration) {
 }
 
 // send writes b (nil: nothing) and recycles it. The write has a deadline
-// of its own: net/http cleared its own when it finished the response (the
-// next request clears this one, ServeHTTP). A
-// failed write closes the connection: the client must not take a cut
-// answer for a whole one.
+// of its own, cleared after it: net/http cleared its own when it finished
+// the response, and writes some answers itself (400, 431) before a
+// handler sets one. A failed write closes the connection: the client
+// must not take a cut answer for a whole one.
 func (c *heldConn) send(b *[]byte, stall time.Duration) error {
 	if b == nil {
 		return nil
@@ -117,8 +123,9 @@ func (c *heldConn) send(b *[]byte, stall time.Duration) error {
 	_, err := c.TCPConn.Write(*b)
 	if err != nil {
 		c.TCPConn.Close()
+		return err
 	}
-	return err
+	return c.TCPConn.SetWriteDeadline(time.Time{})
 }
 
 // ReadFrom sends what is held first: net/http hands a file to sendfile
@@ -158,12 +165,9 @@ func releaseIdle(c net.Conn, state http.ConnState) {
 	}
 }
 
-// heldConnOf is the connection r came on, if it can hold an answer: not
-// under TLS, and HTTP/1 (HTTP/2 shares a connection among requests).
+// heldConnOf is the connection r came on, if it can hold an answer (one
+// Listener accepted: plain HTTP/1, one request at a time).
 func heldConnOf(r *http.Request) *heldConn {
-	if r.TLS != nil || r.ProtoMajor != 1 {
-		return nil
-	}
 	hc, _ := r.Context().Value(heldConnKey{}).(*heldConn)
 	return hc
 }

@@ -166,3 +166,26 @@ func TestHeldAnswersArriveWhole(t *testing.T) {
 		}
 	}
 }
+
+// The held write's deadline does not outlive it: net/http writes some
+// answers itself (400, 431) on an idle connection, before a handler would
+// set a deadline, and they must not fail because the last answer went
+// out more than a stall timeout ago.
+func TestHeldWriteLeavesNoDeadline(t *testing.T) {
+	server, client := tcpPair(t)
+	c := &heldConn{TCPConn: server}
+	c.hold(50 * time.Millisecond)
+	if _, err := c.Write([]byte("answer")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.release(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if _, err := c.Write([]byte(" later")); err != nil {
+		t.Fatalf("a write after the held one's deadline: %v", err)
+	}
+	if got := arrived(t, client, len("answer later"), time.Second); got != "answer later" {
+		t.Fatalf("client got %q", got)
+	}
+}

@@ -285,7 +285,9 @@ func listenAndServe(ctx context.Context, stop func(), srv *server.Server, c serv
 	if err != nil {
 		return err
 	}
-	ln = server.Listener(ln) // a small answer goes out in one write
+	if c.tlsCert == "" {
+		ln = server.Listener(ln) // a small answer goes out in one write
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if c.tlsCert != "" {
