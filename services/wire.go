@@ -192,7 +192,9 @@ type wireSlab struct {
 func grow(n, need int) int { return max(need, min(2*n, 1024)) }
 
 // slabCounts is what the properties of some objects take from each block.
-type slabCounts struct{ props, bools, ints, dates, strs, ids, sv, bv, iv, tv int }
+// The value blocks take one value per property of their kind (strings
+// and ids share sv).
+type slabCounts struct{ props, bools, ints, dates, strs, ids int }
 
 // add counts the properties of one object of these definitions that f
 // selects, each with one value (and room for all in the object's list).
@@ -205,19 +207,14 @@ func (c *slabCounts) add(defs []*cmis.PropertyDefinition, f filter) {
 		switch p.PropertyType {
 		case cmis.PropertyBoolean:
 			c.bools++
-			c.bv++
 		case cmis.PropertyInteger:
 			c.ints++
-			c.iv++
 		case cmis.PropertyDateTime:
 			c.dates++
-			c.tv++
 		case cmis.PropertyString:
 			c.strs++
-			c.sv++
 		case cmis.PropertyID:
 			c.ids++
-			c.sv++
 		}
 	}
 }
@@ -232,10 +229,10 @@ func (s *wireSlab) reserve(c slabCounts) {
 	reserve(&s.dates, c.dates)
 	reserve(&s.strs, c.strs)
 	reserve(&s.ids, c.ids)
-	reserve(&s.sv, c.sv)
-	reserve(&s.bv, c.bv)
-	reserve(&s.iv, c.iv)
-	reserve(&s.tv, c.tv)
+	reserve(&s.sv, c.strs+c.ids)
+	reserve(&s.bv, c.bools)
+	reserve(&s.iv, c.ints)
+	reserve(&s.tv, c.dates)
 }
 
 // reserve makes room for n more entries in a block.

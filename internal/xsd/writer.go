@@ -272,6 +272,8 @@ func appendEscaped(b []byte, s string, attr bool) []byte {
 	if attr {
 		plain = &plainAttr
 	}
+	// The common value needs no escape: this loop, without the one
+	// below's tests, finds that in half the time (BenchmarkAppendEscaped).
 	i := 0
 	for i < len(s) && plain[s[i]] {
 		i++
