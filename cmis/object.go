@@ -102,7 +102,6 @@ type ObjectStore interface {
 	Object(ctx context.Context, repositoryID, objectID string) (*Object, error)
 	// Objects loads the objects with these ids that exist, in one pass.
 	Objects(ctx context.Context, repositoryID string, objectIDs []string) ([]*Object, error)
-	ObjectByPath(ctx context.Context, repositoryID, path string) (*Object, error)
 	// ObjectAs and ObjectByPathAs return the object with reader's access
 	// level to it (NoAccess: none), in one statement in a read: the
 	// permission check of nearly every operation. In a write the object
@@ -123,9 +122,10 @@ type ObjectStore interface {
 	// The object takes its parent's ACEs as inherited ones; then remove
 	// and add (direct ACEs) apply.
 	CreateObject(ctx context.Context, o *Object, parentID string, content *ContentStream, add, remove []ACE) (*Object, error)
-	// OpenContent opens length bytes (negative: all) of a document's
-	// content stream from offset; a range past the end is cut short.
-	OpenContent(ctx context.Context, repositoryID, objectID string, offset, length int64) (*Content, error)
+	// OpenContentOf opens length bytes (negative: all) of the content
+	// stream of o, a document read in the request (ObjectAs), from
+	// offset; a range past the end is cut short.
+	OpenContentOf(ctx context.Context, o *Object, offset, length int64) (*Content, error)
 	// UpdateObject applies a change if changeToken (when given) is the
 	// object's current one; else updateConflict.
 	UpdateObject(ctx context.Context, repositoryID, objectID string, changeToken *int64, c Change, user string) (*Object, error)

@@ -513,6 +513,11 @@ type CmisProperty struct {
 	// be specified here instead of the queryName.
 	QueryName string `xml:"queryName,attr,omitempty"`
 
+	// Attrs, if set, are the attributes above written and escaped once (SetAttrs)
+	// for the many elements that repeat them; the writer copies them instead of
+	// writing each field.
+	Attrs xsd.Attrs `xml:"-"`
+
 	// AnyAttr holds attributes from other namespaces (xs:anyAttribute).
 	AnyAttr xsd.AnyAttrs `xml:",any,attr"`
 }

@@ -82,7 +82,10 @@ func (v *CmisPropertiesType) WriteXML(w *xsd.Writer, name string) {
 	w.End(name)
 }
 
-func (v *CmisProperty) writeAttrs(w *xsd.Writer) {
+// SetAttrs writes the attributes of v's fields once, into Attrs, for
+// elements that repeat them.
+func (v *CmisProperty) SetAttrs() {
+	w := xsd.NewWriter(nil)
 	if v.PropertyDefinitionId != "" {
 		w.Attr("propertyDefinitionId", v.PropertyDefinitionId)
 	}
@@ -94,6 +97,26 @@ func (v *CmisProperty) writeAttrs(w *xsd.Writer) {
 	}
 	if v.QueryName != "" {
 		w.Attr("queryName", v.QueryName)
+	}
+	v.Attrs = xsd.Attrs(w.Bytes())
+}
+
+func (v *CmisProperty) writeAttrs(w *xsd.Writer) {
+	if v.Attrs != "" {
+		w.RawAttrs(v.Attrs)
+	} else {
+		if v.PropertyDefinitionId != "" {
+			w.Attr("propertyDefinitionId", v.PropertyDefinitionId)
+		}
+		if v.LocalName != "" {
+			w.Attr("localName", v.LocalName)
+		}
+		if v.DisplayName != "" {
+			w.Attr("displayName", v.DisplayName)
+		}
+		if v.QueryName != "" {
+			w.Attr("queryName", v.QueryName)
+		}
 	}
 	w.AnyAttrs(v.AnyAttr)
 }

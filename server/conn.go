@@ -68,6 +68,7 @@ type respWriter struct {
 	wroteHeader bool
 	rec         *recording
 	x           *exchange // the request's (exchangeFrom)
+	conn        *heldConn // the connection, if it can hold an answer (held.go)
 }
 
 func (w *respWriter) Header() http.Header { return w.w.Header() }

@@ -224,6 +224,7 @@ func writeText(w http.ResponseWriter, status int, env []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", textXMLType)
 	h.Set("Content-Length", strconv.Itoa(len(env)))
+	holdAnswer(w)
 	w.WriteHeader(status)
 	_, err := w.Write(env)
 	return err
@@ -293,6 +294,7 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 	if len(rest) == 0 {
 		b = append(b, closing...)
 		*bp = b
+		holdAnswer(w)
 	}
 	setMTOMHeaders(w.Header(), boundary)
 	if sized {

@@ -264,6 +264,10 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+		// Connections accepted through Listener send a small answer in
+		// one write (held.go).
+		ConnContext: withHeldConn,
+		ConnState:   releaseIdle,
 	}
 }
 
@@ -314,7 +318,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	*rc = *http.NewResponseController(w)
 	// Deadlines left by an earlier request on this connection.
 	_ = rc.SetWriteDeadline(time.Time{})
-	*rw = respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout, x: x}
+	*rw = respWriter{w: w, rc: rc, stall: s.cfg.WriteStallTimeout, x: x, conn: heldConnOf(r)}
 	*body = bodyReader{r: r.Body, rc: rc, stall: s.cfg.ReadStallTimeout}
 	if r.ContentLength != 0 {
 		body.extend(true)

@@ -235,18 +235,24 @@ func (s ACLService) ApplyACLContext(ctx context.Context, req *generated.ApplyACL
 // readable loads an object and checks the caller's access for key: one
 // store call, one statement in a read (cmis.ObjectStore.ObjectAs).
 func (c *core) readable(ctx context.Context, repo, id, key string) (*cmis.Object, error) {
+	o, _, err := c.readableAt(ctx, repo, id, key)
+	return o, err
+}
+
+// readableAt is readable, with the caller's level on the object (read in
+// the same statement), for an answer that shows allowable actions.
+func (c *core) readableAt(ctx context.Context, repo, id, key string) (*cmis.Object, cmis.Level, error) {
 	if _, err := c.repository(ctx, repo); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if id == "" {
-		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "objectId is required")
+		return nil, 0, cmis.Errorf(cmis.ErrInvalidArgument, "objectId is required")
 	}
-	a := access(ctx)
-	o, level, err := c.objects.ObjectAs(ctx, repo, id, a)
+	o, level, err := c.objects.ObjectAs(ctx, repo, id, access(ctx))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return o, permitted(ctx, o, level, key)
+	return o, level, permitted(ctx, o, level, key)
 }
 
 // permitted checks that the caller, whose level on o is level, may read

@@ -79,7 +79,7 @@ func (s ObjectService) CreateDocumentFromSourceContext(ctx context.Context, req 
 	}
 	var content *generated.CmisContentStreamType
 	if src.Content != nil {
-		c, err := s.objects.OpenContent(ctx, req.RepositoryId, src.ID, 0, -1)
+		c, err := s.objects.OpenContentOf(ctx, src, 0, -1)
 		if err != nil {
 			return nil, err
 		}
@@ -135,11 +135,12 @@ func (s ObjectService) CreatePolicyContext(ctx context.Context, req *generated.C
 
 // GetAllowableActionsContext returns what the caller may do with an object.
 func (s ObjectService) GetAllowableActionsContext(ctx context.Context, req *generated.GetAllowableActions) (*generated.GetAllowableActionsResponse, error) {
-	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
+	o, level, err := s.readableAt(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, renderOptions{filter: filter{}, allowableActions: true})
+	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, renderOptions{filter: filter{}, allowableActions: true,
+		levels: map[string]cmis.Level{o.ID: level}})
 	if err != nil {
 		return nil, err
 	}
@@ -154,10 +155,11 @@ func (s ObjectService) GetObjectContext(ctx context.Context, req *generated.GetO
 	}
 	opt.acl = deref(req.IncludeACL)
 	opt.policyIDs = deref(req.IncludePolicyIds)
-	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
+	o, level, err := s.readableAt(ctx, req.RepositoryId, req.ObjectId, "canGetProperties.Object")
 	if err != nil {
 		return nil, err
 	}
+	opt.levels = map[string]cmis.Level{o.ID: level}
 	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
@@ -203,6 +205,7 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 	if err := permitted(ctx, o, level, "canGetProperties.Object"); err != nil {
 		return nil, err
 	}
+	opt.levels = map[string]cmis.Level{o.ID: level}
 	w, err := s.render(ctx, s.typeCache(ctx, req.RepositoryId), o, opt)
 	if err != nil {
 		return nil, err
@@ -216,7 +219,8 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 // section of the file (its Size the length announced, its Outer the file
 // sent with sendfile).
 func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generated.GetContentStream) (*generated.GetContentStreamResponse, error) {
-	if _, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canViewContent.Object"); err != nil {
+	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canViewContent.Object")
+	if err != nil {
 		return nil, err
 	}
 	if req.StreamId != nil && *req.StreamId != "" {
@@ -229,7 +233,7 @@ func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generat
 	if offset < 0 || (req.Length != nil && length < 0) {
 		return nil, cmis.Errorf(cmis.ErrInvalidArgument, "offset and length must not be negative")
 	}
-	c, err := s.objects.OpenContent(ctx, req.RepositoryId, req.ObjectId, offset, length)
+	c, err := s.objects.OpenContentOf(ctx, o, offset, length)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -66,32 +68,84 @@ type typeCache struct {
 	repo  string
 	v10   bool // render for CMIS 1.0 (version.go)
 	types map[string]*cmis.TypeDefinition
-	defs  map[*cmis.TypeDefinition][]*cmis.PropertyDefinition
+	shown map[*cmis.TypeDefinition]shown
 }
 
 func (c *core) typeCache(ctx context.Context, repo string) *typeCache {
 	return &typeCache{store: c.types, repo: repo, v10: v10(ctx), types: map[string]*cmis.TypeDefinition{}}
 }
 
+// shown is what an object shows of its properties: their definitions,
+// and for each the head of its wire form (the definition's names, their
+// attributes written once for the page: generated.CmisProperty.Attrs).
+type shown struct {
+	defs  []*cmis.PropertyDefinition
+	heads []generated.CmisProperty
+}
+
 // definitions is what an object shows of its properties: ot.definitions()
 // (definitions10 in CMIS 1.0), kept for objects without secondary types,
 // which most of a page usually are.
-func (tc *typeCache) definitions(ot objectType) []*cmis.PropertyDefinition {
+func (tc *typeCache) definitions(ot objectType) shown {
 	if len(ot.secondaries) > 0 && !tc.v10 {
-		return ot.definitions()
+		return tc.show(ot.definitions())
 	}
-	if d, ok := tc.defs[ot.primary]; ok {
-		return d
+	if s, ok := tc.shown[ot.primary]; ok {
+		return s
 	}
-	if tc.defs == nil {
-		tc.defs = map[*cmis.TypeDefinition][]*cmis.PropertyDefinition{}
+	if tc.shown == nil {
+		tc.shown = map[*cmis.TypeDefinition]shown{}
 	}
 	d := ot.definitions()
 	if tc.v10 {
 		d = definitions10(ot)
 	}
-	tc.defs[ot.primary] = d
-	return d
+	s := tc.show(d)
+	tc.shown[ot.primary] = s
+	return s
+}
+
+// show pairs definitions with their heads.
+func (tc *typeCache) show(defs []*cmis.PropertyDefinition) shown {
+	heads := make([]generated.CmisProperty, len(defs))
+	for i, p := range defs {
+		heads[i] = headOf(p)
+	}
+	return shown{defs: defs, heads: heads}
+}
+
+// heads are the wire heads of the property definitions requests show,
+// by their names (a head is nothing else), written once for all of them:
+// the same few dozen serve every object of every listing. The map starts
+// over when it has grown past maxHeads.
+var heads struct {
+	sync.Map // headKey -> generated.CmisProperty
+	n        atomic.Int64
+}
+
+type headKey struct{ id, local, display, query string }
+
+const maxHeads = 4096
+
+// headOf is the head of property p's wire form, its attributes written.
+func headOf(p *cmis.PropertyDefinition) generated.CmisProperty {
+	key := headKey{p.ID, p.LocalName, p.DisplayName, p.QueryName}
+	if h, ok := heads.Load(key); ok {
+		return h.(generated.CmisProperty)
+	}
+	h := wireHead(p)
+	h.SetAttrs()
+	if heads.n.Add(1) > maxHeads {
+		heads.Clear()
+		heads.n.Store(1)
+	}
+	heads.Store(key, h)
+	return h
+}
+
+// wireHead is the head of property p's wire form: its definition's names.
+func wireHead(p *cmis.PropertyDefinition) generated.CmisProperty {
+	return generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
 }
 
 func (tc *typeCache) get(ctx context.Context, id string) (*cmis.TypeDefinition, error) {
@@ -157,8 +211,7 @@ func (f filter) allows(p *cmis.PropertyDefinition) bool {
 // addWireValue appends one property; no values is "not set".
 func addWireValue(out *generated.CmisPropertiesType, p *cmis.PropertyDefinition, values []cmis.Value) {
 	var s wireSlab
-	head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
-	if w := s.values(p, head, values); w != nil {
+	if w := s.values(p, wireHead(p), values); w != nil {
 		out.Properties = append(out.Properties, w)
 	}
 }

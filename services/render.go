@@ -14,6 +14,9 @@ type renderOptions struct {
 	acl              bool
 	relationships    generated.EnumIncludeRelationships // none, source, target or both
 	policyIDs        bool
+	// levels are the caller's levels on the objects, when read already
+	// (with a single object): allowable actions then need no statement.
+	levels map[string]cmis.Level
 }
 
 func readOptions(f *string, allowable *bool, rels *generated.EnumIncludeRelationships, renditions *string) (renderOptions, error) {
@@ -47,8 +50,8 @@ func (c *core) render(ctx context.Context, tc *typeCache, o *cmis.Object, opt re
 // renderAll renders a page of objects; the caller's access to all of them
 // is read in one statement, not one per object.
 func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object, opt renderOptions) ([]*generated.CmisObjectType, error) {
-	var levels map[string]cmis.Level
-	if opt.allowableActions && len(objs) > 0 {
+	levels := opt.levels
+	if opt.allowableActions && levels == nil && len(objs) > 0 {
 		ids := make([]string, len(objs))
 		for i, o := range objs {
 			ids[i] = o.ID
@@ -66,7 +69,7 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 	out := make([]*generated.CmisObjectType, len(objs))
 	wires := make([]generated.CmisObjectType, len(objs))
 	ots := make([]objectType, len(objs))
-	defs := make([][]*cmis.PropertyDefinition, len(objs))
+	defs := make([]shown, len(objs))
 	var counts slabCounts
 	for i, o := range objs {
 		var err error
@@ -74,7 +77,7 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 			return nil, err
 		}
 		defs[i] = tc.definitions(ots[i])
-		counts.add(defs[i], opt.filter)
+		counts.add(defs[i].defs, opt.filter)
 	}
 	var slab wireSlab
 	slab.reserve(counts)

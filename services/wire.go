@@ -192,7 +192,9 @@ type wireSlab struct {
 func grow(n, need int) int { return max(need, min(2*n, 1024)) }
 
 // slabCounts is what the properties of some objects take from each block.
-type slabCounts struct{ props, bools, ints, dates, strs, ids, sv, bv, iv, tv int }
+// The value blocks take one value per property of their kind (strings
+// and ids share sv).
+type slabCounts struct{ props, bools, ints, dates, strs, ids int }
 
 // add counts the properties of one object of these definitions that f
 // selects, each with one value (and room for all in the object's list).
@@ -205,19 +207,14 @@ func (c *slabCounts) add(defs []*cmis.PropertyDefinition, f filter) {
 		switch p.PropertyType {
 		case cmis.PropertyBoolean:
 			c.bools++
-			c.bv++
 		case cmis.PropertyInteger:
 			c.ints++
-			c.iv++
 		case cmis.PropertyDateTime:
 			c.dates++
-			c.tv++
 		case cmis.PropertyString:
 			c.strs++
-			c.sv++
 		case cmis.PropertyID:
 			c.ids++
-			c.sv++
 		}
 	}
 }
@@ -232,10 +229,10 @@ func (s *wireSlab) reserve(c slabCounts) {
 	reserve(&s.dates, c.dates)
 	reserve(&s.strs, c.strs)
 	reserve(&s.ids, c.ids)
-	reserve(&s.sv, c.sv)
-	reserve(&s.bv, c.bv)
-	reserve(&s.iv, c.iv)
-	reserve(&s.tv, c.tv)
+	reserve(&s.sv, c.strs+c.ids)
+	reserve(&s.bv, c.bools)
+	reserve(&s.iv, c.ints)
+	reserve(&s.tv, c.dates)
 }
 
 // reserve makes room for n more entries in a block.
@@ -245,13 +242,16 @@ func reserve[T any](block *[]T, n int) {
 	}
 }
 
-// take returns a new zero entry from a block.
+// take returns a new zero entry from a block. A block comes from make
+// and only grows into its capacity (take, many), so what lies past its
+// length is zero already: taking an entry writes nothing, where
+// appending a zero value cleared it again, with a write barrier for each
+// of its pointers while the collector runs.
 func take[T any](block *[]T) *T {
 	if len(*block) == cap(*block) {
 		*block = make([]T, 0, grow(cap(*block), 1))
 	}
-	var zero T
-	*block = append(*block, zero)
+	*block = (*block)[:len(*block)+1]
 	return &(*block)[len(*block)-1]
 }
 
@@ -276,14 +276,14 @@ func one[T any](block *[]T, v T) []T {
 }
 
 // properties renders the properties of o that f selects, in the order of
-// defs (the object's type definitions).
-func (s *wireSlab) properties(o *cmis.Object, defs []*cmis.PropertyDefinition, f filter) *generated.CmisPropertiesType {
-	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(defs))[:0]}
-	for _, p := range defs {
+// its type's definitions.
+func (s *wireSlab) properties(o *cmis.Object, sh shown, f filter) *generated.CmisPropertiesType {
+	out := &generated.CmisPropertiesType{Properties: many(&s.props, len(sh.defs))[:0]}
+	for i, p := range sh.defs {
 		if !f.allows(p) {
 			continue
 		}
-		head := generated.CmisProperty{PropertyDefinitionId: p.ID, LocalName: p.LocalName, DisplayName: p.DisplayName, QueryName: p.QueryName}
+		head := sh.heads[i]
 		var w generated.Property
 		if v, ok := systemValue(o, p.ID); ok {
 			w = s.system(p, head, v)

@@ -51,11 +51,8 @@ func aclFilter(aclID string, a *cmis.Access) (string, []any) {
 // principalsIn is " IN (?, …)" over a's principals (at least one), and
 // its arguments.
 func principalsIn(a *cmis.Access) (string, []any) {
-	args := make([]any, len(a.Principals))
-	for i, p := range a.Principals {
-		args[i] = p
-	}
-	return " IN (?" + strings.Repeat(", ?", len(args)-1) + ")", args
+	in, args := inList(a.Principals)
+	return " IN (" + in + ")", args
 }
 
 // hiddenFilter is the condition, " AND …", that leaves out objects of the

@@ -25,6 +25,8 @@ type cache struct {
 	types    map[typeKey]*cmis.TypeDefinition
 	byQuery  map[typeKey]*cmis.TypeDefinition // repository, type query name
 	props    map[typeKey]*cmis.PropertyDefinition
+	queried  map[typeKey][]string // a type and its subtypes a query of it reads
+	children map[typeKey][]string // a type's direct subtypes ("": the base types)
 	accounts map[string]*cmis.Account
 	repos    map[string]*cmis.RepositoryInfo
 
@@ -39,6 +41,8 @@ func (c *cache) reset(gen int64) {
 	c.types = map[typeKey]*cmis.TypeDefinition{}
 	c.byQuery = map[typeKey]*cmis.TypeDefinition{}
 	c.props = map[typeKey]*cmis.PropertyDefinition{}
+	c.queried = map[typeKey][]string{}
+	c.children = map[typeKey][]string{}
 	c.accounts = map[string]*cmis.Account{}
 	c.repos = map[string]*cmis.RepositoryInfo{}
 }
@@ -47,8 +51,9 @@ func (c *cache) reset(gen int64) {
 func (s *DB) CacheStats() (hits, misses int64) { return s.cache.hits.Load(), s.cache.misses.Load() }
 
 // cached returns m's entry for k, valid in the generation the request
-// sees, or loads it. Inside a write transaction nothing is stored: what
-// it reads may never commit.
+// sees, or loads it. Inside a write transaction it stores only what the
+// transaction read before it changed any cached table (unchangedBy):
+// anything else may never commit.
 func cached[K comparable, V any](s *DB, ctx context.Context, m func(*cache) map[K]V, k K, load func() (V, error)) (V, error) {
 	gen, err := s.generation(ctx)
 	if err != nil {
@@ -76,7 +81,7 @@ func cached[K comparable, V any](s *DB, ctx context.Context, m func(*cache) map[
 	if err != nil {
 		return v, err
 	}
-	if inWrite {
+	if inWrite && !s.unchangedBy(ctx, gen) {
 		return v, nil
 	}
 	c.mu.Lock()
@@ -87,10 +92,32 @@ func cached[K comparable, V any](s *DB, ctx context.Context, m func(*cache) map[
 	return v, nil
 }
 
+// unchangedBy reports whether the request's write transaction, which
+// first saw the generation gen, still sees gen, and gen is the cache's:
+// a change to a cached table bumps the generation in the changing
+// transaction, so what the transaction has loaded so far is what gen
+// committed, and may be cached. Without it, a write-only load (a stream
+// of createFolder) would load its type from SQL on every request. One
+// statement, on a miss only.
+func (s *DB) unchangedBy(ctx context.Context, gen int64) bool {
+	s.cache.mu.Lock()
+	current := gen == s.cache.gen && s.cache.types != nil
+	s.cache.mu.Unlock()
+	if !current {
+		return false
+	}
+	var now int64
+	err := scopeOf(ctx).tx.GetContext(ctx, &now, generationQuery)
+	return err == nil && now == gen
+}
+
+// generationQuery reads the cache generation (on SQLite it also opens a
+// read snapshot: sqlite_snapshot.go).
+const generationQuery = `SELECT value FROM cache_generation WHERE id = 1`
+
 // generation is the cache generation the request sees: read once per
 // transaction (a write reads its own), or alone outside one.
 func (s *DB) generation(ctx context.Context) (int64, error) {
-	const q = `SELECT value FROM cache_generation WHERE id = 1`
 	sc := scopeOf(ctx)
 	if sc != nil && sc.genKnown {
 		return sc.gen, nil
@@ -98,9 +125,9 @@ func (s *DB) generation(ctx context.Context) (int64, error) {
 	var gen int64
 	var err error
 	if sc != nil && sc.tx != nil {
-		err = sc.tx.GetContext(ctx, &gen, q)
+		err = sc.tx.GetContext(ctx, &gen, generationQuery)
 	} else {
-		err = s.db.GetContext(ctx, &gen, q)
+		err = s.db.GetContext(ctx, &gen, generationQuery)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("cache generation: %w", err)

@@ -106,29 +106,77 @@ func TestWriteInsideReadSeesItsChange(t *testing.T) {
 	}
 }
 
-// What a write transaction reads is not cached: it may never commit.
+// What a write transaction reads after it changed a cached table is not
+// cached: it may never commit. Whether or not the write read the
+// generation before its change (warm: the cache is at that generation).
 func TestWriteDoesNotFillTheCache(t *testing.T) {
+	for _, warm := range []bool{false, true} {
+		db, repo := openTest(t)
+		ctx := context.Background()
+		if warm {
+			warmCache(t, db, repo.ID)
+		}
+		err := db.Write(ctx, func(ctx context.Context) error {
+			if warm {
+				if _, err := db.Type(ctx, repo.ID, "cmis:folder"); err != nil { // reads the generation
+					return err
+				}
+			}
+			if _, err := db.CreateType(ctx, repo.ID, &cmis.TypeDefinition{ID: "x:tmp", LocalName: "tmp", QueryName: "x:tmp",
+				BaseID: cmis.BaseFolder, ParentID: "cmis:folder", Creatable: true, Fileable: true}); err != nil {
+				return err
+			}
+			if _, err := db.Type(ctx, repo.ID, "x:tmp"); err != nil {
+				return err
+			}
+			return errAbandon
+		})
+		if err != errAbandon {
+			t.Fatal(err)
+		}
+		if _, err := db.Type(ctx, repo.ID, "x:tmp"); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
+			t.Fatalf("warm %v: a rolled-back type is served: %v", warm, err)
+		}
+		// The rolled-back write bumped the generation inside its transaction;
+		// a committed change now takes the same number.
+		if err := db.CreateAccount(ctx, "bob", "hash"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Type(ctx, repo.ID, "x:tmp"); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
+			t.Fatalf("warm %v: a rolled-back type is served at the next generation: %v", warm, err)
+		}
+	}
+}
+
+// A write that changed no cached table fills the cache with what it
+// loads: a stream of creates would otherwise load their type from SQL
+// every time.
+func TestWriteFillsTheCache(t *testing.T) {
 	db, repo := openTest(t)
 	ctx := context.Background()
-	err := db.Write(ctx, func(ctx context.Context) error {
-		if _, err := db.CreateType(ctx, repo.ID, &cmis.TypeDefinition{ID: "x:tmp", LocalName: "tmp", QueryName: "x:tmp",
-			BaseID: cmis.BaseFolder, ParentID: "cmis:folder", Creatable: true, Fileable: true}); err != nil {
+	warmCache(t, db, repo.ID)
+	for want := range 2 { // a miss that fills, then a hit
+		hits, misses := db.CacheStats()
+		if err := db.Write(ctx, func(ctx context.Context) error {
+			_, err := db.Type(ctx, repo.ID, "cmis:folder")
 			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
-		if _, err := db.Type(ctx, repo.ID, "x:tmp"); err != nil {
-			return err
+		if h, m := db.CacheStats(); h-hits != int64(want) || m-misses != int64(1-want) {
+			t.Fatalf("write %d: %d hits, %d misses, want %d and %d", want+1, h-hits, m-misses, want, 1-want)
 		}
-		return errAbandon
-	})
-	if err != errAbandon {
-		t.Fatal(err)
 	}
-	// The rolled-back write bumped the generation inside its transaction;
-	// a committed change now takes the same number.
-	if err := db.CreateAccount(ctx, "bob", "hash"); err != nil {
+}
+
+// warmCache brings the cache to the store's generation, as a request's
+// authentication does.
+func warmCache(t *testing.T, db *DB, repo string) {
+	t.Helper()
+	if err := db.Read(context.Background(), func(ctx context.Context) error {
+		_, err := db.Repository(ctx, repo)
+		return err
+	}); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := db.Type(ctx, repo.ID, "x:tmp"); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
-		t.Fatalf("a rolled-back type is still served: %v", err)
 	}
 }

@@ -77,13 +77,20 @@ func (s *DB) OpenContent(ctx context.Context, repo, id string, offset, length in
 	if err != nil {
 		return nil, err
 	}
+	return s.OpenContentOf(ctx, o, offset, length)
+}
+
+// OpenContentOf opens the content of o, read already in the request's
+// snapshot: getContentStream reads the object once, for its permission
+// check and its content.
+func (s *DB) OpenContentOf(ctx context.Context, o *cmis.Object, offset, length int64) (*cmis.Content, error) {
 	if o.Content == nil {
-		return nil, cmis.Errorf(cmis.ErrConstraint, "object %s has no content stream", id)
+		return nil, cmis.Errorf(cmis.ErrConstraint, "object %s has no content stream", o.ID)
 	}
 	offset, length = o.Content.Range(offset, length)
 	r, err := s.content.Open(ctx, o.Content.ID, offset, length)
 	if err != nil {
-		return nil, cmis.Errorf(cmis.ErrStorage, "content of %s cannot be read: %v", id, err)
+		return nil, cmis.Errorf(cmis.ErrStorage, "content of %s cannot be read: %v", o.ID, err)
 	}
 	return &cmis.Content{Info: *o.Content, Offset: offset, Length: length, ReadCloser: r}, nil
 }

@@ -13,18 +13,18 @@ import (
 
 // objectColumns are read by objectRow. A folder's single parent comes
 // from containment; documents may have several and get none here. A
-// document's series check-out (its PWC's id and creator) comes with the
-// row: two index probes, not a statement of its own. So does whether it
-// has custom property values or secondary types: most objects have
-// neither, and are read in one statement (see objectRow.fill).
+// document's series check-out comes with the row: its PWC's id and
+// creator in one value ("id creator": ids are hex, newID), one lookup of
+// the series rather than one per column, and not a statement of its own.
+// So does whether it has custom property values or secondary types: most
+// objects have neither, and are read in one statement (objectRow.fill).
 const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name, o.description, o.created_by,
 	o.creation_date, o.last_modified_by, o.last_modification_date, o.change_token, o.path,
 	o.version_series_id, o.version_label, o.is_major_version, o.is_latest_version, o.is_latest_major,
 	o.is_pwc, o.checkin_comment, o.source_id, o.target_id, o.policy_text,
 	ct.id, ct.length, ct.mime_type, ct.file_name, ct.sha256,
 	CASE WHEN o.base_type_id = 'cmis:folder' THEN (SELECT c.parent_id FROM containment c WHERE c.child_id = o.id) END,
-	(SELECT w.id FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
-	(SELECT w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
+	(SELECT w.id || ' ' || w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
 	EXISTS (SELECT 1 FROM object_properties pv WHERE pv.object_id = o.id)
 		OR EXISTS (SELECT 1 FROM object_secondary_types st WHERE st.object_id = o.id)`
 
@@ -34,15 +34,15 @@ const objectFrom = ` FROM objects o LEFT JOIN contents ct ON ct.id = o.content_i
 // after another into the same destinations: the driver hands over each
 // value allocated already, and scanning adds no allocation per column.
 type objectRow struct {
-	o                                                                        cmis.Object
-	desc, path, vsID, vLabel, comment, src, tgt, ptext, parent, pwcID, pwcBy sql.NullString
-	major, latest, latestMajor, pwc                                          sql.NullBool
-	ctID, ctMime, ctName, ctSHA                                              sql.NullString
-	ctLen                                                                    sql.NullInt64
-	created, modified                                                        int64
-	base                                                                     string
-	more                                                                     sql.NullBool
-	dest                                                                     []any
+	o                                                               cmis.Object
+	desc, path, vsID, vLabel, comment, src, tgt, ptext, parent, pwc sql.NullString
+	major, latest, latestMajor, isPWC                               sql.NullBool
+	ctID, ctMime, ctName, ctSHA                                     sql.NullString
+	ctLen                                                           sql.NullInt64
+	created, modified                                               int64
+	base                                                            string
+	more                                                            sql.NullBool
+	dest                                                            []any
 	// pending are the objects scanned that have properties or secondary
 	// types to read (fill).
 	pending []*cmis.Object
@@ -55,8 +55,8 @@ func newObjectRow(extra ...any) *objectRow {
 	o := &r.o
 	r.dest = append([]any{&o.ID, &o.RepositoryID, &o.TypeID, &r.base, &o.Name, &r.desc, &o.CreatedBy,
 		&r.created, &o.LastModifiedBy, &r.modified, &o.ChangeToken, &r.path,
-		&r.vsID, &r.vLabel, &r.major, &r.latest, &r.latestMajor, &r.pwc, &r.comment, &r.src, &r.tgt, &r.ptext,
-		&r.ctID, &r.ctLen, &r.ctMime, &r.ctName, &r.ctSHA, &r.parent, &r.pwcID, &r.pwcBy, &r.more}, extra...)
+		&r.vsID, &r.vLabel, &r.major, &r.latest, &r.latestMajor, &r.isPWC, &r.comment, &r.src, &r.tgt, &r.ptext,
+		&r.ctID, &r.ctLen, &r.ctMime, &r.ctName, &r.ctSHA, &r.parent, &r.pwc, &r.more}, extra...)
 	return r
 }
 
@@ -74,8 +74,8 @@ func (r *objectRow) scan(row interface{ Scan(dest ...any) error }) (*cmis.Object
 	o.PolicyText = optional(r.ptext)
 	o.Path, o.ParentID = r.path.String, r.parent.String
 	o.VersionSeriesID, o.VersionLabel = r.vsID.String, r.vLabel.String
-	o.IsMajorVersion, o.IsLatestVersion, o.IsLatestMajorVersion, o.IsPrivateWorkingCopy = r.major.Bool, r.latest.Bool, r.latestMajor.Bool, r.pwc.Bool
-	o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy = r.pwcID.String, r.pwcBy.String
+	o.IsMajorVersion, o.IsLatestVersion, o.IsLatestMajorVersion, o.IsPrivateWorkingCopy = r.major.Bool, r.latest.Bool, r.latestMajor.Bool, r.isPWC.Bool
+	o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy, _ = strings.Cut(r.pwc.String, " ")
 	o.SourceID, o.TargetID = r.src.String, r.tgt.String
 	if r.ctID.Valid {
 		o.Content = &cmis.ContentInfo{ID: r.ctID.String, Length: r.ctLen.Int64, MimeType: r.ctMime.String, FileName: r.ctName.String, SHA256: r.ctSHA.String}
@@ -108,14 +108,14 @@ func optional(s sql.NullString) *string {
 // (a variable for the tests).
 var idBatch = 10000
 
-// inList is the placeholders of n values, "?, ?, …", and the values as
-// arguments.
-func inList(ids []string) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+// inList is the placeholders of values (at least one), "?, ?, …", and
+// the values as arguments.
+func inList(values []string) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
 	}
-	return "?" + strings.Repeat(", ?", len(ids)-1), args
+	return "?" + strings.Repeat(", ?", len(values)-1), args
 }
 
 // fillObjects loads the custom properties and secondary types of a set of

@@ -37,6 +37,11 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 		if err != nil {
 			return err
 		}
+		if len(ids) == 0 && cq.unverified != "" {
+			if _, err := queryFolder(ctx, tx, repo, cq.unverified); err != nil {
+				return err
+			}
+		}
 		var n int
 		n, end, err = s.pageEnd(opt.Page, len(ids), func(limit int64) (int64, error) {
 			return s.countPast(ctx, tx, cq, opt.Page.SkipCount, ids, limit)
@@ -77,6 +82,10 @@ type compiledQuery struct {
 	// one's, in the same order (a first page read in parts, see
 	// pageOfParts); its candidates are this one's.
 	next *compiledQuery
+	// unverified is the folder an IN_FOLDER path reads the filings of
+	// without having checked that it is one: a page that finds nothing
+	// checks (queryFolder).
+	unverified string
 }
 
 // compileQuery writes a bound query as SQL: along an index path when
@@ -84,7 +93,7 @@ type compiledQuery struct {
 // joined with its filter (types, repository, versions, the reader's
 // access), the score's join, the condition and the order.
 func (s *DB) compileQuery(ctx context.Context, tx *sqlx.Tx, repo string, q *query.Query, opt query.Options) (*compiledQuery, error) {
-	c := &compiler{ctx: ctx, tx: tx, repo: repo, q: q, alias: map[*query.Table]string{},
+	c := &compiler{store: s, ctx: ctx, tx: tx, repo: repo, q: q, alias: map[*query.Table]string{},
 		noIndex: s.dialect.noIndexPrefix(), dialect: s.dialect, content: map[string]bool{}, rank: "fts.fts_rank"}
 	for i, t := range q.Tables {
 		c.alias[t] = fmt.Sprintf("t%d", i)
@@ -222,9 +231,18 @@ func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cm
 		}
 		return cq.pageOfParts(ctx, tx, s.dialect, peek(p))
 	}
-	version, err := dataVersion(ctx, tx)
-	if err != nil {
-		return nil, err
+	// The data's version is read only where a position is looked up or
+	// remembered: a first page that reaches the end of the listing (the
+	// common case) needs neither. The snapshot is the request's, so
+	// reading it after the page changes nothing.
+	version := int64(-1)
+	readVersion := func() (int64, error) {
+		if version < 0 {
+			var err error
+			version, err = dataVersion(ctx, tx)
+			return version, err
+		}
+		return version, nil
 	}
 	id := func(pos int64) [32]byte {
 		stmt, args := cq.pageSQL(s.dialect, cmis.Page{MaxItems: -1})
@@ -232,7 +250,11 @@ func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cm
 	}
 	read, conds := peek(p), []fragment(nil)
 	if p.SkipCount > 0 {
-		if k, ok := s.cursors.get(id(p.SkipCount), version); ok {
+		v, err := readVersion()
+		if err != nil {
+			return nil, err
+		}
+		if k, ok := s.cursors.get(id(p.SkipCount), v); ok {
 			read.SkipCount, conds = 0, []fragment{seekPast(cq.keys, cq.desc, k)}
 		}
 	}
@@ -243,8 +265,13 @@ func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cm
 	if err != nil {
 		return nil, err
 	}
-	if n := min(int64(len(rows)), p.MaxItems); n > 0 {
-		s.cursors.put(id(p.SkipCount+n), version, rows[n-1].key)
+	// Only a page that rows follow has a next page to continue.
+	if n := p.MaxItems; n > 0 && int64(len(rows)) > n {
+		v, err := readVersion()
+		if err != nil {
+			return nil, err
+		}
+		s.cursors.put(id(p.SkipCount+n), v, rows[n-1].key)
 	}
 	return rows, nil
 }

@@ -81,6 +81,7 @@ func sqlValue(v cmis.Value) any {
 
 // compiler builds one statement; args follow the text's placeholders.
 type compiler struct {
+	store  *DB
 	ctx    context.Context
 	tx     *sqlx.Tx
 	repo   string
@@ -372,38 +373,48 @@ func (c *compiler) folder(x *query.FolderCond) string {
 // folderOf is the path of a folder condition's folder; a folder that is
 // not there fails the compilation.
 func (c *compiler) folderOf(x *query.FolderCond) (string, bool) {
-	var base string
-	var path *string
-	err := c.tx.QueryRowxContext(c.ctx, `SELECT base_type_id, path FROM objects WHERE id = ? AND repository_id = ?`, x.FolderID, c.repo).Scan(&base, &path)
-	if isNoRows(err) || (err == nil && (base != string(cmis.BaseFolder) || path == nil)) {
-		c.fail(cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", x.FolderID))
-		return "", false
-	}
+	path, err := queryFolder(c.ctx, c.tx, c.repo, x.FolderID)
 	if err != nil {
 		c.fail(err)
 		return "", false
 	}
-	return *path, true
+	return path, true
+}
+
+// queryFolder is the path of the folder a folder condition names, or the
+// query's error when it names no folder of the repository.
+func queryFolder(ctx context.Context, tx *sqlx.Tx, repo, id string) (string, error) {
+	path, err := requireFolder(ctx, tx, repo, id)
+	if t := cmis.ErrorTypeOf(err); err != nil && (t == cmis.ErrObjectNotFound || t == cmis.ErrInvalidArgument) {
+		// In a query it is the statement that is wrong, not the object.
+		return "", cmis.Errorf(cmis.ErrInvalidArgument, "query: %s is not a folder", id)
+	}
+	return path, err
 }
 
 // typeSet is a table's type and the subtypes whose objects its query
-// includes (includedInSupertypeQuery), read from the types table.
+// includes (includedInSupertypeQuery), read from the types table once per
+// cache generation (a type's change bumps it). Shared: not to be
+// modified.
 func (c *compiler) typeSet(t *cmis.TypeDefinition) ([]string, error) {
-	set := []string{t.ID}
-	frontier := []string{t.ID}
-	for len(frontier) > 0 && len(set) < 10000 {
-		q, args, err := sqlx.In(`SELECT id FROM types WHERE repository_id = ? AND parent_id IN (?) AND included_in_supertype_query = 1`, c.repo, frontier)
-		if err != nil {
-			return nil, err
-		}
-		var next []string
-		if err := c.tx.SelectContext(c.ctx, &next, q, args...); err != nil {
-			return nil, err
-		}
-		set = append(set, next...)
-		frontier = next
-	}
-	return set, nil
+	return cached(c.store, c.ctx, func(c *cache) map[typeKey][]string { return c.queried }, typeKey{c.repo, t.ID},
+		func() ([]string, error) {
+			set := []string{t.ID}
+			frontier := []string{t.ID}
+			for len(frontier) > 0 && len(set) < 10000 {
+				q, args, err := sqlx.In(`SELECT id FROM types WHERE repository_id = ? AND parent_id IN (?) AND included_in_supertype_query = 1`, c.repo, frontier)
+				if err != nil {
+					return nil, err
+				}
+				var next []string
+				if err := c.tx.SelectContext(c.ctx, &next, q, args...); err != nil {
+					return nil, err
+				}
+				set = append(set, next...)
+				frontier = next
+			}
+			return set, nil
+		})
 }
 
 // tableFilter restricts a table to its types, its repository, the

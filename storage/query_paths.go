@@ -181,7 +181,13 @@ func dir(desc bool) string {
 // first of its folders there.
 func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	a := c.alias[x.Table]
-	folders := c.capture(func() string { return c.folders(x) })
+	// One folder's filings need not its path: whether it is a folder of
+	// the repository is asked only when the page finds nothing (a
+	// filing's parent is one), not in a statement of every query.
+	folders, unverified := fragment{sql: "?", args: []any{x.FolderID}}, x.FolderID
+	if x.Tree {
+		folders, unverified = c.capture(func() string { return c.folders(x) }), ""
+	}
 	acl := c.drivenACL("fc.acl_id", opt)
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
@@ -197,8 +203,16 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 		}
 		return key + " IN (" + folders.sql + ")"
 	}
-	body := fragment{sql: " FROM containment fc WHERE " + in("fc.parent_id") + acl.sql + " AND " + probe(objects),
-		args: append(append(slices.Clone(folders.args), acl.args...), filter.args...)}
+	// A name asked for in one folder is at most one filing, found by
+	// containment's (parent_id, name) index (a filing carries its
+	// child's name): one probe instead of one per child. The probe still
+	// tests the object's name.
+	var named fragment
+	if name, ok := nameEquals(rest, x.Table); ok && !x.Tree {
+		named = fragment{sql: " AND fc.name = ?", args: []any{name}}
+	}
+	body := fragment{sql: " FROM containment fc WHERE " + in("fc.parent_id") + named.sql + acl.sql + " AND " + probe(objects),
+		args: append(append(append(slices.Clone(folders.args), named.args...), acl.args...), filter.args...)}
 	if x.Tree {
 		// The object's other folders from containment_child; the list of
 		// the subtree's folders is a filter (noIndex), not one lookup
@@ -221,7 +235,22 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	}
 	return &compiledQuery{body: body, order: orderOf(keys, key.desc), columns: []string{"fc.child_id"}, keys: keys, desc: key.desc,
 		candidates: fragment{sql: " FROM containment fc WHERE fc.parent_id IN (" + folders.sql + ")", args: folders.args},
-		sorted:     x.Tree && !walk}, nil
+		sorted:     x.Tree && !walk, unverified: unverified}, nil
+}
+
+// nameEquals is the name a conjunct "cmis:name = 'literal'" of table t
+// asks for, if there is one among conds.
+func nameEquals(conds []query.Cond, t *query.Table) (string, bool) {
+	for _, x := range conds {
+		x, ok := x.(*query.CompareCond)
+		if !ok || x.Score || x.Op != query.OpEq || x.Column.Table != t || x.Column.Property.ID != cmis.PropName {
+			continue
+		}
+		if name, ok := x.Value.(string); ok {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // orderOf is the ORDER BY of keys, all in one direction.

@@ -74,11 +74,14 @@ func (s *DB) Read(ctx context.Context, fn func(ctx context.Context) error) error
 	if scopeOf(ctx) != nil {
 		return fn(ctx)
 	}
-	tx, err := s.db.BeginTxx(ctx, s.dialect.readTx())
+	// On SQLite the snapshot is opened by the generation statement, which
+	// fills in sc.gen (sqlite_snapshot.go).
+	sc := &scope{}
+	tx, err := s.db.BeginTxx(context.WithValue(ctx, snapshotKey{}, sc), s.dialect.readTx())
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	sc := &scope{tx: tx}
+	sc.tx = tx
 	defer sc.end()
 	return fn(context.WithValue(ctx, scopeKey{}, sc))
 }

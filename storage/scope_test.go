@@ -207,3 +207,65 @@ func TestReadUsesItsOwnConnection(t *testing.T) {
 		})
 	}
 }
+
+// A Read whose store calls the caches answer costs one statement, the
+// cache generation's, on either engine: on SQLite the snapshot is opened
+// by that statement (sqlite_snapshot.go), and an object read in it is one
+// more.
+func TestReadSnapshotCostsOneStatement(t *testing.T) {
+	db, repo := openTest(t)
+	a := mustCreate(t, db, folder(repo, "a"), repo.RootFolderID, nil)
+	ctx := context.Background()
+	read := func(fn func(ctx context.Context) error) int64 {
+		t.Helper()
+		before := db.Statements()
+		if err := db.Read(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+		return db.Statements() - before
+	}
+	typ := func(ctx context.Context) error { _, err := db.Type(ctx, repo.ID, "cmis:folder"); return err }
+	read(typ) // fills the cache
+	if n := read(typ); n != 1 {
+		t.Errorf("a Read the cache answers: %d statements, want 1", n)
+	}
+	if n := read(func(ctx context.Context) error {
+		if err := typ(ctx); err != nil {
+			return err
+		}
+		_, _, err := db.ObjectAs(ctx, repo.ID, a.ID, &cmis.Access{Principals: []string{"bob"}})
+		return err
+	}); n != 2 {
+		t.Errorf("a Read of one object: %d statements, want 2", n)
+	}
+}
+
+// On SQLite a Read's snapshot is the one its generation statement opened
+// at the start, held by that statement for the whole Read: a commit made
+// before the Read's first store call is not in it either.
+func TestSQLiteReadSnapshotStartsAtRead(t *testing.T) {
+	db, repo := openTest(t)
+	if db.Kind() != "sqlite" {
+		return // PostgreSQL takes the snapshot at the Read's first statement
+	}
+	ctx := context.Background()
+	a := mustCreate(t, db, folder(repo, "a"), repo.RootFolderID, nil)
+	err := db.Read(ctx, func(ctx context.Context) error {
+		if _, err := db.UpdateObject(context.Background(), repo.ID, a.ID, nil, cmis.Change{Name: ptr("renamed")}, "bob"); err != nil {
+			return err
+		}
+		for range 2 { // the first read's statement ends; the snapshot stays
+			o, err := db.Object(ctx, repo.ID, a.ID)
+			if err != nil {
+				return err
+			}
+			if o.Name != "a" {
+				t.Errorf("a commit after the Read began shows in it: %q", o.Name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

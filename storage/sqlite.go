@@ -168,7 +168,15 @@ func (sqliteDialect) limit(p cmis.Page) string {
 
 // explain collects the detail column of EXPLAIN QUERY PLAN's rows.
 func (sqliteDialect) explain(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) ([]string, error) {
-	rows, err := tx.QueryxContext(ctx, "EXPLAIN QUERY PLAN "+stmt, args...)
+	return SQLitePlan(ctx, tx, stmt, args)
+}
+
+// SQLitePlan is the detail column of the rows of EXPLAIN QUERY PLAN of
+// stmt with args, on q: a SQLite connection or transaction.
+func SQLitePlan(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, stmt string, args []any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -243,41 +243,38 @@ func loadType(ctx context.Context, tx *sqlx.Tx, repo, typeID string) (*cmis.Type
 	return t, nil
 }
 
-// TypeChildren lists direct subtypes ("" = base types) ordered by id.
+// TypeChildren lists direct subtypes ("" = base types) ordered by id,
+// from the cache (the list and each type): allowable actions list the
+// relationship types on every getObject that asks for them.
 func (s *DB) TypeChildren(ctx context.Context, repo, typeID string, page cmis.Page) ([]*cmis.TypeDefinition, int64, error) {
-	var out []*cmis.TypeDefinition
-	var total int64
-	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
-		var ids []string
-		var err error
-		if typeID == "" {
-			err = tx.SelectContext(ctx, &ids, `SELECT id FROM types WHERE repository_id = ? AND parent_id IS NULL`, repo)
-			// Base types in the spec's order, not alphabetical.
-			ids = orderBaseTypes(ids)
-		} else {
-			if _, err := loadType(ctx, tx, repo, typeID); err != nil {
-				return err
-			}
-			err = tx.SelectContext(ctx, &ids, `SELECT id FROM types WHERE repository_id = ? AND parent_id = ? ORDER BY id`, repo, typeID)
-		}
-		if err != nil {
-			return err
-		}
-		total = int64(len(ids))
-		ids = cmis.PageOf(ids, page)
-		for _, id := range ids {
-			t, err := loadType(ctx, tx, repo, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return nil
-	})
+	ids, err := cached(s, ctx, func(c *cache) map[typeKey][]string { return c.children }, typeKey{repo, typeID},
+		func() (ids []string, err error) {
+			err = s.inReadTx(ctx, func(tx *sqlx.Tx) error {
+				if typeID == "" {
+					err := tx.SelectContext(ctx, &ids, `SELECT id FROM types WHERE repository_id = ? AND parent_id IS NULL`, repo)
+					// Base types in the spec's order, not alphabetical.
+					ids = orderBaseTypes(ids)
+					return err
+				}
+				if _, err := s.Type(ctx, repo, typeID); err != nil {
+					return err
+				}
+				return tx.SelectContext(ctx, &ids, `SELECT id FROM types WHERE repository_id = ? AND parent_id = ? ORDER BY id`, repo, typeID)
+			})
+			return ids, err
+		})
 	if err != nil {
 		return nil, 0, fmt.Errorf("type children of %q: %w", typeID, err)
 	}
-	return out, total, nil
+	var out []*cmis.TypeDefinition
+	for _, id := range cmis.PageOf(ids, page) {
+		t, err := s.Type(ctx, repo, id)
+		if err != nil {
+			return nil, 0, fmt.Errorf("type children of %q: %w", typeID, err)
+		}
+		out = append(out, t)
+	}
+	return out, int64(len(ids)), nil
 }
 
 func orderBaseTypes(ids []string) []string {

@@ -418,3 +418,26 @@ func TestCheckInMergesFilings(t *testing.T) {
 		}
 	}
 }
+
+// A document's row brings its series' check-out (the PWC's id and
+// creator, read as one value): a creator's name comes whole, spaces and
+// all, on the document and on its PWC.
+func TestCheckedOutByKeepsTheWholeName(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	doc := mustCreate(t, db, document(repo, "d"), repo.RootFolderID, nil)
+	const user = "ann o' brien "
+	pwc, err := db.CheckOut(ctx, repo.ID, doc.ID, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{doc.ID, pwc.ID} {
+		o, err := db.Object(ctx, repo.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.VersionSeriesCheckedOutID != pwc.ID || o.VersionSeriesCheckedOutBy != user {
+			t.Errorf("%s: checked out %q by %q, want %q by %q", id, o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy, pwc.ID, user)
+		}
+	}
+}

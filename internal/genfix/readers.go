@@ -170,7 +170,7 @@ func (g *readerGen) flatten(name, recv string) ([]readField, error) {
 		rf := readField{field: fl, path: recv + "." + fl.name}
 		tagName, opts, _ := strings.Cut(fl.tag, ",")
 		switch {
-		case fl.name == "XMLName":
+		case fl.name == "XMLName", fl.tag == "-":
 			continue
 		case fl.typ == "": // an embedded base
 			base, err := g.flatten(fl.name, rf.path)

@@ -80,6 +80,12 @@ func (f *fixer) xsiConsts(b *bytes.Buffer, name string, ct *complexType) {
 	b.WriteString(")\n\n")
 }
 
+// preRendered are the structs whose named attributes may come written
+// already (Attrs): a property's four attributes are its definition's, the
+// same on every object of a listing, and escaping them anew for each
+// object was a tenth of a getChildren's CPU.
+var preRendered = map[string]bool{"CmisProperty": true}
+
 // structFields builds the fields of the struct for ct, in schema order, from
 // the schema and gowsdl's field names. Every gowsdl field must correspond to
 // a schema particle or attribute and vice versa.
@@ -127,7 +133,7 @@ func (f *fixer) structFields(name string, ct *complexType) ([]field, error) {
 		fields = append(fields, field{name: baseName})
 	}
 
-	af, err := f.attrFields(ct, set)
+	af, err := f.attrFields(name, ct, set)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +161,7 @@ func (f *fixer) structFields(name string, ct *complexType) ([]field, error) {
 // elementParticles returns the element particles of ps, which correspond
 // one to one to the fields particleFields returns when ps has no wildcard.
 // attrFields are the fields of a type's attributes (and xs:anyAttribute).
-func (f *fixer) attrFields(ct *complexType, set *goFieldSet) ([]field, error) {
+func (f *fixer) attrFields(name string, ct *complexType, set *goFieldSet) ([]field, error) {
 	var fields []field
 	for _, a := range ct.attrs {
 		gf, ok := set.takeAttr(a.name)
@@ -175,6 +181,19 @@ func (f *fixer) attrFields(ct *complexType, set *goFieldSet) ([]field, error) {
 			tag += ",omitempty"
 		}
 		fields = append(fields, field{doc: a.doc, name: gf.name, typ: typ, tag: tag, not10: f.attrNot10(ct, a.name)})
+	}
+	if preRendered[name] {
+		// Transformation 13: attributes written once for many elements.
+		for _, fl := range fields {
+			if fl.not10 || !strings.HasSuffix(fl.tag, ",omitempty") {
+				return nil, fmt.Errorf("attribute %s is required or not in CMIS 1.0: it cannot come pre-rendered", fl.name)
+			}
+		}
+		fields = append(fields, field{
+			doc: wrap("Attrs, if set, are the attributes above written and escaped once (SetAttrs) " +
+				"for the many elements that repeat them; the writer copies them instead of writing each field."),
+			name: "Attrs", typ: xsdPkg + ".Attrs", tag: "-",
+		})
 	}
 	if ct.anyAttr {
 		// Transformation 8: xs:anyAttribute.

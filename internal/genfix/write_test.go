@@ -111,6 +111,8 @@ func fill(r *rand.Rand, v reflect.Value, depth int) {
 			v.Set(reflect.ValueOf(xsd.AnyAttrs{{Name: xml.Name{Space: "urn:attr", Local: "extra"}, Value: "v<1>"}}))
 		}
 		return
+	case reflect.TypeFor[xsd.Attrs]():
+		return // set from the fields (SetAttrs, below)
 	case reflect.TypeFor[xsd.XsiType]():
 		if r.IntN(2) == 0 {
 			v.SetString(string(generated.XsiCmisTypeDocumentDefinitionType))
@@ -171,6 +173,11 @@ func fill(r *rand.Rand, v reflect.Value, depth int) {
 			if v.Type().Field(i).IsExported() {
 				fill(r, v.Field(i), depth+1)
 			}
+		}
+		// Half the time, attributes written once (SetAttrs) stand for
+		// the fields': they must write the same.
+		if s, ok := v.Addr().Interface().(interface{ SetAttrs() }); ok && r.IntN(2) == 0 {
+			s.SetAttrs()
 		}
 	}
 }

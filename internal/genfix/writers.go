@@ -146,11 +146,24 @@ func (g *writerGen) structWriter(b *bytes.Buffer, name string, ct *complexType) 
 	if err != nil {
 		return err
 	}
-	var attrs, content bytes.Buffer
+	var attrs, named, content bytes.Buffer
 	for _, fl := range fields {
-		if err := g.field(&attrs, &content, fl, "v"); err != nil {
+		out := &attrs
+		if preRendered[name] && strings.HasSuffix(fl.tag, ",attr,omitempty") {
+			out = &named // written unless Attrs holds them
+		}
+		if err := g.field(out, &content, fl, "v"); err != nil {
 			return fmt.Errorf("field %s: %w", fl.name, err)
 		}
+	}
+	if preRendered[name] {
+		// Transformation 13: the named attributes come written once
+		// (SetAttrs), or field by field.
+		fmt.Fprintf(b, "// SetAttrs writes the attributes of v's fields once, into Attrs, for\n"+
+			"// elements that repeat them.\nfunc (v *%s) SetAttrs() {\nw := xsd.NewWriter(nil)\n%sv.Attrs = xsd.Attrs(w.Bytes())\n}\n\n", name, named.String())
+		rest := attrs.String()
+		attrs.Reset()
+		fmt.Fprintf(&attrs, "if v.Attrs != \"\" {\nw.RawAttrs(v.Attrs)\n} else {\n%s}\n%s", named.String(), rest)
 	}
 	if g.f.m.polymorphic(ct.name) {
 		var not []string
@@ -197,7 +210,7 @@ func (g *writerGen) field(attrs, content *bytes.Buffer, fl field, recv string) e
 	var out *bytes.Buffer
 	var code string
 	switch {
-	case fl.name == "XMLName":
+	case fl.name == "XMLName", fl.tag == "-":
 		return nil
 	case fl.typ == "": // an embedded base
 		fmt.Fprintf(attrs, "%s.writeAttrs(w)\n", x)

@@ -172,19 +172,5 @@ func explain(ctx context.Context, conn *sql.Conn, q string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, make([]any, n)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			return nil, err
-		}
-		plan = append(plan, detail)
-	}
-	return plan, rows.Err()
+	return storage.SQLitePlan(ctx, conn, q, make([]any, n))
 }

@@ -239,12 +239,10 @@ func (d *diverter) readTag() ([]byte, error) {
 	var quote byte
 	for {
 		// Scan what is buffered rather than read a byte at a time.
-		if d.r.Buffered() == 0 {
-			if _, err := d.r.Peek(1); err != nil {
-				return nil, readErr(err)
-			}
+		buf, err := d.fill()
+		if err != nil {
+			return nil, readErr(err)
 		}
-		buf, _ := d.r.Peek(d.r.Buffered())
 		n, end := scanTag(buf, &quote)
 		d.tag = append(d.tag, buf[:n]...)
 		d.r.Discard(n)

@@ -128,6 +128,14 @@ func (w *Writer) Attr(name, value string) {
 	w.buf = append(b, '"')
 }
 
+// Attrs are attributes written and escaped once (the generated SetAttrs)
+// for values that many elements of a response repeat (a property
+// definition's names on each object's property): writing them is a copy.
+type Attrs string
+
+// RawAttrs writes attributes written once.
+func (w *Writer) RawAttrs(a Attrs) { w.buf = append(w.buf, a...) }
+
 // Text writes character data, escaped.
 func (w *Writer) Text(s string) {
 	w.buf = appendEscaped(w.buf, s, false)
@@ -264,6 +272,8 @@ func appendEscaped(b []byte, s string, attr bool) []byte {
 	if attr {
 		plain = &plainAttr
 	}
+	// The common value needs no escape: this loop, without the one
+	// below's tests, finds that in half the time (BenchmarkAppendEscaped).
 	i := 0
 	for i < len(s) && plain[s[i]] {
 		i++
