@@ -193,7 +193,12 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	if err != nil {
 		return nil, err
 	}
-	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = fc.child_id AND " + filter.sql
+	objects := " AND " + probe("SELECT 1 FROM objects "+a+c.contentJoin(a)+" WHERE "+a+".id = fc.child_id AND "+filter.sql)
+	// Only for a subtree: its folders are the repository's (one folder's
+	// is not checked before the page, see above).
+	if listed, ok := c.listedFilter(rest, opt); ok && x.Tree {
+		objects, filter = listed.sql, listed
+	}
 	// A subtree's first page in the order of the filings walks the list
 	// of its folders (inList); the rest sort through windowedPage.
 	walk := x.Tree && key.prop == "" && (c.dialect.walksInLists() || opt.Page.SkipCount == 0)
@@ -211,14 +216,14 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	if name, ok := nameEquals(rest, x.Table); ok && !x.Tree {
 		named = fragment{sql: " AND fc.name = ?", args: []any{name}}
 	}
-	body := fragment{sql: " FROM containment fc WHERE " + in("fc.parent_id") + named.sql + acl.sql + " AND " + probe(objects),
+	body := fragment{sql: " FROM containment fc WHERE " + in("fc.parent_id") + named.sql + acl.sql + objects,
 		args: append(append(append(slices.Clone(folders.args), named.args...), acl.args...), filter.args...)}
 	if x.Tree {
-		// The object's other folders from containment_child; the list of
-		// the subtree's folders is a filter (noIndex), not one lookup
-		// per folder.
-		body.sql += " AND NOT EXISTS (SELECT 1 FROM containment fd WHERE fd.child_id = fc.child_id AND fd.parent_id < fc.parent_id AND " +
-			in(c.noIndex+"fd.parent_id") + ")"
+		// The object's other folders from containment_child, if it has
+		// any (multi, in the filing's index); the list of the subtree's
+		// folders is a filter (noIndex), not one lookup per folder.
+		body.sql += " AND (fc.multi = 0 OR NOT EXISTS (SELECT 1 FROM containment fd WHERE fd.child_id = fc.child_id AND fd.parent_id < fc.parent_id AND " +
+			in(c.noIndex+"fd.parent_id") + "))"
 		body.args = append(body.args, folders.args...)
 	}
 	keys := []string{"fc.parent_id", "fc.child_id"}
@@ -251,6 +256,31 @@ func nameEquals(conds []query.Cond, t *query.Table) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// listedFilter is the table's filter tested on the filing's own
+// listed_type (migration 10 on SQLite, 11 on PostgreSQL) instead of a
+// probe of the object's row, when that is all the filter is: a query of
+// the latest versions of a type (and its subtypes) with nothing else to
+// test, by a reader who knows every base type. The child of a filing is
+// in the repository of its folder.
+func (c *compiler) listedFilter(rest []query.Cond, opt query.Options) (fragment, bool) {
+	t := c.q.Tables[0]
+	if len(rest) > 0 || t.Secondary || opt.SearchAllVersions || (opt.Reader != nil && len(opt.Reader.Hidden) > 0) {
+		return fragment{}, false
+	}
+	set, err := c.typeSet(t.Type)
+	if err != nil {
+		return fragment{}, false // the table's filter says why
+	}
+	f := c.capture(func() string {
+		ph := make([]string, len(set))
+		for i, id := range set {
+			ph[i] = c.arg(id)
+		}
+		return " AND fc.listed_type IN (" + strings.Join(ph, ", ") + ")"
+	})
+	return f, true
 }
 
 // orderOf is the ORDER BY of keys, all in one direction.

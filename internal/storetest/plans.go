@@ -84,11 +84,12 @@ var wholeReads = map[string]string{
 	"SELECT (SELECT COUNT(*) FROM objects), (SELECT COUNT(*) FROM contents), (SELECT COALESCE(SUM(length), 0) FROM contents)": "the status page's counts (Stats), cached by the server",
 	"SELECT o.id AS id, o.name AS name, o.base_type_id AS base, o.path AS path,*":                                             "concurrency_test's check of the whole tree",
 	"SELECT COUNT(*) FROM containment": "paging_test's check of every filing",
-	"SELECT COUNT(*) FROM containment c JOIN objects o ON o.id = c.child_id WHERE c.name <> o.name*":   "paging_test's check of every filing",
-	"SELECT o.id, o.acl_id, a.readers FROM objects o LEFT JOIN acls a ON a.id = o.acl_id":              "acl_ids_test's check of every object's ACL id",
-	"SELECT DISTINCT object_id, principal_id FROM acl_entries ORDER BY object_id, principal_id":        "acl_ids_test's check of every object's ACL id",
-	"SELECT c.child_id FROM containment c JOIN objects o ON o.id = c.child_id WHERE c.acl_id IS NULL*": "acl_ids_test's check of every filing's ACL id",
-	"SELECT id FROM objects WHERE base_type_id = 'cmis:folder' ORDER BY id":                            "acl_ids_test's check of every folder's children",
+	"SELECT COUNT(*) FROM containment c JOIN objects o ON o.id = c.child_id WHERE c.name <> o.name*":        "paging_test's check of every filing",
+	"SELECT o.id, o.acl_id, a.readers FROM objects o LEFT JOIN acls a ON a.id = o.acl_id":                   "acl_ids_test's check of every object's ACL id",
+	"SELECT DISTINCT object_id, principal_id FROM acl_entries ORDER BY object_id, principal_id":             "acl_ids_test's check of every object's ACL id",
+	"SELECT c.child_id FROM containment c JOIN objects o ON o.id = c.child_id WHERE c.acl_id IS NULL*":      "acl_ids_test's check of every filing's ACL id",
+	"SELECT id FROM objects WHERE base_type_id = 'cmis:folder' ORDER BY id":                                 "acl_ids_test's check of every folder's children",
+	"SELECT c.parent_id || '/' || c.child_id FROM containment c JOIN objects o ON o.id = c.child_id WHERE*": "filing_filters_test's check of every filing's listed type and multi-filing",
 }
 
 // exempt reports whether q reads a whole table on purpose (wholeReads).
