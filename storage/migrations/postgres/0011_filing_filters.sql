@@ -6,15 +6,23 @@
 ALTER TABLE containment ADD COLUMN listed_type TEXT COLLATE "C";
 ALTER TABLE containment ADD COLUMN multi SMALLINT NOT NULL DEFAULT 0;
 
--- (The indexes that change are rebuilt after the update, not kept by it.)
+-- Written by rewriting containment whole (ALTER COLUMN … USING) in the
+-- order its rows are stored, not by an UPDATE of every row, which would
+-- scatter a folder's filings and leave half the table dead (as in
+-- migration 10). The filings' indexes that change are built after it.
 DROP INDEX containment_acl;
 DROP INDEX containment_name;
 DROP INDEX containment_created;
 DROP INDEX containment_modified;
-UPDATE containment c SET
-    listed_type = CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END,
-    multi = CASE WHEN EXISTS (SELECT 1 FROM containment d WHERE d.child_id = c.child_id AND d.parent_id <> c.parent_id) THEN 1 ELSE 0 END
-    FROM objects o WHERE o.id = c.child_id;
+CREATE TEMPORARY TABLE multi_filed ON COMMIT DROP AS SELECT child_id FROM containment GROUP BY child_id HAVING COUNT(*) > 1;
+ALTER TABLE multi_filed ADD PRIMARY KEY (child_id);
+ANALYZE multi_filed;
+CREATE FUNCTION pg_temp.listed_type_of(id TEXT) RETURNS TEXT LANGUAGE sql STABLE AS $$ SELECT CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END FROM objects o WHERE o.id = $1 $$;
+CREATE FUNCTION pg_temp.multi_of(id TEXT) RETURNS SMALLINT LANGUAGE sql STABLE AS $$ SELECT CASE WHEN EXISTS (SELECT 1 FROM multi_filed m WHERE m.child_id = $1) THEN 1 ELSE 0 END::SMALLINT $$;
+ALTER TABLE containment ALTER COLUMN listed_type TYPE TEXT COLLATE "C" USING pg_temp.listed_type_of(child_id),
+    ALTER COLUMN multi TYPE SMALLINT USING pg_temp.multi_of(child_id);
+DROP FUNCTION pg_temp.listed_type_of(TEXT);
+DROP FUNCTION pg_temp.multi_of(TEXT);
 
 -- A new or moved filing takes its child's; the rows of a statement see
 -- those it changed before them (a row-level BEFORE trigger), so a bulk
@@ -61,3 +69,5 @@ CREATE INDEX containment_acl ON containment (parent_id, child_id) INCLUDE (acl_i
 CREATE INDEX containment_name ON containment (parent_id, name, child_id) INCLUDE (acl_id, listed_type, multi);
 CREATE INDEX containment_created ON containment (parent_id, creation_date, child_id) INCLUDE (acl_id, listed_type, multi);
 CREATE INDEX containment_modified ON containment (parent_id, last_modification_date, child_id) INCLUDE (acl_id, listed_type, multi);
+-- The planner's statistics of the new columns (the rewrite keeps none).
+ANALYZE containment;
