@@ -85,6 +85,68 @@ func TestACLIDsFollowACEs(t *testing.T) {
 	}
 }
 
+// A bulk load and CreateObject insert an object whose ACEs name its
+// folder's principals with its folder's ACL id (in one load, a folder's
+// created with an ACL of its own too): each must be the id of its ACEs,
+// whether that hint or the triggers set it.
+func TestACLIDsOfBulkLoads(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	read := func(p string) []cmis.ACE { return []cmis.ACE{{Principal: p, Permission: cmis.PermRead}} }
+	anyone := []cmis.ACE{{Principal: cmis.PrincipalAnyone, Permission: cmis.PermRead}}
+	var own, sub *cmis.Object
+	err := db.BulkCreate(ctx, BulkOptions{RepositoryID: repo.ID}, func(create BulkCreateFunc) error {
+		own, sub = folder(repo, "own"), folder(repo, "sub")
+		plain := folder(repo, "plain")
+		steps := []struct {
+			o           *cmis.Object
+			parent      func() string
+			add, remove []cmis.ACE
+		}{
+			{own, func() string { return repo.RootFolderID }, read("bob"), anyone},
+			{document(repo, "o1.txt"), func() string { return own.ID }, nil, nil},
+			{sub, func() string { return own.ID }, nil, nil},
+			{document(repo, "s1.txt"), func() string { return sub.ID }, nil, nil},
+			{document(repo, "o2.txt"), func() string { return own.ID }, read("carol"), nil},
+			{document(repo, "o4.txt"), func() string { return own.ID }, read("bob"), nil},
+			{plain, func() string { return repo.RootFolderID }, nil, nil},
+			{document(repo, "p1.txt"), func() string { return plain.ID }, nil, nil},
+		}
+		for _, s := range steps {
+			if err := create(s.o, s.parent(), s.add, s.remove); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkACLIDs(t, db, repo.ID, "bulk loaded")
+	// A second load into folders of the first (read from the store).
+	err = db.BulkCreate(ctx, BulkOptions{RepositoryID: repo.ID}, func(create BulkCreateFunc) error {
+		if err := create(document(repo, "s2.txt"), sub.ID, nil, nil); err != nil {
+			return err
+		}
+		return create(document(repo, "o3.txt"), own.ID, nil, read("bob"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkACLIDs(t, db, repo.ID, "loaded into folders there")
+	mustCreate(t, db, document(repo, "s3.txt"), sub.ID, stream("text"))
+	// Adding a principal the folder names (bob), one it does not (dave),
+	// both, and removing one.
+	for i, c := range []struct{ add, remove []cmis.ACE }{
+		{read("bob"), nil}, {read("dave"), nil}, {append(read("bob"), read("dave")...), nil}, {nil, read("bob")},
+	} {
+		if _, err := db.CreateObject(ctx, document(repo, fmt.Sprintf("c%d.txt", i)), sub.ID, stream("text"), c.add, c.remove); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkACLIDs(t, db, repo.ID, "created in a loaded folder")
+}
+
 // checkACLIDs checks every object's ACL id against its ACEs, and every
 // folder's children and the whole repository's query for a few readers
 // against the per-object check.

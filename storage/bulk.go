@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -75,6 +76,11 @@ func (s *DB) BulkCreate(ctx context.Context, opt BulkOptions, fill func(create B
 type bulkFolder struct {
 	path string
 	acl  []cmis.ACE
+	// aclID is the folder's ACL id, when known (aclKnown): read with the
+	// folder, or its parent's for a folder created here with its
+	// parent's ACL as it is.
+	aclID    sql.NullInt64
+	aclKnown bool
 }
 
 type bulkLoad struct {
@@ -108,24 +114,31 @@ func (b *bulkLoad) commit() error {
 	return nil
 }
 
-// folder returns a parent's path and ACL, read from the store the first
-// time a folder not created in this load is used.
+// folder returns a parent's path, ACL and ACL id, read from the store
+// the first time a folder not created in this load is used (its ACL id
+// the first time one created with an ACL of its own is).
 func (b *bulkLoad) folder(id string) (bulkFolder, error) {
-	if f, ok := b.folders[id]; ok {
+	f, ok := b.folders[id]
+	if ok && f.aclKnown {
 		return f, nil
 	}
 	if err := b.tx.flush(b.ctx); err != nil {
 		return bulkFolder{}, err
 	}
-	path, err := requireFolder(b.ctx, b.tx.reader(), b.opt.RepositoryID, id)
-	if err != nil {
-		return bulkFolder{}, err
+	if !ok {
+		path, err := requireFolder(b.ctx, b.tx.reader(), b.opt.RepositoryID, id)
+		if err != nil {
+			return bulkFolder{}, err
+		}
+		if f.acl, err = loadACL(b.ctx, b.tx.reader(), id); err != nil {
+			return bulkFolder{}, err
+		}
+		f.path = path
 	}
-	acl, err := loadACL(b.ctx, b.tx.reader(), id)
-	if err != nil {
-		return bulkFolder{}, err
+	if err := b.tx.reader().GetContext(b.ctx, &f.aclID, `SELECT acl_id FROM objects WHERE id = ?`, id); err != nil {
+		return bulkFolder{}, fmt.Errorf("ACL id of folder %s: %w", id, err)
 	}
-	f := bulkFolder{path: path, acl: acl}
+	f.aclKnown = true
 	b.folders[id] = f
 	return f, nil
 }
@@ -150,13 +163,21 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 		path = o.Path
 	}
 	ctx, tx, now := b.ctx, b.tx, b.s.now().UnixMilli()
-	if err := b.s.insertObject(ctx, tx, o, path, nil, now); err != nil {
+	// An object whose ACEs name its folder's principals takes its
+	// folder's ACL id (insertObject). One statement text either way:
+	// batches go out in the order their statements were first used.
+	acl := childACL(parent.acl, add, remove)
+	inherits := samePrincipals(acl, parent.acl)
+	aclID := fragment{sql: "?", args: []any{sql.NullInt64{}}}
+	if inherits {
+		aclID.args[0] = parent.aclID
+	}
+	if err := b.s.insertObject(ctx, tx, o, path, nil, aclID, now); err != nil {
 		return err
 	}
 	if err := b.s.file(ctx, tx, parentID, o.ID, o.Name); err != nil {
 		return err
 	}
-	acl := childACL(parent.acl, add, remove)
 	for _, a := range acl {
 		if err := insertACE(ctx, tx, o.ID, a); err != nil {
 			return err
@@ -174,7 +195,7 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 		}
 	}
 	if o.BaseTypeID == cmis.BaseFolder {
-		b.folders[o.ID] = bulkFolder{path: o.Path, acl: acl}
+		b.folders[o.ID] = bulkFolder{path: o.Path, acl: acl, aclID: parent.aclID, aclKnown: inherits}
 	}
 	if b.tx.rows() < b.opt.BatchRows {
 		return nil
@@ -216,6 +237,25 @@ func childACL(parent []cmis.ACE, add, remove []cmis.ACE) []cmis.ACE {
 		}
 	}
 	return out
+}
+
+// samePrincipals tells whether two ACLs name the same principals (and so
+// have the same ACL id).
+func samePrincipals(a, b []cmis.ACE) bool {
+	in := func(p string, acl []cmis.ACE) bool {
+		return slices.ContainsFunc(acl, func(e cmis.ACE) bool { return e.Principal == p })
+	}
+	for _, e := range a {
+		if !in(e.Principal, b) {
+			return false
+		}
+	}
+	for _, e := range b {
+		if !in(e.Principal, a) {
+			return false
+		}
+	}
+	return true
 }
 
 // stringValues are the string values of properties in indexProps' order:
