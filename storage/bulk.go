@@ -155,7 +155,7 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 	if err := b.s.insertObject(ctx, tx, o, path, nil, now); err != nil {
 		return err
 	}
-	if err := b.s.file(ctx, tx, parentID, o.ID, o.Name); err != nil {
+	if err := b.s.fileNew(ctx, tx, parentID, o.ID, o.Name, now); err != nil {
 		return err
 	}
 	acl := childACL(parent.acl, add, remove)
