@@ -113,6 +113,7 @@ func newHandlerFor(t testing.TB, accounts []account, logger *zap.Logger) (h http
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: "conformance"}),
 		Auth:           authenticator,
 		Snapshot:       db.Read,
+		WriteSnapshot:  db.ReadBeforeWrite,
 		SpoolDir:       filepath.Join(data, "tmp"),
 		RepositoryName: "cmisd",
 		Logger:         logger,

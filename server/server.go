@@ -51,6 +51,11 @@ type Config struct {
 	Snapshot func(ctx context.Context, fn func(ctx context.Context) error) error
 	Logger   *zap.Logger // nil: no logging
 
+	// WriteSnapshot, if set, is Snapshot for the operations that write
+	// (writes): the store may hold their snapshots elsewhere
+	// (storage.DB.ReadBeforeWrite).
+	WriteSnapshot func(ctx context.Context, fn func(ctx context.Context) error) error
+
 	// ExternalURL is the base URL clients reach the server at (scheme,
 	// host, optional path prefix; no trailing slash needed). Empty: taken
 	// from each request, honouring X-Forwarded-Proto and X-Forwarded-Host.

@@ -65,12 +65,29 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		op, resp, err = s.dispatch(ctx, r, x, rd, up, env)
 		return err
 	}
-	if s.cfg.Snapshot != nil {
-		err = s.cfg.Snapshot(r.Context(), run)
+	if snapshot := s.snapshot(env.body.Local); snapshot != nil {
+		err = snapshot(r.Context(), run)
 	} else {
 		err = run(r.Context())
 	}
 	return op, resp, err
+}
+
+// snapshot is how the store holds the snapshot of a request for the
+// operation named: a write's (WriteSnapshot) or any other's.
+func (s *Server) snapshot(operation string) func(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.cfg.WriteSnapshot != nil && writes(operation) {
+		return s.cfg.WriteSnapshot
+	}
+	return s.cfg.Snapshot
+}
+
+// writes reports whether an operation changes the repository: every CMIS
+// operation but query and the get* ones. An unknown name is answered
+// before anything is read; either answer keeps the request in one
+// snapshot.
+func writes(operation string) bool {
+	return operation != "query" && !strings.HasPrefix(operation, "get")
 }
 
 // dispatch authenticates, decodes and runs a parsed request.

@@ -10,8 +10,9 @@ import (
 )
 
 // BenchmarkCreate runs issue #10's writes as a request does: the
-// server's read snapshot (authentication reads the cache generation and
-// the account there), then the operation in its write transaction,
+// server's read snapshot for a write (ReadBeforeWrite; authentication
+// reads the cache generation and the account there), then the operation
+// in its write transaction,
 // committed durably. createDocument carries 1 KiB of content. Statements
 // are the store's per operation (BEGIN and COMMIT not counted).
 //
@@ -41,7 +42,7 @@ func BenchmarkCreate(b *testing.B) {
 			cpu, stmts := cputime(), f.store.Statements()
 			for b.Loop() {
 				n++
-				err := f.store.Read(f.ctx, func(ctx context.Context) error {
+				err := f.store.ReadBeforeWrite(f.ctx, func(ctx context.Context) error {
 					if _, err := f.store.Repository(ctx, repo); err != nil { // as authentication does
 						return err
 					}

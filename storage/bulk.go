@@ -57,7 +57,7 @@ func (s *DB) BulkCreate(ctx context.Context, opt BulkOptions, fill func(create B
 		return err
 	}
 	defer restore()
-	b := &bulkLoad{s: s, ctx: ctx, conn: conn, opt: opt, folders: map[string]bulkFolder{}}
+	b := &bulkLoad{s: s, ctx: ctx, conn: conn, opt: opt, folders: map[string]bulkFolder{}, searched: map[string]bool{}}
 	if err := b.begin(); err != nil {
 		return err
 	}
@@ -90,6 +90,8 @@ type bulkLoad struct {
 	opt     BulkOptions
 	tx      bulkWriter
 	folders map[string]bulkFolder // by id: those created here, and parents read
+	// searched is textSearched of each type met, for the whole load.
+	searched map[string]bool
 }
 
 func (b *bulkLoad) begin() error {
@@ -175,7 +177,7 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 	if err := b.s.insertObject(ctx, tx, o, path, nil, aclID, now); err != nil {
 		return err
 	}
-	if err := b.s.file(ctx, tx, parentID, o.ID, o.Name); err != nil {
+	if err := b.s.fileNew(ctx, tx, parentID, o.ID, o.Name, now); err != nil {
 		return err
 	}
 	for _, a := range acl {
@@ -189,10 +191,8 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 	if err := logCreated(ctx, tx, now, o); err != nil {
 		return err
 	}
-	if b.s.FullText() {
-		if err := b.s.dialect.addRow(ctx, tx, o.ID, propsText(o.Name, o.Description, stringValues(o.Properties)), ""); err != nil {
-			return err
-		}
+	if err := b.index(o); err != nil {
+		return err
 	}
 	if o.BaseTypeID == cmis.BaseFolder {
 		b.folders[o.ID] = bulkFolder{path: o.Path, acl: acl, aclID: parent.aclID, aclKnown: inherits}
@@ -204,6 +204,26 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 		return err
 	}
 	return b.begin()
+}
+
+// index makes a new object's full-text row as indexNew does (none for an
+// object no CONTAINS reaches), asking the type cache once per type.
+func (b *bulkLoad) index(o *cmis.Object) error {
+	if !b.s.FullText() {
+		return nil
+	}
+	searched, ok := b.searched[o.TypeID]
+	if !ok {
+		var err error
+		if searched, err = b.s.textSearched(b.ctx, o.RepositoryID, o.TypeID); err != nil {
+			return err
+		}
+		b.searched[o.TypeID] = searched
+	}
+	if !searched {
+		return nil
+	}
+	return b.s.dialect.addRow(b.ctx, b.tx, o.ID, propsText(o.Name, o.Description, stringValues(o.Properties)), "")
 }
 
 // childACL is the ACL CreateObject gives an object filed in a folder with

@@ -47,6 +47,9 @@ type DB struct {
 	cursors *cursorCache
 	// stats count what the pools send (statements.go).
 	stats statementStats
+	// pre holds the snapshots of requests that go on to write
+	// (ReadBeforeWrite); nil: db's. See sqlite.go.
+	pre *sqlx.DB
 }
 
 // DefaultSweepGrace is how old an unreferenced content stream must be
@@ -204,17 +207,25 @@ type dialect interface {
 }
 
 // PoolStats reports the connection pools by name: "read" and "write"
-// (the single writer).
+// (the single writer), and on SQLite "pre-write" (ReadBeforeWrite's).
 func (s *DB) PoolStats() map[string]sql.DBStats {
-	return map[string]sql.DBStats{"read": s.db.Stats(), "write": s.wdb.Stats()}
+	m := map[string]sql.DBStats{"read": s.db.Stats(), "write": s.wdb.Stats()}
+	if s.pre != nil {
+		m["pre-write"] = s.pre.Stats()
+	}
+	return m
 }
 
 // Close closes the database.
 func (s *DB) Close() error {
-	if s.wdb == s.db {
-		return s.db.Close()
+	var pre error
+	if s.pre != nil {
+		pre = s.pre.Close()
 	}
-	return errors.Join(s.db.Close(), s.wdb.Close())
+	if s.wdb == s.db {
+		return errors.Join(s.db.Close(), pre)
+	}
+	return errors.Join(s.db.Close(), s.wdb.Close(), pre)
 }
 
 // Kind names the database engine for code: "sqlite" or "postgres" (Engine

@@ -71,13 +71,27 @@ func (s *DB) queryer(ctx context.Context) sqlx.QueryerContext {
 // it ends the snapshot first: a request never holds two transactions, and
 // no snapshot waits for an upload.
 func (s *DB) Read(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.read(ctx, s.db, fn)
+}
+
+// ReadBeforeWrite is Read for a request whose operation writes: the
+// snapshot it holds until its Write (authentication's) comes from a pool
+// of its own on SQLite, whose connections do not map the file (sqlite.go).
+func (s *DB) ReadBeforeWrite(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.pre == nil {
+		return s.read(ctx, s.db, fn)
+	}
+	return s.read(ctx, s.pre, fn)
+}
+
+func (s *DB) read(ctx context.Context, pool *sqlx.DB, fn func(ctx context.Context) error) error {
 	if scopeOf(ctx) != nil {
 		return fn(ctx)
 	}
 	// On SQLite the snapshot is opened by the generation statement, which
 	// fills in sc.gen (sqlite_snapshot.go).
 	sc := &scope{}
-	tx, err := s.db.BeginTxx(context.WithValue(ctx, snapshotKey{}, sc), s.dialect.readTx())
+	tx, err := pool.BeginTxx(context.WithValue(ctx, snapshotKey{}, sc), s.dialect.readTx())
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -269,3 +269,44 @@ func TestSQLiteReadSnapshotStartsAtRead(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// ReadBeforeWrite is Read on connections that do not map the file
+// (SQLite; Read's do): its snapshot holds the same way, and the Write in
+// it commits.
+func TestReadBeforeWrite(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	a := mustCreate(t, db, folder(repo, "a"), repo.RootFolderID, nil)
+	if db.Kind() == "sqlite" {
+		mapped := func(read func(context.Context, func(context.Context) error) error) (n int64) {
+			t.Helper()
+			if err := read(ctx, func(ctx context.Context) error {
+				return scopeOf(ctx).tx.GetContext(ctx, &n, `PRAGMA mmap_size`)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := mapped(db.Read); n == 0 {
+			t.Error("Read's connection maps nothing")
+		}
+		if n := mapped(db.ReadBeforeWrite); n != 0 {
+			t.Errorf("ReadBeforeWrite's connection maps %d bytes", n)
+		}
+	}
+	err := db.ReadBeforeWrite(ctx, func(ctx context.Context) error {
+		if _, err := db.Type(ctx, repo.ID, "cmis:folder"); err != nil {
+			return err
+		}
+		return db.Write(ctx, func(ctx context.Context) error {
+			_, err := db.UpdateObject(ctx, repo.ID, a.ID, nil, cmis.Change{Name: ptr("renamed")}, "bob")
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := db.Object(ctx, repo.ID, a.ID); err != nil || o.Name != "renamed" {
+		t.Fatalf("after the Write: %v %v", o, err)
+	}
+}

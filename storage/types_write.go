@@ -191,6 +191,10 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 		if err := checkTypeNames(ctx, tx, repo, t); err != nil {
 			return err
 		}
+		was, err := loadType(ctx, tx, repo, t.ID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM property_definitions WHERE repository_id = ? AND type_id = ?`, repo, t.ID); err != nil {
 			return err
 		}
@@ -221,6 +225,11 @@ func (s *DB) UpdateType(ctx context.Context, repo string, t *cmis.TypeDefinition
 				return err
 			}
 			pos++
+		}
+		if t.FulltextIndexed && !was.FulltextIndexed {
+			if err := s.indexTypeObjects(ctx, tx, repo, t.ID); err != nil {
+				return err
+			}
 		}
 		out, err = loadType(ctx, tx, repo, t.ID)
 		return err

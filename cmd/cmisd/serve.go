@@ -189,6 +189,7 @@ func serve(args []string) error {
 		Ports:          services.New(services.Config{Types: db, Objects: db, ACLs: db, Queries: db, Changes: db, Tx: db, ProductVersion: version}),
 		Auth:           authenticator,
 		Snapshot:       db.Read,
+		WriteSnapshot:  db.ReadBeforeWrite,
 		Logger:         logger,
 		ExternalURL:    c.externalURL,
 		MaxXMLBytes:    c.maxXMLBytes,

@@ -1,0 +1,3 @@
+-- PostgreSQL's 0009 indexes its full-text table's repeated lexemes; FTS5
+-- ranks with bm25 inside its own index (sqlite_fulltext.go). Nothing to
+-- do; the number keeps the engines' migrations alike.
