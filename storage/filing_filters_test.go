@@ -11,7 +11,7 @@ import (
 	"github.com/cmisd/cmisd/cmis/query"
 )
 
-// A filing's listed_type and multi (migration 10 on SQLite, 11 on
+// A filing's listed_type and multi (migration 11 on SQLite, 12 on
 // PostgreSQL) are derived from objects and containment by triggers.
 // After each change that files, unfiles, refiles or versions a document,
 // every filing must carry what its child and its other filings say, and a

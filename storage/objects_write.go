@@ -54,7 +54,7 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			return err
 		}
 		if parentID != "" {
-			if err := s.fileNew(ctx, tx, parentID, o.ID, o.Name, now); err != nil {
+			if err := s.fileNew(ctx, tx, parentID, o.ID, o.Name); err != nil {
 				return err
 			}
 			if err := inheritACL(ctx, tx, o.ID, parentID); err != nil {
@@ -159,12 +159,16 @@ func (s *DB) file(ctx context.Context, tx execer, parentID, childID, name string
 	return s.filed(err, parentID, name)
 }
 
-// fileNew files a child just created at now, with its dates: SQLite's
-// trigger then has nothing to copy (migration 0011), which spared the
-// create an UPDATE of the row and of two of its indexes.
-func (s *DB) fileNew(ctx context.Context, tx execer, parentID, childID, name string, now int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO containment (parent_id, child_id, name, creation_date, last_modification_date)
-		VALUES (?, ?, ?, ?, ?)`, parentID, childID, name, now, now)
+// fileNew files a child just created, with everything the filing
+// carries of it (its dates, ACL id, listed type; a new child has no
+// other filing) read from its row in the same statement: SQLite's
+// trigger then has nothing to copy (migration 11), which spares the
+// create an UPDATE of the row and of its entries in the filings' indexes.
+func (s *DB) fileNew(ctx context.Context, tx execer, parentID, childID, name string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO containment (parent_id, child_id, name, creation_date, last_modification_date, acl_id, listed_type, multi)
+		SELECT ?, o.id, ?, o.creation_date, o.last_modification_date, o.acl_id,
+			CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END, 0
+		FROM objects o WHERE o.id = ?`, parentID, name, childID)
 	return s.filed(err, parentID, name)
 }
 

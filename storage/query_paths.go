@@ -259,7 +259,7 @@ func nameEquals(conds []query.Cond, t *query.Table) (string, bool) {
 }
 
 // listedFilter is the table's filter tested on the filing's own
-// listed_type (migration 10 on SQLite, 11 on PostgreSQL) instead of a
+// listed_type (migration 11 on SQLite, 12 on PostgreSQL) instead of a
 // probe of the object's row, when that is all the filter is: a query of
 // the latest versions of a type (and its subtypes) with nothing else to
 // test, by a reader who knows every base type. The child of a filing is

@@ -1,5 +1,5 @@
 -- What a subtree query tests of each filing, in the filing's indexes: as
--- migrations/sqlite/0010_filing_filters.sql (issue #16; see folderPath in
+-- migrations/sqlite/0011_filing_filters.sql (issue #16; see folderPath in
 -- storage/query_paths.go). listed_type is the child's type when the child
 -- is what a query lists (neither a private working copy nor an older
 -- version), else NULL; multi whether the child has other filings.

@@ -27,7 +27,10 @@ UPDATE containment SET
 -- a semicolon that ends one.)
 DROP TRIGGER containment_filed;
 DROP TRIGGER containment_refiled;
-CREATE TRIGGER containment_filed AFTER INSERT ON containment BEGIN
+-- A filing made with its child's dates (a create: storage.DB.fileNew)
+-- carries all of these already: the trigger runs only for a row without
+-- them, instead of updating every new row once more.
+CREATE TRIGGER containment_filed AFTER INSERT ON containment WHEN NEW.creation_date IS NULL BEGIN
     UPDATE containment SET (creation_date, last_modification_date, acl_id, listed_type) = (SELECT o.creation_date, o.last_modification_date, o.acl_id,
             CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END FROM objects o WHERE o.id = NEW.child_id),
         multi = EXISTS (SELECT 1 FROM containment c WHERE c.child_id = NEW.child_id AND c.rowid <> NEW.rowid)

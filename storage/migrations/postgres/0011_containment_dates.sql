@@ -1,4 +1,0 @@
--- SQLite's 0011 lets a filing made with its child's dates skip the
--- trigger's second write of the row. PostgreSQL's trigger (0006) sets
--- them before the row is written, once: nothing to do; the number keeps
--- the engines' migrations alike.

@@ -1,3 +1,0 @@
--- PostgreSQL's 0009 indexes its full-text table's repeated lexemes; FTS5
--- ranks with bm25 inside its own index (sqlite_fulltext.go). Nothing to
--- do; the number keeps the engines' migrations alike.
