@@ -177,7 +177,7 @@ func (b *bulkLoad) create(o *cmis.Object, parentID string, add, remove []cmis.AC
 	if err := b.s.insertObject(ctx, tx, o, path, nil, aclID, now); err != nil {
 		return err
 	}
-	if err := b.s.fileNew(ctx, tx, parentID, o.ID, o.Name); err != nil {
+	if err := b.s.fileNew(ctx, tx, parentID, o, aclID, now); err != nil {
 		return err
 	}
 	for _, a := range acl {

@@ -50,11 +50,12 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			}
 			contentID = st.ID
 		}
-		if err := s.insertObject(ctx, tx, o, path, contentID, inheritedACLID(parentID, add, remove), now); err != nil {
+		aclID := inheritedACLID(parentID, add, remove)
+		if err := s.insertObject(ctx, tx, o, path, contentID, aclID, now); err != nil {
 			return err
 		}
 		if parentID != "" {
-			if err := s.fileNew(ctx, tx, parentID, o.ID, o.Name); err != nil {
+			if err := s.fileNew(ctx, tx, parentID, o, aclID, now); err != nil {
 				return err
 			}
 			if err := inheritACL(ctx, tx, o.ID, parentID); err != nil {
@@ -159,17 +160,28 @@ func (s *DB) file(ctx context.Context, tx execer, parentID, childID, name string
 	return s.filed(err, parentID, name)
 }
 
-// fileNew files a child just created, with everything the filing
-// carries of it (its dates, ACL id, listed type; a new child has no
-// other filing) read from its row in the same statement: SQLite's
-// trigger then has nothing to copy (migration 11), which spares the
-// create an UPDATE of the row and of its entries in the filings' indexes.
-func (s *DB) fileNew(ctx context.Context, tx execer, parentID, childID, name string) error {
+// fileNew files a child just created at now, with everything the filing
+// carries of it: its dates, its ACL id (aclID, as insertObject was given
+// it; the ACEs' triggers correct both if they change it), its listed type,
+// and no other filing (it has none yet). SQLite's trigger then has
+// nothing to copy (migration 11), which spares the create an UPDATE of
+// the row and of its entries in the filings' indexes. A bulk load
+// batches these rows (aclID a value).
+func (s *DB) fileNew(ctx context.Context, tx execer, parentID string, o *cmis.Object, aclID fragment, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO containment (parent_id, child_id, name, creation_date, last_modification_date, acl_id, listed_type, multi)
-		SELECT ?, o.id, ?, o.creation_date, o.last_modification_date, o.acl_id,
-			CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END, 0
-		FROM objects o WHERE o.id = ?`, parentID, name, childID)
-	return s.filed(err, parentID, name)
+		VALUES (?, ?, ?, ?, ?, `+aclID.sql+`, ?, 0)`,
+		append(append([]any{parentID, o.ID, o.Name, now, now}, aclID.args...), listedType(o))...)
+	return s.filed(err, parentID, o.Name)
+}
+
+// listedType is what a filing of o carries as listed_type: its type, if
+// a query lists it (the migration's CASE on is_pwc and is_latest_version,
+// which only documents have, see docBool); else NULL.
+func listedType(o *cmis.Object) any {
+	if o.BaseTypeID == cmis.BaseDocument && (o.IsPrivateWorkingCopy || !o.IsLatestVersion) {
+		return nil
+	}
+	return o.TypeID
 }
 
 // filed is the error of a filing: a taken name is nameConstraintViolation.

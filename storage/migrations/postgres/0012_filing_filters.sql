@@ -24,13 +24,16 @@ ALTER TABLE containment ALTER COLUMN listed_type TYPE TEXT COLLATE "C" USING pg_
 DROP FUNCTION pg_temp.listed_type_of(TEXT);
 DROP FUNCTION pg_temp.multi_of(TEXT);
 
--- A new or moved filing takes its child's; the rows of a statement see
+-- A filing inserted with its child's dates (a create: storage.DB.fileNew)
+-- carries all of these already, as on SQLite. Any other new or moved
+-- filing takes its child's; the rows of a statement see
 -- those it changed before them (a row-level BEFORE trigger), so a bulk
 -- load's second filing of a child knows of its first. (A statement of a
 -- function or trigger ends inside a line: the migrations split at a
 -- semicolon that ends one.)
 CREATE OR REPLACE FUNCTION containment_dates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-    SELECT o.creation_date, o.last_modification_date, o.acl_id,
+    IF TG_OP = 'INSERT' AND NEW.creation_date IS NOT NULL THEN RETURN NEW; END IF
+    ; SELECT o.creation_date, o.last_modification_date, o.acl_id,
         CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END
         INTO NEW.creation_date, NEW.last_modification_date, NEW.acl_id, NEW.listed_type FROM objects o WHERE o.id = NEW.child_id
     ; NEW.multi := CASE WHEN EXISTS (SELECT 1 FROM containment d WHERE d.child_id = NEW.child_id AND d.parent_id <> NEW.parent_id) THEN 1 ELSE 0 END
