@@ -1,11 +1,14 @@
 package services
 
 import (
+	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/answered"
 	"github.com/cmisd/cmisd/internal/xsd"
 )
 
@@ -190,6 +193,52 @@ type wireSlab struct {
 	bv    []bool
 	iv    []int64
 	tv    []xsd.DateTime
+}
+
+// slabs are property blocks whose answer is written, to serve another
+// page: a page of a hundred documents takes about 450 KB of them, which
+// otherwise the collector frees and the runtime zeroes and maps again.
+var slabs = sync.Pool{New: func() any { return new(wireSlab) }}
+
+// maxPooledSlab bounds the entries a pooled slab keeps: the blocks of a
+// rare huge page are left to the collector.
+const maxPooledSlab = 1 << 15
+
+// newSlab returns an empty slab for a page: a pooled one when ctx's
+// request tells when its answer is written (answered), back in the pool
+// then; else a new one.
+func newSlab(ctx context.Context) *wireSlab {
+	s := slabs.Get().(*wireSlab)
+	if !answered.After(ctx, s.recycle) {
+		slabs.Put(s)
+		return new(wireSlab)
+	}
+	return s
+}
+
+// recycle clears a slab whose answer is written (so it points at nothing
+// and take's blocks are zero past their length again) and pools it.
+func (s *wireSlab) recycle() {
+	if cap(s.props) > maxPooledSlab || cap(s.strs) > maxPooledSlab || cap(s.ids) > maxPooledSlab || cap(s.sv) > maxPooledSlab {
+		return
+	}
+	emptied(&s.props)
+	emptied(&s.strs)
+	emptied(&s.ids)
+	emptied(&s.bools)
+	emptied(&s.ints)
+	emptied(&s.dates)
+	emptied(&s.sv)
+	emptied(&s.bv)
+	emptied(&s.iv)
+	emptied(&s.tv)
+	slabs.Put(s)
+}
+
+// emptied zeroes a block up to its capacity and empties it.
+func emptied[T any](block *[]T) {
+	clear((*block)[:cap(*block)])
+	*block = (*block)[:0]
 }
 
 // grow is the size of the block after one of size n: blocks double up to
