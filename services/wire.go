@@ -9,6 +9,7 @@ import (
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
 	"github.com/cmisd/cmisd/internal/answered"
+	"github.com/cmisd/cmisd/internal/blocks"
 	"github.com/cmisd/cmisd/internal/xsd"
 )
 
@@ -313,17 +314,7 @@ func take[T any](block *[]T) *T {
 
 // many returns a slice of n entries from a block, with no room to grow
 // into its neighbours.
-func many[T any](block *[]T, n int) []T {
-	if n == 0 {
-		return nil
-	}
-	if cap(*block)-len(*block) < n {
-		*block = make([]T, 0, grow(cap(*block), n))
-	}
-	i := len(*block)
-	*block = (*block)[:i+n]
-	return (*block)[i : i+n : i+n]
-}
+func many[T any](block *[]T, n int) []T { return blocks.Carve(block, n, grow(cap(*block), n)) }
 
 func one[T any](block *[]T, v T) []T {
 	s := many(block, 1)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/cmisd/cmisd/internal/blocks"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -399,22 +400,11 @@ func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmi
 	return out, r.Err()
 }
 
-// carveRows is how many rows' worth of entries a block of carve holds.
+// carveRows is how many rows' worth of entries one block of carve holds.
 const carveRows = 64
 
-// carve returns n zero entries from a block, starting a new block when it
-// is full (the entries already handed out keep the old one alive).
-func carve[T any](block *[]T, n int) []T {
-	if n == 0 {
-		return nil
-	}
-	if cap(*block)-len(*block) < n {
-		*block = make([]T, 0, carveRows*n)
-	}
-	i := len(*block)
-	*block = (*block)[:i+n]
-	return (*block)[i : i+n : i+n]
-}
+// carve returns n zero entries for a row from a block of carveRows rows.
+func carve[T any](block *[]T, n int) []T { return blocks.Carve(block, n, carveRows*n) }
 
 // loadRows loads every object of a page at once and puts them in their
 // rows.
