@@ -13,6 +13,7 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/answered"
 	"github.com/cmisd/cmisd/internal/xop"
 	"github.com/cmisd/cmisd/internal/xsd"
 )
@@ -23,12 +24,17 @@ func (s *Server) handleSOAP(w http.ResponseWriter, r *http.Request, x *exchange)
 	defer up.release()
 	rd := xop.NewReader(s.bodyOptions(up.begin))
 	defer rd.Close()
-	op, resp, err := s.processSOAP(r, x, rd, up)
+	// Once the answer is written (not if writing it panics), the memory
+	// the response points into may serve the next request.
+	ctx, written := answered.New(r.Context())
+	op, resp, err := s.processSOAP(ctx, r, x, rd, up)
 	if err != nil {
 		s.writeFault(w, x, err)
+		written()
 		return
 	}
 	s.writeResult(w, x, op, resp)
+	written()
 }
 
 // streamElement is the element whose text is content.
@@ -42,7 +48,7 @@ func (s *Server) bodyOptions(onContent func() error) xop.Options {
 }
 
 // processSOAP reads, authenticates, decodes and dispatches a request.
-func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *uploadSlot) (*generated.Operation, any, error) {
+func (s *Server) processSOAP(ctx context.Context, r *http.Request, x *exchange, rd *xop.Reader, up *uploadSlot) (*generated.Operation, any, error) {
 	xmlBytes, err := s.readXML(r, x, rd)
 	if err != nil {
 		return nil, nil, err
@@ -66,9 +72,9 @@ func (s *Server) processSOAP(r *http.Request, x *exchange, rd *xop.Reader, up *u
 		return err
 	}
 	if snapshot := s.snapshot(env.body.Local); snapshot != nil {
-		err = snapshot(r.Context(), run)
+		err = snapshot(ctx, run)
 	} else {
-		err = run(r.Context())
+		err = run(ctx)
 	}
 	return op, resp, err
 }

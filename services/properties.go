@@ -81,6 +81,7 @@ func (c *core) typeCache(ctx context.Context, repo string) *typeCache {
 type shown struct {
 	defs  []*cmis.PropertyDefinition
 	heads []generated.CmisProperty
+	sys   []sysProp // the system property each definition is, if one
 }
 
 // definitions is what an object shows of its properties: ot.definitions()
@@ -108,10 +109,12 @@ func (tc *typeCache) definitions(ot objectType) shown {
 // show pairs definitions with their heads.
 func (tc *typeCache) show(defs []*cmis.PropertyDefinition) shown {
 	heads := make([]generated.CmisProperty, len(defs))
+	sys := make([]sysProp, len(defs))
 	for i, p := range defs {
 		heads[i] = headOf(p)
+		sys[i] = sysPropOf(p.ID)
 	}
-	return shown{defs: defs, heads: heads}
+	return shown{defs: defs, heads: heads, sys: sys}
 }
 
 // heads are the wire heads of the property definitions requests show,

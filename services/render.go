@@ -79,7 +79,7 @@ func (c *core) renderAll(ctx context.Context, tc *typeCache, objs []*cmis.Object
 		defs[i] = tc.definitions(ots[i])
 		counts.add(defs[i].defs, opt.filter)
 	}
-	var slab wireSlab
+	slab := newSlab(ctx)
 	slab.reserve(counts)
 	for i, o := range objs {
 		ot := ots[i]

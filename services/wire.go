@@ -1,11 +1,15 @@
 package services
 
 import (
+	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/generated"
+	"github.com/cmisd/cmisd/internal/answered"
+	"github.com/cmisd/cmisd/internal/blocks"
 	"github.com/cmisd/cmisd/internal/xsd"
 )
 
@@ -22,53 +26,60 @@ type sysValue struct {
 // systemValue returns the value of system property id for o; ok is false
 // when id is not a system property of o's base kind (custom properties
 // live in o.Properties).
-func systemValue(o *cmis.Object, id string) (v sysValue, ok bool) {
-	switch id {
-	case cmis.PropName:
+func systemValue(o *cmis.Object, id string) (sysValue, bool) {
+	return systemValueOf(o, sysPropOf(id))
+}
+
+// systemValueOf is systemValue of the system property p.
+func systemValueOf(o *cmis.Object, p sysProp) (v sysValue, ok bool) {
+	switch p {
+	case noSys:
+		return sysValue{}, false
+	case sysName:
 		return sysString(o.Name)
-	case cmis.PropObjectID:
+	case sysObjectID:
 		return sysString(o.ID)
-	case cmis.PropBaseTypeID:
+	case sysBaseTypeID:
 		return sysString(string(o.BaseTypeID))
-	case cmis.PropObjectTypeID:
+	case sysObjectTypeID:
 		return sysString(o.TypeID)
-	case cmis.PropCreatedBy:
+	case sysCreatedBy:
 		return sysString(o.CreatedBy)
-	case cmis.PropCreationDate:
+	case sysCreationDate:
 		return sysValue{set: true, t: o.CreationDate}, true
-	case cmis.PropLastModifiedBy:
+	case sysLastModifiedBy:
 		return sysString(o.LastModifiedBy)
-	case cmis.PropLastModificationDate:
+	case sysLastModificationDate:
 		return sysValue{set: true, t: o.LastModificationDate}, true
-	case cmis.PropChangeToken:
+	case sysChangeToken:
 		return sysString(strconv.FormatInt(o.ChangeToken, 10))
-	case cmis.PropDescription:
+	case sysDescription:
 		return sysOptional(o.Description)
-	case cmis.PropSecondaryObjectTypeIDs:
+	case sysSecondaryObjectTypeIDs:
 		return sysValue{set: len(o.SecondaryTypeIDs) > 0, ss: o.SecondaryTypeIDs}, true
 	}
 	switch o.BaseTypeID {
 	case cmis.BaseDocument:
-		return documentValue(o, id)
+		return documentValue(o, p)
 	case cmis.BaseFolder:
-		switch id {
-		case cmis.PropPath:
+		switch p {
+		case sysPath:
 			return sysString(o.Path)
-		case cmis.PropParentID:
+		case sysParentID:
 			if o.ParentID == "" {
 				return sysValue{}, true
 			}
 			return sysString(o.ParentID)
 		}
 	case cmis.BaseRelationship:
-		switch id {
-		case cmis.PropSourceID:
+		switch p {
+		case sysSourceID:
 			return sysString(o.SourceID)
-		case cmis.PropTargetID:
+		case sysTargetID:
 			return sysString(o.TargetID)
 		}
 	case cmis.BasePolicy:
-		if id == cmis.PropPolicyText {
+		if p == sysPolicyText {
 			return sysOptional(o.PolicyText)
 		}
 	}
@@ -85,51 +96,51 @@ func sysOptional(s *string) (sysValue, bool) {
 	return sysString(*s)
 }
 
-// documentValue is systemValue for the properties of documents alone:
+// documentValue is systemValueOf for the properties of documents alone:
 // versioning and content stream.
-func documentValue(o *cmis.Object, id string) (sysValue, bool) {
+func documentValue(o *cmis.Object, p sysProp) (sysValue, bool) {
 	c := o.Content
-	switch id {
-	case cmis.PropIsImmutable:
+	switch p {
+	case sysIsImmutable:
 		return sysFlag(false)
-	case cmis.PropIsLatestVersion:
+	case sysIsLatestVersion:
 		return sysFlag(o.IsLatestVersion)
-	case cmis.PropIsMajorVersion:
+	case sysIsMajorVersion:
 		return sysFlag(o.IsMajorVersion)
-	case cmis.PropIsLatestMajorVersion:
+	case sysIsLatestMajorVersion:
 		return sysFlag(o.IsLatestMajorVersion)
-	case cmis.PropIsPrivateWorkingCopy:
+	case sysIsPrivateWorkingCopy:
 		return sysFlag(o.IsPrivateWorkingCopy)
-	case cmis.PropVersionLabel:
+	case sysVersionLabel:
 		return sysString(o.VersionLabel)
-	case cmis.PropVersionSeriesID:
+	case sysVersionSeriesID:
 		return sysString(o.VersionSeriesID)
-	case cmis.PropIsVersionSeriesCheckedOut:
+	case sysIsVersionSeriesCheckedOut:
 		return sysFlag(o.VersionSeriesCheckedOutID != "")
-	case cmis.PropVersionSeriesCheckedOutID, cmis.PropVersionSeriesCheckedOutBy:
+	case sysVersionSeriesCheckedOutID, sysVersionSeriesCheckedOutBy:
 		if o.VersionSeriesCheckedOutID == "" {
 			return sysValue{}, true
 		}
-		if id == cmis.PropVersionSeriesCheckedOutID {
+		if p == sysVersionSeriesCheckedOutID {
 			return sysString(o.VersionSeriesCheckedOutID)
 		}
 		return sysString(o.VersionSeriesCheckedOutBy)
-	case cmis.PropCheckinComment:
+	case sysCheckinComment:
 		return sysOptional(o.CheckinComment)
-	case cmis.PropContentStreamLength:
+	case sysContentStreamLength:
 		if c == nil {
 			return sysValue{}, true
 		}
 		return sysValue{set: true, i: c.Length}, true
-	case cmis.PropContentStreamMimeType, cmis.PropContentStreamID:
+	case sysContentStreamMimeType, sysContentStreamID:
 		if c == nil {
 			return sysValue{}, true
 		}
-		if id == cmis.PropContentStreamID {
+		if p == sysContentStreamID {
 			return sysString(c.ID)
 		}
 		return sysString(c.MimeType)
-	case cmis.PropContentStreamFileName:
+	case sysContentStreamFileName:
 		if c == nil || c.FileName == "" {
 			return sysValue{}, true
 		}
@@ -183,6 +194,52 @@ type wireSlab struct {
 	bv    []bool
 	iv    []int64
 	tv    []xsd.DateTime
+}
+
+// slabs are property blocks whose answer is written, to serve another
+// page: a page of a hundred documents takes about 450 KB of them, which
+// otherwise the collector frees and the runtime zeroes and maps again.
+var slabs = sync.Pool{New: func() any { return new(wireSlab) }}
+
+// maxPooledSlab bounds the entries a pooled slab keeps: the blocks of a
+// rare huge page are left to the collector.
+const maxPooledSlab = 1 << 15
+
+// newSlab returns an empty slab for a page: a pooled one when ctx's
+// request tells when its answer is written (answered), back in the pool
+// then; else a new one.
+func newSlab(ctx context.Context) *wireSlab {
+	s := slabs.Get().(*wireSlab)
+	if !answered.After(ctx, s.recycle) {
+		slabs.Put(s)
+		return new(wireSlab)
+	}
+	return s
+}
+
+// recycle clears a slab whose answer is written (so it points at nothing
+// and take's blocks are zero past their length again) and pools it.
+func (s *wireSlab) recycle() {
+	if cap(s.props) > maxPooledSlab || cap(s.strs) > maxPooledSlab || cap(s.ids) > maxPooledSlab || cap(s.sv) > maxPooledSlab {
+		return
+	}
+	emptied(&s.props)
+	emptied(&s.strs)
+	emptied(&s.ids)
+	emptied(&s.bools)
+	emptied(&s.ints)
+	emptied(&s.dates)
+	emptied(&s.sv)
+	emptied(&s.bv)
+	emptied(&s.iv)
+	emptied(&s.tv)
+	slabs.Put(s)
+}
+
+// emptied zeroes a block up to its capacity and empties it.
+func emptied[T any](block *[]T) {
+	clear((*block)[:cap(*block)])
+	*block = (*block)[:0]
 }
 
 // grow is the size of the block after one of size n: blocks double up to
@@ -257,17 +314,7 @@ func take[T any](block *[]T) *T {
 
 // many returns a slice of n entries from a block, with no room to grow
 // into its neighbours.
-func many[T any](block *[]T, n int) []T {
-	if n == 0 {
-		return nil
-	}
-	if cap(*block)-len(*block) < n {
-		*block = make([]T, 0, grow(cap(*block), n))
-	}
-	i := len(*block)
-	*block = (*block)[:i+n]
-	return (*block)[i : i+n : i+n]
-}
+func many[T any](block *[]T, n int) []T { return blocks.Carve(block, n, grow(cap(*block), n)) }
 
 func one[T any](block *[]T, v T) []T {
 	s := many(block, 1)
@@ -285,7 +332,7 @@ func (s *wireSlab) properties(o *cmis.Object, sh shown, f filter) *generated.Cmi
 		}
 		head := sh.heads[i]
 		var w generated.Property
-		if v, ok := systemValue(o, p.ID); ok {
+		if v, ok := systemValueOf(o, sh.sys[i]); ok {
 			w = s.system(p, head, v)
 		} else {
 			w = s.values(p, head, o.Properties[p.ID])

@@ -18,11 +18,18 @@ import (
 // the series rather than one per column, and not a statement of its own.
 // So does whether it has custom property values or secondary types: most
 // objects have neither, and are read in one statement (objectRow.fill).
-const objectColumns = `o.id, o.repository_id, o.type_id, o.base_type_id, o.name, o.description, o.created_by,
-	o.creation_date, o.last_modified_by, o.last_modification_date, o.change_token, o.path,
+// A value that most rows repeat from another column or a constant comes
+// as NULL when it does (NULLIF; objectRow.scan restores it): the driver
+// allocates each text value it hands over, twice, and a listing's rows
+// are mostly documents of the base type, never modified, whose content
+// is named as they are.
+const objectColumns = `o.id, o.repository_id, NULLIF(o.type_id, o.base_type_id), NULLIF(o.base_type_id, 'cmis:document'),
+	o.name, o.description, o.created_by,
+	o.creation_date, NULLIF(o.last_modified_by, o.created_by), NULLIF(o.last_modification_date, o.creation_date),
+	o.change_token, o.path,
 	o.version_series_id, o.version_label, o.is_major_version, o.is_latest_version, o.is_latest_major,
 	o.is_pwc, o.checkin_comment, o.source_id, o.target_id, o.policy_text,
-	ct.id, ct.length, ct.mime_type, ct.file_name, ct.sha256,
+	ct.id, ct.length, ct.mime_type, NULLIF(ct.file_name, o.name), ct.sha256,
 	CASE WHEN o.base_type_id = 'cmis:folder' THEN (SELECT c.parent_id FROM containment c WHERE c.child_id = o.id) END,
 	(SELECT w.id || ' ' || w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
 	EXISTS (SELECT 1 FROM object_properties pv WHERE pv.object_id = o.id)
@@ -39,8 +46,9 @@ type objectRow struct {
 	major, latest, latestMajor, isPWC                               sql.NullBool
 	ctID, ctMime, ctName, ctSHA                                     sql.NullString
 	ctLen                                                           sql.NullInt64
-	created, modified                                               int64
-	base                                                            string
+	created                                                         int64
+	modified                                                        sql.NullInt64
+	typeID, base, modifiedBy                                        sql.NullString
 	more                                                            sql.NullBool
 	dest                                                            []any
 	// pending are the objects scanned that have properties or secondary
@@ -53,8 +61,8 @@ type objectRow struct {
 func newObjectRow(extra ...any) *objectRow {
 	r := &objectRow{}
 	o := &r.o
-	r.dest = append([]any{&o.ID, &o.RepositoryID, &o.TypeID, &r.base, &o.Name, &r.desc, &o.CreatedBy,
-		&r.created, &o.LastModifiedBy, &r.modified, &o.ChangeToken, &r.path,
+	r.dest = append([]any{&o.ID, &o.RepositoryID, &r.typeID, &r.base, &o.Name, &r.desc, &o.CreatedBy,
+		&r.created, &r.modifiedBy, &r.modified, &o.ChangeToken, &r.path,
 		&r.vsID, &r.vLabel, &r.major, &r.latest, &r.latestMajor, &r.isPWC, &r.comment, &r.src, &r.tgt, &r.ptext,
 		&r.ctID, &r.ctLen, &r.ctMime, &r.ctName, &r.ctSHA, &r.parent, &r.pwc, &r.more}, extra...)
 	return r
@@ -67,8 +75,22 @@ func (r *objectRow) scan(row interface{ Scan(dest ...any) error }) (*cmis.Object
 	}
 	o := new(cmis.Object)
 	*o = r.o
-	o.BaseTypeID = cmis.BaseTypeID(r.base)
-	o.CreationDate, o.LastModificationDate = msTime(r.created), msTime(r.modified)
+	o.BaseTypeID = cmis.BaseDocument
+	if r.base.Valid {
+		o.BaseTypeID = cmis.BaseTypeID(r.base.String)
+	}
+	o.TypeID = string(o.BaseTypeID)
+	if r.typeID.Valid {
+		o.TypeID = r.typeID.String
+	}
+	o.LastModifiedBy = o.CreatedBy
+	if r.modifiedBy.Valid {
+		o.LastModifiedBy = r.modifiedBy.String
+	}
+	o.CreationDate, o.LastModificationDate = msTime(r.created), msTime(r.created)
+	if r.modified.Valid {
+		o.LastModificationDate = msTime(r.modified.Int64)
+	}
 	o.Description = optional(r.desc)
 	o.CheckinComment = optional(r.comment)
 	o.PolicyText = optional(r.ptext)
@@ -78,7 +100,10 @@ func (r *objectRow) scan(row interface{ Scan(dest ...any) error }) (*cmis.Object
 	o.VersionSeriesCheckedOutID, o.VersionSeriesCheckedOutBy, _ = strings.Cut(r.pwc.String, " ")
 	o.SourceID, o.TargetID = r.src.String, r.tgt.String
 	if r.ctID.Valid {
-		o.Content = &cmis.ContentInfo{ID: r.ctID.String, Length: r.ctLen.Int64, MimeType: r.ctMime.String, FileName: r.ctName.String, SHA256: r.ctSHA.String}
+		o.Content = &cmis.ContentInfo{ID: r.ctID.String, Length: r.ctLen.Int64, MimeType: r.ctMime.String, FileName: o.Name, SHA256: r.ctSHA.String}
+		if r.ctName.Valid {
+			o.Content.FileName = r.ctName.String
+		}
 	}
 	if r.more.Bool {
 		r.pending = append(r.pending, o)
@@ -96,11 +121,14 @@ func (r *objectRow) fill(ctx context.Context, q sqlx.QueryerContext) error {
 	return err
 }
 
+// optional is s's value, nil for NULL. Only a value is copied to the
+// heap: returning &s.String would move s there on every call.
 func optional(s sql.NullString) *string {
 	if !s.Valid {
 		return nil
 	}
-	return &s.String
+	v := s.String
+	return &v
 }
 
 // idBatch is how many ids one statement binds at most: SQLite takes

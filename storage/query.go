@@ -2,12 +2,14 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/cmisd/cmisd/internal/blocks"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -358,29 +360,51 @@ func (cq *compiledQuery) page(ctx context.Context, tx *sqlx.Tx, d dialect, p cmi
 	if cq.scored {
 		tables--
 	}
+	// One set of destinations for every row; the rows' ids and keys are
+	// carved from blocks, a few allocations per page rather than four
+	// per row.
+	ids := make([]sql.NullString, tables)
+	keys := make([]any, len(cq.keys))
+	var score float64
+	dest := make([]any, 0, tables+1+len(keys))
+	for i := range ids {
+		dest = append(dest, &ids[i])
+	}
+	if cq.scored {
+		dest = append(dest, &score)
+	}
+	for i := range keys {
+		dest = append(dest, &keys[i])
+	}
 	var out []idRow
+	var idBlock []*string
+	var strBlock []string
+	var keyBlock []any
 	for r.Next() {
-		row := idRow{ids: make([]*string, tables), key: make([]any, len(cq.keys))}
-		dest := make([]any, tables, tables+1+len(cq.keys))
-		for i := range row.ids {
-			dest[i] = &row.ids[i]
-		}
-		if cq.scored {
-			dest = append(dest, &row.score)
-		}
-		for i := range row.key {
-			dest = append(dest, &row.key[i])
-		}
 		if err := r.Scan(dest...); err != nil {
 			return nil, err
 		}
-		for i, k := range row.key {
+		row := idRow{ids: carve(&idBlock, tables), score: score, key: carve(&keyBlock, len(keys))}
+		for i, id := range ids {
+			if id.Valid {
+				s := carve(&strBlock, 1)
+				s[0] = id.String
+				row.ids[i] = &s[0]
+			}
+		}
+		for i, k := range keys {
 			row.key[i] = keyValue(k)
 		}
 		out = append(out, row)
 	}
 	return out, r.Err()
 }
+
+// carveRows is how many rows' worth of entries one block of carve holds.
+const carveRows = 64
+
+// carve returns n zero entries for a row from a block of carveRows rows.
+func carve[T any](block *[]T, n int) []T { return blocks.Carve(block, n, carveRows*n) }
 
 // loadRows loads every object of a page at once and puts them in their
 // rows.
