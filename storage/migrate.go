@@ -38,8 +38,14 @@ func (s *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	for _, m := range all {
-		if err := s.applyMigration(ctx, conn, m); err != nil {
+		after, err := s.applyMigration(ctx, conn, m)
+		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, stmt := range after {
+			if _, err := conn.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migrate: %s: %w", m.name, err)
+			}
 		}
 	}
 	return nil
@@ -75,11 +81,16 @@ func migrationFiles(dir string) ([]migration, error) {
 	return all, nil
 }
 
-// applyMigration runs one migration unless schema_migrations has it.
-func (s *DB) applyMigration(ctx context.Context, conn *sqlx.Conn, m migration) (err error) {
+// applyMigration runs one migration unless schema_migrations has it, and
+// returns its VACUUM statements, which cannot run in a transaction: the
+// caller runs them after it commits. (They only help the planner: a
+// table a migration rewrote has no page marked all-visible until one
+// runs, and PostgreSQL then prices an index-only scan as an index scan.
+// Were the process to stop in between, autovacuum would do it in time.)
+func (s *DB) applyMigration(ctx context.Context, conn *sqlx.Conn, m migration) (after []string, err error) {
 	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -90,22 +101,26 @@ func (s *DB) applyMigration(ctx context.Context, conn *sqlx.Conn, m migration) (
 	}()
 	var n int
 	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version); err != nil {
-		return err
+		return nil, err
 	}
 	if n > 0 {
-		return nil
+		return nil, nil
 	}
 	body, err := migrations.ReadFile(m.name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, stmt := range splitSQL(string(body)) {
+		if strings.HasPrefix(strings.ToUpper(stmt), "VACUUM") {
+			after = append(after, stmt)
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return nil, fmt.Errorf("%s: %w", m.name, err)
 		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, s.now().UnixMilli())
-	return err
+	return after, err
 }
 
 // splitSQL splits a migration into statements at semicolons that end a
