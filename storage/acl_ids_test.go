@@ -262,26 +262,30 @@ func checkReader(t *testing.T, db *DB, repo, when string, reader *cmis.Access) {
 // administrator's filtered by visible.
 func checkQuery(t *testing.T, db *DB, repo, when, stmt string, reader *cmis.Access, visible func([]string) []string) {
 	t.Helper()
+	if got, want := queryIDs(t, db, repo, stmt, reader), visible(queryIDs(t, db, repo, stmt, &cmis.Access{Admin: true})); !slices.Equal(got, want) {
+		t.Errorf("%s: %v: %s: %v, want %v", when, reader.Principals, stmt, got, want)
+	}
+}
+
+// queryIDs runs a query as r and returns the ids it answers, sorted
+// unless it has an ORDER BY.
+func queryIDs(t *testing.T, db *DB, repo, stmt string, r *cmis.Access) []string {
+	t.Helper()
 	ctx := context.Background()
 	q, err := query.Prepare(ctx, db, repo, stmt)
 	if err != nil {
 		t.Fatalf("%s: %v", stmt, err)
 	}
-	ids := func(r *cmis.Access) []string {
-		rows, _, err := db.RunQuery(ctx, repo, q, query.Options{Reader: r, Page: cmis.Page{MaxItems: -1}})
-		if err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-		var out []string
-		for _, row := range rows {
-			out = append(out, row.Objects[0].ID)
-		}
-		if !strings.Contains(stmt, "ORDER BY") {
-			sort.Strings(out)
-		}
-		return out
+	rows, _, err := db.RunQuery(ctx, repo, q, query.Options{Reader: r, Page: cmis.Page{MaxItems: -1}})
+	if err != nil {
+		t.Fatalf("%s: %v", stmt, err)
 	}
-	if got, want := ids(reader), visible(ids(&cmis.Access{Admin: true})); !slices.Equal(got, want) {
-		t.Errorf("%s: %v: %s: %v, want %v", when, reader.Principals, stmt, got, want)
+	var out []string
+	for _, row := range rows {
+		out = append(out, row.Objects[0].ID)
 	}
+	if !strings.Contains(stmt, "ORDER BY") {
+		sort.Strings(out)
+	}
+	return out
 }

@@ -3,12 +3,10 @@ package storage
 import (
 	"context"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/cmisd/cmisd/cmis/query"
 )
 
 // A filing's listed_type and multi (migration 11 on SQLite, 12 on
@@ -110,12 +108,10 @@ func checkFilingFilters(t *testing.T, db *DB, repo, when string) {
 	}
 }
 
-// treeIDs runs a query and returns the ids it answers (sorted unless it
-// has an ORDER BY), and whether a statement tested the filings'
+// treeIDs is queryIDs, and whether a statement tested the filings'
 // listed_type.
 func treeIDs(t *testing.T, db *DB, repo, stmt string, r *cmis.Access) (ids []string, listed bool) {
 	t.Helper()
-	ctx := context.Background()
 	saved := observeStatement
 	observeStatement = func(q string) {
 		listed = listed || strings.Contains(q, "fc.listed_type IN")
@@ -124,19 +120,5 @@ func treeIDs(t *testing.T, db *DB, repo, stmt string, r *cmis.Access) (ids []str
 		}
 	}
 	defer func() { observeStatement = saved }()
-	q, err := query.Prepare(ctx, db, repo, stmt)
-	if err != nil {
-		t.Fatalf("%s: %v", stmt, err)
-	}
-	rows, _, err := db.RunQuery(ctx, repo, q, query.Options{Reader: r, Page: cmis.Page{MaxItems: -1}})
-	if err != nil {
-		t.Fatalf("%s: %v", stmt, err)
-	}
-	for _, row := range rows {
-		ids = append(ids, row.Objects[0].ID)
-	}
-	if !strings.Contains(stmt, "ORDER BY") {
-		sort.Strings(ids)
-	}
-	return ids, listed
+	return queryIDs(t, db, repo, stmt, r), listed
 }
