@@ -196,12 +196,18 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	objects := " AND " + probe("SELECT 1 FROM objects "+a+c.contentJoin(a)+" WHERE "+a+".id = fc.child_id AND "+filter.sql)
 	// Only for a subtree: its folders are the repository's (one folder's
 	// is not checked before the page, see above).
-	if listed, ok := c.listedFilter(rest, opt); ok && x.Tree {
+	listed, indexOnly := c.listedFilter(rest, opt)
+	indexOnly = indexOnly && x.Tree
+	if indexOnly {
 		objects, filter = listed.sql, listed
 	}
 	// A subtree's first page in the order of the filings walks the list
-	// of its folders (inList); the rest sort through windowedPage.
-	walk := x.Tree && key.prop == "" && (c.dialect.walksInLists() || opt.Page.SkipCount == 0)
+	// of its folders (inList); so does a page at a skipCount when the
+	// rows it skips are tested in the index alone (PostgreSQL made the
+	// walk far worse than the window while each skipped row cost a
+	// probe: 9a 1 s -> 3 s; index-only, 260 ms -> 10 ms). The rest sort
+	// through windowedPage.
+	walk := x.Tree && key.prop == "" && (c.dialect.walksInLists() || opt.Page.SkipCount == 0 || indexOnly)
 	in := func(key string) string {
 		if walk {
 			return c.dialect.inList(key, folders.sql)
