@@ -55,7 +55,8 @@ func (s *DB) CreateObject(ctx context.Context, o *cmis.Object, parentID string, 
 			return err
 		}
 		if parentID != "" {
-			if err := s.fileNew(ctx, tx, parentID, o, aclID, now); err != nil {
+			// The row's ACL id as inserted, not the hint's subquery again.
+			if err := s.fileNew(ctx, tx, parentID, o, fragment{sql: "(SELECT n.acl_id FROM objects n WHERE n.id = ?)", args: []any{o.ID}}, now); err != nil {
 				return err
 			}
 			if err := inheritACL(ctx, tx, o.ID, parentID); err != nil {
@@ -161,9 +162,9 @@ func (s *DB) file(ctx context.Context, tx execer, parentID, childID, name string
 }
 
 // fileNew files a child just created at now, with everything the filing
-// carries of it: its dates, its ACL id (aclID, as insertObject was given
-// it; the ACEs' triggers correct both if they change it), its listed type,
-// and no other filing (it has none yet). SQLite's trigger then has
+// carries of it: its dates, its ACL id (aclID: SQL of the value
+// insertObject wrote; the ACEs' triggers correct both if they change
+// it), its listed type, and no other filing (it has none yet). SQLite's trigger then has
 // nothing to copy (migration 11), which spares the create an UPDATE of
 // the row and of its entries in the filings' indexes. A bulk load
 // batches these rows (aclID a value).

@@ -196,8 +196,11 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	objects := " AND " + probe("SELECT 1 FROM objects "+a+c.contentJoin(a)+" WHERE "+a+".id = fc.child_id AND "+filter.sql)
 	// Only for a subtree: its folders are the repository's (one folder's
 	// is not checked before the page, see above).
-	listed, indexOnly := c.listedFilter(rest, opt)
-	indexOnly = indexOnly && x.Tree
+	var listed fragment
+	indexOnly := false
+	if x.Tree {
+		listed, indexOnly = c.listedFilter(rest, opt)
+	}
 	if indexOnly {
 		objects, filter = listed.sql, listed
 	}
