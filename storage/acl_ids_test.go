@@ -189,6 +189,7 @@ func checkACLIDs(t *testing.T, db *DB, repo, when string) {
 	if len(stale) > 0 {
 		t.Errorf("%s: filings of %v carry another ACL id than their object", when, stale)
 	}
+	checkTextFilters(t, db, when)
 	var readers []struct {
 		ACL       int64  `db:"acl_id"`
 		Principal string `db:"principal_id"`
@@ -256,6 +257,7 @@ func checkReader(t *testing.T, db *DB, repo, when string, reader *cmis.Access) {
 		}
 	}
 	checkQuery(t, db, repo, when, "SELECT cmis:objectId FROM cmis:document", reader, visible)
+	checkQuery(t, db, repo, when, "SELECT cmis:objectId FROM cmis:document WHERE CONTAINS('text')", reader, visible)
 }
 
 // checkQuery compares a query's answer to reader with the

@@ -78,6 +78,26 @@ type skipPlanner interface {
 	readySkip(ctx context.Context, tx *sqlx.Tx) error
 }
 
+// rowOrderer is a dialect that must be asked to read a table's rows in
+// the same order from one page to the next (textSource.rowOrder; see
+// postgresDialect.readyRowOrder).
+type rowOrderer interface {
+	readyRowOrder(ctx context.Context, tx *sqlx.Tx) error
+}
+
+// readyRowOrder readies tx for reading a page of cq when its rows come in
+// the order of a table's rows.
+func (s *DB) readyRowOrder(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery) error {
+	ro, ok := s.dialect.(rowOrderer)
+	if !ok || !cq.rowOrder {
+		return nil
+	}
+	if err := ro.readyRowOrder(ctx, tx); err != nil {
+		return fmt.Errorf("query in row order: %w", err)
+	}
+	return nil
+}
+
 // readySkip readies tx for reading page p of an index path when the page
 // skips rows (no remembered position to continue from): the rows before
 // it are still read in the index's order and each checked, the way the
