@@ -81,6 +81,9 @@ type textSource struct {
 	// and the listed type are all a query tests, the rows are read
 	// without their objects, from matches (" FROM … ").
 	filters, matches string
+	// estimated: counting the candidates reads each one's row, and the
+	// engine can estimate them (compiledQuery.estimated).
+	estimated bool
 	// rowOrder: the rows come in the order the engine reads the table's
 	// rows in, which no ORDER BY asks (dialect.readyRowOrder keeps it
 	// the same from one page to the next).

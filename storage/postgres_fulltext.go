@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -152,7 +154,7 @@ func (postgresDialect) textScore(rank string) string {
 func (postgresDialect) textSource(table, search string, by textOrder) textSource {
 	fq := " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq"
 	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
-		filters: "fts"}
+		filters: "fts", estimated: true}
 	switch by {
 	case textByRankOneWord:
 		return oneWordByRank(table, search)
@@ -194,12 +196,31 @@ func oneWordByRank(table, search string) textSource {
 		" ORDER BY rank ASC, f.object_id ASC OFFSET 0) fts"
 	once := fq + " CROSS JOIN fulltext fts"
 	return textSource{
-		from: repeated + objectOf(table), matches: repeated, filters: "fts",
+		from: repeated + objectOf(table), matches: repeated, filters: "fts", estimated: true,
 		candidates: candidates, match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id",
 		then: &textSource{from: once + objectOf(table), matches: once, filters: "fts", rowOrder: true, candidates: candidates,
 			match: "(fts.props || fts.body) @@ fq.q AND ts_rank(fts.props || fts.body, fq.q) <= fq.one",
 			rank:  "(-ts_rank(fts.props || fts.body, fq.q))"},
 	}
+}
+
+// estimate is the planner's estimate of the rows of stmt: for a text
+// search, from the statistics of the GIN index's expression (analyzed
+// with the table), which know the common lexemes.
+func (postgresDialect) estimate(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) (float64, error) {
+	var plan []byte
+	if err := tx.QueryRowxContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt, args...).Scan(&plan); err != nil {
+		return 0, err
+	}
+	var est []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal(plan, &est); err != nil || len(est) == 0 {
+		return 0, fmt.Errorf("EXPLAIN's estimate: %v", err)
+	}
+	return est[0].Plan.Rows, nil
 }
 
 // readyRowOrder readies tx for pages read in the order of a table's rows

@@ -87,6 +87,10 @@ type compiledQuery struct {
 	// one's, in the same order (a query read in parts, see pageOfParts);
 	// its candidates are this one's.
 	next *compiledQuery
+	// estimated: counting the candidates reads each of them (a text
+	// index that holds no ids), so that an estimate far past the count's
+	// bound stands for it (countCandidates).
+	estimated bool
 	// rowOrder: this statement's or a next one's rows come in the order
 	// the engine reads a table's rows in (textSource.rowOrder).
 	rowOrder bool

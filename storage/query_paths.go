@@ -448,7 +448,7 @@ func (c *compiler) textQuery(a, search string, src textSource, key sortKey, rest
 	}
 	cq := &compiledQuery{body: fragment{sql: from + " WHERE " + src.match + acl.sql + " AND " + filter.sql,
 		args: append(append([]any{search}, acl.args...), filter.args...)}, columns: []string{id}, scored: c.q.Score,
-		candidates: fragment{sql: src.candidates, args: []any{search}}, rowOrder: src.rowOrder}
+		candidates: fragment{sql: src.candidates, args: []any{search}}, rowOrder: src.rowOrder, estimated: src.estimated}
 	if src.order != "" {
 		cq.order.sql = " ORDER BY " + src.order
 		cq.keys = []string{src.order}

@@ -74,6 +74,18 @@ func TestTextPagesMatchWholeList(t *testing.T) {
 				t.Errorf("%s, page %+v: numItems %d, hasMoreItems %v; want %d, %v", name, p, end.Total, end.HasMore, n, more)
 			}
 		}
+		// Past a bound of a tenth of the matches, numItems is left out
+		// (on PostgreSQL from the estimate of the candidates, uncounted),
+		// hasMoreItems exact, the pages the same.
+		db.SetLimits(n/10, 0)
+		for _, p := range []cmis.Page{{MaxItems: 3}, {MaxItems: 3, SkipCount: n / 2}, {MaxItems: 3, SkipCount: n - 2}} {
+			page, end := run(stmt, p)
+			if want := all[p.SkipCount:min(p.SkipCount+p.MaxItems, n)]; !slices.Equal(page, want) || end.HasMore != (p.SkipCount+p.MaxItems < n) ||
+				(end.HasMore && end.Total != cmis.Uncounted) {
+				t.Errorf("%s, bound %d, page %+v: %s %+v; want %s, numItems left out while more follow", name, n/10, p, strings.Join(page, ", "), end, strings.Join(want, ", "))
+			}
+		}
+		db.SetLimits(0, 0)
 		if db.Kind() == "postgres" {
 			q, err := query.Prepare(ctx, db, "default", stmt)
 			if err != nil {
