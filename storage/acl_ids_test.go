@@ -189,7 +189,7 @@ func checkACLIDs(t *testing.T, db *DB, repo, when string) {
 	if len(stale) > 0 {
 		t.Errorf("%s: filings of %v carry another ACL id than their object", when, stale)
 	}
-	checkTextFilters(t, db, when)
+	checkRowFilters(t, db, when)
 	var readers []struct {
 		ACL       int64  `db:"acl_id"`
 		Principal string `db:"principal_id"`

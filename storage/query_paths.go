@@ -349,23 +349,36 @@ func (c *compiler) typePath(key sortKey, rest []query.Cond, opt query.Options) (
 
 // propertyPath reads the objects having a value of a single-valued
 // property equal to the one asked, in the order of their ids that the
-// property index gives, each probed for the rest.
+// property index gives, each probed for the rest. Where the property's
+// rows carry their object's filters (dialect.propertyFilters), the
+// reader's access is tested there, and so is the rest when it is only
+// the listed type: the rows are then read from the index alone.
 func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	a := c.alias[x.Column.Table]
 	drive := c.capture(func() string {
 		return "pv.property_id = " + c.arg(x.Column.Property.ID) + " AND pv." + valueColumn(x.Column.Property.PropertyType) + " = " + c.arg(sqlValue(x.Value))
 	})
+	var acl fragment
+	if c.dialect.propertyFilters() {
+		acl = c.drivenACL("pv.acl_id", opt)
+	}
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
 	}
-	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = pv.object_id AND " + filter.sql
+	objects := " AND " + probe("SELECT 1 FROM objects "+a+c.contentJoin(a)+" WHERE "+a+".id = pv.object_id AND "+filter.sql)
+	if c.dialect.propertyFilters() {
+		if listed, ok := c.listedFilter("pv.listed_type", rest, opt); ok {
+			repo := c.capture(func() string { return " AND pv.repository_id = " + c.arg(c.repo) })
+			objects, filter = listed.sql+repo.sql, fragment{args: append(listed.args, repo.args...)}
+		}
+	}
 	if len(c.errors) > 0 {
 		return nil, c.errors[0]
 	}
 	keys := []string{"pv.object_id"}
-	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + " AND " + probe(objects),
-		args: append(slices.Clone(drive.args), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
+	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + acl.sql + objects,
+		args: append(append(slices.Clone(drive.args), acl.args...), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
 		candidates: fragment{sql: " FROM object_properties pv WHERE " + drive.sql, args: drive.args}}, nil
 }
 
