@@ -29,8 +29,8 @@ func TestPropertyPagesFollowChanges(t *testing.T) {
 	const value = int64(424242)
 	stmt := equal + fmt.Sprint(value)
 	hideEveryThird(t, db, "default")
-	all := ids(runRows(t, db, "SELECT cmis:objectId FROM "+synthetic.TypeID, admin, cmis.Page{MaxItems: -1}))
-	readable := ids(runRows(t, db, "SELECT cmis:objectId FROM "+synthetic.TypeID, benchReader, cmis.Page{MaxItems: -1}))
+	all := idsOf(runQuery(t, db, "SELECT cmis:objectId FROM "+synthetic.TypeID, admin, cmis.Page{MaxItems: -1}))
+	readable := idsOf(runQuery(t, db, "SELECT cmis:objectId FROM "+synthetic.TypeID, benchReader, cmis.Page{MaxItems: -1}))
 	var seen, hidden []string
 	for _, id := range all {
 		if slices.Contains(readable, id) && len(seen) < 4 {
@@ -55,15 +55,15 @@ func TestPropertyPagesFollowChanges(t *testing.T) {
 	check := func(when string) {
 		t.Helper()
 		for _, r := range []*cmis.Access{admin, benchReader} {
-			got := ids(runRows(t, db, stmt, r, cmis.Page{MaxItems: -1}))
-			want := ids(runRows(t, db, stmt+" AND cmis:objectId IS NOT NULL", r, cmis.Page{MaxItems: -1}))
+			got := idsOf(runQuery(t, db, stmt, r, cmis.Page{MaxItems: -1}))
+			want := idsOf(runQuery(t, db, stmt+" AND cmis:objectId IS NOT NULL", r, cmis.Page{MaxItems: -1}))
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Errorf("%s: %s as %v:\n got %v\nwant %v (probing each object)", when, stmt, r.Principals, got, want)
 			}
 			// What the reader may read of the administrator's answer, by
 			// the per-object check.
-			levels, err := db.Levels(ctx, ids(runRows(t, db, stmt, admin, cmis.Page{MaxItems: -1})), r)
+			levels, err := db.Levels(ctx, idsOf(runQuery(t, db, stmt, admin, cmis.Page{MaxItems: -1})), r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func TestPropertyPagesFollowChanges(t *testing.T) {
 			}
 			var paged []string
 			for skip := int64(0); skip < int64(len(got))+2; skip += 2 {
-				paged = append(paged, ids(runRows(t, db, stmt, r, cmis.Page{MaxItems: 2, SkipCount: skip}))...)
+				paged = append(paged, idsOf(runQuery(t, db, stmt, r, cmis.Page{MaxItems: 2, SkipCount: skip}))...)
 			}
 			if !slices.Equal(paged, got) {
 				t.Errorf("%s: %s as %v in pages of 2: %v, want %v", when, stmt, r.Principals, paged, got)
@@ -116,22 +116,22 @@ func TestPropertyPagesFollowChanges(t *testing.T) {
 	}
 }
 
-// runRows runs a query as r.
-func runRows(t *testing.T, db *storage.DB, stmt string, r *cmis.Access, p cmis.Page) []query.Row {
+// runQuery runs a query as r.
+func runQuery(t *testing.T, db *storage.DB, stmt string, r *cmis.Access, p cmis.Page) ([]query.Row, cmis.PageEnd) {
 	t.Helper()
 	q, err := query.Prepare(context.Background(), db, "default", stmt)
 	if err != nil {
 		t.Fatalf("%s: %v", stmt, err)
 	}
-	rows, _, err := db.RunQuery(context.Background(), "default", q, query.Options{Reader: r, Page: p})
+	rows, end, err := db.RunQuery(context.Background(), "default", q, query.Options{Reader: r, Page: p})
 	if err != nil {
-		t.Fatalf("%s: %v", stmt, err)
+		t.Fatalf("%s, %+v: %v", stmt, p, err)
 	}
-	return rows
+	return rows, end
 }
 
-// ids are the first table's object ids of rows.
-func ids(rows []query.Row) []string {
+// idsOf are the first table's object ids of rows.
+func idsOf(rows []query.Row, _ cmis.PageEnd) []string {
 	out := make([]string, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, r.Objects[0].ID)

@@ -35,14 +35,7 @@ func TestTextPagesMatchWholeList(t *testing.T) {
 	}
 	general := "SELECT cmis:objectId, SCORE() AS s" + from + " ORDER BY s DESC, cmis:objectId"
 	run := func(stmt string, p cmis.Page) ([]string, cmis.PageEnd) {
-		q, err := query.Prepare(ctx, db, "default", stmt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, end, err := db.RunQuery(ctx, "default", q, query.Options{Page: p, Reader: benchReader})
-		if err != nil {
-			t.Fatalf("%s, %+v: %v", stmt, p, err)
-		}
+		rows, end := runQuery(t, db, stmt, benchReader, p)
 		var out []string
 		for _, r := range rows {
 			out = append(out, fmt.Sprintf("%s %v", r.Objects[0].ID, r.Score))

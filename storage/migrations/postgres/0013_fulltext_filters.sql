@@ -24,14 +24,15 @@ DROP FUNCTION pg_temp.repository_of(TEXT);
 DROP FUNCTION pg_temp.acl_id_of(TEXT);
 DROP FUNCTION pg_temp.listed_type_of(TEXT);
 
--- A new row takes its object's (the object is written before its text).
+-- A new row takes its object's (the object is written before its text);
+-- the function serves any table whose object_id names the row's object.
 -- A statement of a function or trigger ends inside a line: the migrations
 -- split at a semicolon that ends one.
-CREATE FUNCTION fulltext_filters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+CREATE FUNCTION object_filters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
     SELECT o.repository_id, o.acl_id, CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END
         INTO NEW.repository_id, NEW.acl_id, NEW.listed_type FROM objects o WHERE o.id = NEW.object_id
     ; RETURN NEW; END $$;
-CREATE TRIGGER fulltext_filters BEFORE INSERT ON fulltext FOR EACH ROW EXECUTE FUNCTION fulltext_filters();
+CREATE TRIGGER fulltext_filters BEFORE INSERT ON fulltext FOR EACH ROW EXECUTE FUNCTION object_filters();
 
 -- An object's new ACL id, and what a check-in, a check-out or a new latest
 -- version changes of what is listed, reach its text row as they reach its

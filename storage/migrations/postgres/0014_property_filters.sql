@@ -23,13 +23,8 @@ DROP FUNCTION pg_temp.acl_id_of(TEXT);
 DROP FUNCTION pg_temp.listed_type_of(TEXT);
 
 -- A new row takes its object's (the object and its ACL are written before
--- its properties). A statement of a function or trigger ends inside a
--- line: the migrations split at a semicolon that ends one.
-CREATE FUNCTION object_properties_filters() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-    SELECT o.repository_id, o.acl_id, CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END
-        INTO NEW.repository_id, NEW.acl_id, NEW.listed_type FROM objects o WHERE o.id = NEW.object_id
-    ; RETURN NEW; END $$;
-CREATE TRIGGER object_properties_filters BEFORE INSERT ON object_properties FOR EACH ROW EXECUTE FUNCTION object_properties_filters();
+-- its properties), as a text row does (migration 13).
+CREATE TRIGGER object_properties_filters BEFORE INSERT ON object_properties FOR EACH ROW EXECUTE FUNCTION object_filters();
 
 -- An object's new ACL id and listed type reach its property rows as they
 -- reach its filings and its text row.
