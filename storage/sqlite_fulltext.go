@@ -39,7 +39,7 @@ func (sqliteDialect) ensureFullText(ctx context.Context, s *DB) error {
 		for _, stmt := range []string{
 			`DROP TABLE IF EXISTS fulltext`, // an index from before fulltext_rows: rebuilt
 			`CREATE VIRTUAL TABLE fulltext USING fts5(object_id UNINDEXED, props, body, tokenize = 'unicode61 remove_diacritics 2')`,
-			`CREATE TABLE IF NOT EXISTS fulltext_rows (rowid INTEGER PRIMARY KEY, object_id TEXT NOT NULL UNIQUE)`,
+			`CREATE TABLE IF NOT EXISTS fulltext_rows (rowid INTEGER PRIMARY KEY, object_id TEXT NOT NULL UNIQUE)`, // migration 12 makes it, with its filters
 			`DELETE FROM fulltext_rows`,
 		} {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -182,10 +182,13 @@ func (sqliteDialect) textRanks(search string) string {
 
 // FTS5 yields matches by rowid, and ranked (ORDER BY rank: bm25, as
 // textRanks) with a sort of its own inside the virtual table; either way
-// a LIMIT stops the query once its page is full. object_id is a stored
-// column of the index.
+// a LIMIT stops the query once its page is full. Each match's row of
+// fulltext_rows, found by its rowid, carries its object's id and filters
+// (migration 12): rows the reader may not see or the query does not list
+// are skipped there, not by a lookup of their object.
 func (sqliteDialect) textSource(table, search string, _ textOrder) textSource {
-	return textSource{from: " FROM fulltext JOIN objects " + table + " ON " + table + ".id = fulltext.object_id",
+	matches := " FROM fulltext JOIN fulltext_rows fts ON fts.rowid = fulltext.rowid"
+	return textSource{from: matches + " JOIN objects " + table + " ON " + table + ".id = fts.object_id", matches: matches, filters: "fts",
 		candidates: " FROM fulltext WHERE fulltext MATCH " + search,
 		match:      "fulltext MATCH " + search, rank: "fulltext.rank", order: "fulltext.rowid"}
 }
