@@ -129,39 +129,17 @@ func (s *DB) ContentAs(ctx context.Context, repo, id string, reader *cmis.Access
 	if sc := scopeOf(ctx); sc != nil && sc.write {
 		return s.ObjectAs(ctx, repo, id, reader)
 	}
-	o := &cmis.Object{ID: id, RepositoryID: repo}
-	level := cmis.NoAccess
+	r := &contentRow{o: cmis.Object{ID: id, RepositoryID: repo}}
 	err := s.inReadTx(ctx, func(tx *sqlx.Tx) error {
 		column, args := levelColumn(reader)
 		if column == "" {
 			column = ", NULL"
 		}
-		var base, typeID, ctID, ctMime, ctName, ctSHA sql.NullString
-		var ctLen, l sql.NullInt64
 		// The NULLIFs spare a string for the common values, as objectColumns does.
-		err := tx.QueryRowxContext(ctx, `SELECT NULLIF(o.base_type_id, 'cmis:document'), NULLIF(o.type_id, o.base_type_id),
+		return tx.QueryRowxContext(ctx, `SELECT NULLIF(o.base_type_id, 'cmis:document'), NULLIF(o.type_id, o.base_type_id),
 			ct.id, ct.length, ct.mime_type, COALESCE(ct.file_name, o.name), ct.sha256`+column+objectFrom+
 			` WHERE o.id = ? AND o.repository_id = ?`, append(args, id, repo)...).
-			Scan(&base, &typeID, &ctID, &ctLen, &ctMime, &ctName, &ctSHA, &l)
-		if err != nil {
-			return err
-		}
-		o.BaseTypeID = cmis.BaseDocument
-		if base.Valid {
-			o.BaseTypeID = cmis.BaseTypeID(base.String)
-		}
-		o.TypeID = string(o.BaseTypeID)
-		if typeID.Valid {
-			o.TypeID = typeID.String
-		}
-		if ctID.Valid {
-			o.Content = &cmis.ContentInfo{ID: ctID.String, Length: ctLen.Int64, MimeType: ctMime.String, FileName: ctName.String, SHA256: ctSHA.String}
-		}
-		level = cmis.Level(l.Int64)
-		if reader != nil && reader.Admin {
-			level = cmis.CanAll
-		}
-		return nil
+			Scan(&r.base, &r.typeID, &r.ctID, &r.ctLen, &r.ctMime, &r.ctName, &r.ctSHA, &r.level)
 	})
 	if isNoRows(err) {
 		err = cmis.Errorf(cmis.ErrObjectNotFound, "object %s not found", id)
@@ -169,7 +147,37 @@ func (s *DB) ContentAs(ctx context.Context, repo, id string, reader *cmis.Access
 	if err != nil {
 		return nil, 0, fmt.Errorf("object %s: %w", id, err)
 	}
-	return o, level, nil
+	level := cmis.Level(r.level.Int64)
+	if reader != nil && reader.Admin {
+		level = cmis.CanAll
+	}
+	return r.object(), level, nil
+}
+
+// contentRow receives ContentAs's columns: the object, its content and
+// the destinations in one allocation.
+type contentRow struct {
+	o                                         cmis.Object
+	c                                         cmis.ContentInfo
+	base, typeID, ctID, ctMime, ctName, ctSHA sql.NullString
+	ctLen, level                              sql.NullInt64
+}
+
+func (r *contentRow) object() *cmis.Object {
+	o := &r.o
+	o.BaseTypeID = cmis.BaseDocument
+	if r.base.Valid {
+		o.BaseTypeID = cmis.BaseTypeID(r.base.String)
+	}
+	o.TypeID = string(o.BaseTypeID)
+	if r.typeID.Valid {
+		o.TypeID = r.typeID.String
+	}
+	if r.ctID.Valid {
+		r.c = cmis.ContentInfo{ID: r.ctID.String, Length: r.ctLen.Int64, MimeType: r.ctMime.String, FileName: r.ctName.String, SHA256: r.ctSHA.String}
+		o.Content = &r.c
+	}
+	return o
 }
 
 // levelColumn is the column, ", (…)", of reader's highest level on the
