@@ -138,8 +138,19 @@ func (e *encoder) inline(w *xsd.Writer, s *xsd.Stream) {
 	}
 	e.inlined = append(e.inlined, s.Reader)
 	enc := base64.NewEncoder(base64.StdEncoding, rawWriter{w})
-	n, err := io.Copy(enc, s.Reader)
+	src, size := s.Reader, int64(-1)
+	if sz, ok := s.Reader.(sizer); ok {
+		// Limited, io.Copy takes a buffer no larger than the stream.
+		size = sz.Size()
+		src = io.LimitReader(s.Reader, size)
+	}
+	n, err := io.Copy(enc, src)
 	e.contentOut += n
+	if err == nil && n < size {
+		// Its length is in the answer already: a short stream must not
+		// look complete.
+		err = fmt.Errorf("ended after %d of %d bytes", n, size)
+	}
 	if err != nil {
 		w.Fail(fmt.Errorf("server: content stream: %w", err))
 		return
