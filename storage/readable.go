@@ -165,14 +165,7 @@ type contentRow struct {
 
 func (r *contentRow) object() *cmis.Object {
 	o := &r.o
-	o.BaseTypeID = cmis.BaseDocument
-	if r.base.Valid {
-		o.BaseTypeID = cmis.BaseTypeID(r.base.String)
-	}
-	o.TypeID = string(o.BaseTypeID)
-	if r.typeID.Valid {
-		o.TypeID = r.typeID.String
-	}
+	setTypes(o, r.base, r.typeID)
 	if r.ctID.Valid {
 		r.c = cmis.ContentInfo{ID: r.ctID.String, Length: r.ctLen.Int64, MimeType: r.ctMime.String, FileName: r.ctName.String, SHA256: r.ctSHA.String}
 		o.Content = &r.c
