@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -137,14 +136,12 @@ func (e *encoder) inline(w *xsd.Writer, s *xsd.Stream) {
 		return
 	}
 	e.inlined = append(e.inlined, s.Reader)
-	enc := base64.NewEncoder(base64.StdEncoding, rawWriter{w})
 	src, size := s.Reader, int64(-1)
 	if sz, ok := s.Reader.(sizer); ok {
-		// Limited, io.Copy takes a buffer no larger than the stream.
 		size = sz.Size()
 		src = io.LimitReader(s.Reader, size)
 	}
-	n, err := io.Copy(enc, src)
+	n, err := appendBase64(w, src)
 	e.contentOut += n
 	if err == nil && n < size {
 		// Its length is in the answer already: a short stream must not
@@ -153,19 +150,42 @@ func (e *encoder) inline(w *xsd.Writer, s *xsd.Stream) {
 	}
 	if err != nil {
 		w.Fail(fmt.Errorf("server: content stream: %w", err))
-		return
-	}
-	if err := enc.Close(); err != nil {
-		w.Fail(err)
 	}
 }
 
-// rawWriter appends bytes that need no escaping (base64) to an xsd.Writer.
-type rawWriter struct{ w *xsd.Writer }
+// A stream written inline is read inlineRead bytes at a time (a file in
+// a few large reads) and goes to the writer inlinePiece bytes at a time
+// (which hands its buffer over at about its limit); both are whole groups
+// of three bytes, so only a stream's last piece has base64 padding.
+const (
+	inlinePiece = 12 << 10
+	inlineRead  = 16 * inlinePiece
+)
 
-func (r rawWriter) Write(p []byte) (int, error) {
-	r.w.RawBytes(p)
-	return len(p), r.w.Err()
+var inlinePool = sync.Pool{New: func() any { b := make([]byte, inlineRead); return &b }}
+
+// appendBase64 appends what r reads to w as base64 text.
+func appendBase64(w *xsd.Writer, r io.Reader) (int64, error) {
+	bp := inlinePool.Get().(*[]byte)
+	defer inlinePool.Put(bp)
+	var n int64
+	for {
+		m, err := io.ReadFull(r, *bp)
+		n += int64(m)
+		for p := (*bp)[:m]; len(p) > 0; {
+			k := min(len(p), inlinePiece)
+			w.Base64(p[:k])
+			p = p[k:]
+		}
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return n, w.Err()
+		case err != nil:
+			return n, err
+		case w.Err() != nil:
+			return n, w.Err()
+		}
+	}
 }
 
 // spill starts the response when the writer's buffer overflows: status
