@@ -116,12 +116,17 @@ func inheritACL(ctx context.Context, tx *sqlx.Tx, objectID, parentID string) err
 }
 
 // changeACL removes then adds ACEs on the given objects. Added ACEs are
-// direct on target and inherited on the others (propagation).
+// direct on target and inherited on the others (propagation). Each ACE
+// is one statement per idBatch objects, not one per object: on
+// PostgreSQL each statement also recomputes the ACL ids of the objects it
+// changed (migration 10), and a folder of 20,000 documents took a minute
+// one by one.
 func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, add, remove []cmis.ACE) error {
-	for _, id := range ids {
+	for start := 0; start < len(ids); start += idBatch {
+		in, args := inList(ids[start:min(start+idBatch, len(ids))])
 		for _, a := range remove {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM acl_entries WHERE object_id = ? AND principal_id = ? AND permission = ?`,
-				id, a.Principal, a.Permission); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM acl_entries WHERE principal_id = ? AND permission = ? AND object_id IN (`+in+`)`,
+				append([]any{a.Principal, a.Permission}, args...)...); err != nil {
 				return err
 			}
 		}
@@ -129,9 +134,10 @@ func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, ad
 			// An ACE already there stays; set on the target it becomes
 			// direct. One statement: no window for another writer.
 			_, err := tx.ExecContext(ctx, `INSERT INTO acl_entries (object_id, principal_id, permission, level, direct)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (object_id, principal_id, permission)
+				SELECT o.id, ?, ?, ?, CASE WHEN o.id = ? THEN 1 ELSE 0 END FROM objects o WHERE o.id IN (`+in+`)
+				ON CONFLICT (object_id, principal_id, permission)
 				DO UPDATE SET direct = CASE WHEN excluded.direct = 1 THEN 1 ELSE acl_entries.direct END`,
-				id, a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), b2i(id == target))
+				append([]any{a.Principal, a.Permission, cmis.PermissionLevel(a.Permission), target}, args...)...)
 			if err != nil {
 				return err
 			}

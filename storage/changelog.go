@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/jmoiron/sqlx"
@@ -23,9 +24,22 @@ const (
 // are given (a tree's documents before their folder, say), which is the
 // order the log reports. For deletions it must run before the rows go.
 func logChanges(ctx context.Context, tx execer, now int64, changeType string, ids ...string) error {
-	for _, id := range ids {
+	// One statement per idBatch objects (an ACL propagated to a subtree
+	// logs every object of it), the events in the order of ids.
+	for start := 0; start < len(ids); start += idBatch {
+		chunk := ids[start:min(start+idBatch, len(ids))]
+		var values strings.Builder
+		args := []any{changeType, now}
+		for i, id := range chunk {
+			if i > 0 {
+				values.WriteString(", ")
+			}
+			values.WriteString("(?, " + strconv.Itoa(i) + ")")
+			args = append(args, id)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO change_log (repository_id, object_id, change_type, change_time, type_id, base_type_id)
-			SELECT repository_id, id, ?, ?, type_id, base_type_id FROM objects WHERE id = ?`, changeType, now, id); err != nil {
+			SELECT o.repository_id, o.id, ?, ?, o.type_id, o.base_type_id FROM (VALUES `+values.String()+`) v
+			JOIN objects o ON o.id = v.column1 ORDER BY v.column2`, args...); err != nil {
 			return fmt.Errorf("change log: %w", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -25,6 +26,11 @@ var copyTables = []string{
 	"object_properties", "object_secondary_types", "users", "groups", "group_members",
 	"acl_entries", "applied_policies", "change_log",
 }
+
+// derivedColumns are the columns of a table that one engine's triggers
+// derive from other tables and the other's has not: a copy leaves them
+// to the destination's triggers.
+var derivedColumns = map[string][]string{"object_properties": {"repository_id", "acl_id", "listed_type"}}
 
 // copyBatch is how many rows one INSERT carries.
 const copyBatch = 100
@@ -188,6 +194,8 @@ func copyTable(ctx context.Context, src, dst *sqlx.Tx, table string, streams map
 	if err != nil {
 		return 0, err
 	}
+	keep := copiedColumns(table, cols)
+	cols = pick(cols, keep)
 	remap := -1 // the column holding a content id
 	for i, c := range cols {
 		if (table == "contents" && c == "id") || (table == "objects" && c == "content_id") {
@@ -201,6 +209,7 @@ func copyTable(ctx context.Context, src, dst *sqlx.Tx, table string, streams map
 		if err != nil {
 			return 0, err
 		}
+		vals = pick(vals, keep)
 		if err := copyValues(vals, remap, streams); err != nil {
 			return 0, err
 		}
@@ -225,6 +234,33 @@ func copyTable(ctx context.Context, src, dst *sqlx.Tx, table string, streams map
 		}
 	}
 	return n, nil
+}
+
+// copiedColumns are the indexes of a table's columns that a copy carries
+// (nil: all of them).
+func copiedColumns(table string, cols []string) []int {
+	var keep []int
+	for i, c := range cols {
+		if !slices.Contains(derivedColumns[table], c) {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) == len(cols) {
+		return nil
+	}
+	return keep
+}
+
+// pick is the values at the indexes keep (nil: all of them).
+func pick[T any](vals []T, keep []int) []T {
+	if keep == nil {
+		return vals
+	}
+	out := make([]T, len(keep))
+	for j, i := range keep {
+		out[j] = vals[i]
+	}
+	return out
 }
 
 // copyValues readies a row's values for the destination: text as

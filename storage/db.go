@@ -173,6 +173,10 @@ type dialect interface {
 	// else a subtree's filings go through a windowed sort (windowedPage),
 	// but for a first page in the order of the filings (inList).
 	walksInLists() bool
+	// propertyFilters reports whether a property's rows carry their
+	// object's repository_id, acl_id and listed_type (PostgreSQL's
+	// migration 14), in the value indexes.
+	propertyFilters() bool
 	// inList is the condition that key is one of the values of the
 	// subquery sub, written so that the engine reads "… ORDER BY key, …"
 	// through the key's index in order, value by value, and stops at a

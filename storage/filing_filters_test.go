@@ -82,6 +82,7 @@ func checkFilingFilters(t *testing.T, db *DB, repo, when string) {
 	if len(stale) > 0 {
 		t.Errorf("%s: filings %v carry another listed type or multi-filing than their child's", when, stale)
 	}
+	checkRowFilters(t, db, when)
 	var folders []string
 	if err := db.db.SelectContext(ctx, &folders, `SELECT id FROM objects WHERE base_type_id = 'cmis:folder' ORDER BY id`); err != nil {
 		t.Fatal(err)
@@ -104,6 +105,35 @@ func checkFilingFilters(t *testing.T, db *DB, repo, when string) {
 					t.Errorf("%s: %s as %v: %v, probing each object %v", when, tree+order, r.Principals, got, want)
 				}
 			}
+		}
+	}
+	// The same of a text query, whose rows carry the filters on
+	// PostgreSQL.
+	text := "SELECT cmis:objectId FROM cmis:document WHERE CONTAINS('text')"
+	for _, r := range []*cmis.Access{{Admin: true}, reader} {
+		if got, want := queryIDs(t, db, repo, text, r), queryIDs(t, db, repo, text+" AND cmis:objectId IS NOT NULL", r); !slices.Equal(got, want) {
+			t.Errorf("%s: %s as %v: %v, probing each object %v", when, text, r.Principals, got, want)
+		}
+	}
+}
+
+// checkRowFilters checks, on PostgreSQL, every text row's and property
+// row's repository, ACL id and listed type (migrations 13 and 14) against
+// its object's row.
+func checkRowFilters(t *testing.T, db *DB, when string) {
+	t.Helper()
+	if db.Kind() != "postgres" {
+		return // SQLite's rows carry none
+	}
+	for _, table := range []string{"fulltext", "object_properties"} {
+		var stale []string
+		if err := db.db.SelectContext(context.Background(), &stale, `SELECT DISTINCT f.object_id FROM `+table+` f LEFT JOIN objects o ON o.id = f.object_id
+			WHERE o.id IS NULL OR f.repository_id IS DISTINCT FROM o.repository_id OR f.acl_id IS DISTINCT FROM o.acl_id
+			OR f.listed_type IS DISTINCT FROM CASE WHEN COALESCE(o.is_pwc, 0) = 0 AND COALESCE(o.is_latest_version, 1) = 1 THEN o.type_id END`); err != nil {
+			t.Fatal(err)
+		}
+		if len(stale) > 0 {
+			t.Errorf("%s: %s rows of %v carry another repository, ACL id or listed type than their object", when, table, stale)
 		}
 	}
 }

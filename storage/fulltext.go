@@ -52,10 +52,6 @@ type textIndex interface {
 	// Ordered by rank or in its own order (by), the engine must yield
 	// rows without ranking or sorting every match in the query.
 	textSource(table, search string, by textOrder) textSource
-	// textShare estimates the share of the indexed rows that match the
-	// search (the literal of textQuery); 0 when the engine cannot tell
-	// or every order costs the same (textWalk is then never asked).
-	textShare(ctx context.Context, tx *sqlx.Tx, search string) (float64, error)
 }
 
 // textOrder is the order a text path reads its matches in.
@@ -65,10 +61,6 @@ const (
 	textByIndex    textOrder = iota // the index's own order
 	textByRank                      // best first: lowest rank first
 	textByRankLast                  // worst first: highest rank first
-	// textWalk is the index's order too, read by walking the rows in
-	// that order and testing each: for a search that matches so many
-	// that a page comes after a few thousand rows (see textPath).
-	textWalk
 	// textByRankOneWord is textByRank for a search of one word (one
 	// lexeme, not negated), where the rank counts the word's occurrences
 	// alone: a dialect may read it in parts (textSource.then).
@@ -81,8 +73,21 @@ type textSource struct {
 	candidates string // " FROM … WHERE …": the matches, from the index alone
 	match      string // the condition that rows match the search
 	rank       string // lower ranks first
-	order      string // the index's own order
+	order      string // the index's own order ("": the order its rows are read in, see rowOrder)
 	tie        string // breaks ties of rank ("": the index's rank order is total)
+	// filters, if not "", is the alias of the match's row, which
+	// carries its object's repository_id, acl_id and listed_type (as a
+	// filing does): the reader's access is tested there, and when that
+	// and the listed type are all a query tests, the rows are read
+	// without their objects, from matches (" FROM … ").
+	filters, matches string
+	// estimated: counting the candidates reads each one's row, and the
+	// engine can estimate them (compiledQuery.estimated).
+	estimated bool
+	// rowOrder: the rows come in the order the engine reads the table's
+	// rows in, which no ORDER BY asks (dialect.readyRowOrder keeps it
+	// the same from one page to the next).
+	rowOrder bool
 	// then, if not nil, yields the matches that follow these in the
 	// order asked, and these are not all of them: a query read in parts
 	// (compiledQuery.next).

@@ -78,6 +78,37 @@ type skipPlanner interface {
 	readySkip(ctx context.Context, tx *sqlx.Tx) error
 }
 
+// estimator is a dialect whose planner estimates the rows of a
+// statement from statistics (postgresDialect.estimate).
+type estimator interface {
+	estimate(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) (float64, error)
+}
+
+// estimateMargin is how many times the count's limit an estimate must be
+// for the count to be left out: a common word's estimate from the
+// statistics of the lexemes is within a few percent.
+const estimateMargin = 4
+
+// rowOrderer is a dialect that must be asked to read a table's rows in
+// the same order from one page to the next (textSource.rowOrder; see
+// postgresDialect.readyRowOrder).
+type rowOrderer interface {
+	readyRowOrder(ctx context.Context, tx *sqlx.Tx) error
+}
+
+// readyRowOrder readies tx for reading a page of cq when its rows come in
+// the order of a table's rows.
+func (s *DB) readyRowOrder(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery) error {
+	ro, ok := s.dialect.(rowOrderer)
+	if !ok || !cq.rowOrder {
+		return nil
+	}
+	if err := ro.readyRowOrder(ctx, tx); err != nil {
+		return fmt.Errorf("query in row order: %w", err)
+	}
+	return nil
+}
+
 // readySkip readies tx for reading page p of an index path when the page
 // skips rows (no remembered position to continue from): the rows before
 // it are still read in the index's order and each checked, the way the
@@ -115,10 +146,21 @@ func (s *DB) count(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit in
 }
 
 // countCandidates counts the rows a query's driving index yields, up to
-// limit; over reports that they reach it.
+// limit; over reports that they reach it. Candidates that cost a read of
+// each (cq.estimated) are not counted when the engine's statistics put
+// them at many times the limit.
 func (s *DB) countCandidates(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit int64) (n int64, over bool, err error) {
 	if cq.candidates.sql == "" || limit < 0 {
 		return 0, false, nil
+	}
+	if e, ok := s.dialect.(estimator); ok && cq.estimated {
+		rows, err := e.estimate(ctx, tx, "SELECT 1"+cq.candidates.sql, cq.candidates.args)
+		if err != nil {
+			return 0, false, fmt.Errorf("count: %w", err)
+		}
+		if rows >= float64(estimateMargin*limit) {
+			return limit, true, nil
+		}
 	}
 	n, err = s.countRows(ctx, tx, "SELECT 1"+cq.candidates.sql, cq.candidates.args, limit)
 	return n, err == nil && n >= limit, err

@@ -133,54 +133,47 @@ func (postgresDialect) textScore(rank string) string {
 	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
 }
 
-// textSource: the matches come from the GIN index (a bitmap scan: a GIN
-// index has neither an order nor a rank of its own) and are sorted, in a
-// subquery of their own (OFFSET 0 keeps the planner from merging it into
-// the query): by object id, or by ts_rank, computed there for every match
-// (the most PostgreSQL's GIN allows), then the id, as ranks tie often and
-// pages must neither overlap nor skip. The query reads the subquery's
-// rows in that order, each joined with its object (a lateral lookup by
-// id: a merge join would walk the objects of the type in id order) and
-// probed for the rest of the query, and stops once its page is full: the
-// reader's access and the other conditions are checked for about a page
-// of rows, not for every match. In id order, the matches are a
-// materialized CTE, found through the GIN index alone: else the planner
-// may walk fulltext's primary key in id order testing every row for the
-// match, which for a rare word reads the whole index (see textMatch); the
-// rank of a row of the page is then looked up by its id.
+// textSource: the matches come from the GIN index, a bitmap of their rows
+// (a GIN index has neither an order nor a rank of its own).
 //
-// A search common enough (textWalk) is read the other way round: the rows
-// of fulltext in the order of its primary key, each tested for the
-// search, until the page is full. A word in one document of ten fills a
-// page of 100 after a thousand or two rows, where the GIN index would
-// have found and sorted every one of its tens of thousands of matches.
+// Unordered, they are read in the order of the table's rows (rowOrder),
+// as the bitmap yields them: a page stops once full, and a page at a
+// skipCount reads the matches before it, whose own rows (migration 13)
+// say which the reader sees and the query lists, without a lookup of
+// each one's object. Sorting them by id instead read and sorted every
+// match: 400 ms for a page at skipCount 10,000 of a word in one document
+// of ten; walking the table in id order testing each row, the same.
+//
+// By rank, every match is ranked and sorted in a subquery of its own
+// (OFFSET 0 keeps the planner from merging it into the query): the most
+// PostgreSQL's GIN allows, but for one word best first (oneWordByRank).
+//
+// A row that needs its object (a condition the match's row does not
+// carry) joins it by a lateral lookup by id, after the match's own
+// filters: a merge join would walk the objects of the type in id order.
 func (postgresDialect) textSource(table, search string, by textOrder) textSource {
+	fq := " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq"
 	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
-		match: "TRUE", order: "fts.object_id"}
-	var sub string
+		filters: "fts", estimated: true}
 	switch by {
-	case textWalk:
-		src.from = " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq CROSS JOIN fulltext fts" +
-			" CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
-		src.match = "(fts.props || fts.body) @@ fq.q"
-		src.rank = "(-ts_rank(fts.props || fts.body, fq.q))"
-		return src
-	case textByIndex:
-		// The CTE's rows are the ids alone: sorting the tsquery along
-		// with each cost a third more.
-		sub = "WITH m AS MATERIALIZED (SELECT f.object_id FROM fulltext f WHERE (f.props || f.body) @@ fq.q) SELECT m.object_id FROM m ORDER BY m.object_id"
-		src.rank = "(SELECT -ts_rank(r.props || r.body, fq.q) FROM fulltext r WHERE r.object_id = fts.object_id)"
 	case textByRankOneWord:
 		return oneWordByRank(table, search)
-	default:
+	case textByRank, textByRankLast:
 		dir := map[textOrder]string{textByRank: " ASC", textByRankLast: " DESC"}[by]
-		sub = "SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f WHERE (f.props || f.body) @@ fq.q" +
-			" ORDER BY rank" + dir + ", f.object_id" + dir
-		src.rank, src.tie = "fts.rank", "fts.object_id"+dir
+		src.matches = fq + " CROSS JOIN LATERAL (SELECT f.object_id, f.repository_id, f.acl_id, f.listed_type, -ts_rank(f.props || f.body, fq.q) AS rank" +
+			" FROM fulltext f WHERE (f.props || f.body) @@ fq.q ORDER BY rank" + dir + ", f.object_id" + dir + " OFFSET 0) fts"
+		src.match, src.rank, src.tie, src.order = "TRUE", "fts.rank", "fts.object_id"+dir, "fts.object_id"
+	default:
+		src.matches = fq + " CROSS JOIN fulltext fts"
+		src.match, src.rank, src.rowOrder = "(fts.props || fts.body) @@ fq.q", "(-ts_rank(fts.props || fts.body, fq.q))", true
 	}
-	src.from = " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq CROSS JOIN LATERAL (" + sub + " OFFSET 0) fts" +
-		" CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
+	src.from = src.matches + objectOf(table)
 	return src
+}
+
+// objectOf joins a text row fts with its object, aliased table.
+func objectOf(table string) string {
+	return " CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
 }
 
 // oneWordByRank reads the matches of a one-word search best first in two
@@ -190,52 +183,57 @@ func (postgresDialect) textSource(table, search string, by textOrder) textSource
 // lexemes each object repeats (fulltext_repeated, migration 0009), a
 // small share of the matches, ranked and sorted (that the vector repeats
 // the one word is that it matches: testing the match as well would read
-// the other index's every match); then the objects with
-// one, ranked alike, so ordered by id, as textWalk reads them. The rank of
-// one occurrence is that of a vector holding the word without a position.
+// the other index's every match); then the objects with one, ranked
+// alike, in the order of the table's rows as an unordered page reads
+// them. The rank of one occurrence is that of a vector holding the word
+// without a position.
 func oneWordByRank(table, search string) textSource {
 	fq := " FROM (SELECT q0.q, ts_rank(CAST(CAST(q0.q AS TEXT) AS tsvector), q0.q) AS one FROM (SELECT CAST(CAST(" + search +
 		" AS TEXT) AS tsquery) AS q) q0) fq"
-	objects := " CROSS JOIN LATERAL (SELECT * FROM objects o WHERE o.id = fts.object_id OFFSET 0) " + table
 	candidates := " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)"
+	repeated := fq + " CROSS JOIN LATERAL (SELECT f.object_id, f.repository_id, f.acl_id, f.listed_type, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f" +
+		" WHERE fulltext_repeated(f.props || f.body) @@ fq.q AND ts_rank(f.props || f.body, fq.q) > fq.one" +
+		" ORDER BY rank ASC, f.object_id ASC OFFSET 0) fts"
+	once := fq + " CROSS JOIN fulltext fts"
 	return textSource{
-		from: fq + " CROSS JOIN LATERAL (SELECT f.object_id, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f" +
-			" WHERE fulltext_repeated(f.props || f.body) @@ fq.q AND ts_rank(f.props || f.body, fq.q) > fq.one" +
-			" ORDER BY rank ASC, f.object_id ASC OFFSET 0) fts" + objects,
+		from: repeated + objectOf(table), matches: repeated, filters: "fts", estimated: true,
 		candidates: candidates, match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id",
-		then: &textSource{from: fq + " CROSS JOIN fulltext fts" + objects, candidates: candidates,
+		then: &textSource{from: once + objectOf(table), matches: once, filters: "fts", rowOrder: true, candidates: candidates,
 			match: "(fts.props || fts.body) @@ fq.q AND ts_rank(fts.props || fts.body, fq.q) <= fq.one",
-			rank:  "(-ts_rank(fts.props || fts.body, fq.q))", order: "fts.object_id"},
+			rank:  "(-ts_rank(fts.props || fts.body, fq.q))"},
 	}
 }
 
-// textShare is the planner's estimate of the rows matching search, from
-// the statistics of the GIN index's expression (analyzed with the table),
-// over the table's rows: it knows the common lexemes, the ones whose
-// pages a walk of fulltext's primary key finds quickly, and takes any
-// other for rarer than all of those.
-func (postgresDialect) textShare(ctx context.Context, tx *sqlx.Tx, search string) (float64, error) {
+// estimate is the planner's estimate of the rows of stmt: for a text
+// search, from the statistics of the GIN index's expression (analyzed
+// with the table), which know the common lexemes.
+func (postgresDialect) estimate(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) (float64, error) {
 	var plan []byte
-	err := tx.QueryRowxContext(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM fulltext WHERE (props || body) @@ CAST(CAST(? AS TEXT) AS tsquery)`, search).Scan(&plan)
-	if err != nil {
-		return 0, fmt.Errorf("text search estimate: %w", err)
+	if err := tx.QueryRowxContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt, args...).Scan(&plan); err != nil {
+		return 0, err
 	}
 	var est []struct {
 		Plan struct {
 			Rows float64 `json:"Plan Rows"`
 		}
 	}
-	var total float64
 	if err := json.Unmarshal(plan, &est); err != nil || len(est) == 0 {
-		return 0, fmt.Errorf("text search estimate: %w", err)
+		return 0, fmt.Errorf("EXPLAIN's estimate: %v", err)
 	}
-	if err := tx.GetContext(ctx, &total, `SELECT reltuples FROM pg_class WHERE oid = CAST('fulltext' AS regclass)`); err != nil {
-		return 0, fmt.Errorf("text search estimate: %w", err)
-	}
-	if total <= 0 {
-		return 0, nil
-	}
-	return min(est[0].Plan.Rows/total, 1), nil
+	return est[0].Plan.Rows, nil
+}
+
+// readyRowOrder readies tx for pages read in the order of a table's rows
+// (textSource.rowOrder), that must come in the same order from one page
+// to the next: from the bitmap of an index or a TID range, not a
+// sequential scan (one started where another scan of the table is, as
+// synchronize_seqscans does, starts mid-table; the planner also prefers
+// one for a common word, testing every row), nor parallel workers (whose
+// rows interleave). (set_config's true: SET LOCAL.)
+func (postgresDialect) readyRowOrder(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('synchronize_seqscans', 'off', true),
+		set_config('max_parallel_workers_per_gather', '0', true)`)
+	return err
 }
 
 // textTokens calls emit with each lexeme of text, as FTS5's unicode61

@@ -31,6 +31,9 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 			if err := s.readySkip(ctx, tx, cq, opt.Page); err != nil {
 				return err
 			}
+			if err := s.readyRowOrder(ctx, tx, cq); err != nil {
+				return err
+			}
 			stmt, args := cq.pageSQL(s.dialect, opt.Page)
 			*plan, err = s.dialect.explain(ctx, tx, stmt, args)
 			return err
@@ -81,9 +84,16 @@ type compiledQuery struct {
 	// subtree once past the page (see windowedPage).
 	sorted bool
 	// next, if not nil, is the statement of the rows that follow this
-	// one's, in the same order (a first page read in parts, see
-	// pageOfParts); its candidates are this one's.
+	// one's, in the same order (a query read in parts, see pageOfParts);
+	// its candidates are this one's.
 	next *compiledQuery
+	// estimated: counting the candidates reads each of them (a text
+	// index that holds no ids), so that an estimate far past the count's
+	// bound stands for it (countCandidates).
+	estimated bool
+	// rowOrder: this statement's or a next one's rows come in the order
+	// the engine reads a table's rows in (textSource.rowOrder).
+	rowOrder bool
 	// unverified is the folder an IN_FOLDER path reads the filings of
 	// without having checked that it is one: a page that finds nothing
 	// checks (queryFolder).
@@ -231,7 +241,7 @@ func (s *DB) queryPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cm
 		if err := s.readySkip(ctx, tx, cq, p); err != nil {
 			return nil, err
 		}
-		return cq.pageOfParts(ctx, tx, s.dialect, peek(p))
+		return s.pageOfParts(ctx, tx, cq, peek(p))
 	}
 	// The data's version is read only where a position is looked up or
 	// remembered: a first page that reaches the end of the listing (the
@@ -323,17 +333,32 @@ func (s *DB) windowedPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, r
 }
 
 // pageOfParts reads a page through cq.page, and of a query in parts
-// (cq.next, compiled for first pages only) each next part's rows until
-// the page is full.
-func (cq *compiledQuery) pageOfParts(ctx context.Context, tx *sqlx.Tx, d dialect, p cmis.Page) ([]idRow, error) {
-	rows, err := cq.page(ctx, tx, d, p)
-	for next := cq.next; err == nil && next != nil && (p.MaxItems < 0 || int64(len(rows)) < p.MaxItems); next = next.next {
+// (cq.next) each next part's rows until the page is full. A page that
+// starts past a part's rows skips them whole, counted.
+func (s *DB) pageOfParts(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) ([]idRow, error) {
+	if err := s.readyRowOrder(ctx, tx, cq); err != nil {
+		return nil, err
+	}
+	rows, err := cq.page(ctx, tx, s.dialect, p)
+	skip := p.SkipCount
+	for part := cq; err == nil && part.next != nil && (p.MaxItems < 0 || int64(len(rows)) < p.MaxItems); part = part.next {
+		switch {
+		case len(rows) > 0:
+			skip = 0 // the page started in this part or before it
+		case skip > 0:
+			// The page starts past this part's rows: fewer than skip.
+			var n int64
+			if n, err = s.countRows(ctx, tx, "SELECT 1"+part.body.sql, part.body.args, skip); err != nil {
+				return nil, err
+			}
+			skip -= n
+		}
 		var more []idRow
 		left := p.MaxItems
 		if left >= 0 {
 			left -= int64(len(rows))
 		}
-		more, err = next.page(ctx, tx, d, cmis.Page{MaxItems: left})
+		more, err = part.next.page(ctx, tx, s.dialect, cmis.Page{MaxItems: left, SkipCount: skip})
 		rows = append(rows, more...)
 	}
 	return rows, err

@@ -199,7 +199,7 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	var listed fragment
 	indexOnly := false
 	if x.Tree {
-		listed, indexOnly = c.listedFilter(rest, opt)
+		listed, indexOnly = c.listedFilter("fc.listed_type", rest, opt)
 	}
 	if indexOnly {
 		objects, filter = listed.sql, listed
@@ -273,7 +273,7 @@ func nameEquals(conds []query.Cond, t *query.Table) (string, bool) {
 // the latest versions of a type (and its subtypes) with nothing else to
 // test, by a reader who knows every base type. The child of a filing is
 // in the repository of its folder.
-func (c *compiler) listedFilter(rest []query.Cond, opt query.Options) (fragment, bool) {
+func (c *compiler) listedFilter(column string, rest []query.Cond, opt query.Options) (fragment, bool) {
 	t := c.q.Tables[0]
 	if len(rest) > 0 || t.Secondary || opt.SearchAllVersions || (opt.Reader != nil && len(opt.Reader.Hidden) > 0) {
 		return fragment{}, false
@@ -287,7 +287,7 @@ func (c *compiler) listedFilter(rest []query.Cond, opt query.Options) (fragment,
 		for i, id := range set {
 			ph[i] = c.arg(id)
 		}
-		return " AND fc.listed_type IN (" + strings.Join(ph, ", ") + ")"
+		return " AND " + column + " IN (" + strings.Join(ph, ", ") + ")"
 	})
 	return f, true
 }
@@ -349,31 +349,38 @@ func (c *compiler) typePath(key sortKey, rest []query.Cond, opt query.Options) (
 
 // propertyPath reads the objects having a value of a single-valued
 // property equal to the one asked, in the order of their ids that the
-// property index gives, each probed for the rest.
+// property index gives, each probed for the rest. Where the property's
+// rows carry their object's filters (dialect.propertyFilters), the
+// reader's access is tested there, and so is the rest when it is only
+// the listed type: the rows are then read from the index alone.
 func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	a := c.alias[x.Column.Table]
 	drive := c.capture(func() string {
 		return "pv.property_id = " + c.arg(x.Column.Property.ID) + " AND pv." + valueColumn(x.Column.Property.PropertyType) + " = " + c.arg(sqlValue(x.Value))
 	})
+	var acl fragment
+	if c.dialect.propertyFilters() {
+		acl = c.drivenACL("pv.acl_id", opt)
+	}
 	filter, err := c.rowFilter(rest, opt)
 	if err != nil {
 		return nil, err
 	}
-	objects := "SELECT 1 FROM objects " + a + c.contentJoin(a) + " WHERE " + a + ".id = pv.object_id AND " + filter.sql
+	objects := " AND " + probe("SELECT 1 FROM objects "+a+c.contentJoin(a)+" WHERE "+a+".id = pv.object_id AND "+filter.sql)
+	if c.dialect.propertyFilters() {
+		if listed, ok := c.listedFilter("pv.listed_type", rest, opt); ok {
+			repo := c.capture(func() string { return " AND pv.repository_id = " + c.arg(c.repo) })
+			objects, filter = listed.sql+repo.sql, fragment{args: append(listed.args, repo.args...)}
+		}
+	}
 	if len(c.errors) > 0 {
 		return nil, c.errors[0]
 	}
 	keys := []string{"pv.object_id"}
-	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + " AND " + probe(objects),
-		args: append(slices.Clone(drive.args), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
+	return &compiledQuery{body: fragment{sql: " FROM object_properties pv WHERE " + drive.sql + acl.sql + objects,
+		args: append(append(slices.Clone(drive.args), acl.args...), filter.args...)}, order: orderOf(keys, false), columns: keys, keys: keys,
 		candidates: fragment{sql: " FROM object_properties pv WHERE " + drive.sql, args: drive.args}}, nil
 }
-
-// maxTextWalk is the most rows a text path walks (textWalk) to find a
-// page, as the engine's estimate of the search's share of the rows
-// predicts: about what finding and sorting every match of a search that
-// walk would cost costs (a few tens of milliseconds).
-const maxTextWalk = 10000
 
 // textPath reads the matches of the text search from its index, in the
 // index's order or by rank, each row probed for the rest.
@@ -383,11 +390,7 @@ func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Con
 	if err != nil {
 		return nil, err
 	}
-	by, err := c.textOrder(x, key, opt)
-	if err != nil {
-		return nil, err
-	}
-	src := c.dialect.textSource(a, "?", by)
+	src := c.dialect.textSource(a, "?", textOrderOf(x, key))
 	cq, err := c.textQuery(a, search, src, key, rest, opt)
 	if err != nil {
 		return nil, err
@@ -400,42 +403,25 @@ func (c *compiler) textPath(x *query.ContainsCond, key sortKey, rest []query.Con
 		last = last.next
 		last.keys = nil
 		last.candidates = fragment{}
+		cq.rowOrder = cq.rowOrder || last.rowOrder
 	}
 	return cq, nil
 }
 
-// textOrder is the order a text path asks of the index: by rank for
-// SCORE(), in parts for one word best first on a first page; else the
-// index's own, walked for a search common enough for a walk to find the
-// page within maxTextWalk rows (the engine's estimate, textShare).
-func (c *compiler) textOrder(x *query.ContainsCond, key sortKey, opt query.Options) (textOrder, error) {
-	need := opt.Page.SkipCount + opt.Page.MaxItems + 1
-	if key.score && (!key.desc || opt.Page.SkipCount > 0 || opt.Page.MaxItems < 0 || !oneWord(x.Search)) {
+// textOrderOf is the order a text path asks of the index: by rank for
+// SCORE(), in parts for one word best first; else the index's own.
+func textOrderOf(x *query.ContainsCond, key sortKey) textOrder {
+	switch {
+	case key.score && key.desc && oneWord(x.Search):
+		return textByRankOneWord
+	case key.score && key.desc:
 		// SCORE() falls as the rank rises: the best first is the lowest
 		// rank first.
-		return map[bool]textOrder{true: textByRank, false: textByRankLast}[key.desc], nil
-	}
-	if opt.Page.MaxItems < 0 {
-		return textByIndex, nil
-	}
-	search, err := c.dialect.textQuery(x.Search)
-	if err != nil {
-		return 0, err
-	}
-	share, err := c.dialect.textShare(c.ctx, c.tx, search)
-	if err != nil {
-		return 0, err
-	}
-	walk := share > 0 && float64(need)/share <= maxTextWalk
-	switch {
-	case key.score && walk:
-		return textByRankOneWord, nil
+		return textByRank
 	case key.score:
-		return textByRank, nil
-	case walk:
-		return textWalk, nil
+		return textByRankLast
 	}
-	return textByIndex, nil
+	return textByIndex
 }
 
 // oneWord reports whether a text search is one word, not negated.
@@ -452,17 +438,34 @@ func oneWord(ts *query.TextSearch) bool {
 }
 
 // textQuery is a text path's statement over the matches src yields.
+// Where the match's row carries its filters (src.filters), the reader's
+// access is tested there, and so is the rest when it is only the listed
+// type: the page's rows are then read without their objects.
 func (c *compiler) textQuery(a, search string, src textSource, key sortKey, rest []query.Cond, opt query.Options) (*compiledQuery, error) {
 	c.rank = src.rank
+	var acl fragment
+	if src.filters != "" {
+		acl = c.drivenACL(src.filters+".acl_id", opt)
+	}
 	filter, err := c.rowFilter(rest, opt) // SCORE() in the rest reads c.rank
 	if err != nil {
 		return nil, err
 	}
-	cq := &compiledQuery{body: fragment{sql: src.from + c.contentJoin(a) + " WHERE " + src.match + " AND " + filter.sql,
-		args: append([]any{search}, filter.args...)}, columns: []string{a + ".id"}, scored: c.q.Score,
-		candidates: fragment{sql: src.candidates, args: []any{search}}}
-	cq.order.sql = " ORDER BY " + src.order
-	cq.keys = []string{src.order}
+	from, id := src.from+c.contentJoin(a), a+".id"
+	if src.filters != "" {
+		if listed, ok := c.listedFilter(src.filters+".listed_type", rest, opt); ok {
+			repo := c.capture(func() string { return " AND " + src.filters + ".repository_id = " + c.arg(c.repo) })
+			from, id = src.matches, src.filters+".object_id"
+			filter = fragment{sql: strings.TrimPrefix(listed.sql+repo.sql, " AND "), args: append(listed.args, repo.args...)}
+		}
+	}
+	cq := &compiledQuery{body: fragment{sql: from + " WHERE " + src.match + acl.sql + " AND " + filter.sql,
+		args: append(append([]any{search}, acl.args...), filter.args...)}, columns: []string{id}, scored: c.q.Score,
+		candidates: fragment{sql: src.candidates, args: []any{search}}, rowOrder: src.rowOrder, estimated: src.estimated}
+	if src.order != "" {
+		cq.order.sql = " ORDER BY " + src.order
+		cq.keys = []string{src.order}
+	}
 	if key.score {
 		cq.keys = nil // no index seeks into a rank order
 		cq.order.sql = " ORDER BY " + src.rank + dir(!key.desc)

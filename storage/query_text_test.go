@@ -1,9 +1,11 @@
 package storage_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,61 +15,95 @@ import (
 	"github.com/cmisd/cmisd/storage"
 )
 
-// TestTextPagesMatchWholeList reads the first pages of a common word's
-// matches, unordered and best first, and checks each against the start
-// of the whole list and its numItems against the list's length. A first
-// page of a common word takes its own path on PostgreSQL (textWalk: a
-// walk of the rows in id order; best first, the objects repeating the
-// word ranked, then the rest walked), the whole list the general one,
-// so the two must agree row for row, scores included.
+// TestTextPagesMatchWholeList reads pages of a common word's matches,
+// unordered and best first, first pages and pages at a skipCount, and
+// checks each against the whole list read the same way, and that list
+// against the general form's (an order of two keys takes it), which
+// ranks every match: the same rows and scores, best first in the order
+// of the scores. On PostgreSQL a page in row order reads the matches of
+// the GIN index in the order of the table's rows, tested in the text row
+// alone; best first, the objects repeating the word ranked, then the rest
+// in row order: the pages of both must hold together.
 func TestTextPagesMatchWholeList(t *testing.T) {
 	db := openSynthetic(t, "the queries use CONTAINS", synthetic.Options{Folders: 40, DocsPerFolder: 50, Seed: 3})
 	ctx := context.Background()
 	word := repeatedWord(t, db)
+	from := " FROM " + synthetic.TypeID + " WHERE CONTAINS('" + word + "')"
 	stmts := map[string]string{
-		"unordered":  "SELECT cmis:objectId FROM " + synthetic.TypeID + " WHERE CONTAINS('" + word + "')",
-		"best first": "SELECT cmis:objectId, SCORE() AS s FROM " + synthetic.TypeID + " WHERE CONTAINS('" + word + "') ORDER BY s DESC",
+		"unordered":  "SELECT cmis:objectId, SCORE() AS s" + from,
+		"best first": "SELECT cmis:objectId, SCORE() AS s" + from + " ORDER BY s DESC",
 	}
+	general := "SELECT cmis:objectId, SCORE() AS s" + from + " ORDER BY s DESC, cmis:objectId"
+	run := func(stmt string, p cmis.Page) ([]string, cmis.PageEnd) {
+		rows, end := runQuery(t, db, stmt, benchReader, p)
+		var out []string
+		for _, r := range rows {
+			out = append(out, fmt.Sprintf("%s %v", r.Objects[0].ID, r.Score))
+		}
+		return out, end
+	}
+	oracle, _ := run(general, cmis.Page{MaxItems: -1})
 	for name, stmt := range stmts {
-		q, err := query.Prepare(ctx, db, "default", stmt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		run := func(p cmis.Page) ([]string, cmis.PageEnd) {
-			rows, end, err := db.RunQuery(ctx, "default", q, query.Options{Page: p, Reader: benchReader})
-			if err != nil {
-				t.Fatalf("%s, %+v: %v", name, p, err)
-			}
-			var out []string
-			for _, r := range rows {
-				out = append(out, fmt.Sprintf("%s %v", r.Objects[0].ID, r.Score))
-			}
-			return out, end
-		}
-		all, _ := run(cmis.Page{MaxItems: -1})
+		all, _ := run(stmt, cmis.Page{MaxItems: -1})
 		if len(all) < 10 {
 			t.Fatalf("%s: %d matches, want a common word", name, len(all))
 		}
-		for _, n := range []int64{1, 3, 10, int64(len(all)) - 1, int64(len(all)), int64(len(all)) + 5} {
-			page, end := run(cmis.Page{MaxItems: n})
-			want := all[:min(int(n), len(all))]
+		if got, want := slices.Sorted(slices.Values(all)), slices.Sorted(slices.Values(oracle)); !slices.Equal(got, want) {
+			t.Errorf("%s: the whole list\n %s\nwant the rows of the general form\n %s", name, strings.Join(got, ", "), strings.Join(want, ", "))
+		}
+		if name == "best first" && !slices.IsSortedFunc(all, func(a, b string) int { return cmp.Compare(scoreOf(t, b), scoreOf(t, a)) }) {
+			t.Errorf("best first: not in the order of the scores: %s", strings.Join(all, ", "))
+		}
+		n := int64(len(all))
+		for _, p := range []cmis.Page{{MaxItems: 1}, {MaxItems: 3}, {MaxItems: 10}, {MaxItems: n - 1}, {MaxItems: n}, {MaxItems: n + 5},
+			{MaxItems: 2, SkipCount: 1}, {MaxItems: 2, SkipCount: 3}, {MaxItems: 5, SkipCount: n / 2}, {MaxItems: 3, SkipCount: n - 2},
+			{MaxItems: 3, SkipCount: n}} {
+			page, end := run(stmt, p)
+			want := all[min(p.SkipCount, n):min(p.SkipCount+p.MaxItems, n)]
 			if !slices.Equal(page, want) {
-				t.Errorf("%s, page of %d:\n got %s\nwant %s", name, n, strings.Join(page, ", "), strings.Join(want, ", "))
+				t.Errorf("%s, page %+v:\n got %s\nwant %s", name, p, strings.Join(page, ", "), strings.Join(want, ", "))
 			}
-			if end.Total != int64(len(all)) || end.HasMore != (n < int64(len(all))) {
-				t.Errorf("%s, page of %d: numItems %d, hasMoreItems %v; want %d, %v", name, n, end.Total, end.HasMore, len(all), n < int64(len(all)))
+			if more := p.SkipCount+p.MaxItems < n; end.Total != n || end.HasMore != more {
+				t.Errorf("%s, page %+v: numItems %d, hasMoreItems %v; want %d, %v", name, p, end.Total, end.HasMore, n, more)
 			}
 		}
+		// Past a bound of a tenth of the matches, numItems is left out
+		// (on PostgreSQL from the estimate of the candidates, uncounted),
+		// hasMoreItems exact, the pages the same.
+		db.SetLimits(n/10, 0)
+		for _, p := range []cmis.Page{{MaxItems: 3}, {MaxItems: 3, SkipCount: n / 2}, {MaxItems: 3, SkipCount: n - 2}} {
+			page, end := run(stmt, p)
+			if want := all[p.SkipCount:min(p.SkipCount+p.MaxItems, n)]; !slices.Equal(page, want) || end.HasMore != (p.SkipCount+p.MaxItems < n) ||
+				(end.HasMore && end.Total != cmis.Uncounted) {
+				t.Errorf("%s, bound %d, page %+v: %s %+v; want %s, numItems left out while more follow", name, n/10, p, strings.Join(page, ", "), end, strings.Join(want, ", "))
+			}
+		}
+		db.SetLimits(0, 0)
 		if db.Kind() == "postgres" {
-			plan, err := db.ExplainQuery(ctx, "default", q, query.Options{Page: cmis.Page{MaxItems: 3}, Reader: benchReader})
+			q, err := query.Prepare(ctx, db, "default", stmt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := map[string]string{"unordered": "fulltext_pkey", "best first": "fulltext_repeated"}[name]; !strings.Contains(plan, want) {
-				t.Errorf("%s: a first page's plan does not use %s:\n%s", name, want, plan)
+			plan, err := db.ExplainQuery(ctx, "default", q, query.Options{Page: cmis.Page{MaxItems: 3, SkipCount: 5}, Reader: benchReader})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"unordered": "Bitmap Heap Scan on fulltext", "best first": "fulltext_repeated"}[name]
+			if !strings.Contains(plan, want) || (name == "unordered" && (strings.Contains(plan, "Sort") || strings.Contains(plan, "objects"))) {
+				t.Errorf("%s: a page's plan does not read %s alone:\n%s", name, want, plan)
 			}
 		}
 	}
+}
+
+// scoreOf is the score of a row as run writes it.
+func scoreOf(t *testing.T, row string) float64 {
+	_, s, _ := strings.Cut(row, " ")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("row %q: %v", row, err)
+	}
+	return f
 }
 
 // repeatedWord is the common word that most of the documents benchReader

@@ -190,10 +190,6 @@ func (sqliteDialect) textSource(table, search string, _ textOrder) textSource {
 		match:      "fulltext MATCH " + search, rank: "fulltext.rank", order: "fulltext.rowid"}
 }
 
-// textShare: FTS5 yields its matches in rowid order whatever their
-// number; there is nothing to choose.
-func (sqliteDialect) textShare(context.Context, *sqlx.Tx, string) (float64, error) { return 0, nil }
-
 func (sqliteDialect) textScore(rank string) string {
 	return "(CASE WHEN " + rank + " IS NULL THEN 0.0 ELSE (-" + rank + ") / (1.0 - " + rank + ") END)"
 }
