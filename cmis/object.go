@@ -109,6 +109,9 @@ type ObjectStore interface {
 	// ACLStore.Levels).
 	ObjectAs(ctx context.Context, repositoryID, objectID string, reader *Access) (*Object, Level, error)
 	ObjectByPathAs(ctx context.Context, repositoryID, path string, reader *Access) (*Object, Level, error)
+	// ContentAs is ObjectAs for reading the object's content stream: of
+	// the object only its ids, types and Content are filled in.
+	ContentAs(ctx context.Context, repositoryID, objectID string, reader *Access) (*Object, Level, error)
 	// Children returns one page of a folder's children and what follows it.
 	Children(ctx context.Context, repositoryID string, q ChildrenQuery) ([]*Object, PageEnd, error)
 	// Descendants returns the objects below a folder, depth levels deep
@@ -123,7 +126,7 @@ type ObjectStore interface {
 	// and add (direct ACEs) apply.
 	CreateObject(ctx context.Context, o *Object, parentID string, content *ContentStream, add, remove []ACE) (*Object, error)
 	// OpenContentOf opens length bytes (negative: all) of the content
-	// stream of o, a document read in the request (ObjectAs), from
+	// stream of o, a document read in the request (ObjectAs, ContentAs), from
 	// offset; a range past the end is cut short.
 	OpenContentOf(ctx context.Context, o *Object, offset, length int64) (*Content, error)
 	// UpdateObject applies a change if changeToken (when given) is the

@@ -52,7 +52,7 @@ func (s *Store) open(id string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.Open(p)
+	return openRead(p)
 }
 
 // ctxReader stops reading when ctx ends: a check of a large store can be

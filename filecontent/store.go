@@ -37,7 +37,8 @@ var _ cmis.ContentStore = (*Store)(nil)
 // flight holds a lease on its file in dir/tmp, which keeps it off the
 // list in every process sharing the directory.
 type Store struct {
-	dir string
+	dir   string
+	small smallFiles // small.go
 }
 
 // Open opens (creating if needed) the store in dir.
@@ -138,9 +139,23 @@ type section struct {
 
 // Open opens a byte range of a content file.
 func (s *Store) Open(ctx context.Context, id string, offset, length int64) (io.ReadCloser, error) {
+	if b, ok := s.small.get(id); ok {
+		return memSection(b, offset, length), nil
+	}
 	f, err := s.open(id)
 	if err != nil {
 		return nil, err
+	}
+	if end := offset + length; length >= 0 && end <= smallMax {
+		b, whole, err := readSmall(f, end)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		if whole {
+			s.small.add(id, b)
+			return memSection(b, offset, length), nil
+		}
 	}
 	if length < 0 {
 		fi, err := f.Stat()
@@ -157,6 +172,7 @@ func (s *Store) Open(ctx context.Context, id string, offset, length int64) (io.R
 func (s *Store) Remove(ctx context.Context, ids ...string) error {
 	var errs []error
 	for _, id := range ids {
+		s.small.remove(id)
 		p, err := s.path(id)
 		if err == nil {
 			err = os.Remove(p)

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -123,9 +122,11 @@ func (e *encoder) attach(w *xsd.Writer, s *xsd.Stream) {
 	if e.tag == "" {
 		e.tag = randomHex("", 8)
 	}
-	id := fmt.Sprintf("content-%d-%s@cmisd", len(e.streams)+1, e.tag)
+	id := "content-" + strconv.Itoa(len(e.streams)+1) + "-" + e.tag + "@cmisd"
 	e.streams = append(e.streams, outStream{id: id, r: s.Reader})
-	w.Raw(`<xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:` + id + `"/>`)
+	w.Raw(`<xop:Include xmlns:xop="` + xsd.XOPNS + `" href="cid:`)
+	w.Raw(id)
+	w.Raw(`"/>`)
 }
 
 // inline writes a stream's content as base64 text, as it is read.
@@ -135,24 +136,56 @@ func (e *encoder) inline(w *xsd.Writer, s *xsd.Stream) {
 		return
 	}
 	e.inlined = append(e.inlined, s.Reader)
-	enc := base64.NewEncoder(base64.StdEncoding, rawWriter{w})
-	n, err := io.Copy(enc, s.Reader)
+	src, size := s.Reader, int64(-1)
+	if sz, ok := s.Reader.(sizer); ok {
+		size = sz.Size()
+		src = io.LimitReader(s.Reader, size)
+	}
+	n, err := appendBase64(w, src)
 	e.contentOut += n
+	if err == nil && n < size {
+		// Its length is in the answer already: a short stream must not
+		// look complete.
+		err = fmt.Errorf("ended after %d of %d bytes", n, size)
+	}
 	if err != nil {
 		w.Fail(fmt.Errorf("server: content stream: %w", err))
-		return
-	}
-	if err := enc.Close(); err != nil {
-		w.Fail(err)
 	}
 }
 
-// rawWriter appends bytes that need no escaping (base64) to an xsd.Writer.
-type rawWriter struct{ w *xsd.Writer }
+// A stream written inline is read inlineRead bytes at a time (a file in
+// a few large reads) and goes to the writer inlinePiece bytes at a time
+// (which hands its buffer over at about its limit); both are whole groups
+// of three bytes, so only a stream's last piece has base64 padding.
+const (
+	inlinePiece = 12 << 10
+	inlineRead  = 16 * inlinePiece
+)
 
-func (r rawWriter) Write(p []byte) (int, error) {
-	r.w.RawBytes(p)
-	return len(p), r.w.Err()
+var inlinePool = sync.Pool{New: func() any { b := make([]byte, inlineRead); return &b }}
+
+// appendBase64 appends what r reads to w as base64 text.
+func appendBase64(w *xsd.Writer, r io.Reader) (int64, error) {
+	bp := inlinePool.Get().(*[]byte)
+	defer inlinePool.Put(bp)
+	var n int64
+	for {
+		m, err := io.ReadFull(r, *bp)
+		n += int64(m)
+		for p := (*bp)[:m]; len(p) > 0; {
+			k := min(len(p), inlinePiece)
+			w.Base64(p[:k])
+			p = p[k:]
+		}
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return n, w.Err()
+		case err != nil:
+			return n, err
+		case w.Err() != nil:
+			return n, w.Err()
+		}
+	}
 }
 
 // spill starts the response when the writer's buffer overflows: status
@@ -236,18 +269,33 @@ func setMTOMHeaders(h http.Header, boundary string) {
 	h["Mime-Version"] = mimeVersion // canonical already: Set would copy the key
 }
 
-func rootPartHeader(boundary string) string {
-	return "--" + boundary + "\r\n" +
-		"Content-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\n" +
-		"Content-Transfer-Encoding: binary\r\n" +
-		"Content-ID: <" + rootCID + ">\r\n\r\n"
+// The MIME headers of the parts, appended where the answer is put
+// together (no string of their own for an answer written whole).
+const (
+	rootPartFields = "\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\n" +
+		"Content-Transfer-Encoding: binary\r\nContent-ID: <" + rootCID + ">\r\n\r\n"
+	attachmentFields = "\r\nContent-Type: application/octet-stream\r\n" +
+		"Content-Transfer-Encoding: binary\r\nContent-ID: <"
+)
+
+func appendRootPartHeader(b []byte, boundary string) []byte {
+	b = append(append(b, "--"...), boundary...)
+	return append(b, rootPartFields...)
 }
 
+func appendAttachmentHeader(b []byte, boundary, id string) []byte {
+	b = append(append(append(b, "--"...), boundary...), attachmentFields...)
+	return append(append(b, id...), ">\r\n\r\n"...)
+}
+
+func attachmentHeaderLen(boundary, id string) int {
+	return len("--") + len(boundary) + len(attachmentFields) + len(id) + len(">\r\n\r\n")
+}
+
+func rootPartHeader(boundary string) string { return string(appendRootPartHeader(nil, boundary)) }
+
 func attachmentHeader(boundary, id string) string {
-	return "--" + boundary + "\r\n" +
-		"Content-Type: application/octet-stream\r\n" +
-		"Content-Transfer-Encoding: binary\r\n" +
-		"Content-ID: <" + id + ">\r\n\r\n"
+	return string(appendAttachmentHeader(nil, boundary, id))
 }
 
 // smallPart is the largest attachment copied into the answer's buffer:
@@ -273,7 +321,7 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 			answerPool.Put(bp)
 		}
 	}()
-	b := append((*bp)[:0], rootPartHeader(boundary)...)
+	b := appendRootPartHeader((*bp)[:0], boundary)
 	b = append(b, env...)
 	b = append(b, "\r\n"...)
 	b, rest, err := appendSmallParts(b, boundary, streams, sent)
@@ -281,18 +329,18 @@ func writeMTOM(w http.ResponseWriter, status int, env []byte, streams []outStrea
 	if err != nil {
 		return err // nothing is out yet: the client gets a fault
 	}
-	closing := "--" + boundary + "--\r\n"
-	length, sized := int64(len(b)+len(closing)), true
+	closing := len("--") + len(boundary) + len("--\r\n")
+	length, sized := int64(len(b)+closing), true
 	for _, s := range rest {
 		sz, ok := s.r.(sizer)
 		if !ok {
 			sized = false
 			break
 		}
-		length += int64(len(attachmentHeader(boundary, s.id))) + sz.Size() + int64(len("\r\n"))
+		length += int64(attachmentHeaderLen(boundary, s.id)) + sz.Size() + int64(len("\r\n"))
 	}
 	if len(rest) == 0 {
-		b = append(b, closing...)
+		b = append(append(append(b, "--"...), boundary...), "--\r\n"...)
 		*bp = b
 		holdAnswer(w)
 	}
@@ -317,7 +365,7 @@ func appendSmallParts(b []byte, boundary string, streams []outStream, sent *int6
 			return b, streams[i:], nil
 		}
 		size := int(sz.Size())
-		b = append(b, attachmentHeader(boundary, s.id)...)
+		b = appendAttachmentHeader(b, boundary, s.id)
 		b = slices.Grow(b, size+len("\r\n"))
 		n, err := io.ReadFull(s.r, b[len(b):len(b)+size])
 		*sent += int64(n)

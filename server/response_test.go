@@ -245,28 +245,30 @@ func TestContentStreamDownload(t *testing.T) {
 	}
 }
 
-// A stream shorter than the size it announced breaks the connection: the
-// client must not see a complete-looking message.
+// A stream shorter than the size it announced breaks the connection, in
+// MTOM as inline: the client must not see a complete-looking message.
 func TestShortContentStreamAborts(t *testing.T) {
-	env, obj := newFileServer(t, 2<<20, nil)
-	ts := httptest.NewServer(env.srv)
-	defer ts.Close()
-	resp, err := ts.Client().Do(contentRequest(t, ts.URL, "short", -1, -1, true))
-	if err == nil {
-		if resp.ContentLength <= 2<<20 {
-			t.Errorf("Content-Length %d", resp.ContentLength)
-		}
-		_, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
+	for _, mtom := range []bool{true, false} {
+		env, obj := newFileServer(t, 2<<20, nil)
+		ts := httptest.NewServer(env.srv)
+		defer ts.Close()
+		resp, err := ts.Client().Do(contentRequest(t, ts.URL, "short", -1, -1, mtom))
 		if err == nil {
-			t.Error("a short content stream was delivered as a complete response")
+			if mtom && resp.ContentLength <= 2<<20 {
+				t.Errorf("Content-Length %d", resp.ContentLength)
+			}
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil {
+				t.Errorf("mtom %v: a short content stream was delivered as a complete response", mtom)
+			}
 		}
-	}
-	if !eventually(func() bool { return env.logs.FilterMessage("response aborted").Len() == 1 }) {
-		t.Error("aborted response not logged")
-	}
-	if !eventually(obj.allClosed) {
-		t.Error("content file left open")
+		if !eventually(func() bool { return env.logs.FilterMessage("response aborted").Len() == 1 }) {
+			t.Errorf("mtom %v: aborted response not logged", mtom)
+		}
+		if !eventually(obj.allClosed) {
+			t.Errorf("mtom %v: content file left open", mtom)
+		}
 	}
 }
 

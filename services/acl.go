@@ -242,13 +242,30 @@ func (c *core) readable(ctx context.Context, repo, id, key string) (*cmis.Object
 // readableAt is readable, with the caller's level on the object (read in
 // the same statement), for an answer that shows allowable actions.
 func (c *core) readableAt(ctx context.Context, repo, id, key string) (*cmis.Object, cmis.Level, error) {
+	return c.checked(ctx, repo, id, key, false)
+}
+
+// readableContent is readable for a read of the object's content stream
+// (canViewContent): of the object only its ids, types and Content are
+// filled in (cmis.ObjectStore.ContentAs).
+func (c *core) readableContent(ctx context.Context, repo, id string) (*cmis.Object, error) {
+	o, _, err := c.checked(ctx, repo, id, "canViewContent.Object", true)
+	return o, err
+}
+
+// checked is readableAt, the object read as ContentAs reads it if content.
+func (c *core) checked(ctx context.Context, repo, id, key string, content bool) (*cmis.Object, cmis.Level, error) {
 	if _, err := c.repository(ctx, repo); err != nil {
 		return nil, 0, err
 	}
 	if id == "" {
 		return nil, 0, cmis.Errorf(cmis.ErrInvalidArgument, "objectId is required")
 	}
-	o, level, err := c.objects.ObjectAs(ctx, repo, id, access(ctx))
+	load := c.objects.ObjectAs
+	if content {
+		load = c.objects.ContentAs
+	}
+	o, level, err := load(ctx, repo, id, access(ctx))
 	if err != nil {
 		return nil, 0, err
 	}

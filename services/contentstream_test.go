@@ -1,31 +1,42 @@
 package services
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/cmisd/cmisd/generated"
 )
 
-// getContentStream hands the server a section of the stored file, whole or
-// a byte range: its Size is the length announced, its Outer the *os.File
-// and offset the server sends with sendfile.
+// getContentStream hands the server a section of the stored stream,
+// whole or a byte range: its Size is the length announced. From a file
+// larger than the content store keeps in memory (64 KiB) its Outer is the
+// *os.File and offset the server sends with sendfile, closed with it; a
+// small file read whole comes from memory.
 func TestContentStreamIsFileSection(t *testing.T) {
 	f := newFixture(t)
-	body := "0123456789abcdefghijklmnopqrstuvwxyz"
-	d := f.doc(t, f.root, "d", body)
+	small := "0123456789abcdefghijklmnopqrstuvwxyz"
+	large := strings.Repeat(small, 3000)
+	docs := map[string]string{small: f.doc(t, f.root, "small", small), large: f.doc(t, f.root, "large", large)}
 	cases := []struct {
+		body           string
 		offset, length *int64
 		off, n         int64
+		file           bool
 	}{
-		{nil, nil, 0, int64(len(body))},
-		{ptr(int64(5)), ptr(int64(17)), 5, 17},
-		{ptr(int64(9)), nil, 9, int64(len(body)) - 9},
-		{ptr(int64(100)), nil, int64(len(body)), 0},
+		{large, nil, nil, 0, int64(len(large)), true},
+		{large, ptr(int64(5)), ptr(int64(17)), 5, 17, true},
+		{large, ptr(int64(9)), nil, 9, int64(len(large)) - 9, true},
+		{large, ptr(int64(200000)), nil, int64(len(large)), 0, true},
+		{small, nil, nil, 0, int64(len(small)), false},
+		{small, ptr(int64(5)), ptr(int64(17)), 5, 17, false},
+		{small, ptr(int64(100)), nil, int64(len(small)), 0, false},
 	}
 	for _, c := range cases {
-		r, err := f.ports.Object.GetContentStreamContext(f.ctx, &generated.GetContentStream{RepositoryId: repo, ObjectId: d, Offset: c.offset, Length: c.length})
+		name := fmt.Sprintf("%d bytes, range %v/%v", len(c.body), deref(c.offset), deref(c.length))
+		r, err := f.ports.Object.GetContentStreamContext(f.ctx, &generated.GetContentStream{RepositoryId: repo, ObjectId: docs[c.body], Offset: c.offset, Length: c.length})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,17 +46,17 @@ func TestContentStreamIsFileSection(t *testing.T) {
 			io.Closer
 		})
 		if !ok {
-			t.Fatalf("range %v/%v: reader %T has no Size, Outer and Close", c.offset, c.length, r.ContentStream.Stream.Reader)
+			t.Fatalf("%s: reader %T has no Size, Outer and Close", name, r.ContentStream.Stream.Reader)
 		}
 		ra, off, n := s.Outer()
-		if _, file := ra.(*os.File); !file || off != c.off || n != c.n || s.Size() != c.n {
-			t.Errorf("range %v/%v: Outer %T %d %d, Size %d; want *os.File %d %d", c.offset, c.length, ra, off, n, s.Size(), c.off, c.n)
+		if _, file := ra.(*os.File); file != c.file || off != c.off || n != c.n || s.Size() != c.n {
+			t.Errorf("%s: Outer %T %d %d, Size %d; want a file %v, %d %d", name, ra, off, n, s.Size(), c.file, c.off, c.n)
 		}
-		if got := read(t, r.ContentStream); got != body[c.off:c.off+c.n] {
-			t.Errorf("range %v/%v: read %q", c.offset, c.length, got)
+		if got := read(t, r.ContentStream); got != c.body[c.off:c.off+c.n] {
+			t.Errorf("%s: read %d bytes, not the stored ones", name, len(got))
 		}
-		if _, err := ra.ReadAt(make([]byte, 1), 0); err == nil {
-			t.Errorf("range %v/%v: the file is still open after Close", c.offset, c.length)
+		if _, err := ra.ReadAt(make([]byte, 1), 0); c.file && err == nil {
+			t.Errorf("%s: the file is still open after Close", name)
 		}
 	}
 }

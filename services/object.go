@@ -219,7 +219,7 @@ func (s ObjectService) GetObjectByPathContext(ctx context.Context, req *generate
 // section of the file (its Size the length announced, its Outer the file
 // sent with sendfile).
 func (s ObjectService) GetContentStreamContext(ctx context.Context, req *generated.GetContentStream) (*generated.GetContentStreamResponse, error) {
-	o, err := s.readable(ctx, req.RepositoryId, req.ObjectId, "canViewContent.Object")
+	o, err := s.readableContent(ctx, req.RepositoryId, req.ObjectId)
 	if err != nil {
 		return nil, err
 	}

@@ -75,14 +75,7 @@ func (r *objectRow) scan(row interface{ Scan(dest ...any) error }) (*cmis.Object
 	}
 	o := new(cmis.Object)
 	*o = r.o
-	o.BaseTypeID = cmis.BaseDocument
-	if r.base.Valid {
-		o.BaseTypeID = cmis.BaseTypeID(r.base.String)
-	}
-	o.TypeID = string(o.BaseTypeID)
-	if r.typeID.Valid {
-		o.TypeID = r.typeID.String
-	}
+	setTypes(o, r.base, r.typeID)
 	o.LastModifiedBy = o.CreatedBy
 	if r.modifiedBy.Valid {
 		o.LastModifiedBy = r.modifiedBy.String
@@ -111,6 +104,19 @@ func (r *objectRow) scan(row interface{ Scan(dest ...any) error }) (*cmis.Object
 		o.Properties = map[string][]cmis.Value{}
 	}
 	return o, nil
+}
+
+// setTypes sets o's base type and type from their columns, NULL for
+// cmis:document and for the base type itself (objectColumns' NULLIFs).
+func setTypes(o *cmis.Object, base, typeID sql.NullString) {
+	o.BaseTypeID = cmis.BaseDocument
+	if base.Valid {
+		o.BaseTypeID = cmis.BaseTypeID(base.String)
+	}
+	o.TypeID = string(o.BaseTypeID)
+	if typeID.Valid {
+		o.TypeID = typeID.String
+	}
 }
 
 // fill reads the properties and secondary types of the objects scanned

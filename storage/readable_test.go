@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -10,12 +11,12 @@ import (
 // ObjectAs answers the object and the reader's level as Object and
 // Levels do: in a read scope (the level a column of the object's row), in
 // a write (the level read after the lock) and outside any scope; and by
-// path as by id.
+// path as by id; ContentAs the same level and content.
 func TestObjectAsLevels(t *testing.T) {
 	db, repo := openTest(t)
 	ctx := context.Background()
 	a := mustCreate(t, db, folder(repo, "a"), repo.RootFolderID, nil)
-	d := mustCreate(t, db, document(repo, "d.txt"), a.ID, nil)
+	d := mustCreate(t, db, document(repo, "d.txt"), a.ID, stream("hello"))
 	if _, err := db.ApplyACL(ctx, repo.ID, d.ID, []cmis.ACE{{Principal: "bob", Permission: cmis.PermWrite},
 		{Principal: "staff", Permission: cmis.PermAll}}, nil, false, "admin"); err != nil {
 		t.Fatal(err)
@@ -47,6 +48,10 @@ func TestObjectAsLevels(t *testing.T) {
 				if err != nil || o.ID != d.ID || o.Name != "d.txt" || l != r.want {
 					t.Errorf("%s, %s: ObjectAs = %v, %v, %v; want level %v", sc.name, r.name, o, l, err, r.want)
 				}
+				c, l, err := db.ContentAs(ctx, repo.ID, d.ID, r.reader)
+				if err != nil || c.ID != d.ID || c.Content == nil || *c.Content != *d.Content || l != r.want {
+					t.Errorf("%s, %s: ContentAs = %v, %v, %v; want level %v", sc.name, r.name, c, l, err, r.want)
+				}
 				o, l, err = db.ObjectByPathAs(ctx, repo.ID, "/a/d.txt", r.reader)
 				if err != nil || o.ID != d.ID || l != r.want {
 					t.Errorf("%s, %s: ObjectByPathAs = %v, %v, %v; want level %v", sc.name, r.name, o, l, err, r.want)
@@ -61,6 +66,9 @@ func TestObjectAsLevels(t *testing.T) {
 			if _, _, err := db.ObjectAs(ctx, repo.ID, "nope", readers[1].reader); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
 				t.Errorf("%s: ObjectAs of no object: %v", sc.name, err)
 			}
+			if _, _, err := db.ContentAs(ctx, repo.ID, "nope", readers[1].reader); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
+				t.Errorf("%s: ContentAs of no object: %v", sc.name, err)
+			}
 			if _, _, err := db.ObjectByPathAs(ctx, repo.ID, "/a/nope", readers[1].reader); cmis.ErrorTypeOf(err) != cmis.ErrObjectNotFound {
 				t.Errorf("%s: ObjectByPathAs of no object: %v", sc.name, err)
 			}
@@ -69,5 +77,42 @@ func TestObjectAsLevels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// ContentAs reads what ObjectAs reads of an object's types and content,
+// whatever the object: content named apart from the document or after
+// it, none, a folder.
+func TestContentAsColumns(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	named := stream("x")
+	named.FileName = "same.txt"
+	objects := []*cmis.Object{
+		mustCreate(t, db, document(repo, "d.txt"), repo.RootFolderID, stream("hello")),
+		mustCreate(t, db, document(repo, "same.txt"), repo.RootFolderID, named),
+		mustCreate(t, db, document(repo, "empty.txt"), repo.RootFolderID, nil),
+		mustCreate(t, db, folder(repo, "f"), repo.RootFolderID, nil),
+	}
+	bob := &cmis.Access{Principals: []string{"bob", cmis.PrincipalAnyone}}
+	err := db.Read(ctx, func(ctx context.Context) error {
+		for _, x := range objects {
+			want, wl, err := db.ObjectAs(ctx, repo.ID, x.ID, bob)
+			if err != nil {
+				return err
+			}
+			got, gl, err := db.ContentAs(ctx, repo.ID, x.ID, bob)
+			if err != nil {
+				return err
+			}
+			if got.ID != want.ID || got.RepositoryID != want.RepositoryID || got.BaseTypeID != want.BaseTypeID ||
+				got.TypeID != want.TypeID || !reflect.DeepEqual(got.Content, want.Content) || gl != wl {
+				t.Errorf("%s: ContentAs = %+v %+v, %v; ObjectAs = %+v %+v, %v", x.Name, got, got.Content, gl, want, want.Content, wl)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
