@@ -153,3 +153,18 @@ func TestFullTextLargeContent(t *testing.T) {
 		t.Fatalf("the document's first word finds %d rows (%v)", len(rows), err)
 	}
 }
+
+// An estimate's literal is dollar-quoted under a tag the text does not
+// hold, so that no search text ends it early.
+func TestDollarQuoted(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"'amber'", "$q$'amber'$q$"},
+		{"a$q$b", "$q0$a$q$b$q0$"},
+		{"$q$ and $q0$", "$q1$$q$ and $q0$$q1$"},
+		{`back\slash''`, `$q$back\slash''$q$`},
+	} {
+		if got := dollarQuoted(c.in); got != c.want {
+			t.Errorf("dollarQuoted(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

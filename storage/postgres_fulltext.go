@@ -207,9 +207,25 @@ func oneWordByRank(table, search string) textSource {
 // estimate is the planner's estimate of the rows of stmt: for a text
 // search, from the statistics of the GIN index's expression (analyzed
 // with the table), which know the common lexemes.
+//
+// The arguments are written into the statement as literals: a statement
+// prepared with parameters is planned, after a few runs, once for any
+// value (a generic plan), whose estimate of a search is the same for
+// every word.
 func (postgresDialect) estimate(ctx context.Context, tx *sqlx.Tx, stmt string, args []any) (float64, error) {
+	var b strings.Builder
+	for i, part := range strings.Split(stmt, "?") {
+		if i > 0 {
+			s, ok := args[i-1].(string)
+			if !ok || i > len(args) {
+				return 0, fmt.Errorf("estimate: argument %d is not a string", i)
+			}
+			b.WriteString(dollarQuoted(s))
+		}
+		b.WriteString(part)
+	}
 	var plan []byte
-	if err := tx.QueryRowxContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt, args...).Scan(&plan); err != nil {
+	if err := tx.QueryRowxContext(ctx, "EXPLAIN (FORMAT JSON) "+b.String()).Scan(&plan); err != nil {
 		return 0, err
 	}
 	var est []struct {
@@ -223,16 +239,28 @@ func (postgresDialect) estimate(ctx context.Context, tx *sqlx.Tx, stmt string, a
 	return est[0].Plan.Rows, nil
 }
 
+// dollarQuoted is s as a dollar-quoted literal, in which nothing is an
+// escape, under a tag s does not hold.
+func dollarQuoted(s string) string {
+	tag := "$q$"
+	for i := 0; strings.Contains(s, tag); i++ {
+		tag = "$q" + strconv.Itoa(i) + "$"
+	}
+	return tag + s + tag
+}
+
 // readyRowOrder readies tx for pages read in the order of a table's rows
 // (textSource.rowOrder), that must come in the same order from one page
-// to the next: from the bitmap of an index or a TID range, not a
-// sequential scan (one started where another scan of the table is, as
-// synchronize_seqscans does, starts mid-table; the planner also prefers
-// one for a common word, testing every row), nor parallel workers (whose
-// rows interleave). (set_config's true: SET LOCAL.)
+// to the next: from the bitmap of an index, not a sequential scan (one
+// started where another scan of the table is, as synchronize_seqscans
+// does, starts mid-table; the planner also prefers one for a common word,
+// testing every row), nor a walk of the primary key (in id order: the
+// plan a statement prepared once and planned for any word, a generic
+// plan, took for a common word's page, 45 ms), nor parallel workers
+// (whose rows interleave). (set_config's true: SET LOCAL.)
 func (postgresDialect) readyRowOrder(ctx context.Context, tx *sqlx.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('synchronize_seqscans', 'off', true),
-		set_config('max_parallel_workers_per_gather', '0', true)`)
+	_, err := tx.ExecContext(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
+		set_config('synchronize_seqscans', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`)
 	return err
 }
 
