@@ -119,14 +119,14 @@ func (postgresDialect) textQuery(ts *query.TextSearch) (string, error) {
 // most common lexemes only), walked every object in id order looking for
 // a page of matches: ten seconds for a word in 100 of a million documents.
 func (postgresDialect) textMatch(id, search string) string {
-	return id + " = ANY (ARRAY(SELECT object_id FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)))"
+	return id + " = ANY (ARRAY(SELECT object_id" + textMatches(search) + "))"
 }
 
 // textRanks: the rank is ts_rank negated (0 to 1 for any real search),
 // lower the better as FTS5's bm25.
 func (postgresDialect) textRanks(search string) string {
 	return "SELECT f.object_id AS fts_id, -ts_rank(f.props || f.body, q.q) AS fts_rank FROM fulltext f, " +
-		"(SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) q WHERE (f.props || f.body) @@ q.q"
+		"(SELECT " + tsquery(search) + " AS q) q WHERE (f.props || f.body) @@ q.q"
 }
 
 func (postgresDialect) textScore(rank string) string {
@@ -152,24 +152,39 @@ func (postgresDialect) textScore(rank string) string {
 // carry) joins it by a lateral lookup by id, after the match's own
 // filters: a merge join would walk the objects of the type in id order.
 func (postgresDialect) textSource(table, search string, by textOrder) textSource {
-	fq := " FROM (SELECT CAST(CAST(" + search + " AS TEXT) AS tsquery) AS q) fq"
-	src := textSource{candidates: " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)",
-		filters: "fts", estimated: true}
+	fq := " FROM (SELECT " + tsquery(search) + " AS q) fq"
+	src := textSource{candidates: textMatches(search), filters: "fts", estimated: true}
 	switch by {
 	case textByRankOneWord:
 		return oneWordByRank(table, search)
 	case textByRank, textByRankLast:
 		dir := map[textOrder]string{textByRank: " ASC", textByRankLast: " DESC"}[by]
-		src.matches = fq + " CROSS JOIN LATERAL (SELECT f.object_id, f.repository_id, f.acl_id, f.listed_type, -ts_rank(f.props || f.body, fq.q) AS rank" +
-			" FROM fulltext f WHERE (f.props || f.body) @@ fq.q ORDER BY rank" + dir + ", f.object_id" + dir + " OFFSET 0) fts"
+		src.matches = fq + " CROSS JOIN LATERAL (SELECT " + rankedRow + " FROM fulltext f WHERE (f.props || f.body) @@ fq.q ORDER BY rank" + dir +
+			", f.object_id" + dir + " OFFSET 0) fts"
 		src.match, src.rank, src.tie, src.order = "TRUE", "fts.rank", "fts.object_id"+dir, "fts.object_id"
 	default:
 		src.matches = fq + " CROSS JOIN fulltext fts"
-		src.match, src.rank, src.rowOrder = "(fts.props || fts.body) @@ fq.q", "(-ts_rank(fts.props || fts.body, fq.q))", true
+		src.match, src.rank, src.rowOrder = "(fts.props || fts.body) @@ fq.q", rowRank, true
 	}
 	src.from = src.matches + objectOf(table)
 	return src
 }
+
+// tsquery is the text search search (a placeholder or literal of
+// textQuery's result) as a tsquery; textMatches, the fulltext rows that
+// match it, from the GIN index.
+func tsquery(search string) string { return "CAST(CAST(" + search + " AS TEXT) AS tsquery)" }
+
+func textMatches(search string) string {
+	return " FROM fulltext WHERE (props || body) @@ " + tsquery(search)
+}
+
+// rankedRow is a ranked subquery's row of fulltext f: the match's id, its
+// filters and its rank; rowRank is the rank of a row fts read as it is.
+const (
+	rankedRow = "f.object_id, f.repository_id, f.acl_id, f.listed_type, -ts_rank(f.props || f.body, fq.q) AS rank"
+	rowRank   = "(-ts_rank(fts.props || fts.body, fq.q))"
+)
 
 // objectOf joins a text row fts with its object, aliased table.
 func objectOf(table string) string {
@@ -188,19 +203,16 @@ func objectOf(table string) string {
 // them. The rank of one occurrence is that of a vector holding the word
 // without a position.
 func oneWordByRank(table, search string) textSource {
-	fq := " FROM (SELECT q0.q, ts_rank(CAST(CAST(q0.q AS TEXT) AS tsvector), q0.q) AS one FROM (SELECT CAST(CAST(" + search +
-		" AS TEXT) AS tsquery) AS q) q0) fq"
-	candidates := " FROM fulltext WHERE (props || body) @@ CAST(CAST(" + search + " AS TEXT) AS tsquery)"
-	repeated := fq + " CROSS JOIN LATERAL (SELECT f.object_id, f.repository_id, f.acl_id, f.listed_type, -ts_rank(f.props || f.body, fq.q) AS rank FROM fulltext f" +
+	fq := " FROM (SELECT q0.q, ts_rank(CAST(CAST(q0.q AS TEXT) AS tsvector), q0.q) AS one FROM (SELECT " + tsquery(search) + " AS q) q0) fq"
+	repeated := fq + " CROSS JOIN LATERAL (SELECT " + rankedRow + " FROM fulltext f" +
 		" WHERE fulltext_repeated(f.props || f.body) @@ fq.q AND ts_rank(f.props || f.body, fq.q) > fq.one" +
 		" ORDER BY rank ASC, f.object_id ASC OFFSET 0) fts"
 	once := fq + " CROSS JOIN fulltext fts"
 	return textSource{
 		from: repeated + objectOf(table), matches: repeated, filters: "fts", estimated: true,
-		candidates: candidates, match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id",
-		then: &textSource{from: once + objectOf(table), matches: once, filters: "fts", rowOrder: true, candidates: candidates,
-			match: "(fts.props || fts.body) @@ fq.q AND ts_rank(fts.props || fts.body, fq.q) <= fq.one",
-			rank:  "(-ts_rank(fts.props || fts.body, fq.q))"},
+		candidates: textMatches(search), match: "TRUE", rank: "fts.rank", tie: "fts.object_id ASC", order: "fts.object_id",
+		then: &textSource{from: once + objectOf(table), matches: once, filters: "fts", rowOrder: true, candidates: textMatches(search),
+			match: "(fts.props || fts.body) @@ fq.q AND ts_rank(fts.props || fts.body, fq.q) <= fq.one", rank: rowRank},
 	}
 }
 
@@ -216,9 +228,13 @@ func (postgresDialect) estimate(ctx context.Context, tx *sqlx.Tx, stmt string, a
 	var b strings.Builder
 	for i, part := range strings.Split(stmt, "?") {
 		if i > 0 {
-			s, ok := args[i-1].(string)
-			if !ok || i > len(args) {
-				return 0, fmt.Errorf("estimate: argument %d is not a string", i)
+			var s string
+			ok := i <= len(args)
+			if ok {
+				s, ok = args[i-1].(string)
+			}
+			if !ok {
+				return 0, fmt.Errorf("estimate: no string for placeholder %d", i)
 			}
 			b.WriteString(dollarQuoted(s))
 		}

@@ -199,7 +199,7 @@ func (c *compiler) folderPath(x *query.FolderCond, key sortKey, rest []query.Con
 	var listed fragment
 	indexOnly := false
 	if x.Tree {
-		listed, indexOnly = c.listedFilter("fc.listed_type", rest, opt)
+		listed, indexOnly = c.listedFilter("fc", rest, opt)
 	}
 	if indexOnly {
 		objects, filter = listed.sql, listed
@@ -267,13 +267,14 @@ func nameEquals(conds []query.Cond, t *query.Table) (string, bool) {
 	return "", false
 }
 
-// listedFilter is the table's filter tested on the filing's own
-// listed_type (migration 11 on SQLite, 12 on PostgreSQL) instead of a
-// probe of the object's row, when that is all the filter is: a query of
-// the latest versions of a type (and its subtypes) with nothing else to
-// test, by a reader who knows every base type. The child of a filing is
-// in the repository of its folder.
-func (c *compiler) listedFilter(column string, rest []query.Cond, opt query.Options) (fragment, bool) {
+// listedFilter is the table's filter tested on the listed_type of the
+// driving row (row: a filing "fc", a text row or a property row carrying
+// its object's, migrations 11–14) instead of a probe of the object's row,
+// when that is all the filter is: a query of the latest versions of a
+// type (and its subtypes) with nothing else to test, by a reader who knows
+// every base type. The row's repository is tested too, but a filing's:
+// the child of a filing is in the repository of its folder.
+func (c *compiler) listedFilter(row string, rest []query.Cond, opt query.Options) (fragment, bool) {
 	t := c.q.Tables[0]
 	if len(rest) > 0 || t.Secondary || opt.SearchAllVersions || (opt.Reader != nil && len(opt.Reader.Hidden) > 0) {
 		return fragment{}, false
@@ -287,7 +288,11 @@ func (c *compiler) listedFilter(column string, rest []query.Cond, opt query.Opti
 		for i, id := range set {
 			ph[i] = c.arg(id)
 		}
-		return " AND " + column + " IN (" + strings.Join(ph, ", ") + ")"
+		sql := " AND " + row + ".listed_type IN (" + strings.Join(ph, ", ") + ")"
+		if row != "fc" {
+			sql += " AND " + row + ".repository_id = " + c.arg(c.repo)
+		}
+		return sql
 	})
 	return f, true
 }
@@ -368,9 +373,8 @@ func (c *compiler) propertyPath(x *query.CompareCond, rest []query.Cond, opt que
 	}
 	objects := " AND " + probe("SELECT 1 FROM objects "+a+c.contentJoin(a)+" WHERE "+a+".id = pv.object_id AND "+filter.sql)
 	if c.dialect.propertyFilters() {
-		if listed, ok := c.listedFilter("pv.listed_type", rest, opt); ok {
-			repo := c.capture(func() string { return " AND pv.repository_id = " + c.arg(c.repo) })
-			objects, filter = listed.sql+repo.sql, fragment{args: append(listed.args, repo.args...)}
+		if listed, ok := c.listedFilter("pv", rest, opt); ok {
+			objects, filter = listed.sql, listed
 		}
 	}
 	if len(c.errors) > 0 {
@@ -447,19 +451,17 @@ func (c *compiler) textQuery(a, search string, src textSource, key sortKey, rest
 	if src.filters != "" {
 		acl = c.drivenACL(src.filters+".acl_id", opt)
 	}
-	filter, err := c.rowFilter(rest, opt) // SCORE() in the rest reads c.rank
+	rows, err := c.rowFilter(rest, opt) // SCORE() in the rest reads c.rank
 	if err != nil {
 		return nil, err
 	}
-	from, id := src.from+c.contentJoin(a), a+".id"
+	from, id, filter := src.from+c.contentJoin(a), a+".id", fragment{sql: " AND " + rows.sql, args: rows.args}
 	if src.filters != "" {
-		if listed, ok := c.listedFilter(src.filters+".listed_type", rest, opt); ok {
-			repo := c.capture(func() string { return " AND " + src.filters + ".repository_id = " + c.arg(c.repo) })
-			from, id = src.matches, src.filters+".object_id"
-			filter = fragment{sql: strings.TrimPrefix(listed.sql+repo.sql, " AND "), args: append(listed.args, repo.args...)}
+		if listed, ok := c.listedFilter(src.filters, rest, opt); ok {
+			from, id, filter = src.matches, src.filters+".object_id", listed
 		}
 	}
-	cq := &compiledQuery{body: fragment{sql: from + " WHERE " + src.match + acl.sql + " AND " + filter.sql,
+	cq := &compiledQuery{body: fragment{sql: from + " WHERE " + src.match + acl.sql + filter.sql,
 		args: append(append([]any{search}, acl.args...), filter.args...)}, columns: []string{id}, scored: c.q.Score,
 		candidates: fragment{sql: src.candidates, args: []any{search}}, rowOrder: src.rowOrder, estimated: src.estimated}
 	if src.order != "" {
