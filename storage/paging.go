@@ -91,21 +91,46 @@ const estimateMargin = 4
 
 // rowOrderer is a dialect that must be asked to read a table's rows in
 // the same order from one page to the next (textSource.rowOrder; see
-// postgresDialect.readyRowOrder).
+// postgresDialect.readyRowOrder). near: the page ends within nearRows of
+// the first match; readyCount undoes what readyRowOrder did for such a
+// page before the matches are counted.
 type rowOrderer interface {
-	readyRowOrder(ctx context.Context, tx *sqlx.Tx) error
+	readyRowOrder(ctx context.Context, tx *sqlx.Tx, near bool) error
+	readyCount(ctx context.Context, tx *sqlx.Tx) error
 }
 
-// readyRowOrder readies tx for reading a page of cq when its rows come in
-// the order of a table's rows.
-func (s *DB) readyRowOrder(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery) error {
+// nearRows is how far from the first match a page that is read in the
+// order of a table's rows ends for it to be near (rowOrderer): on
+// PostgreSQL it then reads a bitmap of pages, not of rows (see
+// postgresDialect.readyRowOrder).
+const nearRows = 1000
+
+// readyRowOrder readies tx for reading page p of cq when its rows come
+// in the order of a table's rows.
+func (s *DB) readyRowOrder(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) error {
 	ro, ok := s.dialect.(rowOrderer)
 	if !ok || !cq.rowOrder {
 		return nil
 	}
-	if err := ro.readyRowOrder(ctx, tx); err != nil {
+	// Not a query in parts: its ranked part sorts every match.
+	near := cq.next == nil && p.MaxItems >= 0 && p.SkipCount+p.MaxItems <= nearRows
+	if err := ro.readyRowOrder(ctx, tx, near); err != nil {
 		return fmt.Errorf("query in row order: %w", err)
 	}
+	cq.readiedNear = near
+	return nil
+}
+
+// readyCount readies tx for counting cq's matches after a page.
+func (s *DB) readyCount(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery) error {
+	ro, ok := s.dialect.(rowOrderer)
+	if !ok || !cq.readiedNear {
+		return nil
+	}
+	if err := ro.readyCount(ctx, tx); err != nil {
+		return fmt.Errorf("count: %w", err)
+	}
+	cq.readiedNear = false
 	return nil
 }
 
@@ -135,6 +160,9 @@ func (s *DB) count(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit in
 	if n, over, err := s.countCandidates(ctx, tx, cq, limit); err != nil || over {
 		return n, err
 	}
+	if err := s.readyCount(ctx, tx, cq); err != nil {
+		return 0, err
+	}
 	n, err := s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
 	for next := cq.next; err == nil && next != nil && (limit < 0 || n < limit); next = next.next {
 		// A query in parts: the parts' matches are apart.
@@ -161,6 +189,9 @@ func (s *DB) countCandidates(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery
 		if rows >= float64(estimateMargin*limit) {
 			return limit, true, nil
 		}
+	}
+	if err := s.readyCount(ctx, tx, cq); err != nil {
+		return 0, false, err
 	}
 	n, err = s.countRows(ctx, tx, "SELECT 1"+cq.candidates.sql, cq.candidates.args, limit)
 	return n, err == nil && n >= limit, err

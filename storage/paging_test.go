@@ -8,6 +8,8 @@ import (
 
 	"github.com/cmisd/cmisd/cmis"
 	"github.com/cmisd/cmisd/cmis/query"
+	"github.com/cmisd/cmisd/internal/pgtest"
+	"github.com/jmoiron/sqlx"
 )
 
 // A listing counts its items up to the store's bound: numItems is exact
@@ -303,5 +305,72 @@ func TestCountBoundCountsCandidates(t *testing.T) {
 	}
 	if got := strings.Join(paged, ","); got != "g,e,c,a" {
 		t.Errorf("bob's subtree by name, page by page: %s", got)
+	}
+}
+
+// TestRowOrderNearPage holds what readyRowOrder and readyCount set for a
+// page read in the order of a table's rows: on PostgreSQL the least
+// work_mem for a page near the first match only, and the session's again
+// for the count; nothing on an engine that is no rowOrderer.
+func TestRowOrderNearPage(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	_, isRowOrderer := db.dialect.(rowOrderer)
+	if isRowOrderer != pgtest.OnPostgres() {
+		t.Fatalf("%T: rowOrderer %v, want it on PostgreSQL only", db.dialect, isRowOrderer)
+	}
+	cases := []struct {
+		name string
+		cq   compiledQuery
+		page cmis.Page
+		near bool
+	}{
+		{"first page", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: 101}, true},
+		{"near page", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: 101, SkipCount: nearRows - 101}, true},
+		{"past near", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: 101, SkipCount: nearRows - 100}, false},
+		{"every row", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: -1}, false},
+		{"in parts", compiledQuery{rowOrder: true, next: &compiledQuery{rowOrder: true}}, cmis.Page{MaxItems: 101}, false},
+		{"index order", compiledQuery{}, cmis.Page{MaxItems: 101}, false},
+	}
+	for _, c := range cases {
+		err := db.inReadTx(ctx, func(tx *sqlx.Tx) error {
+			workMem := func() string {
+				var v string
+				if err := tx.GetContext(ctx, &v, `SELECT current_setting('work_mem')`); err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			var session string
+			if isRowOrderer {
+				session = workMem()
+			}
+			if err := db.readyRowOrder(ctx, tx, &c.cq, c.page); err != nil {
+				return err
+			}
+			if c.cq.readiedNear != (c.near && isRowOrderer) {
+				t.Errorf("%s: readied near %v, want %v", c.name, c.cq.readiedNear, c.near && isRowOrderer)
+			}
+			if !isRowOrderer {
+				return nil
+			}
+			want := session
+			if c.near {
+				want = "64kB"
+			}
+			if got := workMem(); got != want {
+				t.Errorf("%s: work_mem for the page %s, want %s", c.name, got, want)
+			}
+			if err := db.readyCount(ctx, tx, &c.cq); err != nil {
+				return err
+			}
+			if got := workMem(); got != session {
+				t.Errorf("%s: work_mem for the count %s, want the session's %s", c.name, got, session)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
 	}
 }
