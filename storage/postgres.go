@@ -62,7 +62,7 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 	pool.SetMaxOpenConns(conns)
 	pool.SetMaxIdleConns(conns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := sqlx.NewDb(pool, "cmisd-postgres") // sqlx knows no such driver: it leaves ? alone
+	db := sqlx.NewDb(pool, postgresDriverName)
 	s.db, s.wdb = db, db
 	s.SetLimits(opt.MaxCount, opt.QueryTimeout)
 	where := fmt.Sprintf("postgres database %q on %s", cfg.Database, cfg.Host)
@@ -86,6 +86,11 @@ func OpenPostgres(ctx context.Context, url string, content cmis.ContentStore, op
 	}
 	return s, nil
 }
+
+// postgresDriverName names the store's PostgreSQL pools to sqlx, which
+// knows no such driver and so leaves ? alone (rebindConnector binds it),
+// and to idsIn.
+const postgresDriverName = "cmisd-postgres"
 
 // rebindConnector makes connections that take storage's SQL as it is
 // written, with ? placeholders, and hand PostgreSQL $1, $2, …: the one

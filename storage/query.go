@@ -467,8 +467,8 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, erro
 func objectsByID(ctx context.Context, tx *sqlx.Tx, ids []string) (map[string]*cmis.Object, error) {
 	byID := make(map[string]*cmis.Object, len(ids))
 	for start := 0; start < len(ids); start += idBatch {
-		in, args := inList(ids[start:min(start+idBatch, len(ids))])
-		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE o.id IN (`+in+`)`, args...)
+		in, args := idsIn(tx, "o.id", ids[start:min(start+idBatch, len(ids))])
+		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE `+in, args...)
 		if err != nil {
 			return nil, err
 		}
