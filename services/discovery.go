@@ -48,7 +48,7 @@ func (s DiscoveryService) QueryContext(ctx context.Context, req *generated.Query
 		return nil, err
 	}
 	rows, end, err := s.queries.RunQuery(ctx, req.RepositoryId, q, query.Options{
-		Page: p, Reader: access(ctx), SearchAllVersions: deref(req.SearchAllVersions)})
+		Page: p, Reader: access(ctx), SearchAllVersions: deref(req.SearchAllVersions), SystemOnly: systemColumns(q)})
 	if err != nil {
 		return nil, err
 	}

@@ -395,3 +395,45 @@ func TestQuerySearchAllVersions(t *testing.T) {
 		t.Fatalf("all versions: %q", got)
 	}
 }
+
+// TestQueryColumnValues holds each kind of select column to its values:
+// a select list of system properties alone reads the objects without
+// their custom values and secondary types (query.Options.SystemOnly),
+// and one that names either reads them.
+func TestQueryColumnValues(t *testing.T) {
+	f, _ := queryFixture(t)
+	_, err := f.ports.Repository.CreateTypeContext(f.ctx, &generated.CreateType{RepositoryId: repo, Type_: &generated.CmisTypeDefinitionType{
+		Id: "q:marked", LocalName: "marked", BaseId: "cmis:secondary", ParentId: ptr("cmis:secondary"), Queryable: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.ports.Object.CreateDocumentContext(f.ctx, &generated.CreateDocument{RepositoryId: repo, FolderId: &f.root,
+		Properties: props("q:doc", "zeta", func(p *generated.CmisPropertiesType) {
+			p.Properties = append(p.Properties,
+				&generated.CmisPropertyId{CmisProperty: generated.CmisProperty{PropertyDefinitionId: cmis.PropSecondaryObjectTypeIDs}, Value: []string{"q:marked"}},
+				&generated.CmisPropertyString{CmisProperty: generated.CmisProperty{PropertyDefinitionId: "q:title"}, Value: []string{"Zeta"}})
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ stmt, column, want string }{
+		{"SELECT cmis:objectId, cmis:name FROM q:doc WHERE cmis:name = 'zeta'", cmis.PropName, "zeta"},
+		{"SELECT cmis:name, cmis:versionLabel FROM q:doc WHERE cmis:name = 'zeta'", cmis.PropVersionLabel, "1.0"},
+		{"SELECT cmis:name, q:title FROM q:doc WHERE cmis:name = 'zeta'", "q:title", "Zeta"},
+		{"SELECT cmis:name, cmis:secondaryObjectTypeIds FROM q:doc WHERE cmis:name = 'zeta'", cmis.PropSecondaryObjectTypeIDs, "q:marked"},
+		{"SELECT * FROM q:doc WHERE cmis:name = 'zeta'", "q:title", "Zeta"},
+		{"SELECT * FROM q:doc WHERE cmis:name = 'zeta'", cmis.PropSecondaryObjectTypeIDs, "q:marked"},
+	}
+	for _, c := range cases {
+		r, err := f.ports.Discovery.QueryContext(f.ctx, &generated.Query{RepositoryId: repo, Statement: c.stmt})
+		if err != nil {
+			t.Fatalf("%s: %v", c.stmt, err)
+		}
+		if len(r.Objects.Objects) != 1 {
+			t.Fatalf("%s: %d results", c.stmt, len(r.Objects.Objects))
+		}
+		if got, _ := value(r.Objects.Objects[0], c.column); got != c.want {
+			t.Errorf("%s: %s = %q, want %q", c.stmt, c.column, got, c.want)
+		}
+	}
+}

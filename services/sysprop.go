@@ -1,6 +1,9 @@
 package services
 
-import "github.com/cmisd/cmisd/cmis"
+import (
+	"github.com/cmisd/cmisd/cmis"
+	"github.com/cmisd/cmisd/cmis/query"
+)
 
 // sysProp names a system property, or none (noSys) for any other: a page
 // renders each object's properties by switching on it, found once per
@@ -79,3 +82,18 @@ var sysProps = map[string]sysProp{
 
 // sysPropOf is the system property named id, noSys for another.
 func sysPropOf(id string) sysProp { return sysProps[id] }
+
+// systemColumns reports whether every column q selects is SCORE() or a
+// system property read from the object's own row: not a custom property,
+// nor cmis:secondaryObjectTypeIds, which come from rows of their own.
+func systemColumns(q *query.Query) bool {
+	for _, c := range q.Columns {
+		if c.Score {
+			continue
+		}
+		if p := sysPropOf(c.Column.Property.ID); p == noSys || p == sysSecondaryObjectTypeIDs {
+			return false
+		}
+	}
+	return true
+}

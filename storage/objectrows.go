@@ -23,7 +23,16 @@ import (
 // allocates each text value it hands over, twice, and a listing's rows
 // are mostly documents of the base type, never modified, whose content
 // is named as they are.
-const objectColumns = `o.id, o.repository_id, NULLIF(o.type_id, o.base_type_id), NULLIF(o.base_type_id, 'cmis:document'),
+const objectColumns = objectRowColumns + `,
+	EXISTS (SELECT 1 FROM object_properties pv WHERE pv.object_id = o.id)
+		OR EXISTS (SELECT 1 FROM object_secondary_types st WHERE st.object_id = o.id)`
+
+// objectColumnsBare are objectColumns that say of no object that it has
+// custom property values or secondary types, for a reader that reads
+// neither (query.Options.SystemOnly): none is read.
+const objectColumnsBare = objectRowColumns + `, FALSE`
+
+const objectRowColumns = `o.id, o.repository_id, NULLIF(o.type_id, o.base_type_id), NULLIF(o.base_type_id, 'cmis:document'),
 	o.name, o.description, o.created_by,
 	o.creation_date, NULLIF(o.last_modified_by, o.created_by), NULLIF(o.last_modification_date, o.creation_date),
 	o.change_token, o.path,
@@ -31,9 +40,7 @@ const objectColumns = `o.id, o.repository_id, NULLIF(o.type_id, o.base_type_id),
 	o.is_pwc, o.checkin_comment, o.source_id, o.target_id, o.policy_text,
 	ct.id, ct.length, ct.mime_type, NULLIF(ct.file_name, o.name), ct.sha256,
 	CASE WHEN o.base_type_id = 'cmis:folder' THEN (SELECT c.parent_id FROM containment c WHERE c.child_id = o.id) END,
-	(SELECT w.id || ' ' || w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1),
-	EXISTS (SELECT 1 FROM object_properties pv WHERE pv.object_id = o.id)
-		OR EXISTS (SELECT 1 FROM object_secondary_types st WHERE st.object_id = o.id)`
+	(SELECT w.id || ' ' || w.created_by FROM objects w WHERE w.version_series_id = o.version_series_id AND w.is_pwc = 1 LIMIT 1)`
 
 const objectFrom = ` FROM objects o LEFT JOIN contents ct ON ct.id = o.content_id`
 

@@ -54,7 +54,7 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 		if err != nil {
 			return err
 		}
-		rows, err = loadRows(ctx, tx, ids[:n])
+		rows, err = loadRows(ctx, tx, ids[:n], opt.SystemOnly)
 		return err
 	})
 	if err != nil {
@@ -435,8 +435,8 @@ const carveRows = 64
 func carve[T any](block *[]T, n int) []T { return blocks.Carve(block, n, carveRows*n) }
 
 // loadRows loads every object of a page at once and puts them in their
-// rows.
-func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, error) {
+// rows; bare, without their custom property values and secondary types.
+func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow, bare bool) ([]query.Row, error) {
 	var want []string
 	for _, row := range page {
 		for _, id := range row.ids {
@@ -445,7 +445,11 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, erro
 			}
 		}
 	}
-	byID, err := objectsByID(ctx, tx, want)
+	columns := objectColumns
+	if bare {
+		columns = objectColumnsBare
+	}
+	byID, err := objectsByID(ctx, tx, columns, want)
 	if err != nil {
 		return nil, err
 	}
@@ -462,13 +466,14 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow) ([]query.Row, erro
 	return rows, nil
 }
 
-// objectsByID loads objects (and their properties) in one pass per
-// idBatch of them.
-func objectsByID(ctx context.Context, tx *sqlx.Tx, ids []string) (map[string]*cmis.Object, error) {
+// objectsByID loads objects (and their properties, if columns ask) in
+// one pass per idBatch of them. columns are objectColumns or
+// objectColumnsBare.
+func objectsByID(ctx context.Context, tx *sqlx.Tx, columns string, ids []string) (map[string]*cmis.Object, error) {
 	byID := make(map[string]*cmis.Object, len(ids))
 	for start := 0; start < len(ids); start += idBatch {
 		in, args := idsIn(tx, "o.id", ids[start:min(start+idBatch, len(ids))])
-		objs, err := queryObjects(ctx, tx, `SELECT `+objectColumns+objectFrom+` WHERE `+in, args...)
+		objs, err := queryObjects(ctx, tx, `SELECT `+columns+objectFrom+` WHERE `+in, args...)
 		if err != nil {
 			return nil, err
 		}

@@ -138,3 +138,26 @@ func idsOf(rows []query.Row, _ cmis.PageEnd) []string {
 	}
 	return out
 }
+
+// TestSystemOnlyRows holds query.Options.SystemOnly to its word: the rows'
+// objects come without their custom values, which they carry otherwise.
+func TestSystemOnlyRows(t *testing.T) {
+	db := openSynthetic(t, "the store is synthetic's", synthetic.Options{Folders: 1, DocsPerFolder: 3, Seed: 5})
+	q, err := query.Prepare(context.Background(), db, "default", "SELECT cmis:objectId FROM "+synthetic.TypeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, systemOnly := range []bool{false, true} {
+		rows, _, err := db.RunQuery(context.Background(), "default", q, query.Options{Reader: &cmis.Access{Admin: true},
+			Page: cmis.Page{MaxItems: -1}, SystemOnly: systemOnly})
+		if err != nil || len(rows) != 3 {
+			t.Fatalf("SystemOnly %v: %d rows, %v", systemOnly, len(rows), err)
+		}
+		for _, r := range rows {
+			o := r.Objects[0]
+			if got := len(o.Properties[synthetic.NProperty]) > 0; got == systemOnly || o.Name == "" {
+				t.Errorf("SystemOnly %v: %s named %q has %s: %v", systemOnly, o.ID, o.Name, synthetic.NProperty, got)
+			}
+		}
+	}
+}

@@ -11,6 +11,10 @@ type Options struct {
 	Page              cmis.Page
 	Reader            *cmis.Access // results only this reader may see
 	SearchAllVersions bool         // every version, not only the latest
+	// SystemOnly: the select list reads only system properties that the
+	// object's own row holds, so the rows' objects come without their
+	// custom property values and secondary types.
+	SystemOnly bool
 }
 
 // Row is one result: the object of each FROM table, in order (nil where an
