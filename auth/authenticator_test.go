@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/cmisd/cmisd/cmis"
 )
@@ -64,6 +65,51 @@ func TestChangedPasswordInvalidatesCache(t *testing.T) {
 	h.store.set(t, "alice", "second-password")
 	mustBeDenied(t, h, "alice", "first-password")
 	mustLogin(t, h, "alice", "second-password")
+}
+
+// Requests that bring the same credential at once, as a pool of clients
+// sharing an account does on its first requests and whenever the cache
+// entry expires, wait for one comparison; a wrong password brought at
+// once fails for each of them.
+func TestConcurrentLoginsCompareOnce(t *testing.T) {
+	const clients = 8
+	h := newHarness(t, noLimits)
+	h.store.set(t, "svc", "shared-secret")
+	counted := h.compare
+	var release chan struct{}
+	h.compare = func(hash, password []byte) error {
+		<-release
+		return counted(hash, password)
+	}
+	for _, c := range []struct {
+		password string
+		ok       bool
+	}{{"shared-secret", true}, {"wrong-secret", false}} {
+		before, _ := h.counts()
+		_, missesBefore := h.CacheStats()
+		release = make(chan struct{})
+		errs := make(chan error, clients)
+		for range clients {
+			go func() {
+				_, err := h.login("svc", c.password, "127.0.0.1:1")
+				errs <- err
+			}()
+		}
+		// Every request has missed the cache, and so waits for the one
+		// comparison (or runs it) when it is let go.
+		for _, misses := h.CacheStats(); misses-missesBefore < clients; _, misses = h.CacheStats() {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		for range clients {
+			if err := <-errs; (err == nil) != c.ok {
+				t.Errorf("%s: %v", c.password, err)
+			}
+		}
+		if n, _ := h.counts(); n-before != 1 {
+			t.Errorf("%s: bcrypt ran %d times for %d requests at once, want once", c.password, n-before, clients)
+		}
+	}
 }
 
 func TestVerifiedCredentialsExpire(t *testing.T) {
