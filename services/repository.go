@@ -48,10 +48,6 @@ func (s RepositoryService) GetRepositoryInfoContext(ctx context.Context, req *ge
 }
 
 func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo, latestChange string, changesIncomplete bool) *generated.CmisRepositoryInfoType {
-	creatable := make([]generated.EnumPropertyType, len(cmis.PropertyTypes))
-	for i, t := range cmis.PropertyTypes {
-		creatable[i] = generated.EnumPropertyType(t)
-	}
 	version := s.productVersion
 	if version == "" {
 		version = "dev"
@@ -64,39 +60,49 @@ func (s RepositoryService) repositoryInfo(r *cmis.RepositoryInfo, latestChange s
 		ProductName:           "cmisd",
 		ProductVersion:        version,
 		RootFolderId:          r.RootFolderID,
-		// Each capability states what is implemented now; they grow as
-		// the services do.
-		Capabilities: &generated.CmisRepositoryCapabilitiesType{
-			CapabilityACL:                       generated.EnumCapabilityACLManage,
-			CapabilityAllVersionsSearchable:     true,
-			CapabilityChanges:                   generated.EnumCapabilityChangesAll,
-			CapabilityContentStreamUpdatability: generated.EnumCapabilityContentStreamUpdatesAnytime,
-			CapabilityGetDescendants:            true,
-			CapabilityGetFolderTree:             true,
-			CapabilityOrderBy:                   generated.EnumCapabilityOrderByCustom,
-			CapabilityMultifiling:               true,
-			CapabilityPWCSearchable:             false,
-			CapabilityPWCUpdatable:              true,
-			CapabilityQuery:                     s.queryCapability(),
-			CapabilityRenditions:                generated.EnumCapabilityRenditionNone,
-			CapabilityUnfiling:                  true,
-			CapabilityVersionSpecificFiling:     false,
-			CapabilityJoin:                      generated.EnumCapabilityJoinInnerandouter,
-			CapabilityCreatablePropertyTypes:    &generated.CmisCreatablePropertyTypesType{CanCreate: creatable},
-			CapabilityNewTypeSettableAttributes: &generated.CmisNewTypeSettableAttributes{
-				Id: true, LocalName: true, LocalNamespace: true, DisplayName: true, QueryName: true,
-				Description: true, Creatable: true, Fileable: true, Queryable: true, FulltextIndexed: true,
-				IncludedInSupertypeQuery: true, ControllablePolicy: true, ControllableACL: true,
-			},
-		},
-		AclCapability:        aclCapability(),
-		CmisVersionSupported: "1.1",
-		LatestChangeLogToken: ptr(latestChange),
-		ChangesIncomplete:    ptr(changesIncomplete),
+		Capabilities:          s.capabilities,
+		AclCapability:         aclCapability(),
+		CmisVersionSupported:  "1.1",
+		LatestChangeLogToken:  ptr(latestChange),
+		ChangesIncomplete:     ptr(changesIncomplete),
 		ChangesOnType: []generated.EnumBaseObjectTypeIds{"cmis:document", "cmis:folder", "cmis:relationship",
 			"cmis:policy", "cmis:item"},
 		PrincipalAnonymous: ptr(cmis.PrincipalAnonymous),
 		PrincipalAnyone:    ptr(cmis.PrincipalAnyone),
+	}
+}
+
+// capabilitiesOf is what repository info says this server implements:
+// each capability states what is implemented now; they grow as the
+// services do. Built once (core.capabilities): a third of the
+// allocations of a getRepositoryInfo.
+func (s RepositoryService) capabilitiesOf() *generated.CmisRepositoryCapabilitiesType {
+	creatable := make([]generated.EnumPropertyType, len(cmis.PropertyTypes))
+	for i, t := range cmis.PropertyTypes {
+		creatable[i] = generated.EnumPropertyType(t)
+	}
+	return &generated.CmisRepositoryCapabilitiesType{
+		CapabilityACL:                       generated.EnumCapabilityACLManage,
+		CapabilityAllVersionsSearchable:     true,
+		CapabilityChanges:                   generated.EnumCapabilityChangesAll,
+		CapabilityContentStreamUpdatability: generated.EnumCapabilityContentStreamUpdatesAnytime,
+		CapabilityGetDescendants:            true,
+		CapabilityGetFolderTree:             true,
+		CapabilityOrderBy:                   generated.EnumCapabilityOrderByCustom,
+		CapabilityMultifiling:               true,
+		CapabilityPWCSearchable:             false,
+		CapabilityPWCUpdatable:              true,
+		CapabilityQuery:                     s.queryCapability(),
+		CapabilityRenditions:                generated.EnumCapabilityRenditionNone,
+		CapabilityUnfiling:                  true,
+		CapabilityVersionSpecificFiling:     false,
+		CapabilityJoin:                      generated.EnumCapabilityJoinInnerandouter,
+		CapabilityCreatablePropertyTypes:    &generated.CmisCreatablePropertyTypesType{CanCreate: creatable},
+		CapabilityNewTypeSettableAttributes: &generated.CmisNewTypeSettableAttributes{
+			Id: true, LocalName: true, LocalNamespace: true, DisplayName: true, QueryName: true,
+			Description: true, Creatable: true, Fileable: true, Queryable: true, FulltextIndexed: true,
+			IncludedInSupertypeQuery: true, ControllablePolicy: true, ControllableACL: true,
+		},
 	}
 }
 

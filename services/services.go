@@ -32,6 +32,9 @@ type core struct {
 	changes        cmis.ChangeLog
 	tx             cmis.Transactor
 	productVersion string
+	// capabilities are repository info's, the same for every request
+	// (RepositoryService.capabilities); written, never changed.
+	capabilities *generated.CmisRepositoryCapabilitiesType
 }
 
 // New returns the implementations of all nine service ports, each call
@@ -39,8 +42,10 @@ type core struct {
 func New(cfg Config) *generated.Ports { return newCore(cfg).ports() }
 
 func newCore(cfg Config) *core {
-	return &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, queries: cfg.Queries, changes: cfg.Changes,
+	c := &core{types: cfg.Types, objects: cfg.Objects, acls: cfg.ACLs, queries: cfg.Queries, changes: cfg.Changes,
 		tx: cfg.Tx, productVersion: cfg.ProductVersion}
+	c.capabilities = RepositoryService{c}.capabilitiesOf()
+	return c
 }
 
 func (c *core) ports() *generated.Ports {

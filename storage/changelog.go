@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/cmisd/cmisd/cmis"
-	"github.com/jmoiron/sqlx"
 )
 
 // Change types of the change log (enumTypeOfChanges).
@@ -99,17 +98,17 @@ func (s *DB) ContentChanges(ctx context.Context, repo string, token *int64, max 
 // only there: every other operation checks the repository with one
 // statement.
 func (s *DB) ChangeLogState(ctx context.Context, repo string) (latest string, incomplete bool, err error) {
-	var row struct {
-		Token    sql.NullInt64 `db:"token"`
-		Complete bool          `db:"changes_complete"`
-	}
-	if err := sqlx.GetContext(ctx, s.queryer(ctx), &row, `SELECT (SELECT MAX(token) FROM change_log WHERE repository_id = r.id) AS token,
-		r.changes_complete FROM repositories r WHERE r.id = ?`, repo); err != nil {
+	// Scanned by hand: a struct scanned by sqlx costs twenty allocations
+	// of a getRepositoryInfo's 134.
+	var token sql.NullInt64
+	var complete bool
+	if err := s.queryer(ctx).QueryRowxContext(ctx, `SELECT (SELECT MAX(token) FROM change_log WHERE repository_id = r.id),
+		r.changes_complete FROM repositories r WHERE r.id = ?`, repo).Scan(&token, &complete); err != nil {
 		return "", false, fmt.Errorf("change log of %q: %w", repo, err)
 	}
 	latest = "0"
-	if row.Token.Valid {
-		latest = strconv.FormatInt(row.Token.Int64, 10)
+	if token.Valid {
+		latest = strconv.FormatInt(token.Int64, 10)
 	}
-	return latest, !row.Complete, nil
+	return latest, !complete, nil
 }
