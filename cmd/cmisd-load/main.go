@@ -42,12 +42,13 @@ type config struct {
 	clients, setup, pid                                         int
 	requests                                                    int64
 	warmup, duration, timeout                                   time.Duration
-	text, opencmis, jsonOut, keep, compareDurable               bool
+	text, opencmis, jsonOut, keep, compareDurable, isolate      bool
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.serve, "serve", "", "start this cmisd binary on a fresh temporary store and run the whole benchmark (make bench)")
+	flag.BoolVar(&c.isolate, "isolate", false, "with -serve: run the server on the first half of the CPUs and the clients on the rest (Linux), as if they ran on another machine")
 	flag.StringVar(&c.ops, "ops", "", "with -serve: the operations to measure (default: all; with -compare: "+strings.Join(loadgen.CompareOps, ",")+")")
 	flag.StringVar(&c.compare, "compare", "", "with -serve: compare one SQLite instance, one PostgreSQL instance and two, with fresh databases on this PostgreSQL server (postgres://…)")
 	flag.BoolVar(&c.compareDurable, "compare-durable", false, "with -compare: first turn the server's fsync and synchronous_commit on (ALTER SYSTEM): for a throwaway test cluster only")
@@ -85,7 +86,7 @@ func main() {
 			Clients: c.clients, Warmup: c.warmup, Duration: c.duration, Ops: ops, Out: os.Stdout})
 	case c.serve != "":
 		err = loadgen.Bench(ctx, loadgen.BenchOptions{Bin: c.serve, Clients: c.clients, Warmup: c.warmup,
-			Duration: c.duration, Ops: ops, Out: os.Stdout})
+			Duration: c.duration, Ops: ops, Out: os.Stdout, Isolate: c.isolate})
 	default:
 		err = run(ctx, c)
 	}

@@ -37,6 +37,7 @@ type ServerOptions struct {
 	Password string // admin password; "" generates one of 24 characters
 	Debug    bool   // also --debug-listen 127.0.0.1:0
 	Args     []string
+	CPUs     []int // if any, the only CPUs it may run on
 }
 
 // StartServer starts cmisd serve on 127.0.0.1:0 and waits until it serves.
@@ -58,7 +59,11 @@ func StartServer(o ServerOptions) (*Server, error) {
 	s.cmd.WaitDelay = 15 * time.Second
 	addrs := make(chan [2]string, 1)
 	s.cmd.Stderr = &logWriter{s: s, addrs: addrs}
-	if err := s.cmd.Start(); err != nil {
+	start := s.cmd.Start
+	if len(o.CPUs) > 0 {
+		start = func() error { return startOn(s.cmd, o.CPUs) }
+	}
+	if err := start(); err != nil {
 		cancel()
 		return nil, err
 	}
