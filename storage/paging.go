@@ -92,11 +92,11 @@ const estimateMargin = 4
 // rowOrderer is a dialect that must be asked to read a table's rows in
 // the same order from one page to the next (textSource.rowOrder; see
 // postgresDialect.readyRowOrder). near: the page ends within nearRows of
-// the first match; readyCount undoes what readyRowOrder did for such a
-// page before the matches are counted.
+// the first match; endNearPage undoes what readyRowOrder did for such a
+// page, once it is read.
 type rowOrderer interface {
 	readyRowOrder(ctx context.Context, tx *sqlx.Tx, near bool) error
-	readyCount(ctx context.Context, tx *sqlx.Tx) error
+	endNearPage(ctx context.Context, tx *sqlx.Tx) error
 }
 
 // nearRows is how far from the first match a page that is read in the
@@ -106,32 +106,19 @@ type rowOrderer interface {
 const nearRows = 1000
 
 // readyRowOrder readies tx for reading page p of cq when its rows come
-// in the order of a table's rows.
-func (s *DB) readyRowOrder(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) error {
+// in the order of a table's rows; near says that the page must be ended
+// with endNearPage.
+func (s *DB) readyRowOrder(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) (near bool, err error) {
 	ro, ok := s.dialect.(rowOrderer)
 	if !ok || !cq.rowOrder {
-		return nil
+		return false, nil
 	}
 	// Not a query in parts: its ranked part sorts every match.
-	near := cq.next == nil && p.MaxItems >= 0 && p.SkipCount+p.MaxItems <= nearRows
+	near = cq.next == nil && p.MaxItems >= 0 && p.SkipCount+p.MaxItems <= nearRows
 	if err := ro.readyRowOrder(ctx, tx, near); err != nil {
-		return fmt.Errorf("query in row order: %w", err)
+		return false, fmt.Errorf("query in row order: %w", err)
 	}
-	cq.readiedNear = near
-	return nil
-}
-
-// readyCount readies tx for counting cq's matches after a page.
-func (s *DB) readyCount(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery) error {
-	ro, ok := s.dialect.(rowOrderer)
-	if !ok || !cq.readiedNear {
-		return nil
-	}
-	if err := ro.readyCount(ctx, tx); err != nil {
-		return fmt.Errorf("count: %w", err)
-	}
-	cq.readiedNear = false
-	return nil
+	return near, nil
 }
 
 // readySkip readies tx for reading page p of an index path when the page
@@ -160,9 +147,6 @@ func (s *DB) count(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, limit in
 	if n, over, err := s.countCandidates(ctx, tx, cq, limit); err != nil || over {
 		return n, err
 	}
-	if err := s.readyCount(ctx, tx, cq); err != nil {
-		return 0, err
-	}
 	n, err := s.countRows(ctx, tx, "SELECT 1"+cq.body.sql, cq.body.args, limit)
 	for next := cq.next; err == nil && next != nil && (limit < 0 || n < limit); next = next.next {
 		// A query in parts: the parts' matches are apart.
@@ -189,9 +173,6 @@ func (s *DB) countCandidates(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery
 		if rows >= float64(estimateMargin*limit) {
 			return limit, true, nil
 		}
-	}
-	if err := s.readyCount(ctx, tx, cq); err != nil {
-		return 0, false, err
 	}
 	n, err = s.countRows(ctx, tx, "SELECT 1"+cq.candidates.sql, cq.candidates.args, limit)
 	return n, err == nil && n >= limit, err

@@ -308,10 +308,11 @@ func TestCountBoundCountsCandidates(t *testing.T) {
 	}
 }
 
-// TestRowOrderNearPage holds what readyRowOrder and readyCount set for a
-// page read in the order of a table's rows: on PostgreSQL the least
-// work_mem for a page near the first match only, and the session's again
-// for the count; nothing on an engine that is no rowOrderer.
+// TestRowOrderNearPage holds what readyRowOrder sets for a page read in
+// the order of a table's rows, and pageOfParts undoes after it: on
+// PostgreSQL the least work_mem for a page near the first match only, and
+// the session's again for what follows the page (a count, the objects);
+// nothing on an engine that is no rowOrderer.
 func TestRowOrderNearPage(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
@@ -319,56 +320,65 @@ func TestRowOrderNearPage(t *testing.T) {
 	if isRowOrderer != pgtest.OnPostgres() {
 		t.Fatalf("%T: rowOrderer %v, want it on PostgreSQL only", db.dialect, isRowOrderer)
 	}
+	// Statements of any rows: the repositories'.
+	rows := func(rowOrder bool, next *compiledQuery) compiledQuery {
+		return compiledQuery{body: fragment{sql: " FROM repositories r WHERE r.id IS NOT NULL"}, columns: []string{"r.id"},
+			rowOrder: rowOrder, next: next}
+	}
+	part := rows(true, nil)
 	cases := []struct {
 		name string
 		cq   compiledQuery
 		page cmis.Page
 		near bool
 	}{
-		{"first page", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: 101}, true},
-		{"near page", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: 101, SkipCount: nearRows - 101}, true},
-		{"past near", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: 101, SkipCount: nearRows - 100}, false},
-		{"every row", compiledQuery{rowOrder: true}, cmis.Page{MaxItems: -1}, false},
-		{"in parts", compiledQuery{rowOrder: true, next: &compiledQuery{rowOrder: true}}, cmis.Page{MaxItems: 101}, false},
-		{"index order", compiledQuery{}, cmis.Page{MaxItems: 101}, false},
+		{"first page", rows(true, nil), cmis.Page{MaxItems: 101}, true},
+		{"near page", rows(true, nil), cmis.Page{MaxItems: 101, SkipCount: nearRows - 101}, true},
+		{"past near", rows(true, nil), cmis.Page{MaxItems: 101, SkipCount: nearRows - 100}, false},
+		{"every row", rows(true, nil), cmis.Page{MaxItems: -1}, false},
+		{"in parts", rows(true, &part), cmis.Page{MaxItems: 101}, false},
+		{"index order", rows(false, nil), cmis.Page{MaxItems: 101}, false},
 	}
 	for _, c := range cases {
-		err := db.inReadTx(ctx, func(tx *sqlx.Tx) error {
-			workMem := func() string {
-				var v string
+		var session string
+		workMem := func(tx *sqlx.Tx) string {
+			var v string
+			if isRowOrderer {
 				if err := tx.GetContext(ctx, &v, `SELECT current_setting('work_mem')`); err != nil {
 					t.Fatal(err)
 				}
-				return v
 			}
-			var session string
-			if isRowOrderer {
-				session = workMem()
-			}
-			if err := db.readyRowOrder(ctx, tx, &c.cq, c.page); err != nil {
+			return v
+		}
+		err := db.inReadTx(ctx, func(tx *sqlx.Tx) error {
+			session = workMem(tx)
+			near, err := db.readyRowOrder(ctx, tx, &c.cq, c.page)
+			if err != nil {
 				return err
 			}
-			if c.cq.readiedNear != (c.near && isRowOrderer) {
-				t.Errorf("%s: readied near %v, want %v", c.name, c.cq.readiedNear, c.near && isRowOrderer)
-			}
-			if !isRowOrderer {
-				return nil
+			if near != (c.near && isRowOrderer) {
+				t.Errorf("%s: near %v, want %v", c.name, near, c.near && isRowOrderer)
 			}
 			want := session
-			if c.near {
+			if near {
 				want = "64kB"
 			}
-			if got := workMem(); got != want {
+			if got := workMem(tx); got != want {
 				t.Errorf("%s: work_mem for the page %s, want %s", c.name, got, want)
-			}
-			if err := db.readyCount(ctx, tx, &c.cq); err != nil {
-				return err
-			}
-			if got := workMem(); got != session {
-				t.Errorf("%s: work_mem for the count %s, want the session's %s", c.name, got, session)
 			}
 			return nil
 		})
+		if err == nil {
+			err = db.inReadTx(ctx, func(tx *sqlx.Tx) error {
+				if _, err := db.pageOfParts(ctx, tx, &c.cq, c.page); err != nil {
+					return err
+				}
+				if got := workMem(tx); got != session {
+					t.Errorf("%s: work_mem after the page %s, want the session's %s", c.name, got, session)
+				}
+				return nil
+			})
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

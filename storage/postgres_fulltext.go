@@ -281,7 +281,7 @@ func dollarQuoted(s string) string {
 // by each query, where a bitmap of pages stays in 64 kB and costs a
 // recheck of the few pages the page reads (issue #16's 6a: 18-42 ms ->
 // 9-11 ms). Past a few thousand rows the rechecks cost more, and a count
-// wants the exact bitmap (readyCount): it need not read a page whose
+// wants the exact bitmap (endNearPage): it need not read a page whose
 // rows are all visible.
 func (postgresDialect) readyRowOrder(ctx context.Context, tx *sqlx.Tx, near bool) error {
 	stmt := `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
@@ -293,8 +293,8 @@ func (postgresDialect) readyRowOrder(ctx context.Context, tx *sqlx.Tx, near bool
 	return err
 }
 
-// readyCount gives tx back the session's work_mem (readyRowOrder).
-func (postgresDialect) readyCount(ctx context.Context, tx *sqlx.Tx) error {
+// endNearPage gives tx back the session's work_mem (readyRowOrder).
+func (postgresDialect) endNearPage(ctx context.Context, tx *sqlx.Tx) error {
 	_, err := tx.ExecContext(ctx, `SET LOCAL work_mem TO DEFAULT`)
 	return err
 }

@@ -31,7 +31,7 @@ func (s *DB) RunQuery(ctx context.Context, repo string, q *query.Query, opt quer
 			if err := s.readySkip(ctx, tx, cq, opt.Page); err != nil {
 				return err
 			}
-			if err := s.readyRowOrder(ctx, tx, cq, peek(opt.Page)); err != nil {
+			if _, err := s.readyRowOrder(ctx, tx, cq, peek(opt.Page)); err != nil {
 				return err
 			}
 			stmt, args := cq.pageSQL(s.dialect, opt.Page)
@@ -94,9 +94,6 @@ type compiledQuery struct {
 	// rowOrder: this statement's or a next one's rows come in the order
 	// the engine reads a table's rows in (textSource.rowOrder).
 	rowOrder bool
-	// readiedNear: the transaction was readied for a page near the first
-	// match, not for a count (readyRowOrder, readyCount).
-	readiedNear bool
 	// unverified is the folder an IN_FOLDER path reads the filings of
 	// without having checked that it is one: a page that finds nothing
 	// checks (queryFolder).
@@ -339,10 +336,15 @@ func (s *DB) windowedPage(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, r
 // (cq.next) each next part's rows until the page is full. A page that
 // starts past a part's rows skips them whole, counted.
 func (s *DB) pageOfParts(ctx context.Context, tx *sqlx.Tx, cq *compiledQuery, p cmis.Page) ([]idRow, error) {
-	if err := s.readyRowOrder(ctx, tx, cq, p); err != nil {
+	near, err := s.readyRowOrder(ctx, tx, cq, p)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := cq.page(ctx, tx, s.dialect, p)
+	if near && err == nil {
+		// What follows (a count, the objects) runs as usual.
+		err = s.dialect.(rowOrderer).endNearPage(ctx, tx)
+	}
 	skip := p.SkipCount
 	for part := cq; err == nil && part.next != nil && (p.MaxItems < 0 || int64(len(rows)) < p.MaxItems); part = part.next {
 		switch {
