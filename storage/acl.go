@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cmisd/cmisd/cmis"
@@ -122,8 +123,8 @@ func inheritACL(ctx context.Context, tx *sqlx.Tx, objectID, parentID string) err
 // changed (migration 10), and a folder of 20,000 documents took a minute
 // one by one.
 func changeACL(ctx context.Context, tx *sqlx.Tx, ids []string, target string, add, remove []cmis.ACE) error {
-	for start := 0; start < len(ids); start += idBatch {
-		in, args := inList(ids[start:min(start+idBatch, len(ids))])
+	for batch := range slices.Chunk(ids, idBatch) {
+		in, args := inList(batch)
 		for _, a := range remove {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM acl_entries WHERE principal_id = ? AND permission = ? AND object_id IN (`+in+`)`,
 				append([]any{a.Principal, a.Permission}, args...)...); err != nil {

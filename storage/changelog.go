@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,11 +26,10 @@ const (
 func logChanges(ctx context.Context, tx execer, now int64, changeType string, ids ...string) error {
 	// One statement per idBatch objects (an ACL propagated to a subtree
 	// logs every object of it), the events in the order of ids.
-	for start := 0; start < len(ids); start += idBatch {
-		chunk := ids[start:min(start+idBatch, len(ids))]
+	for batch := range slices.Chunk(ids, idBatch) {
 		var values strings.Builder
 		args := []any{changeType, now}
-		for i, id := range chunk {
+		for i, id := range batch {
 			if i > 0 {
 				values.WriteString(", ")
 			}

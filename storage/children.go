@@ -110,7 +110,7 @@ func (s *DB) childrenInOrder(ctx context.Context, tx *sqlx.Tx, q cmis.ChildrenQu
 	for i, r := range rows[:n] {
 		ids[i] = *r.ids[0]
 	}
-	byID, err := objectsByID(ctx, tx, objectColumns, ids)
+	byID, err := objectsByID(ctx, tx, ids, false)
 	if err != nil {
 		return nil, end, err
 	}

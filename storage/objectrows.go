@@ -175,13 +175,12 @@ func idsIn(q sqlx.QueryerContext, col string, ids []string) (string, []any) {
 // fillObjects loads the custom properties and secondary types of a set of
 // objects: one statement per idBatch objects.
 func fillObjects(ctx context.Context, q sqlx.QueryerContext, objs []*cmis.Object) error {
-	for len(objs) > idBatch {
-		if err := fillBatch(ctx, q, objs[:idBatch]); err != nil {
+	for batch := range slices.Chunk(objs, idBatch) {
+		if err := fillBatch(ctx, q, batch); err != nil {
 			return err
 		}
-		objs = objs[idBatch:]
 	}
-	return fillBatch(ctx, q, objs)
+	return nil
 }
 
 // fillBatch reads the property values and the secondary types of objs in

@@ -447,11 +447,7 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow, bare bool) ([]quer
 			}
 		}
 	}
-	columns := objectColumns
-	if bare {
-		columns = objectColumnsBare
-	}
-	byID, err := objectsByID(ctx, tx, columns, want)
+	byID, err := objectsByID(ctx, tx, want, bare)
 	if err != nil {
 		return nil, err
 	}
@@ -468,13 +464,16 @@ func loadRows(ctx context.Context, tx *sqlx.Tx, page []idRow, bare bool) ([]quer
 	return rows, nil
 }
 
-// objectsByID loads objects (and their properties, if columns ask) in
-// one pass per idBatch of them. columns are objectColumns or
-// objectColumnsBare.
-func objectsByID(ctx context.Context, tx *sqlx.Tx, columns string, ids []string) (map[string]*cmis.Object, error) {
+// objectsByID loads objects, and unless bare their custom property
+// values and secondary types, in one pass per idBatch of them.
+func objectsByID(ctx context.Context, tx *sqlx.Tx, ids []string, bare bool) (map[string]*cmis.Object, error) {
+	columns := objectColumns
+	if bare {
+		columns = objectColumnsBare
+	}
 	byID := make(map[string]*cmis.Object, len(ids))
-	for start := 0; start < len(ids); start += idBatch {
-		in, args := idsIn(tx, "o.id", ids[start:min(start+idBatch, len(ids))])
+	for batch := range slices.Chunk(ids, idBatch) {
+		in, args := idsIn(tx, "o.id", batch)
 		objs, err := queryObjects(ctx, tx, `SELECT `+columns+objectFrom+` WHERE `+in, args...)
 		if err != nil {
 			return nil, err
