@@ -112,14 +112,7 @@ func scoreOf(t *testing.T, row string) float64 {
 func repeatedWord(t *testing.T, db *storage.DB) string {
 	best, most := "", 0
 	for _, w := range synthetic.Vocabulary[:10] {
-		q, err := query.Prepare(context.Background(), db, "default", "SELECT cmis:objectId, SCORE() FROM "+synthetic.TypeID+" WHERE CONTAINS('"+w+"')")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, _, err := db.RunQuery(context.Background(), "default", q, query.Options{Page: cmis.Page{MaxItems: -1}, Reader: benchReader})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows, _ := runQuery(t, db, "SELECT cmis:objectId, SCORE() FROM "+synthetic.TypeID+" WHERE CONTAINS('"+w+"')", benchReader, cmis.Page{MaxItems: -1})
 		low := 1.0
 		for _, r := range rows {
 			low = min(low, r.Score)
