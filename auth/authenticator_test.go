@@ -70,7 +70,7 @@ func TestChangedPasswordInvalidatesCache(t *testing.T) {
 // Requests that bring the same credential at once, as a pool of clients
 // sharing an account does on its first requests and whenever the cache
 // entry expires, wait for one comparison; a wrong password brought at
-// once fails for each of them.
+// once fails, and counts as a failed login, for each of them.
 func TestConcurrentLoginsCompareOnce(t *testing.T) {
 	const clients = 8
 	h := newHarness(t, noLimits)
@@ -86,6 +86,7 @@ func TestConcurrentLoginsCompareOnce(t *testing.T) {
 		ok       bool
 	}{{"shared-secret", true}, {"wrong-secret", false}} {
 		before, _ := h.counts()
+		failedBefore := h.logs.FilterMessage("login failed").Len()
 		_, missesBefore := h.CacheStats()
 		release = make(chan struct{})
 		errs := make(chan error, clients)
@@ -108,6 +109,15 @@ func TestConcurrentLoginsCompareOnce(t *testing.T) {
 		}
 		if n, _ := h.counts(); n-before != 1 {
 			t.Errorf("%s: bcrypt ran %d times for %d requests at once, want once", c.password, n-before, clients)
+		}
+		// Each refused request is a failed login of its own, though
+		// one comparison refused them all.
+		failed, want := h.logs.FilterMessage("login failed").Len()-failedBefore, 0
+		if !c.ok {
+			want = clients
+		}
+		if failed != want {
+			t.Errorf("%s: %d failed logins logged, want %d", c.password, failed, want)
 		}
 	}
 }
