@@ -47,6 +47,9 @@ type DB struct {
 	cursors *cursorCache
 	// stats count what the pools send (statements.go).
 	stats statementStats
+	// group lets SQLite's queued writes share a commit; nil on
+	// PostgreSQL, whose writers run side by side.
+	group *committer
 	// pre holds the snapshots of requests that go on to write
 	// (ReadBeforeWrite); nil: db's. See sqlite.go.
 	pre *sqlx.DB
@@ -245,7 +248,19 @@ func (s *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if sc := scopeOf(ctx); sc != nil && sc.write {
 		return fn(sc.tx)
 	}
-	return s.inTxRetry(ctx, func() error { return runTx(ctx, s.wdb, nil, fn) })
+	return s.inTxRetry(ctx, func() error {
+		return s.writeTx(ctx, func(_ context.Context, tx *sqlx.Tx) error { return fn(tx) })
+	})
+}
+
+// writeTx runs fn in a write transaction, committed if fn returns nil: on
+// SQLite a savepoint of a transaction it may share with the writes queued
+// beside it (groupcommit.go).
+func (s *DB) writeTx(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
+	return runTx(ctx, s.wdb, nil, func(tx *sqlx.Tx) error { return fn(ctx, tx) })
 }
 
 // inReadTx runs fn in the request's transaction (Read or Write), or in a

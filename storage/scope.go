@@ -128,7 +128,7 @@ func (s *DB) Write(ctx context.Context, fn func(ctx context.Context) error) erro
 			st.used = false
 		}
 		sc = &scope{write: true, staged: append([]*stagedContent(nil), staged...)}
-		return runTx(ctx, s.wdb, nil, func(tx *sqlx.Tx) error {
+		return s.writeTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 			sc.tx = tx
 			return fn(context.WithValue(ctx, scopeKey{}, sc))
 		})

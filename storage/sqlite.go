@@ -65,6 +65,7 @@ func OpenSQLiteWith(ctx context.Context, dir string, content cmis.ContentStore, 
 	pre.SetMaxIdleConns(8)
 	pre.SetConnMaxIdleTime(5 * time.Minute)
 	s.db, s.wdb, s.pre = rdb, wdb, pre
+	s.group = newCommitter(wdb)
 	s.SetLimits(opt.MaxCount, opt.QueryTimeout)
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()

@@ -45,9 +45,9 @@ var (
 	}
 	// SQLiteBuild: SQLite compiled as the Makefile compiles it.
 	SQLiteBuild = Need{
-		What:     "SQLite built as the Makefile builds it (CGO_CFLAGS with -DSQLITE_ENABLE_QPSG)",
+		What:     "SQLite built as the Makefile builds it (CGO_CFLAGS with -DSQLITE_ENABLE_QPSG -DSQLITE_STMTJRNL_SPILL=1048576)",
 		Required: "CMISD_REQUIRE_SQLITE_BUILD",
-		How:      "run the tests through make test, or export CGO_CFLAGS='-O2 -g -DSQLITE_ENABLE_QPSG'",
+		How:      "run the tests through make test, or export CGO_CFLAGS='-O2 -g -DSQLITE_ENABLE_QPSG -DSQLITE_STMTJRNL_SPILL=1048576'",
 	}
 	// DirectIO: O_DIRECT on the file system of the temporary directory.
 	// Some file systems lack it; that is no failure.
