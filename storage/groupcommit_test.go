@@ -208,3 +208,22 @@ func TestGroupCommitVisibleAtCommit(t *testing.T) {
 		t.Errorf("the second write of a group saw %q, want the first's row", got)
 	}
 }
+
+// Ids made later sort later (they share index pages with the ids made
+// beside them), and ids made in the same millisecond still differ in 80
+// random bits.
+func TestNewIDSortsByTime(t *testing.T) {
+	t0 := time.UnixMilli(1_780_000_000_000)
+	a, b, c := newIDAt(t0), newIDAt(t0), newIDAt(t0.Add(time.Millisecond))
+	for _, id := range []string{a, b, c} {
+		if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+			t.Fatalf("id %q: want 32 hex digits", id)
+		}
+	}
+	if a[:12] != b[:12] || a == b || a[12:] == b[12:] {
+		t.Errorf("same millisecond: %s %s", a, b)
+	}
+	if !(a < c && b < c) {
+		t.Errorf("a later id sorts first: %s %s < %s", a, b, c)
+	}
+}
