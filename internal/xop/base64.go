@@ -8,11 +8,12 @@ import (
 	"os"
 )
 
-// b64Sink decodes base64 text written to it in arbitrary pieces into a
-// spool file.
+// b64Sink decodes base64 text written to it in arbitrary pieces: into
+// memory up to the spooler's bounds (memStream), then into a spool file.
 type b64Sink struct {
 	sp     *spooler
-	f      *os.File
+	mem    []byte   // decoded so far, while no file
+	f      *os.File // nil until mem would pass its bound
 	w      *bufio.Writer
 	buf    []byte // pending base64 characters, white space removed
 	dec    []byte
@@ -21,17 +22,34 @@ type b64Sink struct {
 }
 
 func newB64Sink(sp *spooler) (*b64Sink, error) {
-	f, err := sp.create()
-	if err != nil {
-		return nil, fmt.Errorf("spooling inline content: %w", err)
-	}
 	return &b64Sink{
 		sp:  sp,
-		f:   f,
-		w:   bufio.NewWriterSize(f, 64<<10),
 		buf: make([]byte, 0, b64ChunkSize),
 		dec: make([]byte, base64.StdEncoding.DecodedLen(b64ChunkSize)),
 	}, nil
+}
+
+// out keeps decoded bytes: in memory while they fit, else in the file
+// (created at the first write that does not fit, with what memory held).
+func (s *b64Sink) out(p []byte) error {
+	if s.f == nil {
+		if len(s.mem)+len(p) <= memStream && s.sp.takeMemory(len(p)) {
+			s.mem = append(s.mem, p...)
+			return nil
+		}
+		f, err := s.sp.create()
+		if err != nil {
+			return err
+		}
+		s.f, s.w = f, bufio.NewWriterSize(f, 64<<10)
+		if _, err := s.w.Write(s.mem); err != nil {
+			return err
+		}
+		s.sp.giveMemory(len(s.mem))
+		s.mem = nil
+	}
+	_, err := s.w.Write(p)
+	return err
 }
 
 var errBase64 = errorf("the content of <stream> is not valid base64")
@@ -76,7 +94,7 @@ func (s *b64Sink) flush(n int) error {
 	if err != nil {
 		return errBase64
 	}
-	if _, err := s.w.Write(s.dec[:m]); err != nil {
+	if err := s.out(s.dec[:m]); err != nil {
 		return fmt.Errorf("spooling inline content: %w", err)
 	}
 	s.buf = append(s.buf[:0], s.buf[n:]...)
@@ -101,10 +119,14 @@ func (s *b64Sink) finish() (string, error) {
 			s.abort()
 			return "", errBase64
 		}
-		if _, err := s.w.Write(s.dec[:m]); err != nil {
+		if err := s.out(s.dec[:m]); err != nil {
 			s.abort()
 			return "", fmt.Errorf("spooling inline content: %w", err)
 		}
+	}
+	if s.f == nil {
+		s.done = true
+		return s.sp.register(spooled{data: s.mem}), nil
 	}
 	if err := s.w.Flush(); err != nil {
 		s.abort()
@@ -114,13 +136,15 @@ func (s *b64Sink) finish() (string, error) {
 	if err := s.f.Close(); err != nil {
 		return "", fmt.Errorf("spooling inline content: %w", err)
 	}
-	return s.sp.register(s.f.Name()), nil
+	return s.sp.register(spooled{path: s.f.Name()}), nil
 }
 
 // abort closes the file if finish did not (the spooler removes it).
 func (s *b64Sink) abort() {
 	if !s.done {
 		s.done = true
-		s.f.Close()
+		if s.f != nil {
+			s.f.Close()
+		}
 	}
 }

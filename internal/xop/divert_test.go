@@ -45,11 +45,15 @@ func divertReader(t *testing.T, src io.Reader, max int64) (string, [][]byte, err
 	}
 	var contents [][]byte
 	for _, m := range regexp.MustCompile(`href="cid:([^"]+)"`).FindAllStringSubmatch(string(out), -1) {
-		path, ok := sp.lookup(m[1])
+		at, ok := sp.lookup(m[1])
 		if !ok {
 			continue
 		}
-		data, err := os.ReadFile(path)
+		rd, err := sp.openRead(at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,11 +303,12 @@ func TestDivertLargeBoundedMemory(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no placeholder in %s", out)
 	}
-	path, ok := sp.lookup(string(m[1]))
-	if !ok {
-		t.Fatalf("no spool file for %q", m[1])
+	at, ok := sp.lookup(string(m[1]))
+	if !ok || at.path == "" {
+		t.Fatalf("no spool file for %q: %+v", m[1], ok)
 	}
-	rd, err := sp.openRead(path)
+	path := at.path
+	rd, err := sp.openRead(at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,5 +326,68 @@ func TestDivertLargeBoundedMemory(t *testing.T) {
 	sp.cleanup()
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("spool file still there after cleanup: %v", err)
+	}
+}
+
+// Small inline streams stay in memory, up to memStream each and
+// memRequest for the request; past either, a stream goes to a file with
+// the bytes memory held, and gives its memory back.
+func TestDivertSmallStreamsInMemory(t *testing.T) {
+	stream := func(n int) string {
+		return `<m:stream>` + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(n)}, n)) + `</m:stream>`
+	}
+	tests := []struct {
+		name    string
+		sizes   []int
+		inFiles []bool
+	}{
+		{"one small", []int{1024}, []bool{false}},
+		{"at the stream bound", []int{memStream}, []bool{false}},
+		{"past the stream bound", []int{memStream + 1}, []bool{true}},
+		{"a spilled stream gives its memory back", []int{memStream + 1, 3 * memStream / 4, memStream, memStream, memStream}, []bool{true, false, false, false, false}},
+		{"past the request bound", []int{memStream, memStream, memStream, memStream, 10}, []bool{false, false, false, false, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := `<m:x ` + msgNS + `>`
+			for _, n := range tt.sizes {
+				in += stream(n)
+			}
+			in += `</m:x>`
+			dir := t.TempDir()
+			sp := newSpooler(dir)
+			defer sp.cleanup()
+			out, err := divertStreams(new(diverter), strings.NewReader(in), 1<<20, 64, testStream, sp, noHook)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := regexp.MustCompile(`href="cid:([^"]+)"`).FindAllStringSubmatch(string(out), -1)
+			if len(ids) != len(tt.sizes) {
+				t.Fatalf("%d placeholders in %s", len(ids), out)
+			}
+			files := 0
+			for i, m := range ids {
+				at, _ := sp.lookup(m[1])
+				if inFile := at.path != ""; inFile != tt.inFiles[i] {
+					t.Errorf("stream %d (%d bytes) in a file: %v, want %v", i, tt.sizes[i], inFile, tt.inFiles[i])
+				} else if inFile {
+					files++
+				}
+				rd, err := sp.openRead(at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, _ := io.ReadAll(rd)
+				if !bytes.Equal(data, bytes.Repeat([]byte{byte(tt.sizes[i])}, tt.sizes[i])) {
+					t.Errorf("stream %d: %d bytes back, want %d", i, len(data), tt.sizes[i])
+				}
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != files {
+				t.Errorf("%d spool files, want %d", len(entries), files)
+			}
+			if sp.memUsed > memRequest {
+				t.Errorf("%d bytes held in memory, bound %d", sp.memUsed, memRequest)
+			}
+		})
 	}
 }

@@ -333,7 +333,7 @@ func referencedLater(hrefs []string, cid string) bool {
 func (m *mtomReader) fromEarly(href string) (io.Reader, bool, error) {
 	for _, e := range m.early {
 		if cidMatch(href, e.cid) {
-			r, err := m.rd.spool.openRead(e.path)
+			r, err := m.rd.spool.openRead(spooled{path: e.path})
 			return r, err == nil, err
 		}
 	}

@@ -85,7 +85,9 @@ func readPackage(t *testing.T, contentType string, body io.Reader, o Options) (c
 	if err != nil {
 		return "", false, err
 	}
-	_, spooled := readers[0].(*os.File)
+	_, inFile := readers[0].(*os.File)
+	_, inMemory := readers[0].(*memoryStream)
+	spooled := inFile || inMemory
 	data, err := io.ReadAll(readers[0])
 	if err == nil {
 		err = rd.End()

@@ -1,6 +1,7 @@
 package xop
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -13,14 +14,51 @@ import (
 // spooler owns the temporary files of one request: inline base64 content
 // diverted out of the XML, and MIME parts that arrived before they were
 // needed. Everything is removed by cleanup when the request ends.
+//
+// Inline content of up to memStream bytes stays in memory instead (most
+// documents are small, and creating and removing a file costs more than
+// the request's SQL), as long as the request's streams together hold no
+// more than memRequest: a request of many small streams spills to files
+// like a large one.
 type spooler struct {
 	dir string
 
-	mu    sync.Mutex
-	seq   int
-	paths []string
-	open  []*os.File
-	byID  map[string]string // placeholder id -> path
+	mu      sync.Mutex
+	seq     int
+	paths   []string
+	open    []*os.File
+	byID    map[string]spooled // placeholder id -> where the bytes are
+	memUsed int
+}
+
+// spooled is where a spooled stream is: a file, or memory.
+type spooled struct {
+	path string
+	data []byte // when path is ""
+}
+
+const (
+	memStream  = 64 << 10
+	memRequest = 256 << 10
+)
+
+// takeMemory reserves n more bytes of the request's memory for a stream
+// held in memory; false: spill to a file.
+func (s *spooler) takeMemory(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.memUsed+n > memRequest {
+		return false
+	}
+	s.memUsed += n
+	return true
+}
+
+// giveMemory returns what a stream that spilled to a file had reserved.
+func (s *spooler) giveMemory(n int) {
+	s.mu.Lock()
+	s.memUsed -= n
+	s.mu.Unlock()
 }
 
 func newSpooler(dir string) *spooler {
@@ -43,31 +81,35 @@ func (s *spooler) create() (*os.File, error) {
 	return f, nil
 }
 
-// register names a finished spool file for later lookup by id, returning
-// a new placeholder id.
-func (s *spooler) register(path string) string {
+// register names a finished spooled stream for later lookup by id,
+// returning a new placeholder id.
+func (s *spooler) register(sp spooled) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
 	id := placeholderID(s.seq)
 	if s.byID == nil {
-		s.byID = map[string]string{}
+		s.byID = map[string]spooled{}
 	}
-	s.byID[id] = path
+	s.byID[id] = sp
 	return id
 }
 
-// lookup is the path of a placeholder id.
-func (s *spooler) lookup(id string) (string, bool) {
+// lookup is where the stream of a placeholder id is.
+func (s *spooler) lookup(id string) (spooled, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.byID[id]
 	return p, ok
 }
 
-// openRead opens a spool file for reading; it is closed by cleanup.
-func (s *spooler) openRead(path string) (io.Reader, error) {
-	f, err := os.Open(path)
+// openRead opens a spooled stream for reading; a file is closed by
+// cleanup.
+func (s *spooler) openRead(sp spooled) (io.Reader, error) {
+	if sp.path == "" {
+		return &memoryStream{bytes.NewReader(sp.data)}, nil
+	}
+	f, err := os.Open(sp.path)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +118,9 @@ func (s *spooler) openRead(path string) (io.Reader, error) {
 	s.mu.Unlock()
 	return f, nil
 }
+
+// memoryStream is a stream spooled in memory.
+type memoryStream struct{ *bytes.Reader }
 
 // spoolFrom copies r into a new spool file and returns its path.
 func (s *spooler) spoolFrom(r io.Reader) (string, int64, error) {
@@ -102,6 +147,7 @@ func (s *spooler) cleanup() {
 	}
 	s.open, s.paths = nil, nil
 	s.byID = nil
+	s.memUsed = 0
 }
 
 // SweepSpool removes spool files older than grace from dir: those of

@@ -197,8 +197,8 @@ func (r *Reader) Streams(hrefs []string) ([]io.Reader, error) {
 	var pending []string
 	var at []int
 	for i, h := range hrefs {
-		if path, ok := r.spool.lookup(h); ok {
-			rd, err := r.spool.openRead(path)
+		if sp, ok := r.spool.lookup(h); ok {
+			rd, err := r.spool.openRead(sp)
 			if err != nil {
 				return nil, err
 			}
