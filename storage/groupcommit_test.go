@@ -52,9 +52,11 @@ func runGroup(t *testing.T, c *committer, ctxs []context.Context, writes ...func
 		if ctxs != nil {
 			ctx = ctxs[i]
 		}
+		returned := make(chan struct{})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer close(returned)
 			defer func() {
 				if p := recover(); p != nil {
 					errs[i] = fmt.Errorf("panicked: %v", p)
@@ -70,8 +72,16 @@ func runGroup(t *testing.T, c *committer, ctxs []context.Context, writes ...func
 		}()
 		if ctx.Err() == nil {
 			<-entered
-		} else {
-			for c.waiting.Load() == 0 { // queued, will not enter
+			continue
+		}
+		// It will not enter its savepoint: on to the next once it is
+		// queued, or done.
+		for queued := false; !queued; {
+			select {
+			case <-returned:
+				queued = true
+			default:
+				queued = c.waiting.Load() > 0
 				time.Sleep(100 * time.Microsecond)
 			}
 		}
@@ -131,9 +141,10 @@ func TestGroupCommit(t *testing.T) {
 			writes: []func(context.Context, *sqlx.Tx) error{insert("a"), insertThenFail},
 			want:   []string{"a"}, wantErr: []string{"", "refused"}, commits: 1},
 		{name: "a write whose client is gone does not run",
-			ctxs:   []context.Context{bg, cancelled, bg},
-			writes: []func(context.Context, *sqlx.Tx) error{insert("a"), insert("b"), insert("c")},
-			want:   []string{"a", "c"}, wantErr: []string{"", "canceled", ""}, commits: 1},
+			// Last: it does not enter its savepoint, so it cannot wait there.
+			ctxs:   []context.Context{bg, bg, cancelled},
+			writes: []func(context.Context, *sqlx.Tx) error{insert("a"), insert("c"), insert("b")},
+			want:   []string{"a", "c"}, wantErr: []string{"", "", "canceled"}, commits: 1},
 		{name: "a panic fails the whole group",
 			writes: []func(context.Context, *sqlx.Tx) error{insert("a"), func(ctx context.Context, tx *sqlx.Tx) error {
 				insert("b")(ctx, tx)
