@@ -59,20 +59,31 @@ func startOn(cmd *exec.Cmd, cpus []int) error {
 }
 
 // runOn restricts every thread of this process to cpus; threads it
-// makes later inherit the restriction from the ones that make them.
+// makes later inherit the restriction from the ones that make them. A
+// thread made while runOn runs, by one not yet restricted, is not in the
+// list runOn read: so it reads the list again until it finds no thread it
+// has not restricted.
 func runOn(cpus []int) error {
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return err
-	}
-	for _, t := range tasks {
-		tid, err := strconv.Atoi(t.Name())
+	set := cpuSet(cpus)
+	done := map[int]bool{}
+	for {
+		tasks, err := os.ReadDir("/proc/self/task")
 		if err != nil {
-			continue
+			return err
 		}
-		if err := unix.SchedSetaffinity(tid, cpuSet(cpus)); err != nil && err != unix.ESRCH {
-			return fmt.Errorf("affinity of thread %d: %w", tid, err)
+		found := false
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil || done[tid] {
+				continue
+			}
+			found, done[tid] = true, true
+			if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
+				return fmt.Errorf("affinity of thread %d: %w", tid, err)
+			}
+		}
+		if !found {
+			return nil
 		}
 	}
-	return nil
 }
