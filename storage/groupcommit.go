@@ -35,7 +35,8 @@ type committer struct {
 	waiting atomic.Int32
 	open    *commitGroup // guarded by mu; nil between groups
 
-	commits atomic.Int64 // transactions ended (tests)
+	writes  atomic.Int64 // writes run (CommitStats)
+	commits atomic.Int64 // transactions ended
 }
 
 // commitGroup is one transaction shared by the writes of a group.
@@ -77,6 +78,7 @@ func (c *committer) run(ctx context.Context, fn func(ctx context.Context, tx *sq
 		c.open = g
 	}
 	g.n++
+	c.writes.Add(1)
 	defer func() {
 		if p := recover(); p != nil {
 			g.broken = fmt.Errorf("a write panicked: %v", p)
@@ -144,4 +146,14 @@ func (c *committer) end(g *commitGroup) {
 	c.commits.Add(1)
 	close(g.done)
 	c.mu.Unlock()
+}
+
+// CommitStats reports the writes that ran and the transactions they
+// committed in (fewer when writes shared commits); ok is false on an
+// engine whose writers do not share commits (PostgreSQL).
+func (s *DB) CommitStats() (writes, commits int64, ok bool) {
+	if s.group == nil {
+		return 0, 0, false
+	}
+	return s.group.writes.Load(), s.group.commits.Load(), true
 }

@@ -189,8 +189,8 @@ func TestGroupCommitBounded(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.commits.Load(); got != 3 {
-		t.Errorf("%d commits of 5 writes, want 3", got)
+	if w, got := c.writes.Load(), c.commits.Load(); w != 5 || got != 3 {
+		t.Errorf("%d commits of %d writes, want 3 of 5", got, w)
 	}
 	if got := committed(t, r); len(got) != 5 {
 		t.Errorf("committed %q", got)

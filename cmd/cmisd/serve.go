@@ -178,6 +178,9 @@ func serve(args []string) error {
 	}
 	m := metrics.New(version, server.ServiceNames)
 	m.WatchPools(db.PoolStats)
+	if _, _, ok := db.CommitStats(); ok {
+		m.WatchCommits(func() (int64, int64) { w, c, _ := db.CommitStats(); return w, c })
+	}
 	sweepLeftovers(ctx, db, spool, c.sweepGrace, m, logger)
 
 	authenticator, err := auth.New(db, c.login, logger)

@@ -173,6 +173,11 @@ func TestMetricsListen(t *testing.T) {
 	if v := metric(t, "http://"+maddr, "cmisd_db_max_open_connections{pool=\"write\"}"); v != 1 {
 		t.Errorf("write pool: max open %v, want 1", v)
 	}
+	// The start wrote (the repository, the administrator): SQLite's
+	// writes and the commits they shared.
+	if w, c := metric(t, "http://"+maddr, "cmisd_db_writes_total"), metric(t, "http://"+maddr, "cmisd_db_commits_total"); w < 1 || c < 1 || c > w {
+		t.Errorf("cmisd_db_writes_total %v, cmisd_db_commits_total %v: want 1 ≤ commits ≤ writes", w, c)
+	}
 	for _, p := range []string{"/healthz", "/readyz"} {
 		if code, body := get(t, base+p); code != http.StatusOK {
 			t.Errorf("%s: %d %q", p, code, body)

@@ -170,6 +170,20 @@ func (m *Metrics) WatchCredentialCache(stats func() (hits, misses uint64)) {
 	)
 }
 
+// WatchCommits publishes the writes and the commits of a store whose
+// queued writes share commits (SQLite), read at each scrape: writes per
+// commit is how well they share.
+func (m *Metrics) WatchCommits(stats func() (writes, commits int64)) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: "db_writes_total",
+			Help: "Write transactions the operations ran (each in a savepoint of a shared commit)."},
+			func() float64 { w, _ := stats(); return float64(w) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: "db_commits_total",
+			Help: "Commits (each durable on disk before its writes are answered) that the writes shared."},
+			func() float64 { _, c := stats(); return float64(c) }),
+	)
+}
+
 // Series are the counters and the histogram of one service and
 // operation. Each outcome's counter is made on its first use and kept.
 type Series struct {
