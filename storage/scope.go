@@ -112,7 +112,9 @@ func (sc *scope) end() {
 }
 
 // Write runs fn in one write transaction: every store call made with the
-// context it gets runs in it, and it commits if fn returns nil. Streams
+// context it gets runs in it, and it commits if fn returns nil (on
+// SQLite, fn's savepoint commits with the writes queued beside it:
+// groupcommit.go). Streams
 // staged for it (Stage) that it did not reference are removed either way;
 // streams it stopped referencing are removed after the commit.
 func (s *DB) Write(ctx context.Context, fn func(ctx context.Context) error) error {
