@@ -112,19 +112,22 @@ func (c *committer) savepoint(ctx context.Context, g *commitGroup, fn func(ctx c
 		return err
 	}
 	bg := context.WithoutCancel(ctx)
-	if _, err := g.tx.ExecContext(bg, `SAVEPOINT one_write`); err != nil {
+	// Transaction control, like BEGIN and COMMIT: not counted as the
+	// write's statements (statements.go).
+	control := context.WithValue(bg, txControl{}, true)
+	if _, err := g.tx.ExecContext(control, `SAVEPOINT one_write`); err != nil {
 		g.broken = fmt.Errorf("savepoint: %w", err)
 		return g.broken
 	}
 	err := fn(bg, g.tx)
 	if err != nil {
 		// Fails if SQLite rolled the whole transaction back already.
-		if _, rerr := g.tx.ExecContext(bg, `ROLLBACK TO one_write`); rerr != nil {
+		if _, rerr := g.tx.ExecContext(control, `ROLLBACK TO one_write`); rerr != nil {
 			g.broken = fmt.Errorf("rollback to savepoint: %w (after %w)", rerr, err)
 			return err
 		}
 	}
-	if _, rerr := g.tx.ExecContext(bg, `RELEASE one_write`); rerr != nil {
+	if _, rerr := g.tx.ExecContext(control, `RELEASE one_write`); rerr != nil {
 		g.broken = fmt.Errorf("release savepoint: %w", rerr)
 		if err == nil {
 			err = g.broken

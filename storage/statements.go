@@ -113,10 +113,17 @@ func (c countingSQLiteConn) QueryContext(ctx context.Context, query string, args
 }
 
 func (c countingSQLiteConn) ExecContext(ctx context.Context, query string, args []sqldriver.NamedValue) (sqldriver.Result, error) {
-	c.stats.sent.Add(1)
-	observe(ctx, query)
+	if ctx.Value(txControl{}) == nil {
+		c.stats.sent.Add(1)
+		observe(ctx, query)
+	}
 	return c.SQLiteConn.ExecContext(ctx, query, args)
 }
+
+// txControl marks the context of a transaction-control statement that is
+// not BEGIN, COMMIT or ROLLBACK (a shared commit's savepoints:
+// groupcommit.go), which is not counted either.
+type txControl struct{}
 
 // openSQLite is a pool of go-sqlite3 connections (d) to dsn that count
 // in stats.
