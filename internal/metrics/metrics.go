@@ -160,27 +160,31 @@ func (m *Metrics) WatchPools(stats func() map[string]sql.DBStats) {
 // WatchCredentialCache publishes the hits and misses of the verified
 // credential cache, read at each scrape.
 func (m *Metrics) WatchCredentialCache(stats func() (hits, misses uint64)) {
-	m.reg.MustRegister(
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: "credential_cache_hits_total",
+	m.watchPair(
+		prometheus.CounterOpts{Namespace: namespace, Name: "credential_cache_hits_total",
 			Help: "Logins answered from the cache of verified credentials (no bcrypt)."},
-			func() float64 { h, _ := stats(); return float64(h) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: "credential_cache_misses_total",
+		prometheus.CounterOpts{Namespace: namespace, Name: "credential_cache_misses_total",
 			Help: "Logins of a known user that the cache could not answer (bcrypt ran)."},
-			func() float64 { _, mi := stats(); return float64(mi) }),
-	)
+		func() (float64, float64) { h, mi := stats(); return float64(h), float64(mi) })
 }
 
 // WatchCommits publishes the writes and the commits of a store whose
 // queued writes share commits (SQLite), read at each scrape: writes per
 // commit is how well they share.
 func (m *Metrics) WatchCommits(stats func() (writes, commits int64)) {
-	m.reg.MustRegister(
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: "db_writes_total",
+	m.watchPair(
+		prometheus.CounterOpts{Namespace: namespace, Name: "db_writes_total",
 			Help: "Write transactions the operations ran (each in a savepoint of a shared commit)."},
-			func() float64 { w, _ := stats(); return float64(w) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: "db_commits_total",
+		prometheus.CounterOpts{Namespace: namespace, Name: "db_commits_total",
 			Help: "Commits (each durable on disk before its writes are answered) that the writes shared."},
-			func() float64 { _, c := stats(); return float64(c) }),
+		func() (float64, float64) { w, c := stats(); return float64(w), float64(c) })
+}
+
+// watchPair publishes two counters that one call of stats reads.
+func (m *Metrics) watchPair(a, b prometheus.CounterOpts, stats func() (float64, float64)) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(a, func() float64 { v, _ := stats(); return v }),
+		prometheus.NewCounterFunc(b, func() float64 { _, v := stats(); return v }),
 	)
 }
 
