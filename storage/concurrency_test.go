@@ -275,3 +275,66 @@ func TestRaceRevokeAndWrite(t *testing.T) {
 		}
 	}
 }
+
+// Many writers create folders in one folder at once, half of them under
+// one name: on SQLite they share commits (groupcommit.go), so the ones
+// that fail on the taken name roll back inside a transaction that others'
+// folders commit in. Exactly one of the same-named succeeds, every other
+// folder is there, and nothing of a failed one is.
+func TestRaceCreatesSameName(t *testing.T) {
+	db, repo := openTest(t)
+	ctx := context.Background()
+	parent := mustCreate(t, db, folder(repo, "many"), repo.RootFolderID, nil)
+	const writers = 12
+	for round := range raceRounds {
+		dup := fmt.Sprint("dup", round)
+		errs := make([]error, writers)
+		var ready, done sync.WaitGroup
+		start := make(chan struct{})
+		for w := range writers {
+			name := dup
+			if w >= writers/2 {
+				name = fmt.Sprint("u", round, "-", w)
+			}
+			ready.Add(1)
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				ready.Done()
+				<-start
+				_, errs[w] = db.CreateObject(ctx, folder(repo, name), parent.ID, nil, nil, nil)
+			}()
+		}
+		ready.Wait()
+		close(start)
+		done.Wait()
+		won := 0
+		for w, err := range errs {
+			switch {
+			case w >= writers/2 && err != nil:
+				t.Fatalf("round %d: writer %d (a name of its own): %v", round, w, err)
+			case w < writers/2 && err == nil:
+				won++
+			case w < writers/2 && cmis.ErrorTypeOf(err) == "":
+				t.Fatalf("round %d: writer %d lost with %v, want a CMIS fault", round, w, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d of %d writers created %q, want 1", round, won, writers/2, dup)
+		}
+		var filed int
+		if err := db.db.Get(&filed, `SELECT COUNT(*) FROM containment WHERE parent_id = ? AND (name = ? OR name LIKE ?)`, parent.ID, dup, fmt.Sprint("u", round, "-%")); err != nil {
+			t.Fatal(err)
+		}
+		if want := 1 + writers/2; filed != want {
+			t.Fatalf("round %d: %d folders filed, want %d", round, filed, want)
+		}
+		checkTree(t, db, repo.ID, round) // and no folder of a failed write left filed nowhere
+	}
+	if w, c, ok := db.CommitStats(); ok {
+		t.Logf("%d writes in %d commits", w, c)
+		if c >= w {
+			t.Errorf("%d writes in %d commits: no write shared a commit, the race proved nothing of it", w, c)
+		}
+	}
+}
