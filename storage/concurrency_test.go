@@ -288,26 +288,14 @@ func TestRaceCreatesSameName(t *testing.T) {
 	const writers = 12
 	for round := range raceRounds {
 		dup := fmt.Sprint("dup", round)
-		errs := make([]error, writers)
-		var ready, done sync.WaitGroup
-		start := make(chan struct{})
-		for w := range writers {
+		errs := raceWritersN(writers, func(w int) error {
 			name := dup
 			if w >= writers/2 {
 				name = fmt.Sprint("u", round, "-", w)
 			}
-			ready.Add(1)
-			done.Add(1)
-			go func() {
-				defer done.Done()
-				ready.Done()
-				<-start
-				_, errs[w] = db.CreateObject(ctx, folder(repo, name), parent.ID, nil, nil, nil)
-			}()
-		}
-		ready.Wait()
-		close(start)
-		done.Wait()
+			_, err := db.CreateObject(ctx, folder(repo, name), parent.ID, nil, nil, nil)
+			return err
+		})
 		won := 0
 		for w, err := range errs {
 			switch {

@@ -12,10 +12,16 @@ import (
 // raceWriters runs write(0) and write(1) at the same moment, released
 // together by a barrier, and returns their errors.
 func raceWriters(write func(w int) error) [2]error {
-	var errs [2]error
+	errs := raceWritersN(2, write)
+	return [2]error{errs[0], errs[1]}
+}
+
+// raceWritersN is raceWriters with n writers.
+func raceWritersN(n int, write func(w int) error) []error {
+	errs := make([]error, n)
 	var ready, done sync.WaitGroup
 	start := make(chan struct{})
-	for w := range 2 {
+	for w := range n {
 		ready.Add(1)
 		done.Add(1)
 		go func() {
