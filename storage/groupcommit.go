@@ -79,13 +79,6 @@ func (c *committer) run(ctx context.Context, fn func(ctx context.Context, tx *sq
 	}
 	g.n++
 	c.writes.Add(1)
-	defer func() {
-		if p := recover(); p != nil {
-			g.broken = fmt.Errorf("a write panicked: %v", p)
-			c.end(g)
-			panic(p)
-		}
-	}()
 	err = c.savepoint(ctx, g, fn)
 	if g.broken == nil && g.n < c.maxGroup && c.waiting.Load() > 0 {
 		// The next write goes on in this transaction; the last commits.
@@ -103,8 +96,16 @@ func (c *committer) run(ctx context.Context, fn func(ctx context.Context, tx *sq
 	return g.err
 }
 
-// savepoint runs one write in its own savepoint of g's transaction.
+// savepoint runs one write in its own savepoint of g's transaction. A
+// write that panics fails its group: what it left is unknown.
 func (c *committer) savepoint(ctx context.Context, g *commitGroup, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	defer func() {
+		if p := recover(); p != nil {
+			g.broken = fmt.Errorf("a write panicked: %v", p)
+			c.end(g)
+			panic(p)
+		}
+	}()
 	if g.broken != nil {
 		return errGroupBroken
 	}

@@ -21,12 +21,12 @@ type b64Sink struct {
 	done   bool
 }
 
-func newB64Sink(sp *spooler) (*b64Sink, error) {
+func newB64Sink(sp *spooler) *b64Sink {
 	return &b64Sink{
 		sp:  sp,
 		buf: make([]byte, 0, b64ChunkSize),
 		dec: make([]byte, base64.StdEncoding.DecodedLen(b64ChunkSize)),
-	}, nil
+	}
 }
 
 // out keeps decoded bytes: in memory while they fit, else in the file

@@ -331,11 +331,7 @@ func (st *streamText) write(seg []byte) error {
 		if err := d.onContent(); err != nil {
 			return err
 		}
-		s, err := newB64Sink(d.spool)
-		if err != nil {
-			return err
-		}
-		st.sink = s
+		st.sink = newB64Sink(d.spool)
 	}
 	return st.sink.write(seg)
 }
