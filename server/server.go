@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -270,26 +269,11 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
-		ConnContext:       connContext,
-		ConnState:         releaseIdle,
+		// Connections accepted through Listener send a small answer in
+		// one write (held.go).
+		ConnContext: withHeldConn,
+		ConnState:   releaseIdle,
 	}
-}
-
-// connContext sets up a new connection: unpaced when its client is on
-// this machine (pacing_linux.go), and, accepted through Listener, able to
-// send a small answer in one write (held.go).
-func connContext(ctx context.Context, c net.Conn) context.Context {
-	tcp := c
-	if tc, ok := c.(*tls.Conn); ok {
-		tcp = tc.NetConn()
-	}
-	switch tc := tcp.(type) {
-	case *heldConn:
-		unpaceLoopback(tc.TCPConn)
-	case *net.TCPConn:
-		unpaceLoopback(tc)
-	}
-	return withHeldConn(ctx, c)
 }
 
 // exchange is what the server knows of one request, for the log line and
