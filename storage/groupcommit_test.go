@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -194,6 +195,42 @@ func TestGroupCommitBounded(t *testing.T) {
 	}
 	if got := committed(t, r); len(got) != 5 {
 		t.Errorf("committed %q", got)
+	}
+}
+
+// With one P, writes that are ready to run at once still share commits:
+// the ones not yet running reach the queue before the first commits
+// alone (a commit's cgo call holds the only P).
+func TestGroupCommitOneP(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	c, r := committerDB(t)
+	const n = 8
+	for round := range 5 {
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				errs[i] = c.run(context.Background(), insert(fmt.Sprint(round, "/", i)))
+			})
+		}
+		// Busy for a while without a system call, the runtime's monitor
+		// backs off to its longest tick: then it hands no P over during
+		// a commit, as in a server after a spell of reads.
+		for deadline := time.Now().Add(30 * time.Millisecond); time.Now().Before(deadline); {
+		}
+		close(start)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := committed(t, r); len(got) != 5*n {
+		t.Errorf("committed %d rows, want %d", len(got), 5*n)
+	}
+	if w, got := c.writes.Load(), c.commits.Load(); got > w/2 {
+		t.Errorf("%d commits of %d writes, want at most half as many", got, w)
 	}
 }
 
