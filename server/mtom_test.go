@@ -3,11 +3,9 @@ package server
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -125,8 +123,7 @@ func TestRecordedRequestsDecode(t *testing.T) {
 			r := counted.r
 			inline := !bytes.Contains(rec.body, []byte("xop:Include"))
 			// Inline content is spooled: to a file, or in memory when small.
-			_, inFile := r.(*os.File)
-			if spooled := inFile || fmt.Sprintf("%T", r) == "*xop.memoryStream"; spooled != inline {
+			if spooled := xop.Spooled(r); spooled != inline {
 				t.Errorf("reader is %T; want a live MIME part for attachments, a spooled stream for inline content", r)
 			}
 			got, err := io.ReadAll(counted)

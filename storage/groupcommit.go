@@ -91,10 +91,11 @@ func (c *committer) run(ctx context.Context, fn func(ctx context.Context, tx *sq
 	g.n++
 	c.writes.Add(1)
 	err = c.savepoint(ctx, g, fn)
-	if g.broken == nil && g.n < c.maxGroup && c.waiting.Load() == 0 {
+	joinable := g.broken == nil && g.n < c.maxGroup // another write may join
+	if joinable && c.waiting.Load() == 0 {
 		runtime.Gosched() // others ready to run queue first (above)
 	}
-	if g.broken == nil && g.n < c.maxGroup && c.waiting.Load() > 0 {
+	if joinable && c.waiting.Load() > 0 {
 		// The next write goes on in this transaction; the last commits.
 		c.mu.Unlock()
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/textproto"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -85,9 +84,7 @@ func readPackage(t *testing.T, contentType string, body io.Reader, o Options) (c
 	if err != nil {
 		return "", false, err
 	}
-	_, inFile := readers[0].(*os.File)
-	_, inMemory := readers[0].(*memoryStream)
-	spooled := inFile || inMemory
+	spooled := Spooled(readers[0])
 	data, err := io.ReadAll(readers[0])
 	if err == nil {
 		err = rd.End()

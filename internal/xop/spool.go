@@ -122,6 +122,17 @@ func (s *spooler) openRead(sp spooled) (io.Reader, error) {
 // memoryStream is a stream spooled in memory.
 type memoryStream struct{ *bytes.Reader }
 
+// Spooled reports whether r, a stream Streams returned, was read ahead
+// of its consumer (to a spool file or memory), rather than being read
+// live from the request body.
+func Spooled(r io.Reader) bool {
+	switch r.(type) {
+	case *os.File, *memoryStream:
+		return true
+	}
+	return false
+}
+
 // spoolFrom copies r into a new spool file and returns its path.
 func (s *spooler) spoolFrom(r io.Reader) (string, int64, error) {
 	f, err := s.create()
